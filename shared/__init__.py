@@ -1,0 +1,1 @@
+"""Common code of the Portail Famille services."""

@@ -1,0 +1,225 @@
+"""Access-token verification for every service.
+
+Tokens are JWTs issued by the identity service and signed with Ed25519 (EdDSA); the public
+keys come from its JWKS endpoint, cached and refreshed when an unknown key id shows up.
+Only EdDSA is accepted, so `alg=none` and HS/RS confusion tokens fail before any key is used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import jwt
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from shared.errors import Problem
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+ALGORITHM = "EdDSA"
+ROLES = frozenset({"family", "staff", "admin"})
+
+JwksSource = Callable[[], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, from a verified access token."""
+
+    account_id: str
+    tenant: str
+    roles: frozenset[str]
+    household_id: str | None = None
+    scope: str = "full"  # "password-change": a temporary password must be replaced first
+    terms_pending: bool = False
+    claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & {"staff", "admin"})
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def http_jwks_source(url: str, timeout: float = 5.0) -> JwksSource:
+    async def fetch() -> dict[str, Any]:
+        client_timeout = aiohttp.ClientTimeout(total=timeout)
+        async with aiohttp.ClientSession(timeout=client_timeout) as session, session.get(url) as r:
+            r.raise_for_status()
+            return await r.json()
+
+    return fetch
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        source: JwksSource,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: float = 30,
+        min_refresh_interval: float = 30,
+    ) -> None:
+        self.source = source
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+        self.min_refresh_interval = min_refresh_interval
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def _refresh(self, *, force: bool) -> None:
+        async with self._lock:
+            # An unknown kid may be a rotation we have not seen, or garbage: refresh at most
+            # every `min_refresh_interval` so forged kids cannot hammer the identity service.
+            if not force and time.monotonic() - self._fetched_at < self.min_refresh_interval:
+                return
+            try:
+                jwks = await self.source()
+            except Exception as exc:
+                log.warning("jwks_fetch_failed", error=repr(exc))
+                return
+            keys: dict[str, Any] = {}
+            for jwk in jwks.get("keys", []):
+                if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519" and jwk.get("kid"):
+                    keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm=ALGORITHM).key
+            self._keys = keys
+            self._fetched_at = time.monotonic()
+
+    async def _key(self, kid: str) -> Any:
+        if kid not in self._keys:
+            await self._refresh(force=not self._keys)
+            if kid not in self._keys and self._keys:
+                await self._refresh(force=False)
+        if kid not in self._keys:
+            raise InvalidToken("unknown key id")
+        return self._keys[kid]
+
+    async def verify(self, token: str) -> Caller:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(f"malformed token: {exc}") from None
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken(f"algorithm {header.get('alg')!r} not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise InvalidToken("no key id")
+        key = await self._key(kid)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iat", "nbf", "sub", "iss", "aud", "tenant"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from None
+        return caller_from_claims(claims)
+
+
+def caller_from_claims(claims: dict[str, Any]) -> Caller:
+    roles = claims.get("roles", [])
+    if not isinstance(roles, list) or not set(roles) <= ROLES or not roles:
+        raise InvalidToken("invalid roles")
+    if not isinstance(claims.get("tenant"), str):
+        raise InvalidToken("invalid tenant")
+    return Caller(
+        account_id=str(claims["sub"]),
+        tenant=claims["tenant"],
+        roles=frozenset(roles),
+        household_id=claims.get("household_id"),
+        scope=claims.get("scope", "full"),
+        terms_pending=bool(claims.get("terms_pending", False)),
+        claims=claims,
+    )
+
+
+CALLER = web.RequestKey("caller", Caller)
+_AUTH_ERROR = web.RequestKey("auth_error", str)
+
+
+def authentication(verifier_key: web.AppKey[TokenVerifier]) -> Any:
+    """Middleware: verify a bearer token when present and expose the caller to handlers."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        header = request.headers.get("Authorization", "")
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                request[_AUTH_ERROR] = "not a bearer token"
+            else:
+                try:
+                    request[CALLER] = await request.app[verifier_key].verify(token.strip())
+                except InvalidToken as exc:
+                    request[_AUTH_ERROR] = str(exc)
+        return await handler(request)
+
+    return middleware
+
+
+def require_caller(
+    request: web.Request,
+    roles: Iterable[str] | None = None,
+    *,
+    allow_terms_pending: bool = False,
+    allow_password_change: bool = False,
+) -> Caller:
+    """The authenticated caller, refused unless allowed here (roles, tenant, terms, scope)."""
+    caller = request.get(CALLER)
+    if caller is None:
+        reason = request.get(_AUTH_ERROR)
+        if reason:
+            log.info("token_refused", reason=reason)
+        raise Problem(
+            401,
+            "unauthenticated",
+            "Authentication required",
+            "Votre session a expiré ou n'est pas valide ; merci de vous reconnecter.",
+            headers={"WWW-Authenticate": 'Bearer realm="portail-famille"'},
+        )
+    if caller.scope == "password-change" and not allow_password_change:
+        raise Problem(
+            403,
+            "password-change-required",
+            "Password change required",
+            "Vous devez choisir un nouveau mot de passe avant de continuer.",
+        )
+    if caller.terms_pending and not allow_terms_pending:
+        raise Problem(
+            403,
+            "terms-not-accepted",
+            "Terms of use not accepted",
+            "Les conditions d'utilisation ont changé : merci de les accepter pour continuer.",
+        )
+    tenant = request.match_info.get("tenant")
+    if tenant is not None and tenant != caller.tenant:
+        raise Problem(
+            403,
+            "wrong-tenant",
+            "Wrong tenant",
+            "Vous n'avez pas accès aux données de cette collectivité.",
+        )
+    if roles is not None and not (caller.roles & set(roles)):
+        raise Problem(
+            403,
+            "forbidden",
+            "Forbidden",
+            "Vous n'avez pas les droits nécessaires pour cette opération.",
+        )
+    return caller

@@ -1,0 +1,1 @@
+"""The event bus: envelope and contract registry, transactional outbox, relay, consumers."""

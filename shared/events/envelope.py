@@ -1,0 +1,83 @@
+"""The one envelope every event travels in, and how events are created."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from marshmallow import Schema, ValidationError, fields, validate
+
+from shared.events import registry
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    id: uuid.UUID
+    type: str
+    version: int
+    occurred_at: datetime
+    tenant_id: str
+    producer: str
+    correlation_id: str
+    causation_id: str | None
+    payload: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return EnvelopeSchema().dump(self)
+
+
+class EnvelopeSchema(Schema):
+    id = fields.UUID(required=True)
+    type = fields.String(required=True, validate=validate.Regexp(r"^[a-z]+\.[A-Z][A-Za-z]+$"))
+    version = fields.Integer(required=True, validate=validate.Range(1, None))
+    occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
+    tenant_id = fields.String(required=True, validate=validate.Length(1, 63))
+    producer = fields.String(required=True)
+    correlation_id = fields.String(required=True)
+    causation_id = fields.String(load_default=None, allow_none=True)
+    payload = fields.Dict(required=True)
+
+
+class InvalidEvent(Exception):
+    """An incoming message is not a valid event of the contract (it goes to the parked queue)."""
+
+
+def new_event(
+    type: str,
+    payload: dict[str, Any],
+    *,
+    tenant_id: str,
+    producer: str,
+    version: int | None = None,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+) -> Event:
+    """Build an event; a payload that breaks the contract is a programming error (raises)."""
+    version = version or registry.latest_version(type)
+    data = registry.dump_payload(type, version, payload)
+    context = structlog.contextvars.get_contextvars()
+    event_id = uuid.uuid4()
+    return Event(
+        id=event_id,
+        type=type,
+        version=version,
+        occurred_at=datetime.now(UTC),
+        tenant_id=tenant_id,
+        producer=producer,
+        correlation_id=correlation_id or context.get("correlation_id") or str(event_id),
+        causation_id=causation_id or context.get("causation_id"),
+        payload=data,
+    )
+
+
+def parse_event(body: dict[str, Any]) -> Event:
+    """Validate an incoming envelope and its payload; payload values become Python types."""
+    try:
+        envelope = EnvelopeSchema().load(body)
+    except ValidationError as exc:
+        raise InvalidEvent(f"invalid envelope: {exc.messages}") from None
+    payload = registry.load_payload(envelope["type"], envelope["version"], envelope["payload"])
+    return Event(**{**envelope, "payload": payload})

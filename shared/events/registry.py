@@ -1,0 +1,79 @@
+"""The registry of event types: the contract between services.
+
+Each event type has a marshmallow payload schema per version, declared once in
+`shared.events.contract`. Producers and consumers both go through this module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+_SCHEMAS: dict[tuple[str, int], type[Schema]] = {}
+
+
+class ContractError(Exception):
+    """A producer built an event that does not follow its schema (a bug, caught by tests)."""
+
+
+def event_type(name: str, version: int = 1):  # type: ignore[no-untyped-def]
+    """Class decorator registering a payload schema: `@event_type("booking.X")`."""
+
+    def register(schema: type[Schema]) -> type[Schema]:
+        key = (name, version)
+        if key in _SCHEMAS:
+            raise ContractError(f"event {name} v{version} is declared twice")
+        _SCHEMAS[key] = schema
+        return schema
+
+    return register
+
+
+def _ensure_loaded() -> None:
+    from shared.events import contract  # noqa: F401  (declares every event type)
+
+
+def known_types() -> list[str]:
+    _ensure_loaded()
+    return sorted({name for name, _ in _SCHEMAS})
+
+
+def latest_version(name: str) -> int:
+    _ensure_loaded()
+    versions = [v for n, v in _SCHEMAS if n == name]
+    if not versions:
+        raise ContractError(f"unknown event type {name!r}")
+    return max(versions)
+
+
+def schema_for(name: str, version: int) -> Schema:
+    _ensure_loaded()
+    try:
+        return _SCHEMAS[(name, version)]()
+    except KeyError:
+        raise ContractError(f"unknown event type {name!r} version {version}") from None
+
+
+def dump_payload(name: str, version: int, payload: dict[str, Any]) -> dict[str, Any]:
+    """Python values → JSON payload, refusing anything the schema would not accept."""
+    schema = schema_for(name, version)
+    data = schema.dump(payload)
+    errors = schema.validate(data)
+    missing = set(payload) - set(schema.fields)
+    if errors or missing:
+        raise ContractError(f"{name} v{version} payload breaks its schema: {errors or missing}")
+    return data
+
+
+def load_payload(name: str, version: int, payload: dict[str, Any]) -> dict[str, Any]:
+    from shared.events.envelope import InvalidEvent
+
+    try:
+        schema = schema_for(name, version)
+    except ContractError as exc:
+        raise InvalidEvent(str(exc)) from None
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        raise InvalidEvent(f"{name} v{version} payload invalid: {exc.messages}") from None

@@ -1,0 +1,210 @@
+"""The outbox relay: publishes committed events with publisher confirms, then marks them.
+
+Woken by Postgres NOTIFY at commit (no polling delay), with a periodic sweep as a safety net.
+Rows are claimed with FOR UPDATE SKIP LOCKED, so several replicas share the work, and marked
+published only after the broker confirmed them: a crash in between publishes them again
+(consumers are idempotent), never loses them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aio_pika
+import asyncpg
+from aio_pika.exceptions import PublishError
+
+from shared import db
+from shared.events.broker import Broker, BrokerUnavailable
+from shared.logging import get_logger
+from shared.metrics import ServiceMetrics
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+# Backoff of a row the broker refused (unroutable, nacked): its next attempt waits longer.
+_MAX_BACKOFF_SECONDS = 300
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        pool: asyncpg.Pool,
+        broker: Broker,
+        metrics: ServiceMetrics,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.broker = broker
+        self.metrics = metrics
+        self.wake = asyncio.Event()
+        self.listening = False
+        # Test seam: called after the broker confirmed a batch and before it is marked.
+        self.after_publish: Callable[[list[Any]], Awaitable[None]] | None = None
+
+    @property
+    def channel(self) -> str:
+        return f"{self.settings.schema}_outbox"
+
+    async def run(self) -> None:
+        listener = asyncio.create_task(self._listen(), name="outbox-listen")
+        try:
+            sweeps = 0
+            while True:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), self.settings.outbox_sweep_seconds)
+                self.wake.clear()
+                if not self.broker.connected.is_set():
+                    await self._wait_for_broker()
+                    continue
+                await self.drain()
+                sweeps += 1
+                if sweeps % 60 == 1:
+                    await self._prune()
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+    async def _wait_for_broker(self) -> None:
+        # Woken when the broker is back, then drain at once what piled up meanwhile.
+        self.broker.reconnected.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                self.broker.reconnected.wait(), self.settings.outbox_sweep_seconds
+            )
+        if self.broker.connected.is_set():
+            self.wake.set()
+
+    async def drain(self) -> int:
+        """Publish until the outbox has nothing due; return how many were confirmed."""
+        total = 0
+        while True:
+            try:
+                sent, more = await self.publish_batch()
+            except BrokerUnavailable:
+                return total
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("outbox_drain_failed", error=repr(exc))
+                return total
+            total += sent
+            if not more:
+                return total
+
+    async def publish_batch(self) -> tuple[int, bool]:
+        """One claimed batch: (confirmed count, whether a full batch was claimed)."""
+        exchange = self.broker.exchange
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                """SELECT id, type, envelope, attempts FROM outbox
+                   WHERE published_at IS NULL AND next_attempt_at <= now()
+                   ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED""",
+                self.settings.outbox_batch_size,
+            )
+            if not rows:
+                return 0, False
+            results = await asyncio.gather(
+                *(self._publish(exchange, row) for row in rows), return_exceptions=True
+            )
+            sent = [row["id"] for row, result in zip(rows, results, strict=True) if result is None]
+            refused = [
+                (row, result)
+                for row, result in zip(rows, results, strict=True)
+                if isinstance(result, PublishError)
+            ]
+            lost = len(rows) - len(sent) - len(refused)
+            if self.after_publish is not None:
+                await self.after_publish(sent)
+            await conn.execute(
+                "UPDATE outbox SET published_at = now(), attempts = attempts + 1,"
+                " last_error = NULL WHERE id = ANY($1::uuid[])",
+                sent,
+            )
+            for row, error in refused:
+                backoff = min(2 ** min(row["attempts"], 16), _MAX_BACKOFF_SECONDS)
+                await conn.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
+                    " next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1",
+                    row["id"],
+                    f"refused by the broker (unroutable?): {error!r}"[:1000],
+                    float(backoff),
+                )
+                log.error(
+                    "outbox_publish_refused",
+                    event_id=str(row["id"]),
+                    type=row["type"],
+                    error=repr(error),
+                )
+        self.metrics.outbox_published.inc(len(sent))
+        if refused:
+            self.metrics.outbox_failures.labels("refused").inc(len(refused))
+        if lost:
+            # Connection trouble: these rows stay due and go again once reconnected.
+            self.metrics.outbox_failures.labels("connection").inc(lost)
+            raise BrokerUnavailable(f"{lost} publications unconfirmed")
+        return len(sent), len(rows) == self.settings.outbox_batch_size
+
+    async def _publish(self, exchange: aio_pika.abc.AbstractExchange, row: Any) -> None:
+        envelope = row["envelope"]
+        message = aio_pika.Message(
+            json.dumps(envelope, separators=(",", ":")).encode(),
+            message_id=str(row["id"]),
+            type=row["type"],
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            correlation_id=envelope.get("correlation_id"),
+            headers={"tenant_id": envelope.get("tenant_id", ""), "version": envelope["version"]},
+        )
+        await exchange.publish(message, routing_key=row["type"], mandatory=True, timeout=10)
+
+    async def backlog(self) -> int:
+        count = await self.pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        self.metrics.outbox_backlog.set(count)
+        return int(count)
+
+    async def _prune(self) -> None:
+        try:
+            await self.pool.execute(
+                """DELETE FROM outbox WHERE seq IN (
+                     SELECT seq FROM outbox WHERE published_at < now() - make_interval(secs => $1)
+                     LIMIT 10000)""",
+                self.settings.outbox_retention_hours * 3600,
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("outbox_prune_failed", error=repr(exc))
+
+    async def _listen(self) -> None:
+        """Keep a LISTEN connection; reconnect when Postgres comes back."""
+        delay = 0.2
+        while True:
+            conn: asyncpg.Connection | None = None
+            try:
+                conn = await db.connect(self.settings)
+                closed = asyncio.Event()
+                conn.add_termination_listener(lambda _, closed=closed: closed.set())
+                await conn.add_listener(self.channel, lambda *_: self.wake.set())
+                self.listening = True
+                delay = 0.2
+                self.wake.set()  # catch up on whatever committed while we were not listening
+                while not closed.is_set():
+                    # asyncpg notices a dead socket only when it uses it: ping now and then.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(closed.wait(), 10)
+                    if not closed.is_set():
+                        await asyncio.wait_for(conn.execute("SELECT 1"), 5)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox_listen_failed", error=repr(exc), retry_in=delay)
+            finally:
+                self.listening = False
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(conn.close(), 2)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)

@@ -1,0 +1,1 @@
+"""The aiohttp side shared by every service: app factory, middlewares, probes, OpenAPI."""

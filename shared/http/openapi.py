@@ -1,0 +1,135 @@
+"""OpenAPI 3 description built from the routes and their marshmallow schemas (apispec)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema
+
+_DOC = "__openapi__"
+
+
+def doc(
+    summary: str,
+    *,
+    request: type[Schema] | Schema | None = None,
+    response: type[Schema] | Schema | None = None,
+    status: int = 200,
+    query: type[Schema] | None = None,
+    auth: bool = True,
+    tags: list[str] | None = None,
+    responses: dict[int, str] | None = None,
+    description: str | None = None,
+) -> Callable[[Any], Any]:
+    """Describe a handler for the OpenAPI document."""
+
+    def attach(handler: Any) -> Any:
+        setattr(
+            handler,
+            _DOC,
+            {
+                "summary": summary,
+                "request": request,
+                "response": response,
+                "status": status,
+                "query": query,
+                "auth": auth,
+                "tags": tags,
+                "responses": responses or {},
+                "description": description or (handler.__doc__ or "").strip() or None,
+            },
+        )
+        return handler
+
+    return attach
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "French, shown to the user"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "detail": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def build_spec(
+    app: web.Application, *, title: str, version: str = "1.0.0", description: str = ""
+) -> dict[str, Any]:
+    spec = APISpec(
+        title=title,
+        version=version,
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin()],
+        info={"description": description},
+    )
+    spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    spec.components.schema("Problem", PROBLEM_SCHEMA)
+    problem_ref = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in app.router.routes():
+        info = getattr(route.handler, _DOC, None)
+        if info is None or route.resource is None or route.method == "HEAD":
+            continue
+        path = route.resource.canonical
+        operation: dict[str, Any] = {"summary": info["summary"], "responses": {}}
+        if info["description"]:
+            operation["description"] = info["description"]
+        if info["tags"]:
+            operation["tags"] = info["tags"]
+        params = [
+            {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+            for name in _path_params(path)
+        ]
+        if info["query"] is not None:
+            params.append({"in": "query", "schema": info["query"]})
+        if params:
+            operation["parameters"] = params
+        if info["request"] is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": info["request"]}},
+            }
+        ok: dict[str, Any] = {"description": "Success"}
+        if info["response"] is not None:
+            ok["content"] = {"application/json": {"schema": info["response"]}}
+        operation["responses"][str(info["status"])] = ok
+        for status, text in info["responses"].items():
+            operation["responses"][str(status)] = {"description": text, "content": problem_ref}
+        if info["request"] is not None:
+            operation["responses"].setdefault(
+                "422", {"description": "Invalid fields", "content": problem_ref}
+            )
+        if info["auth"]:
+            operation["security"] = [{"bearer": []}]
+            operation["responses"].setdefault(
+                "401", {"description": "Not authenticated", "content": problem_ref}
+            )
+        paths.setdefault(path, {})[route.method.lower()] = operation
+    for path, operations in sorted(paths.items()):
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def _path_params(path: str) -> list[str]:
+    import re
+
+    return [m.split(":")[0] for m in re.findall(r"{([^}]+)}", path)]

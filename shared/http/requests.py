@@ -1,0 +1,57 @@
+"""Reading request bodies and query strings through marshmallow schemas."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+from marshmallow import Schema, ValidationError
+
+from shared.errors import Problem, validation_problem
+
+
+async def read_json(request: web.Request, schema: Schema) -> Any:
+    """Parse and validate a JSON body: 415, 400 or 422 problems, never a 500."""
+    if request.content_type != "application/json":
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "Le corps de la requête doit être au format JSON (Content-Type: application/json).",
+        )
+    raw = await request.read()
+    try:
+        data = json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Problem(
+            400,
+            "malformed-json",
+            "Malformed JSON",
+            "Le corps de la requête n'est pas un JSON valide.",
+            position=getattr(exc, "pos", None),
+        ) from None
+    if not isinstance(data, dict) and not getattr(schema, "many", False):
+        raise Problem(
+            400,
+            "malformed-json",
+            "Malformed JSON",
+            "Le corps de la requête doit être un objet JSON.",
+        )
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise validation_problem(exc.messages) from None
+
+
+def read_query(request: web.Request, schema: Schema) -> Any:
+    try:
+        return schema.load(dict(request.query))
+    except ValidationError as exc:
+        raise validation_problem(exc.messages) from None
+
+
+def json_response(
+    schema: Schema, data: Any, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.json_response(schema.dump(data), status=status, headers=headers)

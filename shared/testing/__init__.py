@@ -1,0 +1,1 @@
+"""Test support: real Postgres and RabbitMQ, isolated per run and per test."""

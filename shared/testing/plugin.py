@@ -1,0 +1,185 @@
+"""pytest plugin (loaded by the project's pytest configuration).
+
+Every test run creates its own Postgres database and drops it after; every test gets a fresh
+schema and a unique bus namespace (exchange and queue names) that is deleted after it, so
+parallel or repeated runs never see each other's data. Servers come from TEST_DATABASE_URL
+and TEST_AMQP_URL (local defaults). When they do not answer the run stops with instructions:
+it never skips silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import aio_pika
+import asyncpg
+import pytest
+from aiohttp import web
+
+from shared.events.topology import Topology
+from shared.settings import ServiceSettings
+from shared.testing.tokens import TokenFactory
+
+ADMIN_DSN = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+HOW_TO = (
+    "Postgres and RabbitMQ must run for the tests: run `scripts/ensure-services` (it starts "
+    "them, or installs them with apt as root), or point TEST_DATABASE_URL / TEST_AMQP_URL at "
+    "servers that answer."
+)
+
+
+def _with_database(dsn: str, database: str) -> str:
+    base, _, _ = dsn.rpartition("/")
+    return f"{base}/{database}"
+
+
+async def _check_servers() -> None:
+    try:
+        conn = await asyncpg.connect(ADMIN_DSN, timeout=5)
+        await conn.close()
+    except Exception as exc:
+        pytest.exit(f"Postgres does not answer at {ADMIN_DSN}: {exc!r}\n{HOW_TO}", returncode=3)
+    try:
+        connection = await aio_pika.connect(AMQP_URL, timeout=5)
+        await connection.close()
+    except Exception as exc:
+        pytest.exit(f"RabbitMQ does not answer at {AMQP_URL}: {exc!r}\n{HOW_TO}", returncode=3)
+
+
+@dataclasses.dataclass
+class TestRun:
+    """The per-run database and the roles created for it."""
+
+    __test__ = False
+    run_id: str
+    database_url: str
+    roles: set[str] = dataclasses.field(default_factory=set)
+
+
+@pytest.fixture(scope="session")
+def test_run() -> Iterator[TestRun]:
+    run_id = uuid.uuid4().hex[:10]
+    database = f"pf_test_{run_id}"
+
+    async def create() -> None:
+        await _check_servers()
+        conn = await asyncpg.connect(ADMIN_DSN)
+        try:
+            await conn.execute(f'CREATE DATABASE "{database}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    run = TestRun(run_id, _with_database(ADMIN_DSN, database))
+    yield run
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(ADMIN_DSN)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            for role in run.roles:
+                await conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
+@dataclasses.dataclass
+class BusNamespace:
+    name: str
+    topologies: list[tuple[Topology, tuple[int, ...]]] = dataclasses.field(default_factory=list)
+
+
+@pytest.fixture
+async def bus_namespace() -> AsyncIterator[BusNamespace]:
+    namespace = BusNamespace(f"t{uuid.uuid4().hex[:12]}")
+    yield namespace
+    await delete_topology(namespace)
+
+
+async def delete_topology(namespace: BusNamespace) -> None:
+    connection = await aio_pika.connect(AMQP_URL)
+    try:
+        for topology, delays in namespace.topologies:
+            names = [topology.queue, topology.parked, *(topology.retry_queue(d) for d in delays)]
+            for name in names:
+                channel = await connection.channel()
+                with contextlib.suppress(Exception):
+                    await channel.queue_delete(name)
+                with contextlib.suppress(Exception):
+                    await channel.close()
+            channel = await connection.channel()
+            with contextlib.suppress(Exception):
+                await channel.exchange_delete(topology.dead_letter_exchange)
+        channel = await connection.channel()
+        with contextlib.suppress(Exception):
+            await channel.exchange_delete(f"{namespace.name}.events")
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def tokens() -> TokenFactory:
+    return TokenFactory()
+
+
+@pytest.fixture
+async def jwks_url(aiohttp_server: Any, tokens: TokenFactory) -> str:
+    """The test token issuer's JWKS, served over HTTP like the identity service's."""
+
+    async def jwks(_: web.Request) -> web.Response:
+        return web.json_response(tokens.jwks())
+
+    app = web.Application()
+    app.router.add_get("/.well-known/jwks.json", jwks)
+    server = await aiohttp_server(app)
+    return str(server.make_url("/.well-known/jwks.json"))
+
+
+SettingsFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def make_settings(
+    test_run: TestRun, bus_namespace: BusNamespace, jwks_url: str, tokens: TokenFactory
+) -> SettingsFactory:
+    """Settings for a service under test: its own fresh schema and role, the test bus."""
+
+    def make(settings_type: type[ServiceSettings] = ServiceSettings, **overrides: Any) -> Any:
+        service = overrides.pop("service", None) or settings_type.from_env({}).service
+        schema = overrides.pop("db_schema", f"{service}_{uuid.uuid4().hex[:8]}")
+        role = overrides.pop("db_role", f"pft_{test_run.run_id}_{service}")
+        if role:
+            test_run.roles.add(role)
+        values: dict[str, Any] = {
+            "service": service,
+            "environment": "test",
+            "database_url": test_run.database_url,
+            "db_schema": schema,
+            "db_role": role,
+            "amqp_url": AMQP_URL,
+            "bus_namespace": bus_namespace.name,
+            "jwks_url": jwks_url,
+            "jwt_issuer": tokens.issuer,
+            "jwt_audience": tokens.audience,
+            "outbox_sweep_seconds": 0.5,
+            "retry_delays_ms": (100, 200),
+            "consumer_max_attempts": 3,
+            "shutdown_timeout": 3.0,
+            **overrides,
+        }
+        settings = settings_type.from_env({}, **values)
+        bus_namespace.topologies.append(
+            (Topology(bus_namespace.name, service), settings.retry_delays_ms)
+        )
+        return settings
+
+    return make

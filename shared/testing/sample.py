@@ -1,0 +1,117 @@
+"""A minimal service built on the foundation, used by the foundation's own tests.
+
+It records notes (a state change plus a `test.NoteRecorded` event in the outbox) and consumes
+those events into `applied_notes`, so the tests can check delivery and idempotency end to end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from pathlib import Path
+
+from aiohttp import web
+from marshmallow import Schema, fields, validate
+
+from shared.auth import require_caller
+from shared.errors import DomainError
+from shared.events import outbox
+from shared.events.consumer import HandlerContext
+from shared.events.envelope import Event, new_event
+from shared.events.registry import event_type
+from shared.http.app import ServiceDefinition
+from shared.http.keys import POOL
+from shared.http.openapi import doc
+from shared.http.requests import read_json
+from shared.settings import ServiceSettings, setting
+
+
+@dataclasses.dataclass(frozen=True)
+class SampleSettings(ServiceSettings):
+    service: str = setting("SERVICE_NAME", "sample")
+
+
+@event_type("test.NoteRecorded")
+class NoteRecorded(Schema):
+    note_id = fields.UUID(required=True)
+    text = fields.String(required=True)
+    poison = fields.Boolean(load_default=False)
+
+
+class NoteIn(Schema):
+    text = fields.String(required=True, validate=validate.Length(1, 200))
+    poison = fields.Boolean(load_default=False)
+    fail = fields.Boolean(load_default=False)
+
+
+class NoteOut(Schema):
+    id = fields.UUID()
+    text = fields.String()
+
+
+class NoteRefused(DomainError):
+    code = "note-refused"
+    kind = "conflict"
+    title = "Note refused"
+    detail = "Cette note ne peut pas être enregistrée."
+
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/tenants/{tenant}/notes")
+@doc("Record a note", request=NoteIn, response=NoteOut, status=201, tags=["notes"])
+async def record_note(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=("staff", "admin"))
+    data = await read_json(request, NoteIn())
+    note_id = uuid.uuid4()
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO notes (id, tenant, text) VALUES ($1, $2, $3)",
+            note_id,
+            caller.tenant,
+            data["text"],
+        )
+        await outbox.record(
+            conn,
+            new_event(
+                "test.NoteRecorded",
+                {"note_id": note_id, "text": data["text"], "poison": data["poison"]},
+                tenant_id=caller.tenant,
+                producer="sample",
+            ),
+        )
+        if data["fail"]:
+            raise NoteRefused()  # after the writes: the transaction must roll back whole
+    return web.json_response({"id": str(note_id), "text": data["text"]}, status=201)
+
+
+@routes.get("/boom")
+@doc("Always fails (tests the 500 answer)", auth=False)
+async def boom(request: web.Request) -> web.Response:
+    raise RuntimeError("secret internal detail")
+
+
+async def on_note_recorded(ctx: HandlerContext, event: Event) -> None:
+    if event.payload["poison"]:
+        raise ValueError("this note poisons its consumer")
+    await ctx.conn.execute(
+        "INSERT INTO applied_notes (note_id, event_id) VALUES ($1, $2)",
+        event.payload["note_id"],
+        event.id,
+    )
+
+
+def definition(settings: ServiceSettings | None = None) -> ServiceDefinition:
+    return ServiceDefinition(
+        title="Sample service",
+        migrations_dir=Path(__file__).parent / "sample_migrations",
+        routes=routes,
+        event_handlers={"test.NoteRecorded": on_note_recorded},
+    )
+
+
+if __name__ == "__main__":
+    from shared.cli import main
+
+    raise SystemExit(main(SampleSettings, definition))
