@@ -62,10 +62,17 @@ class OutboxRelay:
                 if not self.broker.connected.is_set():
                     await self._wait_for_broker()
                     continue
-                await self.drain()
-                sweeps += 1
-                if sweeps % 60 == 1:
-                    await self._prune()
+                try:
+                    await self.drain()
+                    sweeps += 1
+                    if sweeps % 60 == 1:
+                        await self._prune()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # Whatever happened, the rows are still in the outbox: try again later.
+                    log.exception("outbox_relay_failed")
+                    await asyncio.sleep(1)
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
