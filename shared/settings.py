@@ -105,6 +105,20 @@ class ServiceSettings:
             values[field.name] = _read(name, hints[field.name], field, source)
         return cls(**values, **overrides)
 
+    def to_env(self) -> dict[str, str]:
+        """The environment that reproduces these settings (to start a service process)."""
+        env: dict[str, str] = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, tuple):
+                text = ",".join(str(v) for v in value)
+            elif isinstance(value, bool):
+                text = "true" if value else "false"
+            else:
+                text = str(value)
+            env[field.metadata["env"]] = text
+        return env
+
     def describe(self) -> dict[str, str]:
         """Variable name → help text, for `--help` style listings."""
         return {f.metadata["env"]: f.metadata.get("help", "") for f in dataclasses.fields(self)}

@@ -66,6 +66,8 @@ class Broker:
 
     def force_reconnect(self, reason: str) -> None:
         """Drop the connection so the supervisor rebuilds everything (e.g. a lost consumer)."""
+        if self._stopping:
+            return
         log.warning("broker_forced_reconnect", reason=reason)
         if self._lost:
             self._lost.set()

@@ -7,6 +7,7 @@ import re
 import time
 import uuid
 
+import asyncpg
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -127,6 +128,24 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         if exc.status < 400:
             raise
         return problem_response(request, _from_http_exception(exc))
+    except (
+        OSError,
+        asyncpg.InterfaceError,
+        asyncpg.PostgresConnectionError,
+        asyncpg.CannotConnectNowError,
+    ) as exc:
+        # The database is restarting or unreachable: the pool heals by itself, retry soon.
+        log.warning("dependency_unavailable", error=repr(exc))
+        return problem_response(
+            request,
+            Problem(
+                503,
+                "temporarily-unavailable",
+                "Temporarily unavailable",
+                "Le service est momentanément indisponible ; merci de réessayer.",
+                headers={"Retry-After": "2"},
+            ),
+        )
     except TimeoutError:
         log.warning("request_timeout", exc_info=True)
         return problem_response(

@@ -1,0 +1,1 @@
+"""Identity service: accounts, authentication and access tokens for Portail Famille."""
