@@ -100,3 +100,26 @@ async def stop_broker() -> None:
 async def start_broker() -> None:
     await rabbitmqctl("start_app")
     await rabbitmqctl("await_startup")
+
+
+async def restart_postgres() -> None:
+    """Restart the local Postgres cluster(s): every connection is cut."""
+    if shutil.which("pg_ctlcluster") is None or shutil.which("pg_lsclusters") is None:
+        pytest.fail("this test restarts the local Postgres: pg_ctlcluster is needed (root)")
+    listing = await asyncio.create_subprocess_exec(
+        "pg_lsclusters", "--no-header", stdout=asyncio.subprocess.PIPE
+    )
+    output, _ = await listing.communicate()
+    for line in output.decode().splitlines():
+        version, cluster = line.split()[:2]
+        process = await asyncio.create_subprocess_exec(
+            "pg_ctlcluster",
+            "--skip-systemctl-redirect",
+            version,
+            cluster,
+            "restart",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        if await asyncio.wait_for(process.wait(), 60) != 0:
+            raise AssertionError(f"pg_ctlcluster {version} {cluster} restart failed")

@@ -9,7 +9,12 @@ import aiohttp
 import asyncpg
 
 from shared.testing.bus import eventually
-from shared.testing.processes import ServiceProcess, start_broker, stop_broker
+from shared.testing.processes import (
+    ServiceProcess,
+    restart_postgres,
+    start_broker,
+    stop_broker,
+)
 from shared.testing.sample import SampleSettings
 
 
@@ -68,5 +73,38 @@ async def test_sigterm_ends_the_service_quickly_while_the_broker_is_down(make_se
             await start_broker()
         assert service.process is not None and service.process.returncode == 0
         assert elapsed < 10
+    finally:
+        await service.kill()
+
+
+async def test_the_service_heals_after_a_postgres_restart(make_settings, tokens):
+    settings = make_settings(SampleSettings)
+    service = ServiceProcess("shared.testing.sample", settings)
+    await service.start()
+    staff = tokens.header(roles=("staff",))
+    try:
+        await restart_postgres()
+        async with aiohttp.ClientSession(base_url=service.url) as http:
+
+            async def recorded() -> bool:
+                async with http.post(
+                    "/tenants/testville/notes", json={"text": "après"}, headers=staff
+                ) as response:
+                    assert response.status in (201, 503), await response.text()
+                    return response.status == 201
+
+            await eventually(recorded, timeout=30, interval=0.5)
+        db = await asyncpg.connect(
+            settings.database_url, server_settings={"search_path": settings.schema}
+        )
+        try:
+
+            async def applied() -> bool:
+                return await db.fetchval("SELECT count(*) FROM applied_notes") == 1
+
+            # Delivered promptly: the relay's LISTEN connection came back too.
+            await eventually(applied, timeout=20)
+        finally:
+            await db.close()
     finally:
         await service.kill()
