@@ -69,6 +69,7 @@ class TokenVerifier:
         audience: str,
         leeway: float = 30,
         min_refresh_interval: float = 30,
+        failure_retry_interval: float = 1.0,
     ) -> None:
         self.source = source
         self.issuer = issuer
@@ -76,32 +77,34 @@ class TokenVerifier:
         self.leeway = leeway
         self.min_refresh_interval = min_refresh_interval
         self._keys: dict[str, Any] = {}
-        self._fetched_at = float("-inf")
+        self.failure_retry_interval = failure_retry_interval
+        self._attempted_at = float("-inf")
         self._lock = asyncio.Lock()
 
-    async def _refresh(self, *, force: bool) -> None:
-        async with self._lock:
-            # An unknown kid may be a rotation we have not seen, or garbage: refresh at most
-            # every `min_refresh_interval` so forged kids cannot hammer the identity service.
-            if not force and time.monotonic() - self._fetched_at < self.min_refresh_interval:
-                return
-            try:
-                jwks = await self.source()
-            except Exception as exc:
-                log.warning("jwks_fetch_failed", error=repr(exc))
-                return
-            keys: dict[str, Any] = {}
-            for jwk in jwks.get("keys", []):
-                if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519" and jwk.get("kid"):
-                    keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm=ALGORITHM).key
-            self._keys = keys
-            self._fetched_at = time.monotonic()
+    async def _fetch(self) -> None:
+        self._attempted_at = time.monotonic()
+        try:
+            jwks = await self.source()
+        except Exception as exc:
+            log.warning("jwks_fetch_failed", error=repr(exc))
+            return
+        keys: dict[str, Any] = {}
+        for jwk in jwks.get("keys", []):
+            if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519" and jwk.get("kid"):
+                keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm=ALGORITHM).key
+        self._keys = keys
 
     async def _key(self, kid: str) -> Any:
         if kid not in self._keys:
-            await self._refresh(force=not self._keys)
-            if kid not in self._keys and self._keys:
-                await self._refresh(force=False)
+            async with self._lock:
+                # Decided under the lock: concurrent requests share one fetch. An unknown
+                # kid may be a rotation we have not seen, or garbage: refetch at most every
+                # `min_refresh_interval` (every `failure_retry_interval` while we have no key
+                # at all), so forged kids or an identity outage never hammer the JWKS.
+                since = time.monotonic() - self._attempted_at
+                wait = self.min_refresh_interval if self._keys else self.failure_retry_interval
+                if kid not in self._keys and since >= wait:
+                    await self._fetch()
         if kid not in self._keys:
             raise InvalidToken("unknown key id")
         return self._keys[kid]
@@ -134,7 +137,11 @@ class TokenVerifier:
 
 def caller_from_claims(claims: dict[str, Any]) -> Caller:
     roles = claims.get("roles", [])
-    if not isinstance(roles, list) or not set(roles) <= ROLES or not roles:
+    if (
+        not isinstance(roles, list)
+        or not roles
+        or not all(isinstance(r, str) and r in ROLES for r in roles)
+    ):
         raise InvalidToken("invalid roles")
     if not isinstance(claims.get("tenant"), str):
         raise InvalidToken("invalid tenant")

@@ -26,7 +26,7 @@ def configure_logging(service: str, *, json: bool, level: str = "info") -> None:
         _add_service(service),
     ]
     renderer: Any = (
-        structlog.processors.JSONRenderer()
+        structlog.processors.JSONRenderer(default=str)
         if json
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )

@@ -83,7 +83,6 @@ class Broker:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.settings.broker_reconnect_max_seconds)
                 continue
-            delay = 0.2
             lost = self._lost = asyncio.Event()
             connection.close_callbacks.add(lambda *_, lost=lost: lost.set())
             try:
@@ -98,6 +97,7 @@ class Broker:
                 self.last_error = None
                 self.connected.set()
                 self.reconnected.set()
+                delay = 0.2  # only a complete setup resets the backoff
                 log.info("broker_connected")
                 await lost.wait()
                 self.last_error = "connection to the broker lost"
@@ -108,6 +108,7 @@ class Broker:
                 self.last_error = f"broker setup failed: {exc!r}"
                 log.exception("broker_setup_failed")
                 await asyncio.sleep(delay)
+                delay = min(delay * 2, self.settings.broker_reconnect_max_seconds)
             finally:
                 self.connected.clear()
                 self.connection = None

@@ -14,7 +14,7 @@ import contextlib
 import dataclasses
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import aio_pika
@@ -98,11 +98,31 @@ class BusNamespace:
     topologies: list[tuple[Topology, tuple[int, ...]]] = dataclasses.field(default_factory=list)
 
 
+@pytest.fixture(scope="session")
+def _used_namespaces() -> Iterator[list[BusNamespace]]:
+    """Bus namespaces of the run, deleted together at its end.
+
+    Not after each test: RabbitMQ 3.10 crashes a quorum queue's at-least-once dead-letter
+    worker when the queue is deleted while that worker is still starting, and a few such
+    crashes in a row take down `rabbit_fifo_dlx_sup`, after which no at-least-once queue
+    can be declared until the broker restarts. At the end of the run every worker is long
+    started. Names are unique per test, so tests stay isolated meanwhile.
+    """
+    used: list[BusNamespace] = []
+    yield used
+
+    async def delete_all() -> None:
+        for namespace in used:
+            await delete_topology(namespace)
+
+    asyncio.run(delete_all())
+
+
 @pytest.fixture
-async def bus_namespace() -> AsyncIterator[BusNamespace]:
+def bus_namespace(_used_namespaces: list[BusNamespace]) -> BusNamespace:
     namespace = BusNamespace(f"t{uuid.uuid4().hex[:12]}")
-    yield namespace
-    await delete_topology(namespace)
+    _used_namespaces.append(namespace)
+    return namespace
 
 
 async def delete_topology(namespace: BusNamespace) -> None:

@@ -215,11 +215,6 @@ async def test_tokens_missing_a_required_claim_are_a_401(sample, tokens, claim):
     await assert_401(await post_note(sample, bearer(tokens.sign(claims))))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/auth.py caller_from_claims: set(roles) raises TypeError on unhashable "
-    "items, which escapes the middleware as a 500 instead of a 401",
-)
 async def test_roles_with_unhashable_items_are_a_401(sample, tokens):
     claims = {**tokens.claims(), "roles": [["staff"]]}
     await assert_401(await post_note(sample, bearer(tokens.sign(claims))))
@@ -354,20 +349,20 @@ async def test_verifier_rate_limits_refreshes_for_unknown_kids(tokens):
 
 async def test_verifier_refuses_and_recovers_when_the_jwks_cannot_be_fetched(tokens):
     source = CountingSource(tokens, fail=True)
-    verifier = verifier_for(source, tokens, min_refresh_interval=30)
-    with pytest.raises(InvalidToken):
+    verifier = verifier_for(source, tokens, min_refresh_interval=30, failure_retry_interval=0.05)
+    with pytest.raises(InvalidToken, match="unknown key id"):
         await verifier.verify(tokens.token())
     source.fail = False
-    # Nothing was cached: the next token forces a fetch and is accepted.
+    # Right after the failure, no new fetch yet: refused without calling the source again.
+    with pytest.raises(InvalidToken):
+        await verifier.verify(tokens.token())
+    assert source.calls == 1
+    # Nothing was cached: once the short failure interval passed, the next token fetches.
+    await asyncio.sleep(0.1)
     assert (await verifier.verify(tokens.token())).tenant == "testville"
+    assert source.calls == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/auth.py TokenVerifier._key/_refresh: with an empty cache every verify "
-    "forces a JWKS fetch, even right after one failed, so an identity outage turns every "
-    "bearer request into a (serialized) fetch",
-)
 async def test_verifier_does_not_fetch_on_every_request_while_the_jwks_fails(tokens):
     source = CountingSource(tokens, fail=True)
     verifier = verifier_for(source, tokens, min_refresh_interval=30)
@@ -377,11 +372,6 @@ async def test_verifier_does_not_fetch_on_every_request_while_the_jwks_fails(tok
     assert source.calls == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="shared/auth.py TokenVerifier: `force` is decided before taking the lock, so "
-    "concurrent first requests each fetch the JWKS again after the first fetch succeeded",
-)
 async def test_concurrent_first_requests_fetch_the_jwks_once(tokens):
     source = CountingSource(tokens, delay=0.05)
     verifier = verifier_for(source, tokens, min_refresh_interval=30)

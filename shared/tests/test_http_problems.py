@@ -150,8 +150,8 @@ async def small_body_sample(
     settings = make_settings(SampleSettings, max_body_bytes=2048)
     client = await aiohttp_client(create_service_app(settings, definition()))
     yield client
-    # Stop the app (and its broker) before the test bus namespace is deleted, else its
-    # consumer may declare its queues again after the deletion.
+    # Stop the app (its broker and consumer) as soon as the test ends, before the fixtures
+    # it depends on (bus namespace, JWKS server) are torn down.
     await client.close()
 
 
@@ -197,8 +197,19 @@ async def test_unexpected_error_is_a_500_without_internals(sample):
     assert "RuntimeError" not in text
     assert "sample.py" not in text
     # Each failure gets its own id, to find its log line.
-    again = await (await sample.get("/boom")).json()
+    again = await (await sample.get("/boom")).json(content_type=None)
     assert again["error_id"] != body["error_id"]
+
+
+async def test_unexpected_error_is_logged_with_its_id_and_traceback(sample, capsys, caplog):
+    body = await (await sample.get("/boom")).json(content_type=None)
+    captured = capsys.readouterr()
+    logged = captured.out + captured.err + caplog.text
+    line = next(line for line in logged.splitlines() if body["error_id"] in line)
+    assert "unhandled_error" in line
+    # What the answer hides is in the log, for whoever investigates.
+    assert "secret internal detail" in logged
+    assert "RuntimeError" in logged
 
 
 async def test_domain_error_is_a_409_and_nothing_is_written(sample, staff):
@@ -358,4 +369,4 @@ async def test_overload_over_http_is_a_503_problem(aiohttp_client, make_settings
         assert done.status == 201, await done.text()
         assert (await client.get("/openapi.json")).status == 200
     finally:
-        await client.close()  # before the bus namespace is deleted (see small_body_sample)
+        await client.close()  # at once, like small_body_sample

@@ -1,4 +1,4 @@
-"""Settings read from the environment: defaults, validation errors naming the variable, overrides."""
+"""Settings read from the environment: defaults, errors naming the variable, overrides."""
 
 from __future__ import annotations
 

@@ -1,0 +1,186 @@
+"""Operator commands: create a municipality with its first admin, rotate the signing key.
+
+python -m identity create-tenant --slug epagny --name "Epagny Metz-Tessy" \
+    --contact-email famille@epagny.fr --contact-phone "04 50 00 00 00" \
+    --admin-email agent@epagny.fr --admin-name "Agent Principal" [--temporary-password]
+python -m identity rotate-signing-key
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+from marshmallow import ValidationError
+
+from identity import store
+from identity.app import MIGRATIONS
+from identity.domain.passwords import PasswordHasher
+from identity.domain.secret_tokens import TokenPurpose, new_secret_token
+from identity.runtime import rotate_keyring, temporary_password, utcnow
+from identity.schemas import SLUG
+from identity.settings import IdentitySettings
+from shared import db, migrations
+from shared.events import outbox
+from shared.events.envelope import new_event
+
+COMMANDS = ("create-tenant", "rotate-signing-key")
+
+
+class CommandError(Exception):
+    pass
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m identity")
+    sub = root.add_subparsers(dest="command", required=True)
+    tenant = sub.add_parser("create-tenant", help="create a municipality and its first admin")
+    tenant.add_argument("--slug", required=True, help="used in URLs, e.g. epagny-metz-tessy")
+    tenant.add_argument("--name", required=True)
+    tenant.add_argument("--contact-email", required=True)
+    tenant.add_argument("--contact-phone", default="")
+    tenant.add_argument("--admin-email", required=True)
+    tenant.add_argument("--admin-name", required=True)
+    tenant.add_argument(
+        "--temporary-password",
+        action="store_true",
+        help="print a temporary password instead of an invitation link",
+    )
+    tenant.add_argument("--terms-version", type=int, default=None)
+    tenant.add_argument("--terms-url", default=None)
+    sub.add_parser("rotate-signing-key", help="sign new tokens with a new key")
+    return root
+
+
+async def create_tenant(settings: IdentitySettings, args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        SLUG(args.slug)
+    except ValidationError as exc:
+        raise CommandError(f"invalid slug {args.slug!r}: {exc.messages}") from None
+    await migrations.migrate(settings, MIGRATIONS)
+    now = utcnow()
+    admin_email = args.admin_email.strip().lower()
+    password = temporary_password() if args.temporary_password else None
+    password_hash = None
+    if password:
+        hasher = PasswordHasher(
+            time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+        )
+        try:
+            password_hash = await hasher.hash(password)
+        finally:
+            hasher.close()
+    conn = await db.connect(settings)
+    try:
+        async with conn.transaction():
+            tenant = store.Tenant(
+                slug=args.slug,
+                display_name=args.name,
+                contact_email=args.contact_email,
+                contact_phone=args.contact_phone,
+                password_min_length=8,
+                terms_version=args.terms_version,
+                terms_url=args.terms_url,
+                terms_text=None,
+            )
+            if not await store.insert_tenant(conn, tenant):
+                raise CommandError(f"a municipality with the slug {args.slug!r} already exists")
+            account = await store.insert_account(
+                conn,
+                tenant=args.slug,
+                email=admin_email,
+                display_name=args.admin_name,
+                roles=["admin", "staff"],
+                status="active" if password else "invited",
+                password_hash=password_hash,
+                must_change_password=password is not None,
+                now=now,
+            )
+            assert account is not None
+            result: dict[str, Any] = {"tenant": args.slug, "admin_account_id": str(account.id)}
+            invitation_url = expires_at = None
+            if password is None:
+                secret = new_secret_token(TokenPurpose.INVITATION)
+                expires_at = now + timedelta(hours=settings.invitation_link_hours)
+                await store.insert_link(
+                    conn,
+                    digest=secret.digest,
+                    purpose="invitation",
+                    account_id=account.id,
+                    tenant=args.slug,
+                    expires_at=expires_at,
+                    now=now,
+                )
+                invitation_url = f"{settings.base_url}/{args.slug}/invitation?token={secret.value}"
+                result["invitation_url"] = invitation_url
+                result["expires_at"] = expires_at.isoformat()
+            else:
+                result["temporary_password"] = password
+            await outbox.record(
+                conn,
+                new_event(
+                    "identity.AccountInvited",
+                    {
+                        "account_id": account.id,
+                        "email": account.email,
+                        "display_name": account.display_name,
+                        "roles": account.roles,
+                        "invitation_url": invitation_url,
+                        "expires_at": expires_at,
+                        # No person created it: the account invites itself (command line).
+                        "invited_by": account.id,
+                    },
+                    tenant_id=args.slug,
+                    producer="identity",
+                ),
+            )
+            await store.audit(
+                conn,
+                store.AuditEntry(
+                    tenant=args.slug,
+                    action="tenant_created",
+                    account_id=account.id,
+                    login=admin_email,
+                    user_agent="python -m identity create-tenant",
+                ),
+            )
+    finally:
+        await conn.close()
+    return result
+
+
+async def rotate_signing_key(settings: IdentitySettings) -> dict[str, Any]:
+    await migrations.migrate(settings, MIGRATIONS)
+    pool = await db.create_pool(settings)
+    try:
+        keyring = await rotate_keyring(pool, settings, now=utcnow())
+    finally:
+        await pool.close()
+    return {
+        "current_kid": keyring.current.kid,
+        "still_published": [
+            {"kid": key.kid, "until": key.retire_after.isoformat() if key.retire_after else None}
+            for key in keyring.previous
+        ],
+    }
+
+
+def run(argv: list[str], settings: IdentitySettings) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "create-tenant":
+            result = asyncio.run(create_tenant(settings, args))
+        else:
+            result = asyncio.run(rotate_signing_key(settings))
+    except (CommandError, asyncpg.PostgresError) as exc:
+        print(f"error: {exc}")
+        return 1
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+__all__ = ["COMMANDS", "run"]

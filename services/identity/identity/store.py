@@ -1,0 +1,628 @@
+"""All SQL of the identity service (asyncpg, parameterised, the service's own schema)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+Conn = asyncpg.Connection | asyncpg.Pool
+
+# --- tenants ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tenant:
+    slug: str
+    display_name: str
+    contact_email: str
+    contact_phone: str
+    password_min_length: int
+    terms_version: int | None
+    terms_url: str | None
+    terms_text: str | None
+
+
+_TENANT_COLUMNS = (
+    "slug, display_name, contact_email, contact_phone, password_min_length,"
+    " terms_version, terms_url, terms_text"
+)
+
+
+async def insert_tenant(conn: Conn, tenant: Tenant) -> bool:
+    """False when the slug is taken."""
+    return bool(
+        await conn.fetchval(
+            f"INSERT INTO tenants ({_TENANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " ON CONFLICT (slug) DO NOTHING RETURNING true",
+            tenant.slug,
+            tenant.display_name,
+            tenant.contact_email,
+            tenant.contact_phone,
+            tenant.password_min_length,
+            tenant.terms_version,
+            tenant.terms_url,
+            tenant.terms_text,
+        )
+    )
+
+
+async def get_tenant(conn: Conn, slug: str, *, for_update: bool = False) -> Tenant | None:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(f"SELECT {_TENANT_COLUMNS} FROM tenants WHERE slug = $1{lock}", slug)
+    return Tenant(**row) if row else None
+
+
+_TENANT_EDITABLE = (
+    "display_name",
+    "contact_email",
+    "contact_phone",
+    "password_min_length",
+    "terms_version",
+    "terms_url",
+    "terms_text",
+)
+
+
+async def update_tenant(conn: Conn, slug: str, changes: dict[str, Any]) -> Tenant | None:
+    # Column names come from a fixed list, values are parameters.
+    names = [name for name in _TENANT_EDITABLE if name in changes]
+    if not names:
+        return await get_tenant(conn, slug)
+    assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=2))
+    row = await conn.fetchrow(
+        f"UPDATE tenants SET {assignments}, updated_at = now() WHERE slug = $1"
+        f" RETURNING {_TENANT_COLUMNS}",
+        slug,
+        *(changes[name] for name in names),
+    )
+    return Tenant(**row) if row else None
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Account:
+    id: uuid.UUID
+    tenant: str
+    email: str
+    display_name: str
+    roles: list[str]
+    status: str
+    password_hash: str | None
+    must_change_password: bool
+    household_id: uuid.UUID | None
+    terms_accepted_version: int | None
+    terms_accepted_at: datetime | None
+    created_at: datetime
+
+
+_ACCOUNT_COLUMNS = (
+    "id, tenant, email, display_name, roles, status, password_hash, must_change_password,"
+    " household_id, terms_accepted_version, terms_accepted_at, created_at"
+)
+
+
+def _account(row: asyncpg.Record | None) -> Account | None:
+    return Account(**row) if row else None
+
+
+async def insert_account(
+    conn: Conn,
+    *,
+    tenant: str,
+    email: str,
+    display_name: str,
+    roles: list[str],
+    status: str,
+    password_hash: str | None,
+    must_change_password: bool = False,
+    now: datetime,
+) -> Account | None:
+    """None when the email is already used in the tenant."""
+    row = await conn.fetchrow(
+        "INSERT INTO accounts (id, tenant, email, display_name, roles, status, password_hash,"
+        " must_change_password, created_at, updated_at, activated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9,"
+        "         CASE WHEN $6 = 'active' THEN $9::timestamptz END)"
+        f" ON CONFLICT (tenant, email) DO NOTHING RETURNING {_ACCOUNT_COLUMNS}",
+        uuid.uuid4(),
+        tenant,
+        email,
+        display_name,
+        roles,
+        status,
+        password_hash,
+        must_change_password,
+        now,
+    )
+    return _account(row)
+
+
+async def get_account(
+    conn: Conn, tenant: str, account_id: uuid.UUID, *, for_update: bool = False
+) -> Account | None:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE tenant = $1 AND id = $2{lock}",
+        tenant,
+        account_id,
+    )
+    return _account(row)
+
+
+async def get_account_any_tenant(conn: Conn, account_id: uuid.UUID) -> Account | None:
+    row = await conn.fetchrow(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = $1", account_id)
+    return _account(row)
+
+
+async def find_by_email(conn: Conn, tenant: str, email: str) -> Account | None:
+    row = await conn.fetchrow(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE tenant = $1 AND email = $2",
+        tenant,
+        email,
+    )
+    return _account(row)
+
+
+async def find_by_login(conn: Conn, tenant: str, login: str) -> Account | None:
+    """An email, or the part before the @ when exactly one account of the tenant has it."""
+    if "@" in login:
+        return await find_by_email(conn, tenant, login)
+    rows = await conn.fetch(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts"
+        " WHERE tenant = $1 AND split_part(email, '@', 1) = $2 LIMIT 2",
+        tenant,
+        login,
+    )
+    return _account(rows[0]) if len(rows) == 1 else None
+
+
+async def set_password(
+    conn: Conn,
+    account_id: uuid.UUID,
+    password_hash: str,
+    *,
+    now: datetime,
+    must_change: bool = False,
+    activate: bool = False,
+) -> None:
+    await conn.execute(
+        "UPDATE accounts SET password_hash = $2, must_change_password = $3,"
+        " password_changed_at = $4, updated_at = $4,"
+        " status = CASE WHEN $5 AND status IN ('pending', 'invited') THEN 'active' ELSE status END,"
+        " activated_at = CASE WHEN $5 AND activated_at IS NULL THEN $4 ELSE activated_at END"
+        " WHERE id = $1",
+        account_id,
+        password_hash,
+        must_change,
+        now,
+        activate,
+    )
+
+
+async def rehash_password(conn: Conn, account_id: uuid.UUID, old: str, new: str) -> None:
+    """Upgrade a hash made with older parameters, unless it changed meanwhile."""
+    await conn.execute(
+        "UPDATE accounts SET password_hash = $3 WHERE id = $1 AND password_hash = $2",
+        account_id,
+        old,
+        new,
+    )
+
+
+async def activate_account(conn: Conn, account_id: uuid.UUID, *, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE accounts SET status = 'active', activated_at = $2, updated_at = $2"
+        " WHERE id = $1 AND status = 'pending'",
+        account_id,
+        now,
+    )
+
+
+async def set_email(conn: Conn, account_id: uuid.UUID, email: str, *, now: datetime) -> bool:
+    """False when another account of the tenant uses the address."""
+    try:
+        async with conn.transaction():  # savepoint: the unique violation must not abort all
+            await conn.execute(
+                "UPDATE accounts SET email = $2, updated_at = $3 WHERE id = $1",
+                account_id,
+                email,
+                now,
+            )
+    except asyncpg.UniqueViolationError:
+        return False
+    return True
+
+
+async def accept_terms(conn: Conn, account_id: uuid.UUID, version: int, *, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE accounts SET terms_accepted_version = $2, terms_accepted_at = $3, updated_at = $3"
+        " WHERE id = $1",
+        account_id,
+        version,
+        now,
+    )
+
+
+async def link_household(
+    conn: Conn, tenant: str, account_id: uuid.UUID, household_id: uuid.UUID
+) -> bool:
+    return (
+        await conn.execute(
+            "UPDATE accounts SET household_id = $3, updated_at = now()"
+            " WHERE tenant = $1 AND id = $2",
+            tenant,
+            account_id,
+            household_id,
+        )
+        != "UPDATE 0"
+    )
+
+
+async def list_accounts(
+    conn: Conn,
+    tenant: str,
+    *,
+    role: str | None,
+    email: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Account], int]:
+    where = (
+        "tenant = $1 AND ($2::text IS NULL OR $2 = ANY(roles))"
+        " AND ($3::text IS NULL OR strpos(email, $3) > 0)"
+        " AND ($4::text IS NULL OR status = $4)"
+    )
+    rows = await conn.fetch(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE {where}"
+        " ORDER BY created_at, id LIMIT $5 OFFSET $6",
+        tenant,
+        role,
+        email,
+        status,
+        limit,
+        offset,
+    )
+    total = await conn.fetchval(
+        f"SELECT count(*) FROM accounts WHERE {where}", tenant, role, email, status
+    )
+    return [Account(**row) for row in rows], total
+
+
+# --- single-use links -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkToken:
+    purpose: str
+    account_id: uuid.UUID
+    tenant: str
+    new_email: str | None
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+async def insert_link(
+    conn: Conn,
+    *,
+    digest: str,
+    purpose: str,
+    account_id: uuid.UUID,
+    tenant: str,
+    expires_at: datetime,
+    now: datetime,
+    new_email: str | None = None,
+) -> None:
+    """Store a new link; older unused links of the same purpose stop working."""
+    await conn.execute(
+        "UPDATE link_tokens SET revoked_at = $3"
+        " WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL AND revoked_at IS NULL",
+        account_id,
+        purpose,
+        now,
+    )
+    await conn.execute(
+        "INSERT INTO link_tokens (digest, purpose, account_id, tenant, new_email, created_at,"
+        " expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        digest,
+        purpose,
+        account_id,
+        tenant,
+        new_email,
+        now,
+        expires_at,
+    )
+
+
+async def get_link(conn: Conn, digest: str, *, for_update: bool = False) -> LinkToken | None:
+    lock = " FOR UPDATE" if for_update else ""
+    row = await conn.fetchrow(
+        "SELECT purpose, account_id, tenant, new_email, expires_at, used_at, revoked_at"
+        f" FROM link_tokens WHERE digest = $1{lock}",
+        digest,
+    )
+    return LinkToken(**row) if row else None
+
+
+async def use_link(conn: Conn, digest: str, *, now: datetime) -> None:
+    await conn.execute("UPDATE link_tokens SET used_at = $2 WHERE digest = $1", digest, now)
+
+
+async def revoke_links(conn: Conn, account_id: uuid.UUID, purpose: str, *, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE link_tokens SET revoked_at = $3"
+        " WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL AND revoked_at IS NULL",
+        account_id,
+        purpose,
+        now,
+    )
+
+
+# --- refresh tokens ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RefreshToken:
+    family_id: uuid.UUID
+    account_id: uuid.UUID
+    tenant: str
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+async def insert_refresh(
+    conn: Conn,
+    *,
+    digest: str,
+    family_id: uuid.UUID,
+    account_id: uuid.UUID,
+    tenant: str,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO refresh_tokens (digest, family_id, account_id, tenant, created_at,"
+        " expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        digest,
+        family_id,
+        account_id,
+        tenant,
+        now,
+        expires_at,
+    )
+
+
+async def get_refresh_for_update(conn: Conn, digest: str) -> RefreshToken | None:
+    row = await conn.fetchrow(
+        "SELECT family_id, account_id, tenant, expires_at, used_at, revoked_at"
+        " FROM refresh_tokens WHERE digest = $1 FOR UPDATE",
+        digest,
+    )
+    return RefreshToken(**row) if row else None
+
+
+async def mark_refresh_used(conn: Conn, digest: str, *, now: datetime) -> None:
+    await conn.execute("UPDATE refresh_tokens SET used_at = $2 WHERE digest = $1", digest, now)
+
+
+async def revoke_family(conn: Conn, family_id: uuid.UUID, *, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
+        family_id,
+        now,
+    )
+
+
+async def revoke_sessions(
+    conn: Conn, account_id: uuid.UUID, *, now: datetime, keep_family: uuid.UUID | None = None
+) -> None:
+    """End the account's sessions (all, or all but `keep_family`)."""
+    await conn.execute(
+        "UPDATE refresh_tokens SET revoked_at = $2"
+        " WHERE account_id = $1 AND revoked_at IS NULL"
+        " AND ($3::uuid IS NULL OR family_id <> $3)",
+        account_id,
+        now,
+        keep_family,
+    )
+
+
+# --- login throttling -------------------------------------------------------------------
+
+
+async def failure_histories(
+    conn: Conn, tenant: str, keys: list[str], *, since: datetime
+) -> dict[str, tuple[int, datetime]]:
+    rows = await conn.fetch(
+        "SELECT key, failures, last_failure_at FROM login_throttle"
+        " WHERE tenant = $1 AND key = ANY($2::text[]) AND last_failure_at >= $3",
+        tenant,
+        keys,
+        since,
+    )
+    return {row["key"]: (row["failures"], row["last_failure_at"]) for row in rows}
+
+
+async def record_failure(
+    conn: Conn, tenant: str, key: str, *, now: datetime, window: timedelta
+) -> int:
+    """Count one more failure (restarting from 1 after a quiet window); the new count."""
+    return await conn.fetchval(
+        "INSERT INTO login_throttle (tenant, key, failures, last_failure_at)"
+        " VALUES ($1, $2, 1, $3)"
+        " ON CONFLICT (tenant, key) DO UPDATE SET"
+        "  failures = CASE"
+        "    WHEN login_throttle.last_failure_at < $3::timestamptz - $4::interval THEN 1"
+        "    ELSE login_throttle.failures + 1 END,"
+        "  last_failure_at = $3"
+        " RETURNING failures",
+        tenant,
+        key,
+        now,
+        window,
+    )
+
+
+async def claim_lock_notification(
+    conn: Conn, tenant: str, key: str, *, lock_after: int, now: datetime, lock: timedelta
+) -> bool:
+    """True for exactly one caller per lock: the one that must tell the owner."""
+    return bool(
+        await conn.fetchval(
+            "UPDATE login_throttle SET lock_notified_at = $4"
+            " WHERE tenant = $1 AND key = $2 AND failures >= $3"
+            " AND (lock_notified_at IS NULL OR lock_notified_at <= $4::timestamptz - $5::interval)"
+            " RETURNING true",
+            tenant,
+            key,
+            lock_after,
+            now,
+            lock,
+        )
+    )
+
+
+async def clear_failures(conn: Conn, tenant: str, keys: list[str]) -> None:
+    await conn.execute(
+        "DELETE FROM login_throttle WHERE tenant = $1 AND key = ANY($2::text[])", tenant, keys
+    )
+
+
+# --- captcha ----------------------------------------------------------------------------
+
+
+async def remember_captcha(
+    conn: Conn, replay_key: str, expires_at: datetime, now: datetime
+) -> bool:
+    """False when this solution was already used (a replay)."""
+    await conn.execute("DELETE FROM captcha_replays WHERE expires_at < $1", now)
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO captcha_replays (replay_key, expires_at) VALUES ($1, $2)"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            replay_key,
+            expires_at,
+        )
+    )
+
+
+# --- signing keys -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    kid: str
+    encrypted_private_key: bytes
+    created_at: datetime
+    retire_after: datetime | None
+
+
+async def signing_keys(conn: Conn) -> list[StoredKey]:
+    rows = await conn.fetch(
+        "SELECT kid, encrypted_private_key, created_at, retire_after FROM signing_keys"
+        " ORDER BY created_at DESC"
+    )
+    return [StoredKey(**row) for row in rows]
+
+
+async def insert_first_key(conn: Conn, key: StoredKey) -> bool:
+    """Store the first current key; False when another process stored one first."""
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO signing_keys (kid, encrypted_private_key, created_at)"
+            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING true",
+            key.kid,
+            key.encrypted_private_key,
+            key.created_at,
+        )
+    )
+
+
+async def rotate_keys(conn: Conn, new: StoredKey, *, retire_after: datetime, now: datetime) -> None:
+    """Retire the current key (kept until `retire_after`), make `new` current, drop dead keys."""
+    await conn.execute(
+        "UPDATE signing_keys SET retire_after = $1 WHERE retire_after IS NULL", retire_after
+    )
+    await conn.execute("DELETE FROM signing_keys WHERE retire_after <= $1", now)
+    await conn.execute(
+        "INSERT INTO signing_keys (kid, encrypted_private_key, created_at) VALUES ($1, $2, $3)",
+        new.kid,
+        new.encrypted_private_key,
+        new.created_at,
+    )
+
+
+async def lock_keys(conn: Conn) -> None:
+    """Serialize rotations (two admins running the command at once)."""
+    await conn.execute("LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE")
+
+
+# --- audit ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    tenant: str
+    action: str
+    account_id: uuid.UUID | None = None
+    actor_id: uuid.UUID | None = None
+    login: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    details: dict[str, Any] | None = None
+
+
+async def audit(conn: Conn, *entries: AuditEntry) -> None:
+    await conn.executemany(
+        "INSERT INTO audit_log (tenant, action, account_id, actor_id, login, ip, user_agent,"
+        " details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [
+            (
+                e.tenant,
+                e.action,
+                e.account_id,
+                e.actor_id,
+                e.login,
+                e.ip,
+                (e.user_agent or "")[:500] or None,
+                e.details or {},
+            )
+            for e in entries
+        ],
+    )
+
+
+async def audit_entries(
+    conn: Conn,
+    tenant: str,
+    *,
+    action: str | None,
+    account_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[asyncpg.Record], int]:
+    where = (
+        "tenant = $1 AND ($2::text IS NULL OR action = $2)"
+        " AND ($3::uuid IS NULL OR account_id = $3 OR actor_id = $3)"
+    )
+    rows = await conn.fetch(
+        "SELECT id, at, action, account_id, actor_id, login, ip, user_agent, details"
+        f" FROM audit_log WHERE {where} ORDER BY id DESC LIMIT $4 OFFSET $5",
+        tenant,
+        action,
+        account_id,
+        limit,
+        offset,
+    )
+    total = await conn.fetchval(
+        f"SELECT count(*) FROM audit_log WHERE {where}", tenant, action, account_id
+    )
+    return list(rows), total

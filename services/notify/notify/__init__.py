@@ -1,0 +1,1 @@
+"""The notify service: emails for every event (exactly once), in-app notifications."""

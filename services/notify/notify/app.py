@@ -1,0 +1,35 @@
+"""The notify service's app factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from notify.api import routes
+from notify.dispatcher import dispatcher_context
+from notify.events import HANDLERS
+from notify.settings import NotifySettings
+from shared.http.app import ServiceDefinition, create_service_app
+from shared.settings import ServiceSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def definition(settings: ServiceSettings | None = None) -> ServiceDefinition:
+    return ServiceDefinition(
+        title="Portail Famille: notify",
+        description=(
+            "Emails for every event (French, exactly once, retried), in-app notifications,"
+            " the tenants' mail settings."
+        ),
+        migrations_dir=MIGRATIONS,
+        routes=routes,
+        event_handlers=HANDLERS,
+        contexts=[dispatcher_context],
+    )
+
+
+def create_app(settings: NotifySettings | None = None) -> web.Application:
+    settings = settings or NotifySettings.from_env()
+    return create_service_app(settings, definition(settings))

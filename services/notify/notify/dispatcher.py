@@ -1,0 +1,198 @@
+"""The dispatcher: claims queued emails, renders them, hands them to SMTP, records the outcome.
+
+Woken by Postgres NOTIFY when an email is queued (at commit), with a periodic sweep for
+retries and as a safety net. Rows are claimed with FOR UPDATE SKIP LOCKED and leased, so
+replicas share the work; one whose sending crashed is due again after the lease and goes out
+with the same Message-ID. Temporary SMTP failures wait longer and longer before the next
+attempt; permanent ones (5xx) are recorded as failed with the server's answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any, cast
+
+import asyncpg
+from aiohttp import web
+from prometheus_client import Counter
+
+from notify import store
+from notify.mailer import Outcome, SmtpMailer, build_message
+from notify.render import Renderer, Tenant
+from notify.settings import NotifySettings
+from shared import db
+from shared.http.keys import METRICS, POOL, SETTINGS
+from shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        settings: NotifySettings,
+        pool: asyncpg.Pool,
+        mailer: Any = None,
+        renderer: Renderer | None = None,
+        registry: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.mailer = mailer or SmtpMailer(settings)
+        self.renderer = renderer or Renderer(settings.timezone)
+        self.wake = asyncio.Event()
+        self.listening = False
+        self._stopping = False
+        kwargs = {"registry": registry} if registry is not None else {}
+        self.emails = Counter(
+            "notify_emails", "Emails handed to SMTP, by outcome", ["template", "outcome"], **kwargs
+        )
+
+    @property
+    def channel(self) -> str:
+        return f"{self.settings.schema}_emails"
+
+    def tenant(self, name: str, row: dict[str, Any] | None) -> Tenant:
+        return Tenant.build(
+            name,
+            row,
+            default_sender=self.settings.default_sender_address,
+            default_portal_url=self.settings.portal_url,
+        )
+
+    async def run(self) -> None:
+        listener = asyncio.create_task(self._listen(), name="emails-listen")
+        try:
+            while not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), self.settings.dispatch_sweep_seconds)
+                self.wake.clear()
+                if self._stopping:
+                    break
+                try:
+                    await self.drain()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # The rows are still queued (or leased): they are tried again later.
+                    log.exception("email_dispatch_failed")
+                    await asyncio.sleep(1)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+    async def stop(self, task: asyncio.Task[None], timeout: float) -> None:
+        """Finish the batch in hand (bounded), then stop."""
+        self._stopping = True
+        self.wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+        except (TimeoutError, asyncio.CancelledError, Exception):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def drain(self) -> int:
+        """Send until nothing is due; returns how many were handed to SMTP."""
+        total = 0
+        while not self._stopping:
+            claimed, sent = await self.dispatch_batch()
+            total += sent
+            if claimed < self.settings.dispatch_batch:
+                return total
+        return total
+
+    async def dispatch_batch(self) -> tuple[int, int]:
+        rows = await store.claim_due(
+            self.pool, self.settings.dispatch_batch, self.settings.dispatch_lease_seconds
+        )
+        if not rows:
+            return 0, 0
+        tenants = await store.tenant_rows(self.pool, {row["tenant"] for row in rows})
+        ready: list[tuple[dict[str, Any], str, Any]] = []
+        for row in rows:
+            tenant = self.tenant(row["tenant"], tenants.get(row["tenant"]))
+            try:
+                rendered = self.renderer.render(row["template"], row["context"], tenant)
+                message = build_message(row["id"], row["recipient"], rendered, tenant)
+            except Exception as exc:
+                # A template bug: sending again would fail the same way.
+                log.exception("email_render_failed", email_id=str(row["id"]))
+                await self._record(row, None, Outcome("permanent", f"rendu impossible : {exc!r}"))
+                continue
+            ready.append((row, rendered.subject, message))
+        outcomes = await self.mailer.deliver([message for _, _, message in ready])
+        sent: list[tuple[Any, str]] = []
+        for (row, subject, _), outcome in zip(ready, outcomes, strict=True):
+            if outcome.status == "sent":
+                sent.append((row["id"], subject))
+                self.emails.labels(row["template"], "sent").inc()
+            else:
+                await self._record(row, subject, outcome)
+        await store.mark_sent(self.pool, sent)
+        if sent:
+            log.info("emails_sent", count=len(sent), ids=[str(i) for i, _ in sent])
+        return len(rows), len(sent)
+
+    async def _record(self, row: dict[str, Any], subject: str | None, outcome: Outcome) -> None:
+        """A failure: retried later, or failed for good."""
+        email_id, attempts = row["id"], row["attempts"]
+        fields = {"email_id": str(email_id), "template": row["template"], "attempt": attempts}
+        if outcome.status == "permanent":
+            await store.mark_failed(self.pool, email_id, subject, outcome.detail)
+            log.warning("email_failed", error=outcome.detail, **fields)
+        elif attempts >= self.settings.mail_max_attempts:
+            detail = f"abandonné après {attempts} tentatives ; dernière erreur : {outcome.detail}"
+            await store.mark_failed(self.pool, email_id, subject, detail[:1000])
+            log.warning("email_failed", error=detail, **fields)
+        else:
+            delays = self.settings.mail_retry_delays_ms
+            delay = delays[min(attempts - 1, len(delays) - 1)] / 1000
+            await store.mark_retry(self.pool, email_id, subject, outcome.detail, delay)
+            log.info("email_retry", error=outcome.detail, retry_in=delay, **fields)
+        self.emails.labels(row["template"], outcome.status).inc()
+
+    async def _listen(self) -> None:
+        """Keep a LISTEN connection; reconnect when Postgres comes back."""
+        delay = 0.2
+        while True:
+            conn: asyncpg.Connection | None = None
+            try:
+                conn = await db.connect(self.settings)
+                closed = asyncio.Event()
+                conn.add_termination_listener(lambda _, closed=closed: closed.set())
+                await conn.add_listener(self.channel, lambda *_: self.wake.set())
+                self.listening = True
+                delay = 0.2
+                self.wake.set()  # catch up on whatever was queued while we were not listening
+                while not closed.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(closed.wait(), 10)
+                    if not closed.is_set():
+                        await asyncio.wait_for(conn.execute("SELECT 1"), 5)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("emails_listen_failed", error=repr(exc), retry_in=delay)
+            finally:
+                self.listening = False
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(conn.close(), 2)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+DISPATCHER: web.AppKey[Dispatcher] = web.AppKey("notify_dispatcher")
+
+
+async def dispatcher_context(app: web.Application) -> AsyncIterator[None]:
+    settings = cast(NotifySettings, app[SETTINGS])
+    dispatcher = Dispatcher(settings, app[POOL], registry=app[METRICS].registry)
+    app[DISPATCHER] = dispatcher
+    task = asyncio.create_task(dispatcher.run(), name="email-dispatcher")
+    yield
+    await dispatcher.stop(task, settings.shutdown_timeout / 2)

@@ -1,0 +1,52 @@
+"""The notify service's settings (environment variables, local defaults)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from marshmallow.validate import Range
+
+from shared.settings import SLUG, ServiceSettings, setting
+
+
+@dataclasses.dataclass(frozen=True)
+class NotifySettings(ServiceSettings):
+    service: str = setting("SERVICE_NAME", "notify", validate=SLUG)
+    http_port: int = setting("HTTP_PORT", 8085, validate=Range(1, 65535))
+
+    smtp_host: str = setting("SMTP_HOST", "127.0.0.1", help="SMTP server (Mailpit in compose)")
+    smtp_port: int = setting("SMTP_PORT", 1025, validate=Range(1, 65535))
+    smtp_starttls: bool = setting("SMTP_STARTTLS", False, help="upgrade with STARTTLS")
+    smtp_tls: bool = setting("SMTP_TLS", False, help="implicit TLS (port 465)")
+    smtp_user: str = setting("SMTP_USER", "", help="SMTP login (none when empty)")
+    smtp_password: str = setting("SMTP_PASSWORD", "")
+    smtp_timeout: float = setting("SMTP_TIMEOUT_SECONDS", 15.0, validate=Range(0.1, 300))
+
+    default_sender_address: str = setting(
+        "MAIL_DEFAULT_SENDER",
+        "ne-pas-repondre@portail-famille.fr",
+        help="sender address of a tenant that configured none",
+    )
+    portal_url: str = setting(
+        "PORTAL_URL", "http://127.0.0.1:8080", help="the families' portal (links in emails)"
+    )
+    timezone: str = setting("MAIL_TIMEZONE", "Europe/Paris", help="dates shown in emails")
+
+    dispatch_batch: int = setting("MAIL_DISPATCH_BATCH", 20, validate=Range(1, 1000))
+    dispatch_sweep_seconds: float = setting(
+        "MAIL_DISPATCH_SWEEP_SECONDS", 5.0, validate=Range(0.05, None)
+    )
+    dispatch_lease_seconds: float = setting(
+        "MAIL_DISPATCH_LEASE_SECONDS",
+        120.0,
+        validate=Range(1, None),
+        help="a claimed email not marked after this is sent again (crash while sending)",
+    )
+    mail_retry_delays_ms: tuple[int, ...] = setting(
+        "MAIL_RETRY_DELAYS_MS",
+        (30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000),
+        help="waits before each new attempt after a temporary SMTP failure",
+    )
+    mail_max_attempts: int = setting(
+        "MAIL_MAX_ATTEMPTS", 10, validate=Range(1, 100), help="then the email is failed"
+    )

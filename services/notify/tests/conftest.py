@@ -1,0 +1,177 @@
+"""Fixtures of the notify tests: a real SMTP server (aiosmtpd) and the service under test."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import aio_pika
+import pytest
+from aiohttp.test_utils import TestClient
+
+from notify.app import create_app
+from notify.settings import NotifySettings
+from shared.events.envelope import Event, new_event
+from shared.http.keys import BROKER, CONSUMERS
+from shared.testing.bus import eventually
+from shared.testing.processes import free_port
+
+TENANT = "epagny"
+CONTACT = {
+    "name": "Ville d'Épagny Metz-Tessy",
+    "sender_name": "Portail famille d'Épagny Metz-Tessy",
+    "sender_address": "portail-famille@epagnymetztessy.fr",
+    "contact_service": "le service Petite Enfance",
+    "contact_email": "petite-enfance@epagnymetztessy.fr",
+    "contact_phone": "04.50.22.05.57",
+    "primary_color": "#00695c",
+    "accent_color": "#ffb300",
+    "portal_url": "https://portail.epagnymetztessy.fr",
+}
+
+
+class RecordingHandler:
+    """Keeps every accepted message; can be told to refuse the next ones (451 or 550)."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.refusals: list[str] = []
+        self.refused = 0
+        self._lock = threading.Lock()
+
+    def refuse(self, answer: str, times: int = 1) -> None:
+        with self._lock:
+            self.refusals.extend([answer] * times)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self._lock:
+            if self.refusals:
+                self.refused += 1
+                return self.refusals.pop(0)
+            raw = envelope.original_content or envelope.content
+            message = email.message_from_bytes(raw, policy=email.policy.default)
+            self.messages.append(message)  # type: ignore[arg-type]
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@pytest.fixture
+def smtp() -> Iterator[RecordingHandler]:
+    from aiosmtpd.controller import Controller
+
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), decode_data=False)
+    controller.start()
+    handler.port = controller.port  # type: ignore[attr-defined]
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def notify_settings(make_settings: Callable[..., Any], smtp: RecordingHandler) -> NotifySettings:
+    return make_settings(
+        NotifySettings,
+        smtp_port=smtp.port,  # type: ignore[attr-defined]
+        smtp_timeout=5.0,
+        dispatch_sweep_seconds=0.1,
+        mail_retry_delays_ms=(100, 200, 300),
+        mail_max_attempts=5,
+    )
+
+
+@pytest.fixture
+async def notify(aiohttp_client: Any, notify_settings: NotifySettings) -> AsyncIterator[TestClient]:
+    client = await aiohttp_client(create_app(notify_settings))
+
+    async def consuming() -> bool:
+        return all(consumer.running for consumer in client.app[CONSUMERS])
+
+    await eventually(consuming, timeout=20)
+    yield client
+
+
+async def publish(client: TestClient, event: Event) -> None:
+    """Publish an envelope on the test bus as identity's relay would."""
+    exchange = client.app[BROKER].exchange
+    body = aio_pika.Message(
+        _json(event.to_json()),
+        message_id=str(event.id),
+        type=event.type,
+        content_type="application/json",
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+    )
+    await exchange.publish(body, routing_key=event.type, mandatory=True, timeout=10)
+
+
+def _json(data: Any) -> bytes:
+    import json
+
+    return json.dumps(data).encode()
+
+
+def identity_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Event:
+    """An identity event with plausible values; `payload` overrides them."""
+    soon = datetime.now(UTC) + timedelta(hours=24)
+    base: dict[str, Any] = {
+        "account_id": uuid.uuid4(),
+        "email": "simon.durand@example.org",
+        "display_name": "Simon Durand",
+    }
+    extra: dict[str, dict[str, Any]] = {
+        "identity.AccountRegistered": {
+            "activation_url": f"https://portail.example.fr/activer?token={uuid.uuid4().hex}",
+            "expires_at": soon,
+        },
+        "identity.AccountActivated": {"roles": ["family"]},
+        "identity.AccountInvited": {
+            "roles": ["staff"],
+            "invitation_url": f"https://portail.example.fr/invitation?token={uuid.uuid4().hex}",
+            "expires_at": soon,
+            "invited_by": uuid.uuid4(),
+        },
+        "identity.PasswordResetRequested": {
+            "reset_url": f"https://portail.example.fr/mot-de-passe?token={uuid.uuid4().hex}",
+            "expires_at": soon,
+        },
+        "identity.PasswordChanged": {"reason": "change", "changed_at": datetime.now(UTC)},
+        "identity.EmailChangeRequested": {
+            "new_email": "simon.nouveau@example.org",
+            "confirmation_url": f"https://portail.example.fr/email?token={uuid.uuid4().hex}",
+            "expires_at": soon,
+        },
+        "identity.EmailChanged": {"old_email": "simon.ancien@example.org"},
+        "identity.AccountLocked": {
+            "locked_until": datetime.now(UTC) + timedelta(minutes=15),
+            "failed_attempts": 5,
+        },
+    }
+    return new_event(
+        event_type,
+        {**base, **extra[event_type], **payload},
+        tenant_id=tenant,
+        producer="identity",
+    )
+
+
+class Helpers:
+    """Test modules cannot import this conftest (importlib mode): they use these through it."""
+
+    TENANT = TENANT
+    CONTACT = CONTACT
+    publish = staticmethod(publish)
+    identity_event = staticmethod(identity_event)
+
+
+@pytest.fixture
+def h() -> type[Helpers]:
+    return Helpers

@@ -1,0 +1,106 @@
+"""The staff and family endpoints: rights, validation, pagination, OpenAPI."""
+
+from __future__ import annotations
+
+from notify.events import apply
+from shared.http.keys import POOL
+
+SETTINGS = "/tenants/epagny/settings"
+
+
+async def test_tenant_settings_defaults_then_set(notify, tokens, h):
+    admin = tokens.header(tenant="epagny", roles=("admin",))
+    r = await notify.get(SETTINGS, headers=admin)
+    assert r.status == 200
+    body = await r.json()
+    assert body["configured"] is False
+    assert body["sender_address"] == "ne-pas-repondre@portail-famille.fr"
+
+    r = await notify.put(SETTINGS, json={**h.CONTACT, "primary_color": "red"}, headers=admin)
+    assert r.status == 422
+    assert (await r.json())["errors"][0]["field"] == "primary_color"
+
+    r = await notify.put(SETTINGS, json=h.CONTACT, headers=admin)
+    assert r.status == 200
+    r = await notify.get(SETTINGS, headers=admin)
+    body = await r.json()
+    assert body["configured"] is True
+    assert body["contact_phone"] == "04.50.22.05.57"
+    assert body["reply_to"] == "petite-enfance@epagnymetztessy.fr"  # the contact by default
+
+
+async def test_settings_and_emails_are_for_staff_of_the_tenant(notify, tokens):
+    family = tokens.header(tenant="epagny", roles=("family",))
+    staff = tokens.header(tenant="epagny", roles=("staff",))
+    other = tokens.header(tenant="annecy", roles=("admin",))
+    assert (await notify.get(SETTINGS)).status == 401
+    assert (await notify.get(SETTINGS, headers=family)).status == 403
+    assert (await notify.put(SETTINGS, json={"name": "x"}, headers=staff)).status == 403
+    assert (await notify.get(SETTINGS, headers=other)).status == 403
+    assert (await notify.get("/tenants/epagny/emails", headers=family)).status == 403
+    assert (await notify.get("/tenants/epagny/emails", headers=staff)).status == 200
+
+
+async def test_emails_listing_filters_and_pages(notify, tokens, h):
+    pool = notify.app[POOL]
+    events = [h.identity_event("identity.PasswordChanged") for _ in range(3)]
+    events.append(h.identity_event("identity.PasswordChanged", email="autre@example.org"))
+    events.append(h.identity_event("identity.PasswordChanged", tenant="annecy"))
+    async with pool.acquire() as conn, conn.transaction():
+        for event in events:
+            await apply(conn, event)
+    staff = tokens.header(tenant="epagny", roles=("staff",))
+    url = "/tenants/epagny/emails"
+    r = await notify.get(
+        url, params={"recipient": "Simon.Durand@example.org", "limit": 2}, headers=staff
+    )
+    page = await r.json()
+    assert len(page["items"]) == 2 and page["next_offset"] == 2
+    r = await notify.get(
+        url,
+        params={"recipient": "simon.durand@example.org", "offset": 2, "limit": 2},
+        headers=staff,
+    )
+    page = await r.json()
+    assert len(page["items"]) == 1 and page["next_offset"] is None
+    account = str(events[3].payload["account_id"])
+    r = await notify.get(url, params={"account_id": account}, headers=staff)
+    (item,) = (await r.json())["items"]
+    assert item["recipient"] == "autre@example.org"
+    r = await notify.get(url, params={"status": "nope"}, headers=staff)
+    assert r.status == 422
+
+
+async def test_notifications_are_the_callers_own(notify, tokens, h):
+    pool = notify.app[POOL]
+    mine = h.identity_event("identity.PasswordChanged")
+    theirs = h.identity_event("identity.AccountLocked")
+    async with pool.acquire() as conn, conn.transaction():
+        await apply(conn, mine)
+        await apply(conn, theirs)
+    me = tokens.header(tenant="epagny", account_id=str(mine.payload["account_id"]))
+    them = tokens.header(tenant="epagny", account_id=str(theirs.payload["account_id"]))
+    r = await notify.get("/tenants/epagny/me/notifications", headers=me)
+    page = await r.json()
+    assert page["unread_count"] == 1
+    (item,) = page["items"]
+    assert item["title"] == "Mot de passe modifié" and item["read"] is False
+    r = await notify.post(f"/tenants/epagny/me/notifications/{item['id']}/read", headers=them)
+    assert r.status == 404
+    r = await notify.post("/tenants/epagny/me/notifications/pas-un-id/read", headers=me)
+    assert r.status == 404
+    r = await notify.post("/tenants/epagny/me/notifications/read", headers=me)
+    assert (await r.json()) == {"marked": 1, "unread_count": 0}
+    r = await notify.get("/tenants/epagny/me/notifications", headers=them)
+    assert (await r.json())["unread_count"] == 1
+
+
+async def test_openapi_describes_the_endpoints(notify):
+    r = await notify.get("/openapi.json")
+    spec = await r.json()
+    assert {
+        "/tenants/{tenant}/settings",
+        "/tenants/{tenant}/emails",
+        "/tenants/{tenant}/me/notifications",
+        "/tenants/{tenant}/me/notifications/{notification_id}/read",
+    } <= set(spec["paths"])

@@ -1,0 +1,240 @@
+"""Every email template renders in French, with its link, the tenant's name and contact."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import aiosmtplib
+import pytest
+
+from notify.events import jsonable, plan
+from notify.mailer import build_message, classify, message_id
+from notify.render import Renderer, Tenant, french_datetime
+from shared.events.envelope import new_event
+
+RENDERER = Renderer()
+TENANT = Tenant.build(
+    "epagny",
+    {
+        "name": "Ville d'Épagny Metz-Tessy",
+        "contact_service": "le service Petite Enfance",
+        "contact_email": "petite-enfance@epagnymetztessy.fr",
+        "contact_phone": "04.50.22.05.57",
+        "primary_color": "#00695c",
+        "portal_url": "https://portail.epagnymetztessy.fr",
+    },
+    default_sender="ne-pas-repondre@portail-famille.fr",
+    default_portal_url="http://127.0.0.1:8080",
+)
+WHEN = "2025-11-25T13:30:00+00:00"
+BASE = {"account_id": str(uuid.uuid4()), "email": "lea@example.org", "display_name": "Léa Martin"}
+
+# template → (context, expected subject, link the family must be able to follow)
+CASES = {
+    "account_registered": (
+        {"activation_url": "https://p.fr/activer?token=a1", "expires_at": WHEN},
+        "Activez votre compte du portail famille de Ville d'Épagny Metz-Tessy",
+        "https://p.fr/activer?token=a1",
+    ),
+    "account_activated": (
+        {"roles": ["family"]},
+        "Bienvenue sur le portail famille de Ville d'Épagny Metz-Tessy",
+        "https://portail.epagnymetztessy.fr",
+    ),
+    "account_invited": (
+        {"invitation_url": "https://p.fr/invitation?token=b2", "expires_at": WHEN},
+        "Votre compte sur le portail famille de Ville d'Épagny Metz-Tessy",
+        "https://p.fr/invitation?token=b2",
+    ),
+    "password_reset": (
+        {"reset_url": "https://p.fr/reset?token=c3", "expires_at": WHEN},
+        "Réinitialisation de votre mot de passe",
+        "https://p.fr/reset?token=c3",
+    ),
+    "password_changed": (
+        {"reason": "change", "changed_at": WHEN},
+        "Votre mot de passe a été modifié",
+        "https://portail.epagnymetztessy.fr",
+    ),
+    "email_change_confirm": (
+        {
+            "new_email": "lea.new@example.org",
+            "confirmation_url": "https://p.fr/email?token=d4",
+            "expires_at": WHEN,
+        },
+        "Confirmez votre nouvelle adresse e-mail",
+        "https://p.fr/email?token=d4",
+    ),
+    "email_change_notice": (
+        {"new_email": "lea.new@example.org", "confirmation_url": "x", "expires_at": WHEN},
+        "Demande de changement de votre adresse e-mail",
+        None,
+    ),
+    "email_changed": (
+        {"old_email": "lea.old@example.org"},
+        "L'adresse e-mail de votre compte a été modifiée",
+        None,
+    ),
+    "account_locked": (
+        {"locked_until": WHEN, "failed_attempts": 5},
+        "Votre compte est temporairement bloqué",
+        "https://portail.epagnymetztessy.fr",
+    ),
+}
+
+
+def test_every_template_has_a_case():
+    assert sorted(CASES) == RENDERER.templates()
+
+
+@pytest.mark.parametrize("template", sorted(CASES))
+def test_template_renders(template):
+    context, subject, link = CASES[template]
+    out = RENDERER.render(template, {**BASE, **context}, TENANT)
+    assert out.subject == subject
+    assert out.text.startswith("Ville d'Épagny Metz-Tessy\n\nBonjour Léa Martin,\n")
+    assert "Bonjour Léa Martin," in out.html
+    contact = (
+        "contactez le service Petite Enfance : petite-enfance@epagnymetztessy.fr"
+        " ou au 04.50.22.05.57."
+    )
+    assert contact in out.text and contact in out.html
+    assert "Ville d&#39;Épagny Metz-Tessy" in out.html
+    assert "background:#00695c" in out.html
+    assert "{{" not in out.text + out.html
+    if link:
+        assert f"\n{link}\n" in out.text  # alone on its line: clickable in any mail client
+        assert f'<a href="{link}"' in out.html
+    if "expires_at" in context and template != "email_change_notice":
+        assert "mardi 25 novembre 2025 à 14 h 30" in out.text
+
+
+def test_html_escapes_what_families_typed():
+    out = RENDERER.render(
+        "password_changed",
+        {**BASE, "display_name": "<script>x</script> & Cie", "changed_at": WHEN},
+        TENANT,
+    )
+    assert "<script>" not in out.html
+    assert "&lt;script&gt;x&lt;/script&gt; &amp; Cie" in out.html
+    assert "<script>x</script> & Cie" in out.text  # plain text is not HTML
+
+
+def test_defaults_without_tenant_settings():
+    tenant = Tenant.build(
+        "annecy", None, default_sender="ne-pas-repondre@pf.fr", default_portal_url="http://x"
+    )
+    assert tenant.configured is False
+    assert tenant.reply_to is None
+    out = RENDERER.render("account_locked", {**BASE, **CASES["account_locked"][0]}, tenant)
+    assert "contactez le service Enfance de votre mairie." in out.text
+
+
+def test_footer_with_phone_only():
+    tenant = Tenant.build(
+        "x",
+        {"name": "Ville", "contact_phone": "01 02 03 04 05"},
+        default_sender="a@b.fr",
+        default_portal_url="http://x",
+    )
+    out = RENDERER.render("email_changed", {**BASE, "old_email": "o@example.org"}, tenant)
+    assert "contactez le service Enfance de votre mairie : au 01 02 03 04 05." in out.text
+
+
+def test_french_dates():
+    assert french_datetime("2025-06-01T08:05:00+00:00") == "dimanche 1er juin 2025 à 10 h 05"
+    assert french_datetime(datetime(2025, 1, 15, 12, 0, tzinfo=UTC)) == (
+        "mercredi 15 janvier 2025 à 13 h 00"
+    )
+    assert french_datetime(None) == ""
+
+
+def test_message_has_both_parts_and_a_stable_id():
+    email_id = uuid.uuid4()
+    rendered = RENDERER.render("password_reset", {**BASE, **CASES["password_reset"][0]}, TENANT)
+    message = build_message(email_id, "lea@example.org", rendered, TENANT)
+    assert message["Message-ID"] == f"<{email_id}@portail-famille.fr>"
+    assert message["Message-ID"] == message_id(email_id, "ne-pas-repondre@portail-famille.fr")
+    assert message["Reply-To"] == "petite-enfance@epagnymetztessy.fr"
+    assert message["Subject"] == "Réinitialisation de votre mot de passe"
+    assert message.get_body(("plain",)).get_content() == rendered.text
+    assert message.get_body(("html",)).get_content() == rendered.html
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (aiosmtplib.SMTPDataError(451, "4.3.0 plus tard"), "temporary"),
+        (aiosmtplib.SMTPDataError(550, "5.1.1 inconnu"), "permanent"),
+        (aiosmtplib.SMTPSenderRefused(553, "refusé", "a@b.fr"), "permanent"),
+        (
+            aiosmtplib.SMTPRecipientsRefused(
+                [aiosmtplib.SMTPRecipientRefused(550, "no such user", "x@y.fr")]
+            ),
+            "permanent",
+        ),
+        (
+            aiosmtplib.SMTPRecipientsRefused(
+                [aiosmtplib.SMTPRecipientRefused(452, "mailbox full", "x@y.fr")]
+            ),
+            "temporary",
+        ),
+        (aiosmtplib.SMTPAuthenticationError(535, "bad credentials"), "temporary"),
+        (aiosmtplib.SMTPConnectError("refused"), "temporary"),
+        (aiosmtplib.SMTPServerDisconnected("gone"), "temporary"),
+        (ConnectionRefusedError(111, "Connection refused"), "temporary"),
+        (TimeoutError(), "temporary"),
+    ],
+)
+def test_smtp_failures_are_classified(error, status):
+    outcome = classify(error)
+    assert outcome.status == status
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        assert str(error.code) in outcome.detail
+
+
+def _event(event_type, **payload):
+    base = {"account_id": uuid.uuid4(), "email": "lea@example.org", "display_name": "Léa"}
+    return new_event(event_type, {**base, **payload}, tenant_id="epagny", producer="identity")
+
+
+def test_plan_recipients():
+    soon = datetime(2025, 11, 25, 13, 30, tzinfo=UTC)
+    mails, notice = plan(
+        _event(
+            "identity.EmailChangeRequested",
+            new_email="new@example.org",
+            confirmation_url="https://p.fr/c",
+            expires_at=soon,
+        )
+    )
+    assert [(m.recipient, m.template) for m in mails] == [
+        ("new@example.org", "email_change_confirm"),
+        ("lea@example.org", "email_change_notice"),
+    ]
+    assert notice is not None and "new@example.org" in notice.body
+    mails, _ = plan(_event("identity.EmailChanged", old_email="old@example.org"))
+    assert [(m.recipient, m.template) for m in mails] == [("old@example.org", "email_changed")]
+    mails, notice = plan(
+        _event(
+            "identity.AccountInvited",
+            roles=["staff"],
+            invitation_url=None,
+            expires_at=None,
+            invited_by=uuid.uuid4(),
+        )
+    )
+    assert mails == [] and notice is not None
+    mails, notice = plan(_event("identity.AccountLocked", locked_until=soon, failed_attempts=5))
+    assert notice is not None and "mardi 25 novembre 2025 à 14 h 30" in notice.body
+    assert mails[0].context["locked_until"] == soon.isoformat()
+
+
+def test_jsonable():
+    value = uuid.uuid4()
+    assert jsonable({"a": value, "b": [value], "c": 1}) == {
+        "a": str(value),
+        "b": [str(value)],
+        "c": 1,
+    }
