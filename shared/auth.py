@@ -151,7 +151,7 @@ def caller_from_claims(claims: dict[str, Any]) -> Caller:
         roles=frozenset(roles),
         household_id=claims.get("household_id"),
         scope=claims.get("scope", "full"),
-        terms_pending=bool(claims.get("terms_pending", False)),
+        terms_pending=claims.get("terms_pending") is not False,
         claims=claims,
     )
 

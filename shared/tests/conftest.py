@@ -19,3 +19,4 @@ def sample_settings(make_settings: Callable[..., Any]) -> SampleSettings:
 async def sample(aiohttp_client: Any, sample_settings: SampleSettings) -> AsyncIterator[TestClient]:
     client = await aiohttp_client(create_service_app(sample_settings, definition()))
     yield client
+    await client.close()
