@@ -30,7 +30,10 @@ class Service:
 # One line per service; each later service issue adds its own.
 SERVICES = [
     Service("identity", "identity", 8081),
+    Service("notify", "notify", 8085),
 ]
+# Development mailbox: every email the services send lands in var/mail/ (.eml + index.tsv).
+MAIL_SINK = ["-m", "notify", "smtp-sink", "--port", "1025", "--dir", "var/mail"]
 
 
 async def ensure_database() -> None:
@@ -78,6 +81,15 @@ async def main() -> int:
         return 1
     processes: list[asyncio.subprocess.Process] = []
     pumps = []
+    sink = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *MAIL_SINK,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert sink.stdout is not None
+    pumps.append(asyncio.create_task(pump("[mailbox:1025]", sink.stdout)))
+    print("[mailbox:1025] emails are kept in var/mail/ (listing: var/mail/index.tsv)", flush=True)
     for index, service in enumerate(SERVICES):
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -107,6 +119,9 @@ async def main() -> int:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
     await asyncio.gather(*exited)
+    if sink.returncode is None:
+        sink.send_signal(signal.SIGTERM)
+    await sink.wait()
     await asyncio.gather(*pumps, return_exceptions=True)
     failed = [s.name for s, p in zip(SERVICES, processes, strict=True) if p.returncode]
     if failed and not stop.is_set():
