@@ -92,3 +92,103 @@ class HouseholdLinked(_Payload):
     household_id = fields.UUID(required=True)
     account_id = fields.UUID(required=True)
     linked_by = fields.String(required=True, validate=validate.OneOf(["subscriber_code", "staff"]))
+
+
+DIETS = ("standard", "no_pork", "vegetarian", "no_meat", "allergy_menu")
+QUOTIENT_SOURCES = ("caf", "msa", "declared", "staff")
+
+
+@event_type("family.HouseholdCreated")
+class HouseholdCreated(_Payload):
+    """A household file was created (by staff, or a family's own after staff validation)."""
+
+    household_id = fields.UUID(required=True)
+    created_by = fields.UUID(required=True)
+    guardian_names = fields.List(fields.String(), required=True)
+
+
+class _Child(_Payload):
+    """What other services (booking) keep of a child: identity, age, school, diet."""
+
+    child_id = fields.UUID(required=True)
+    household_id = fields.UUID(required=True)
+    first_name = fields.String(required=True)
+    last_name = fields.String(required=True)
+    birth_date = fields.Date(required=True)
+    sex = fields.String(required=True, allow_none=True, validate=validate.OneOf(["F", "M"]))
+    school = fields.String(required=True, allow_none=True)
+    grade = fields.String(required=True, allow_none=True)
+    diet = fields.String(required=True, validate=validate.OneOf(DIETS))
+    image_rights = fields.Boolean(required=True)
+
+
+@event_type("family.ChildRegistered")
+class ChildRegistered(_Child):
+    pass
+
+
+@event_type("family.ChildUpdated")
+class ChildUpdated(_Child):
+    pass
+
+
+@event_type("family.QuotientChanged")
+class QuotientChanged(_Payload):
+    """The household's family quotient from `valid_from` (billing prices from it)."""
+
+    quotient_id = fields.UUID(required=True)
+    household_id = fields.UUID(required=True)
+    value = fields.Integer(required=True, validate=validate.Range(0, None))
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(required=True, allow_none=True)
+    source = fields.String(required=True, validate=validate.OneOf(QUOTIENT_SOURCES))
+
+
+@event_type("family.ChangeRequestDecided")
+class ChangeRequestDecided(_Payload):
+    """Staff approved or rejected a change a family proposed; `account_ids` are told."""
+
+    change_id = fields.UUID(required=True)
+    household_id = fields.UUID(required=True)
+    entity = fields.String(required=True)
+    operation = fields.String(
+        required=True, validate=validate.OneOf(["create", "update", "delete"])
+    )
+    summary = fields.String(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
+    reason = fields.String(required=True, allow_none=True)
+    submitted_by = fields.UUID(required=True)
+    account_ids = fields.List(fields.UUID(), required=True)
+
+
+class _Document(_Payload):
+    document_id = fields.UUID(required=True)
+    household_id = fields.UUID(required=True)
+    child_id = fields.UUID(required=True, allow_none=True)
+    document_type = fields.String(required=True)
+    account_ids = fields.List(fields.UUID(), required=True)
+
+
+@event_type("family.DocumentValidated")
+class DocumentValidated(_Document):
+    """A supporting document is valid until `valid_until` (booking checks enrollments)."""
+
+    valid_until = fields.Date(required=True, allow_none=True)
+
+
+@event_type("family.DocumentRejected")
+class DocumentRejected(_Document):
+    reason = fields.String(required=True)
+
+
+@event_type("family.RequestAnswered")
+class RequestAnswered(_Payload):
+    """Staff answered a family's request to the town; `account_ids` are told."""
+
+    request_id = fields.UUID(required=True)
+    household_id = fields.UUID(required=True)
+    child_id = fields.UUID(required=True, allow_none=True)
+    topic = fields.String(required=True)
+    subject = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["answered", "closed"]))
+    account_ids = fields.List(fields.UUID(), required=True)

@@ -40,17 +40,67 @@ def _with_database(dsn: str, database: str) -> str:
     return f"{base}/{database}"
 
 
-async def _check_servers() -> None:
+# Set by pytest_configure when the local servers did not answer but a Docker engine did.
+CONTAINERS: dict[str, Any] = {}
+_UNAVAILABLE: list[str] = []
+
+
+async def _answers() -> str | None:
+    """None when both servers answer, else what is wrong."""
     try:
         conn = await asyncpg.connect(ADMIN_DSN, timeout=5)
         await conn.close()
     except Exception as exc:
-        pytest.exit(f"Postgres does not answer at {ADMIN_DSN}: {exc!r}\n{HOW_TO}", returncode=3)
+        return f"Postgres does not answer at {ADMIN_DSN}: {exc!r}"
     try:
         connection = await aio_pika.connect(AMQP_URL, timeout=5)
         await connection.close()
     except Exception as exc:
-        pytest.exit(f"RabbitMQ does not answer at {AMQP_URL}: {exc!r}\n{HOW_TO}", returncode=3)
+        return f"RabbitMQ does not answer at {AMQP_URL}: {exc!r}"
+    return None
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker  # comes with testcontainers (a development dependency)
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+def _start_containers() -> None:
+    """Throwaway Postgres 15 and RabbitMQ 3.10 in Docker, for machines without them."""
+    global ADMIN_DSN, AMQP_URL
+    from testcontainers.community.postgres import PostgresContainer
+    from testcontainers.community.rabbitmq import RabbitMqContainer
+
+    postgres = PostgresContainer("postgres:15", dbname="postgres").start()
+    CONTAINERS["postgres"] = postgres
+    rabbitmq = RabbitMqContainer("rabbitmq:3.10").start()
+    CONTAINERS["rabbitmq"] = rabbitmq
+    ADMIN_DSN = postgres.get_connection_url(driver=None)
+    host, port = rabbitmq.get_container_host_ip(), rabbitmq.get_exposed_port(5672)
+    AMQP_URL = f"amqp://guest:guest@{host}:{port}/"
+    os.environ["TEST_DATABASE_URL"], os.environ["TEST_AMQP_URL"] = ADMIN_DSN, AMQP_URL
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Find the servers before test modules import ADMIN_DSN / AMQP_URL."""
+    if config.option.help or config.option.collectonly:
+        return
+    problem = asyncio.run(_answers())
+    if problem and _docker_answers():
+        _start_containers()
+        problem = asyncio.run(_answers())
+    if problem:
+        _UNAVAILABLE.append(f"{problem}\n{HOW_TO}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for container in CONTAINERS.values():
+        container.stop()
 
 
 @dataclasses.dataclass
@@ -68,8 +118,10 @@ def test_run() -> Iterator[TestRun]:
     run_id = uuid.uuid4().hex[:10]
     database = f"pf_test_{run_id}"
 
+    if _UNAVAILABLE:
+        pytest.exit(_UNAVAILABLE[0], returncode=3)
+
     async def create() -> None:
-        await _check_servers()
         conn = await asyncpg.connect(ADMIN_DSN)
         try:
             await conn.execute(f'CREATE DATABASE "{database}"')

@@ -10,6 +10,7 @@ import socket
 import sys
 
 import aiohttp
+import asyncpg
 import pytest
 
 from shared.settings import ServiceSettings
@@ -79,7 +80,14 @@ class ServiceProcess:
 
 
 async def rabbitmqctl(*args: str) -> None:
-    """Stop or start the local broker's application (the node keeps running)."""
+    """Stop or start the broker's application (the node keeps running)."""
+    from shared.testing.plugin import CONTAINERS
+
+    if "rabbitmq" in CONTAINERS:
+        result = await asyncio.to_thread(CONTAINERS["rabbitmq"].exec, ["rabbitmqctl", *args])
+        if result.exit_code != 0:
+            raise AssertionError(f"rabbitmqctl {' '.join(args)} failed: {result.output!r}")
+        return
     if shutil.which("rabbitmqctl") is None:
         pytest.fail(
             "these tests stop and start the local RabbitMQ: rabbitmqctl is needed "
@@ -104,6 +112,19 @@ async def start_broker() -> None:
 
 async def restart_postgres() -> None:
     """Restart the local Postgres cluster(s): every connection is cut."""
+    from shared.testing.plugin import ADMIN_DSN, CONTAINERS
+
+    if "postgres" in CONTAINERS:
+        # Restarting the container's server would end the container: cut every connection.
+        conn = await asyncpg.connect(ADMIN_DSN)
+        try:
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+        finally:
+            await conn.close()
+        return
     if shutil.which("pg_ctlcluster") is None or shutil.which("pg_lsclusters") is None:
         pytest.fail("this test restarts the local Postgres: pg_ctlcluster is needed (root)")
     listing = await asyncio.create_subprocess_exec(
