@@ -6,7 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from notify.api import routes
+from notify import api, api_news, api_pages
 from notify.dispatcher import dispatcher_context
 from notify.events import HANDLERS
 from notify.settings import NotifySettings
@@ -21,10 +21,11 @@ def definition(settings: ServiceSettings | None = None) -> ServiceDefinition:
         title="Portail Famille: notify",
         description=(
             "Emails for every event (French, exactly once, retried), in-app notifications,"
-            " the tenants' mail settings."
+            " the tenants' mail settings, news with attachments, information pages and canteen"
+            " menus."
         ),
         migrations_dir=MIGRATIONS,
-        routes=routes,
+        routes=[*api.routes, *api_news.routes, *api_pages.routes],
         event_handlers=HANDLERS,
         contexts=[dispatcher_context],
     )

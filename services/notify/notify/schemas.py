@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import re
+from datetime import date, datetime
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 COLOR = validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="Une couleur #RRGGBB est attendue.")
 
@@ -100,3 +104,241 @@ class NotificationPage(Schema):
 class ReadAllOut(Schema):
     marked = fields.Integer()
     unread_count = fields.Integer()
+
+
+# --- news ---------------------------------------------------------------------------------
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control(value: str) -> None:
+    if _CONTROL.search(value):
+        raise ValidationError("Le texte contient des caractères non autorisés.")
+
+
+def _one_line(value: str) -> None:
+    _no_control(value)
+    if "\n" in value or "\r" in value:
+        raise ValidationError("Le titre doit tenir sur une ligne.")
+
+
+class Instant(fields.Field):
+    """A local date (AAAA-MM-JJ, in the tenant's time zone) or an ISO 8601 timestamp (local
+    time when it has no offset). Loaded as a `date` or a `datetime`; the API turns it into the
+    publication window."""
+
+    default_error_messages = {  # noqa: RUF012 (marshmallow's own class attribute)
+        "invalid": "Une date (AAAA-MM-JJ) ou une date et heure (AAAA-MM-JJTHH:MM) est attendue."
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return date.fromisoformat(text)
+            return datetime.fromisoformat(text)
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else value.isoformat()
+
+
+INSTANT_DOC = {
+    "type": "string",
+    "description": "AAAA-MM-JJ (Europe/Paris; an end date includes the whole day) or ISO 8601",
+}
+TITLE = validate.Length(1, 200)
+BODY = validate.Length(1, 20_000)
+
+
+class NewsIn(Schema):
+    """A news: plain text (clients escape it when they show it)."""
+
+    title = fields.String(required=True, validate=[TITLE, _one_line])
+    body = fields.String(required=True, validate=[BODY, _no_control])
+    publish_from = Instant(
+        load_default=None, allow_none=True, metadata={**INSTANT_DOC, "default": "now"}
+    )
+    publish_until = Instant(load_default=None, allow_none=True, metadata=INSTANT_DOC)
+    activity_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "only families with a child in this activity see it"},
+    )
+
+
+class NewsPatch(Schema):
+    title = fields.String(validate=[TITLE, _one_line])
+    body = fields.String(validate=[BODY, _no_control])
+    publish_from = Instant(allow_none=True, metadata=INSTANT_DOC)
+    publish_until = Instant(allow_none=True, metadata=INSTANT_DOC)
+    activity_id = fields.UUID(allow_none=True)
+
+
+class AttachmentOut(Schema):
+    id = fields.UUID()
+    filename = fields.String()
+    content_type = fields.String(metadata={"enum": ["application/pdf", "image/jpeg", "image/png"]})
+    size = fields.Integer(metadata={"description": "bytes"})
+    sha256 = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class AttachmentList(Schema):
+    items = fields.List(fields.Nested(AttachmentOut))
+
+
+NEWS_STATES = ["scheduled", "current", "expired", "unpublished"]
+
+
+class NewsOut(Schema):
+    """A news as staff see it."""
+
+    id = fields.UUID()
+    title = fields.String()
+    body = fields.String()
+    publish_from = fields.AwareDateTime()
+    publish_until = fields.AwareDateTime(allow_none=True)
+    activity_id = fields.UUID(allow_none=True)
+    state = fields.String(metadata={"enum": NEWS_STATES})
+    unpublished_at = fields.AwareDateTime(allow_none=True)
+    created_by = fields.UUID(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    attachments = fields.List(fields.Nested(AttachmentOut))
+
+
+class NewsQuery(Page):
+    state = fields.String(load_default=None, validate=validate.OneOf(NEWS_STATES))
+
+
+class NewsPage(Schema):
+    items = fields.List(fields.Nested(NewsOut))
+    next_offset = fields.Integer(allow_none=True)
+
+
+class FamilyNewsOut(Schema):
+    """A current news as a family sees it."""
+
+    id = fields.UUID()
+    title = fields.String()
+    body = fields.String()
+    publish_from = fields.AwareDateTime()
+    publish_until = fields.AwareDateTime(allow_none=True)
+    targeted = fields.Function(lambda n: n["activity_id"] is not None, dump_only=True)
+    attachments = fields.List(fields.Nested(AttachmentOut))
+
+
+class FamilyNewsPage(Schema):
+    items = fields.List(fields.Nested(FamilyNewsOut))
+    next_offset = fields.Integer(allow_none=True)
+
+
+# --- information pages and menus ----------------------------------------------------------
+SLUG = validate.Regexp(
+    r"^[a-z0-9]+(-[a-z0-9]+)*$",
+    error="Adresse de page invalide : lettres minuscules, chiffres et tirets (ex. tarifs-2025).",
+)
+
+
+class PageSlug(Schema):
+    slug = fields.String(required=True, validate=[validate.Length(1, 80), SLUG])
+
+
+class InfoPageIn(Schema):
+    title = fields.String(required=True, validate=[TITLE, _one_line])
+    body = fields.String(required=True, validate=[validate.Length(1, 50_000), _no_control])
+    position = fields.Integer(load_default=0, validate=validate.Range(-10_000, 10_000))
+
+
+class InfoPageSummary(Schema):
+    slug = fields.String()
+    title = fields.String()
+    position = fields.Integer()
+    updated_at = fields.AwareDateTime()
+
+
+class InfoPageOut(InfoPageSummary):
+    body = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class InfoPageList(Schema):
+    items = fields.List(fields.Nested(InfoPageSummary))
+
+
+LINE = validate.Length(1, 300)
+DISHES = ("starter", "main", "dessert", "snack", "text")
+
+
+class MenuDay(Schema):
+    date = fields.Date(required=True)
+    starter = fields.String(load_default=None, allow_none=True, validate=[LINE, _one_line])
+    main = fields.String(load_default=None, allow_none=True, validate=[LINE, _one_line])
+    dessert = fields.String(load_default=None, allow_none=True, validate=[LINE, _one_line])
+    snack = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[LINE, _one_line],
+        metadata={"description": "goûter"},
+    )
+    text = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(1, 2000), _no_control],
+        metadata={"description": "free text instead of (or with) the dishes"},
+    )
+    allergens = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(1, 1000), _no_control]
+    )
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not any(data.get(name) for name in DISHES):
+            raise ValidationError(
+                "Indiquez au moins un plat (entrée, plat, dessert, goûter) ou un texte libre.",
+                field_name="text",
+            )
+
+
+class WeekPath(Schema):
+    week_start = fields.Date(required=True)
+
+    @validates("week_start")
+    def _monday(self, value: date, **kwargs: Any) -> None:
+        if value.weekday() != 0:
+            raise ValidationError("Une semaine commence un lundi (AAAA-MM-JJ d'un lundi).")
+
+
+class MenuIn(Schema):
+    days = fields.List(fields.Nested(MenuDay), required=True, validate=validate.Length(1, 7))
+    remarks = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(1, 2000), _no_control],
+        metadata={"description": "e.g. allergens, origin of the meat"},
+    )
+
+
+class MenuWeekOut(Schema):
+    week_start = fields.Date()
+    week = fields.String(metadata={"description": "ISO week, e.g. 2025-W03"})
+    published = fields.Boolean(metadata={"description": "false: no menu entered for this week"})
+    days = fields.List(fields.Nested(MenuDay))
+    remarks = fields.String(allow_none=True)
+    updated_at = fields.AwareDateTime(allow_none=True)
+
+
+class MenuQuery(Schema):
+    week = fields.Date(
+        load_default=None,
+        metadata={"description": "any day of the week wanted (default: the current week)"},
+    )
+
+
+class MenuWeeks(Schema):
+    weeks = fields.List(
+        fields.Nested(MenuWeekOut), metadata={"description": "the week asked for and the next"}
+    )

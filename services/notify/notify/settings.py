@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
+from zoneinfo import available_timezones
 
-from marshmallow.validate import Range
+from marshmallow import ValidationError
+from marshmallow.validate import Range, Validator
 
 from shared.settings import SLUG, ServiceSettings, setting
+
+
+class TimeZone(Validator):
+    """An IANA time zone name (Europe/Paris)."""
+
+    def __call__(self, value: Any) -> Any:
+        if value not in available_timezones():
+            raise ValidationError("must be an IANA time zone such as Europe/Paris")
+        return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,4 +61,20 @@ class NotifySettings(ServiceSettings):
     )
     mail_max_attempts: int = setting(
         "MAIL_MAX_ATTEMPTS", 10, validate=Range(1, 100), help="then the email is failed"
+    )
+
+    calendar_timezone: str = setting(
+        "CALENDAR_TIMEZONE",
+        "Europe/Paris",
+        validate=TimeZone(),
+        help="time zone of news publication dates and of the menus' weeks",
+    )
+    news_attachment_max_bytes: int = setting(
+        "NEWS_ATTACHMENT_MAX_BYTES",
+        5 * 1024 * 1024,
+        validate=Range(1024, 64 * 1024 * 1024),
+        help="largest attachment of a news (PDF, JPEG, PNG)",
+    )
+    news_max_attachments: int = setting(
+        "NEWS_MAX_ATTACHMENTS", 10, validate=Range(1, 50), help="attachments of one news at most"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -241,3 +242,365 @@ async def mark_all_read(pool: asyncpg.Pool, tenant: str, account_id: uuid.UUID) 
         account_id,
     )
     return int(result.split()[-1])
+
+
+# --- news ---------------------------------------------------------------------------------
+NEWS_COLUMNS = """n.id, n.title, n.body, n.publish_from, n.publish_until, n.activity_id,
+    n.unpublished_at, n.created_by, n.created_at, n.updated_at,
+    CASE WHEN n.unpublished_at IS NOT NULL THEN 'unpublished'
+         WHEN n.publish_from > now() THEN 'scheduled'
+         WHEN n.publish_until <= now() THEN 'expired'
+         ELSE 'current' END AS state"""
+
+ATTACHMENT_COLUMNS = "id, news_id, filename, content_type, size, sha256, created_at"
+
+# What a family sees: published, inside its window, and untargeted or targeted to an activity
+# one of the household's children attends ($2: the household, NULL when none).
+VISIBLE = """n.tenant = $1 AND n.unpublished_at IS NULL
+    AND n.publish_from <= now() AND (n.publish_until IS NULL OR n.publish_until > now())
+    AND (n.activity_id IS NULL OR EXISTS (
+        SELECT 1 FROM family_activities fa
+        WHERE fa.tenant = n.tenant AND fa.household_id = $2::uuid
+          AND fa.activity_id = n.activity_id))"""
+
+NEWS_UPDATABLE = ("title", "body", "publish_from", "publish_until", "activity_id")
+
+
+async def _with_attachments(
+    conn: asyncpg.Pool | asyncpg.Connection, rows: list[asyncpg.Record]
+) -> list[dict[str, Any]]:
+    items = [{**dict(row), "attachments": []} for row in rows]
+    if not items:
+        return items
+    by_id = {item["id"]: item for item in items}
+    attachments = await conn.fetch(
+        f"SELECT {ATTACHMENT_COLUMNS} FROM news_attachments WHERE news_id = ANY($1::uuid[])"
+        " ORDER BY seq",
+        list(by_id),
+    )
+    for attachment in attachments:
+        by_id[attachment["news_id"]]["attachments"].append(dict(attachment))
+    return items
+
+
+async def create_news(
+    conn: asyncpg.Connection,
+    tenant: str,
+    *,
+    title: str,
+    body: str,
+    publish_from: datetime,
+    publish_until: datetime | None,
+    activity_id: uuid.UUID | None,
+    created_by: uuid.UUID | None,
+) -> uuid.UUID:
+    news_id = uuid.uuid4()
+    await conn.execute(
+        """INSERT INTO news (id, tenant, title, body, publish_from, publish_until, activity_id,
+                             created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
+        news_id,
+        tenant,
+        title,
+        body,
+        publish_from,
+        publish_until,
+        activity_id,
+        created_by,
+    )
+    return news_id
+
+
+async def add_attachment(
+    conn: asyncpg.Connection,
+    tenant: str,
+    news_id: uuid.UUID,
+    *,
+    filename: str,
+    content_type: str,
+    content: bytes,
+    sha256: str,
+) -> dict[str, Any]:
+    row = await conn.fetchrow(
+        f"""INSERT INTO news_attachments (id, tenant, news_id, filename, content_type, size,
+                                          sha256, content)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {ATTACHMENT_COLUMNS}""",
+        uuid.uuid4(),
+        tenant,
+        news_id,
+        filename,
+        content_type,
+        len(content),
+        sha256,
+        content,
+    )
+    return dict(row)
+
+
+async def lock_news(conn: asyncpg.Connection, tenant: str, news_id: uuid.UUID) -> int | None:
+    """Lock a news for a change; its number of attachments, None when it does not exist."""
+    found = await conn.fetchval(
+        "SELECT true FROM news WHERE tenant = $1 AND id = $2 FOR UPDATE", tenant, news_id
+    )
+    if not found:
+        return None
+    return int(
+        await conn.fetchval("SELECT count(*) FROM news_attachments WHERE news_id = $1", news_id)
+    )
+
+
+async def get_news(
+    conn: asyncpg.Pool | asyncpg.Connection, tenant: str, news_id: uuid.UUID
+) -> dict[str, Any] | None:
+    rows = await conn.fetch(
+        f"SELECT {NEWS_COLUMNS} FROM news n WHERE n.tenant = $1 AND n.id = $2", tenant, news_id
+    )
+    items = await _with_attachments(conn, rows)
+    return items[0] if items else None
+
+
+async def list_news(
+    pool: asyncpg.Pool, tenant: str, *, state: str | None, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        f"""SELECT * FROM (SELECT {NEWS_COLUMNS} FROM news n WHERE n.tenant = $1) s
+            WHERE $2::text IS NULL OR s.state = $2
+            ORDER BY s.publish_from DESC, s.id DESC LIMIT $3 OFFSET $4""",
+        tenant,
+        state,
+        limit,
+        offset,
+    )
+    return await _with_attachments(pool, rows)
+
+
+async def update_news(
+    conn: asyncpg.Connection, tenant: str, news_id: uuid.UUID, changes: dict[str, Any]
+) -> None:
+    names = [name for name in NEWS_UPDATABLE if name in changes]
+    if not names:
+        return
+    sets = ", ".join(f"{name} = ${i + 3}" for i, name in enumerate(names))
+    await conn.execute(
+        f"UPDATE news SET {sets}, updated_at = now() WHERE tenant = $1 AND id = $2",
+        tenant,
+        news_id,
+        *(changes[name] for name in names),
+    )
+
+
+async def set_unpublished(
+    pool: asyncpg.Pool, tenant: str, news_id: uuid.UUID, unpublished: bool
+) -> bool:
+    result = await pool.execute(
+        """UPDATE news SET unpublished_at = CASE WHEN $3 THEN coalesce(unpublished_at, now()) END,
+                           updated_at = now()
+           WHERE tenant = $1 AND id = $2""",
+        tenant,
+        news_id,
+        unpublished,
+    )
+    return result != "UPDATE 0"
+
+
+async def delete_news(pool: asyncpg.Pool, tenant: str, news_id: uuid.UUID) -> bool:
+    result = await pool.execute("DELETE FROM news WHERE tenant = $1 AND id = $2", tenant, news_id)
+    return result != "DELETE 0"
+
+
+async def attachment(
+    pool: asyncpg.Pool, tenant: str, news_id: uuid.UUID, attachment_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """An attachment with its content, for staff."""
+    row = await pool.fetchrow(
+        f"""SELECT {ATTACHMENT_COLUMNS}, content FROM news_attachments
+            WHERE tenant = $1 AND news_id = $2 AND id = $3""",
+        tenant,
+        news_id,
+        attachment_id,
+    )
+    return dict(row) if row else None
+
+
+async def delete_attachment(
+    pool: asyncpg.Pool, tenant: str, news_id: uuid.UUID, attachment_id: uuid.UUID
+) -> bool:
+    result = await pool.execute(
+        "DELETE FROM news_attachments WHERE tenant = $1 AND news_id = $2 AND id = $3",
+        tenant,
+        news_id,
+        attachment_id,
+    )
+    return result != "DELETE 0"
+
+
+async def visible_news(
+    pool: asyncpg.Pool,
+    tenant: str,
+    household_id: uuid.UUID | None,
+    *,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        f"""SELECT {NEWS_COLUMNS} FROM news n WHERE {VISIBLE}
+            ORDER BY n.publish_from DESC, n.id DESC LIMIT $3 OFFSET $4""",
+        tenant,
+        household_id,
+        limit,
+        offset,
+    )
+    return await _with_attachments(pool, rows)
+
+
+async def visible_news_item(
+    pool: asyncpg.Pool, tenant: str, household_id: uuid.UUID | None, news_id: uuid.UUID
+) -> dict[str, Any] | None:
+    rows = await pool.fetch(
+        f"SELECT {NEWS_COLUMNS} FROM news n WHERE {VISIBLE} AND n.id = $3",
+        tenant,
+        household_id,
+        news_id,
+    )
+    items = await _with_attachments(pool, rows)
+    return items[0] if items else None
+
+
+async def visible_attachment(
+    pool: asyncpg.Pool,
+    tenant: str,
+    household_id: uuid.UUID | None,
+    news_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+) -> dict[str, Any] | None:
+    """An attachment with its content, only when its news is visible to the household."""
+    row = await pool.fetchrow(
+        f"""SELECT a.id, a.filename, a.content_type, a.size, a.sha256, a.content
+            FROM news n JOIN news_attachments a ON a.news_id = n.id
+            WHERE {VISIBLE} AND n.id = $3 AND a.id = $4""",
+        tenant,
+        household_id,
+        news_id,
+        attachment_id,
+    )
+    return dict(row) if row else None
+
+
+# --- the family ↔ activity read model (booking events will fill it) -----------------------
+async def add_family_activity(
+    conn: asyncpg.Pool | asyncpg.Connection,
+    tenant: str,
+    household_id: uuid.UUID,
+    activity_id: uuid.UUID,
+) -> None:
+    await conn.execute(
+        "INSERT INTO family_activities (tenant, household_id, activity_id) VALUES ($1, $2, $3)"
+        " ON CONFLICT DO NOTHING",
+        tenant,
+        household_id,
+        activity_id,
+    )
+
+
+async def remove_family_activity(
+    conn: asyncpg.Pool | asyncpg.Connection,
+    tenant: str,
+    household_id: uuid.UUID,
+    activity_id: uuid.UUID,
+) -> None:
+    await conn.execute(
+        "DELETE FROM family_activities"
+        " WHERE tenant = $1 AND household_id = $2 AND activity_id = $3",
+        tenant,
+        household_id,
+        activity_id,
+    )
+
+
+# --- information pages --------------------------------------------------------------------
+async def list_pages(pool: asyncpg.Pool, tenant: str) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT slug, title, position, updated_at FROM info_pages WHERE tenant = $1"
+        " ORDER BY position, title, slug",
+        tenant,
+    )
+    return [dict(row) for row in rows]
+
+
+async def get_page(pool: asyncpg.Pool, tenant: str, slug: str) -> dict[str, Any] | None:
+    row = await pool.fetchrow(
+        "SELECT * FROM info_pages WHERE tenant = $1 AND slug = $2", tenant, slug
+    )
+    return dict(row) if row else None
+
+
+async def put_page(
+    pool: asyncpg.Pool, tenant: str, slug: str, data: dict[str, Any]
+) -> tuple[dict[str, Any], bool]:
+    """Create or replace a page; (page, created)."""
+    row = await pool.fetchrow(
+        """INSERT INTO info_pages (tenant, slug, title, body, position)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (tenant, slug) DO UPDATE
+               SET title = EXCLUDED.title, body = EXCLUDED.body, position = EXCLUDED.position,
+                   updated_at = now()
+           RETURNING *, (xmax = 0) AS created""",
+        tenant,
+        slug,
+        data["title"],
+        data["body"],
+        data["position"],
+    )
+    page = dict(row)
+    return page, bool(page.pop("created"))
+
+
+async def delete_page(pool: asyncpg.Pool, tenant: str, slug: str) -> bool:
+    result = await pool.execute(
+        "DELETE FROM info_pages WHERE tenant = $1 AND slug = $2", tenant, slug
+    )
+    return result != "DELETE 0"
+
+
+# --- canteen menus ------------------------------------------------------------------------
+def _menu(row: asyncpg.Record) -> dict[str, Any]:
+    return {**dict(row), "days": json.loads(row["days"])}
+
+
+async def menus(pool: asyncpg.Pool, tenant: str, weeks: list[date]) -> dict[date, dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT week_start, days, remarks, updated_at FROM canteen_menus"
+        " WHERE tenant = $1 AND week_start = ANY($2::date[])",
+        tenant,
+        weeks,
+    )
+    return {row["week_start"]: _menu(row) for row in rows}
+
+
+async def put_menu(
+    pool: asyncpg.Pool,
+    tenant: str,
+    week_start: date,
+    days: list[dict[str, Any]],
+    remarks: str | None,
+) -> tuple[dict[str, Any], bool]:
+    row = await pool.fetchrow(
+        """INSERT INTO canteen_menus (tenant, week_start, days, remarks)
+           VALUES ($1, $2, $3::jsonb, $4)
+           ON CONFLICT (tenant, week_start) DO UPDATE
+               SET days = EXCLUDED.days, remarks = EXCLUDED.remarks, updated_at = now()
+           RETURNING week_start, days, remarks, updated_at, (xmax = 0) AS created""",
+        tenant,
+        week_start,
+        json.dumps(days, ensure_ascii=False),
+        remarks,
+    )
+    menu = _menu(row)
+    return menu, bool(menu.pop("created"))
+
+
+async def delete_menu(pool: asyncpg.Pool, tenant: str, week_start: date) -> bool:
+    result = await pool.execute(
+        "DELETE FROM canteen_menus WHERE tenant = $1 AND week_start = $2", tenant, week_start
+    )
+    return result != "DELETE 0"

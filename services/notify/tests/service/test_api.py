@@ -103,4 +103,18 @@ async def test_openapi_describes_the_endpoints(notify):
         "/tenants/{tenant}/emails",
         "/tenants/{tenant}/me/notifications",
         "/tenants/{tenant}/me/notifications/{notification_id}/read",
+        "/tenants/{tenant}/news",
+        "/tenants/{tenant}/news/{news_id}",
+        "/tenants/{tenant}/news/{news_id}/attachments",
+        "/tenants/{tenant}/news/{news_id}/attachments/{attachment_id}",
+        "/tenants/{tenant}/me/news",
+        "/tenants/{tenant}/me/news/{news_id}/attachments/{attachment_id}",
+        "/tenants/{tenant}/pages",
+        "/tenants/{tenant}/pages/{slug}",
+        "/tenants/{tenant}/menus",
+        "/tenants/{tenant}/menus/{week_start}",
     } <= set(spec["paths"])
+    create = spec["paths"]["/tenants/{tenant}/news"]["post"]
+    assert {"201", "403", "413", "415", "422"} <= set(create["responses"])
+    news = spec["components"]["schemas"]["NewsIn"]["properties"]
+    assert "string" in news["publish_from"]["type"]

@@ -1,0 +1,1 @@
+"""The notify service's rules for news, attachments and information pages (no I/O)."""
