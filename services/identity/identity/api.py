@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -634,47 +635,144 @@ async def resend_activation(request: web.Request) -> web.Response:
     ctx = Context.of(request)
     data = await read_json(request, EmailIn())
     await ctx.tenant()
+    activation_ttl = timedelta(hours=ctx.settings.activation_link_hours)
+
+    async def send(conn: asyncpg.Connection, account: store.Account, now: datetime) -> None:
+        token, expires_at = await new_link(
+            conn, ctx, account, "activation", activation_ttl, now=now
+        )
+        await outbox.record(
+            conn,
+            ctx.event(
+                "identity.AccountRegistered",
+                account_payload(
+                    account, activation_url=ctx.link("activation", token), expires_at=expires_at
+                ),
+            ),
+        )
+
+    await _link_request(
+        ctx,
+        data["email"].lower(),
+        "activation",
+        eligible=lambda account: account.status == "pending",
+        send=send,
+        sent_action="activation_resent",
+    )
+    return no_store(json_response(AcceptedOut(), ACCEPTED, status=202))
+
+
+async def _link_request(
+    ctx: Context,
+    email: str,
+    purpose: str,
+    *,
+    eligible: Callable[[store.Account], bool],
+    send: Callable[[asyncpg.Connection, store.Account, datetime], Awaitable[None]],
+    sent_action: str,
+) -> None:
+    """A forgotten-password or activation-resend request, answered the same way whether or
+    not the email has an account: both paths run one transaction of the same shape (lock,
+    count and record the request, look the account up, write the link and its event, write
+    the audit log); when nothing is to be sent, the link statements match no row.
+
+    Throttled (per email and address, per email, per address, over a sliding window):
+    nothing is sent, the answer is the same, the audit log says so.
+    """
+    settings = ctx.settings
+    limits = store.LinkRequestLimits(
+        window=settings.link_request_window,
+        per_pair=settings.link_requests_per_pair,
+        per_email=settings.link_requests_per_email,
+        per_address=settings.link_requests_per_address,
+    )
     now = utcnow()
     async with ctx.pool.acquire() as conn, conn.transaction():
-        account = await store.find_by_email(conn, ctx.slug, data["email"].lower())
-        if account is not None and account.status == "pending":
-            token, expires_at = await new_link(
-                conn,
-                ctx,
-                account,
-                "activation",
-                timedelta(hours=ctx.settings.activation_link_hours),
-                now=now,
-            )
-            await outbox.record(
-                conn,
-                ctx.event(
-                    "identity.AccountRegistered",
-                    account_payload(
-                        account,
-                        activation_url=ctx.link("activation", token),
-                        expires_at=expires_at,
-                    ),
-                ),
-            )
-            await store.audit(conn, ctx.entry("activation_resent", account_id=account.id))
-    return no_store(json_response(AcceptedOut(), ACCEPTED, status=202))
+        over = await store.record_link_request(
+            conn, tenant=ctx.slug, purpose=purpose, email=email, ip=ctx.ip, now=now, limits=limits
+        )
+        account = await store.find_by_email(conn, ctx.slug, email)
+        details: dict[str, Any] = {"purpose": purpose}
+        prefix = purpose.replace("-", "_")
+        if over is not None:
+            action = f"{prefix}_request_throttled"
+            details["limit"] = over
+            await store.link_writes_matching_nothing(conn, now=now)
+        elif account is None or not eligible(account):
+            action = f"{prefix}_request_ignored"
+            details["reason"] = "unknown_email" if account is None else account.status
+            await store.link_writes_matching_nothing(conn, now=now)
+        else:
+            await send(conn, account, now)
+            action = sent_action
+        await store.audit(
+            conn, ctx.entry(action, account_id=account and account.id, login=email, details=details)
+        )
 
 
 # --- login, refresh, logout -------------------------------------------------------------
 
 
-def _too_many_attempts(decision: lockout.ThrottleDecision) -> Problem:
+def _too_many_attempts(decision: lockout.ThrottleDecision, what: str = "connexion") -> Problem:
     seconds = max(1, decision.retry_after_seconds)
     return Problem(
         429,
         "too-many-attempts",
         "Too many attempts",
-        f"Trop de tentatives de connexion : merci de patienter {seconds} seconde(s) "
+        f"Trop de tentatives de {what} : merci de patienter {seconds} seconde(s) "
         "avant de réessayer.",
         headers={"Retry-After": str(seconds)},
         retry_after=seconds,
     )
+
+
+async def _throttle_decision(
+    ctx: Context, account_key: str, address_key: str
+) -> lockout.ThrottleDecision:
+    """May one more password attempt be made now for this account and client address?"""
+    state = ctx.state
+    now = utcnow()
+    window = max(state.account_policy.failure_window, state.address_policy.failure_window)
+    histories = await store.failure_histories(
+        ctx.pool, ctx.slug, [account_key, address_key], since=now - window
+    )
+
+    def history(key: str) -> lockout.FailureHistory:
+        count, last = histories.get(key, (0, None))
+        return lockout.FailureHistory(count=count, last_failure_at=last)
+
+    return lockout.decide_login_attempt(
+        account=history(account_key),
+        address=history(address_key),
+        now=now,
+        account_policy=state.account_policy,
+        address_policy=state.address_policy,
+    )
+
+
+async def _check_own_password(
+    ctx: Context, account: store.Account, password: str, *, field: str
+) -> None:
+    """The password an authenticated request must repeat (change of password or email):
+    a wrong one is a failed attempt on the account, like a failed login, so a stolen
+    session cannot be used to guess it; throttled or locked, the answer is 429."""
+    account_key, address_key = f"account:{account.id}", f"address:{ctx.ip}"
+    decision = await _throttle_decision(ctx, account_key, address_key)
+    if not decision.allowed:
+        raise _too_many_attempts(decision, "saisie du mot de passe")
+    assert account.password_hash is not None
+    if not await ctx.state.hasher.verify(account.password_hash, password):
+        await _login_failed(
+            ctx,
+            account,
+            account_key,
+            address_key,
+            account.email,
+            utcnow(),
+            action="password_check_failed",
+            details={"field": field},
+        )
+        raise WrongPassword(errors=[{"field": field, "detail": WrongPassword.detail}])
 
 
 @routes.post("/tenants/{tenant}/login")
@@ -700,23 +798,7 @@ async def login(request: web.Request) -> web.Response:
     # unknown identifiers are throttled exactly like real ones.
     account_key = f"account:{account.id}" if account else f"login:{login_text}"
     address_key = f"address:{ctx.ip}"
-    now = utcnow()
-    window = max(state.account_policy.failure_window, state.address_policy.failure_window)
-    histories = await store.failure_histories(
-        ctx.pool, ctx.slug, [account_key, address_key], since=now - window
-    )
-
-    def history(key: str) -> lockout.FailureHistory:
-        count, last = histories.get(key, (0, None))
-        return lockout.FailureHistory(count=count, last_failure_at=last)
-
-    decision = lockout.decide_login_attempt(
-        account=history(account_key),
-        address=history(address_key),
-        now=now,
-        account_policy=state.account_policy,
-        address_policy=state.address_policy,
-    )
+    decision = await _throttle_decision(ctx, account_key, address_key)
     if not decision.allowed:
         if decision.locked:
             # Locked: the generic answer, after the usual work, even for the right password.
@@ -762,7 +844,12 @@ async def _login_failed(
     address_key: str,
     login_text: str,
     now: datetime,
+    *,
+    action: str = "login_failed",
+    details: dict[str, Any] | None = None,
 ) -> None:
+    """Count a wrong password on the account and the address; lock and tell the owner once
+    the account reaches the lock threshold."""
     state = ctx.state
     policy = state.account_policy
     async with ctx.pool.acquire() as conn, conn.transaction():
@@ -774,10 +861,10 @@ async def _login_failed(
         )
         entries = [
             ctx.entry(
-                "login_failed",
+                action,
                 account_id=account.id if account else None,
                 login=login_text,
-                details={"failures": failures},
+                details={**(details or {}), "failures": failures},
             )
         ]
         locked = lockout.is_locked(
@@ -1047,7 +1134,11 @@ async def _own_account(ctx: Context, caller: Caller) -> store.Account:
     request=ChangePasswordIn,
     response=TokensOut,
     tags=["passwords"],
-    description="Also the only call a temporary-password token (scope password-change) may make.",
+    description=(
+        "Also the only call a temporary-password token (scope password-change) may make. A "
+        "wrong current password counts as a failed login on the account (delays, then lock)."
+    ),
+    responses={422: "Wrong current password or weak new one", 429: "Too many wrong passwords"},
 )
 async def change_password(request: web.Request) -> web.Response:
     caller = require_caller(request, allow_password_change=True, allow_terms_pending=True)
@@ -1055,9 +1146,7 @@ async def change_password(request: web.Request) -> web.Response:
     data = await read_json(request, ChangePasswordIn())
     tenant = await ctx.tenant()
     account = await _own_account(ctx, caller)
-    assert account.password_hash is not None
-    if not await ctx.state.hasher.verify(account.password_hash, data["current_password"]):
-        raise WrongPassword(errors=[{"field": "current_password", "detail": WrongPassword.detail}])
+    await _check_own_password(ctx, account, data["current_password"], field="current_password")
     check_password(
         tenant,
         data["new_password"],
@@ -1070,6 +1159,7 @@ async def change_password(request: web.Request) -> web.Response:
     async with ctx.pool.acquire() as conn, conn.transaction():
         await store.set_password(conn, account.id, password_hash, now=now)
         await store.revoke_sessions(conn, account.id, now=now)
+        await store.clear_failures(conn, ctx.slug, [f"account:{account.id}"])
         await outbox.record(
             conn,
             ctx.event(
@@ -1097,33 +1187,29 @@ async def forgot_password(request: web.Request) -> web.Response:
     ctx = Context.of(request)
     data = await read_json(request, EmailIn())
     await ctx.tenant()
-    now = utcnow()
-    email = data["email"].lower()
-    async with ctx.pool.acquire() as conn, conn.transaction():
-        account = await store.find_by_email(conn, ctx.slug, email)
-        if account is not None and account.status != "disabled":
-            token, expires_at = await new_link(
-                conn,
-                ctx,
-                account,
-                "password-reset",
-                timedelta(minutes=ctx.settings.reset_link_minutes),
-                now=now,
-            )
-            await outbox.record(
-                conn,
-                ctx.event(
-                    "identity.PasswordResetRequested",
-                    account_payload(
-                        account,
-                        reset_url=ctx.link("password/reset", token),
-                        expires_at=expires_at,
-                    ),
+    reset_ttl = timedelta(minutes=ctx.settings.reset_link_minutes)
+
+    async def send(conn: asyncpg.Connection, account: store.Account, now: datetime) -> None:
+        token, expires_at = await new_link(conn, ctx, account, "password-reset", reset_ttl, now=now)
+        await outbox.record(
+            conn,
+            ctx.event(
+                "identity.PasswordResetRequested",
+                account_payload(
+                    account, reset_url=ctx.link("password/reset", token), expires_at=expires_at
                 ),
-            )
-            await store.audit(
-                conn, ctx.entry("password_reset_requested", account_id=account.id, login=email)
-            )
+            ),
+        )
+
+    await _link_request(
+        ctx,
+        data["email"].lower(),
+        "password-reset",
+        # A locked account may still reset (that lifts the lock); a disabled one may not.
+        eligible=lambda account: account.status != "disabled",
+        send=send,
+        sent_action="password_reset_requested",
+    )
     return no_store(json_response(AcceptedOut(), ACCEPTED, status=202))
 
 
@@ -1182,6 +1268,8 @@ async def reset_password(request: web.Request) -> web.Response:
     response=AcceptedOut,
     status=202,
     tags=["profile"],
+    description="A wrong password counts as a failed login on the account (delays, then lock).",
+    responses={422: "Wrong password, or the same email", 429: "Too many wrong passwords"},
 )
 async def change_email(request: web.Request) -> web.Response:
     caller = require_caller(request)
@@ -1189,9 +1277,7 @@ async def change_email(request: web.Request) -> web.Response:
     data = await read_json(request, ChangeEmailIn())
     account = await _own_account(ctx, caller)
     new_email = data["new_email"].lower()
-    assert account.password_hash is not None
-    if not await ctx.state.hasher.verify(account.password_hash, data["password"]):
-        raise WrongPassword(errors=[{"field": "password", "detail": WrongPassword.detail}])
+    await _check_own_password(ctx, account, data["password"], field="password")
     if new_email == account.email:
         raise SameEmail()
     now = utcnow()

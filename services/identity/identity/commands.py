@@ -21,7 +21,7 @@ from identity import store
 from identity.app import MIGRATIONS
 from identity.domain.passwords import PasswordHasher
 from identity.domain.secret_tokens import TokenPurpose, new_secret_token
-from identity.runtime import rotate_keyring, temporary_password, utcnow
+from identity.runtime import RotationPending, rotate_keyring, temporary_password, utcnow
 from identity.schemas import SLUG
 from identity.settings import IdentitySettings
 from shared import db, migrations
@@ -52,7 +52,17 @@ def parser() -> argparse.ArgumentParser:
     )
     tenant.add_argument("--terms-version", type=int, default=None)
     tenant.add_argument("--terms-url", default=None)
-    sub.add_parser("rotate-signing-key", help="sign new tokens with a new key")
+    rotate = sub.add_parser(
+        "rotate-signing-key",
+        help="prepare a new signing key: published now, signing after the activation delay",
+    )
+    rotate.add_argument(
+        "--activate-in-minutes",
+        type=float,
+        default=None,
+        help="override SIGNING_KEY_ACTIVATION_MINUTES (0: sign at once; other services may "
+        "then refuse the new tokens for up to 30 s)",
+    )
     return root
 
 
@@ -153,15 +163,31 @@ async def create_tenant(settings: IdentitySettings, args: argparse.Namespace) ->
     return result
 
 
-async def rotate_signing_key(settings: IdentitySettings) -> dict[str, Any]:
+async def rotate_signing_key(
+    settings: IdentitySettings, activate_in_minutes: float | None = None
+) -> dict[str, Any]:
+    if activate_in_minutes is not None and activate_in_minutes < 0:
+        raise CommandError("--activate-in-minutes must not be negative")
     await migrations.migrate(settings, MIGRATIONS)
     pool = await db.create_pool(settings)
     try:
-        keyring = await rotate_keyring(pool, settings, now=utcnow())
+        keyring = await rotate_keyring(
+            pool,
+            settings,
+            now=utcnow(),
+            activate_after=None
+            if activate_in_minutes is None
+            else timedelta(minutes=activate_in_minutes),
+        )
+    except RotationPending as exc:
+        raise CommandError(str(exc)) from None
     finally:
         await pool.close()
     return {
         "current_kid": keyring.current.kid,
+        "pending": [
+            {"kid": key.kid, "signs_from": key.active_from.isoformat()} for key in keyring.pending
+        ],
         "still_published": [
             {"kid": key.kid, "until": key.retire_after.isoformat() if key.retire_after else None}
             for key in keyring.previous
@@ -175,7 +201,7 @@ def run(argv: list[str], settings: IdentitySettings) -> int:
         if args.command == "create-tenant":
             result = asyncio.run(create_tenant(settings, args))
         else:
-            result = asyncio.run(rotate_signing_key(settings))
+            result = asyncio.run(rotate_signing_key(settings, args.activate_in_minutes))
     except (CommandError, asyncpg.PostgresError) as exc:
         print(f"error: {exc}")
         return 1

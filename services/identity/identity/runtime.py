@@ -53,13 +53,16 @@ class KeyVault:
     def seal(self, key: SigningKey) -> store.StoredKey:
         nonce = os.urandom(12)
         sealed = nonce + self._aead.encrypt(nonce, key.to_pem(), key.kid.encode())
-        return store.StoredKey(key.kid, sealed, key.created_at, key.retire_after)
+        return store.StoredKey(key.kid, sealed, key.created_at, key.retire_after, key.active_from)
 
     def open(self, stored: store.StoredKey) -> SigningKey:
         nonce, ciphertext = stored.encrypted_private_key[:12], stored.encrypted_private_key[12:]
         pem = self._aead.decrypt(nonce, ciphertext, stored.kid.encode())
         return SigningKey.from_pem(
-            pem, created_at=stored.created_at, retire_after=stored.retire_after
+            pem,
+            created_at=stored.created_at,
+            retire_after=stored.retire_after,
+            activates_at=stored.activates_at,
         )
 
 
@@ -77,20 +80,44 @@ async def load_keyring(
         await store.insert_first_key(conn, vault.seal(SigningKey.generate(now=now)))
         stored = await store.signing_keys(conn)
     keys = [vault.open(key) for key in stored]
-    return SigningKeyring.from_keys(keys).without_retired(now=now)
+    return SigningKeyring.from_keys(keys, now=now).without_retired(now=now)
+
+
+class RotationPending(Exception):
+    """A prepared key has not started signing yet: one rotation at a time."""
+
+    def __init__(self, key: SigningKey) -> None:
+        super().__init__(
+            f"key {key.kid} is already waiting to sign (from {key.active_from.isoformat()});"
+            " rotate again after that"
+        )
+        self.key = key
 
 
 async def rotate_keyring(
-    pool: asyncpg.Pool, settings: IdentitySettings, *, now: datetime
+    pool: asyncpg.Pool,
+    settings: IdentitySettings,
+    *,
+    now: datetime,
+    activate_after: timedelta | None = None,
 ) -> SigningKeyring:
-    """Start signing with a new key; the previous one stays published until its tokens end."""
+    """Prepare a new key: published at once (every replica's next reload), signing from
+    `now + activate_after` (SIGNING_KEY_ACTIVATION_MINUTES by default), so that the other
+    services' verifiers, which refetch the JWKS at most every 30 s, know it before its first
+    token. The previous key signs until then and verifies until its last tokens expire."""
+    delay = settings.key_activation_delay if activate_after is None else activate_after
     vault = KeyVault(settings.signing_key_secret)
     async with pool.acquire() as conn, conn.transaction():
         await store.lock_keys(conn)
-        await load_keyring(conn, vault, now=now)  # makes sure a current key exists
-        new = SigningKey.generate(now=now)
+        keyring = await load_keyring(conn, vault, now=now)  # makes sure a current key exists
+        if keyring.pending:
+            raise RotationPending(keyring.pending[0])
+        new = SigningKey.generate(now=now, activates_at=now + delay)
         await store.rotate_keys(
-            conn, vault.seal(new), retire_after=now + retirement_delay(settings), now=now
+            conn,
+            vault.seal(new),
+            retire_after=now + delay + retirement_delay(settings),
+            now=now,
         )
         return await load_keyring(conn, vault, now=now)
 

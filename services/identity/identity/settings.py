@@ -46,6 +46,24 @@ class IdentitySettings(ServiceSettings):
     reset_link_minutes: int = setting("RESET_LINK_MINUTES", 60, validate=Range(1, None))
     email_link_hours: int = setting("EMAIL_CHANGE_LINK_HOURS", 24, validate=Range(1, None))
     keyring_reload_seconds: float = setting("KEYRING_RELOAD_SECONDS", 30.0, validate=Range(1, None))
+    signing_key_activation_minutes: float = setting(
+        "SIGNING_KEY_ACTIVATION_MINUTES",
+        10.0,
+        validate=Range(0, None),
+        help="a rotated key is published this long before it signs (verifiers learn it first)",
+    )
+
+    # Forgotten password and activation resend: emails sent per hour, at most.
+    link_request_window_minutes: float = setting(
+        "LINK_REQUEST_WINDOW_MINUTES", 60.0, validate=Range(1, None)
+    )
+    link_requests_per_pair: int = setting(
+        "LINK_REQUESTS_PER_EMAIL_AND_ADDRESS", 3, validate=Range(1, None)
+    )
+    link_requests_per_email: int = setting("LINK_REQUESTS_PER_EMAIL", 5, validate=Range(1, None))
+    link_requests_per_address: int = setting(
+        "LINK_REQUESTS_PER_ADDRESS", 30, validate=Range(1, None)
+    )
 
     # Brute force: per account (lock) and per client address (slow down only).
     login_free_failures: int = setting("LOGIN_FREE_FAILURES", 3, validate=Range(0, None))
@@ -78,6 +96,15 @@ class IdentitySettings(ServiceSettings):
         for name in ("signing_key_secret", "captcha_hmac_key"):
             if len(getattr(self, name).encode()) < MIN_SECRET_LENGTH:
                 raise SettingsError(f"{name.upper()} must be at least {MIN_SECRET_LENGTH} bytes")
+        # A verifier may wait 30 s before refetching the JWKS, a cache may keep it 60 s and a
+        # replica reloads its keys every KEYRING_RELOAD_SECONDS: a new key must be published
+        # for longer than all that before it signs.
+        if self.environment == "production" and (
+            self.signing_key_activation_minutes * 60 < self.keyring_reload_seconds + 90
+        ):
+            raise SettingsError(
+                "SIGNING_KEY_ACTIVATION_MINUTES must exceed KEYRING_RELOAD_SECONDS + 90 s"
+            )
         if self.captcha_min_counter > self.captcha_max_counter:
             raise SettingsError("CAPTCHA_MIN_COUNTER must not exceed CAPTCHA_MAX_COUNTER")
 
@@ -92,6 +119,14 @@ class IdentitySettings(ServiceSettings):
     @property
     def refresh_ttl(self) -> timedelta:
         return timedelta(days=self.refresh_token_days)
+
+    @property
+    def key_activation_delay(self) -> timedelta:
+        return timedelta(minutes=self.signing_key_activation_minutes)
+
+    @property
+    def link_request_window(self) -> timedelta:
+        return timedelta(minutes=self.link_request_window_minutes)
 
     def captcha(self) -> CaptchaSettings:
         return CaptchaSettings(

@@ -496,6 +496,127 @@ async def clear_failures(conn: Conn, tenant: str, keys: list[str]) -> None:
     )
 
 
+# --- forgotten-password and activation-resend requests --------------------------------
+
+
+@dataclass(frozen=True)
+class LinkRequestLimits:
+    window: timedelta
+    per_pair: int  # one email from one address
+    per_email: int  # one email from any address (nobody floods an inbox)
+    per_address: int  # any email from one address
+
+
+async def record_link_request(
+    conn: asyncpg.Connection,
+    *,
+    tenant: str,
+    purpose: str,
+    email: str,
+    ip: str,
+    now: datetime,
+    limits: LinkRequestLimits,
+) -> str | None:
+    """Record one request (known email or not: the same statements either way) and say
+    which limit it goes over ("pair", "email", "address"), None when an email may go.
+
+    Requests of one email are serialised (advisory lock), so its limits hold under
+    concurrency; the per-address count may overshoot by the requests in flight.
+    """
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        f"link-request\n{tenant}\n{purpose}\n{email}",
+    )
+    since = now - limits.window
+    await conn.execute("DELETE FROM link_requests WHERE at < $1", since)
+    row = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE email = $3 AND ip = $4) AS pair,"
+        " count(*) FILTER (WHERE email = $3) AS email,"
+        " count(*) FILTER (WHERE ip = $4) AS address"
+        " FROM link_requests WHERE tenant = $1 AND purpose = $2 AND at >= $5"
+        " AND NOT throttled AND (email = $3 OR ip = $4)",
+        tenant,
+        purpose,
+        email,
+        ip,
+        since,
+    )
+    over = next(
+        (
+            name
+            for name, limit in (
+                ("pair", limits.per_pair),
+                ("email", limits.per_email),
+                ("address", limits.per_address),
+            )
+            if row[name] >= limit
+        ),
+        None,
+    )
+    await conn.execute(
+        "INSERT INTO link_requests (tenant, purpose, email, ip, at, throttled)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        tenant,
+        purpose,
+        email,
+        ip,
+        now,
+        over is not None,
+    )
+    return over
+
+
+async def link_writes_matching_nothing(conn: Conn, *, now: datetime) -> None:
+    """The statements of a sent link (revoke older links, store the new one, record its
+    event) aimed at no row: a request that sends nothing costs the same round trips and
+    about the same time as one that does, so the time taken does not tell them apart."""
+    ghost = uuid.uuid4()
+    await conn.execute(
+        "UPDATE link_tokens SET revoked_at = $2"
+        " WHERE account_id = $1 AND used_at IS NULL AND revoked_at IS NULL",
+        ghost,
+        now,
+    )
+    await conn.execute(
+        "INSERT INTO link_tokens (digest, purpose, account_id, tenant, created_at, expires_at)"
+        " SELECT $1, '', $2, '', $3, $3 WHERE false",
+        ghost.hex,
+        ghost,
+        now,
+    )
+    await conn.execute("SELECT 1 FROM outbox WHERE id = $1", ghost)
+
+
+async def set_status(
+    conn: Conn, tenant: str, account_id: uuid.UUID, *, disabled: bool, now: datetime
+) -> Account | None:
+    """Disable an account, or give it back the status it had (derived from what it did:
+    activated, password chosen or not). None when the account is not in the tenant."""
+    row = await conn.fetchrow(
+        "UPDATE accounts SET updated_at = $4, status = CASE"
+        "   WHEN $3 THEN 'disabled'"
+        "   WHEN status <> 'disabled' THEN status"
+        "   WHEN activated_at IS NOT NULL THEN 'active'"
+        "   WHEN password_hash IS NULL THEN 'invited'"
+        "   ELSE 'pending' END"
+        f" WHERE tenant = $1 AND id = $2 RETURNING {_ACCOUNT_COLUMNS}",
+        tenant,
+        account_id,
+        disabled,
+        now,
+    )
+    return _account(row)
+
+
+async def revoke_all_links(conn: Conn, account_id: uuid.UUID, *, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE link_tokens SET revoked_at = $2"
+        " WHERE account_id = $1 AND used_at IS NULL AND revoked_at IS NULL",
+        account_id,
+        now,
+    )
+
+
 # --- captcha ----------------------------------------------------------------------------
 
 
@@ -523,12 +644,13 @@ class StoredKey:
     encrypted_private_key: bytes
     created_at: datetime
     retire_after: datetime | None
+    activates_at: datetime
 
 
 async def signing_keys(conn: Conn) -> list[StoredKey]:
     rows = await conn.fetch(
-        "SELECT kid, encrypted_private_key, created_at, retire_after FROM signing_keys"
-        " ORDER BY created_at DESC"
+        "SELECT kid, encrypted_private_key, created_at, retire_after, activates_at"
+        " FROM signing_keys ORDER BY created_at DESC"
     )
     return [StoredKey(**row) for row in rows]
 
@@ -537,26 +659,30 @@ async def insert_first_key(conn: Conn, key: StoredKey) -> bool:
     """Store the first current key; False when another process stored one first."""
     return bool(
         await conn.fetchval(
-            "INSERT INTO signing_keys (kid, encrypted_private_key, created_at)"
-            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING true",
+            "INSERT INTO signing_keys (kid, encrypted_private_key, created_at, activates_at)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
             key.kid,
             key.encrypted_private_key,
             key.created_at,
+            key.activates_at,
         )
     )
 
 
 async def rotate_keys(conn: Conn, new: StoredKey, *, retire_after: datetime, now: datetime) -> None:
-    """Retire the current key (kept until `retire_after`), make `new` current, drop dead keys."""
+    """Plan the retirement of the newest key (verifies until `retire_after`), store `new`
+    (signing from its `activates_at`), drop dead keys."""
     await conn.execute(
         "UPDATE signing_keys SET retire_after = $1 WHERE retire_after IS NULL", retire_after
     )
     await conn.execute("DELETE FROM signing_keys WHERE retire_after <= $1", now)
     await conn.execute(
-        "INSERT INTO signing_keys (kid, encrypted_private_key, created_at) VALUES ($1, $2, $3)",
+        "INSERT INTO signing_keys (kid, encrypted_private_key, created_at, activates_at)"
+        " VALUES ($1, $2, $3, $4)",
         new.kid,
         new.encrypted_private_key,
         new.created_at,
+        new.activates_at,
     )
 
 

@@ -81,22 +81,37 @@ def public_keys_from_jwks(jwks: Mapping[str, Any]) -> dict[str, Ed25519PublicKey
 
 @dataclass(frozen=True, slots=True)
 class SigningKey:
-    """A private signing key; `retire_after` is set once it is no longer the current key."""
+    """A private signing key.
+
+    `activates_at`: from when it signs (None: from its creation). Until then it is only
+    published, so that every verifier can learn it before meeting its first token.
+    `retire_after`: set when a successor is prepared; the key still verifies its tokens
+    until then (and keeps signing until the successor activates).
+    """
 
     private_key: Ed25519PrivateKey = field(repr=False)
     created_at: datetime
     retire_after: datetime | None = None
+    activates_at: datetime | None = None
     kid: str = field(init=False)
 
     def __post_init__(self) -> None:
         require_aware(self.created_at, "created_at")
         if self.retire_after is not None:
             require_aware(self.retire_after, "retire_after")
+        if self.activates_at is not None:
+            require_aware(self.activates_at, "activates_at")
         object.__setattr__(self, "kid", key_id(self.private_key.public_key()))
 
     @classmethod
-    def generate(cls, *, now: datetime) -> SigningKey:
-        return cls(private_key=Ed25519PrivateKey.generate(), created_at=now)
+    def generate(cls, *, now: datetime, activates_at: datetime | None = None) -> SigningKey:
+        return cls(
+            private_key=Ed25519PrivateKey.generate(), created_at=now, activates_at=activates_at
+        )
+
+    @property
+    def active_from(self) -> datetime:
+        return self.activates_at or self.created_at
 
     @property
     def public_key(self) -> Ed25519PublicKey:
@@ -119,18 +134,35 @@ class SigningKey:
 
     @classmethod
     def from_pem(
-        cls, pem: bytes, *, created_at: datetime, retire_after: datetime | None = None
+        cls,
+        pem: bytes,
+        *,
+        created_at: datetime,
+        retire_after: datetime | None = None,
+        activates_at: datetime | None = None,
     ) -> SigningKey:
         """Load a key saved by `to_pem`; anything but an Ed25519 private key is refused."""
         private_key = serialization.load_pem_private_key(pem, password=None)
         if not isinstance(private_key, Ed25519PrivateKey):
             raise ValueError("not an Ed25519 private key")
-        return cls(private_key=private_key, created_at=created_at, retire_after=retire_after)
+        return cls(
+            private_key=private_key,
+            created_at=created_at,
+            retire_after=retire_after,
+            activates_at=activates_at,
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class SigningKeyring:
-    """The current signing key plus earlier keys kept only to verify not-yet-expired tokens.
+    """The current signing key, earlier keys kept only to verify not-yet-expired tokens, and
+    the pending next key (published, not signing yet).
+
+    Rotation has two phases because the other services refresh their copy of the JWKS at
+    most every 30 s when they meet an unknown kid: a new key is first only PUBLISHED
+    (pending), and starts SIGNING at its `activates_at`, by which time every verifier that
+    looked at the JWKS since has it. The switch needs no write: `signing_key(now)` and
+    `at(now)` follow the clock, so all replicas switch together.
 
     Immutable: `rotate` returns a new keyring, so a running service swaps one
     reference and concurrent requests never see a half-rotated ring.
@@ -138,15 +170,26 @@ class SigningKeyring:
 
     current: SigningKey
     previous: tuple[SigningKey, ...] = ()
+    pending: tuple[SigningKey, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.current.retire_after is not None:
-            raise ValueError("the current key cannot have a retire_after date")
-        kids = [self.current.kid, *(key.kid for key in self.previous)]
+        kids = [key.kid for key in self.keys]
         if len(set(kids)) != len(kids):
             raise ValueError("duplicate key in keyring")
         if any(key.retire_after is None for key in self.previous):
             raise ValueError("previous keys need a retire_after date")
+        if any(
+            key.activates_at is None or key.activates_at <= self.current.active_from
+            for key in self.pending
+        ):
+            raise ValueError("a pending key must activate after the current one")
+        if self.current.retire_after is not None:
+            # Only a key with a prepared successor may have its retirement planned, and it
+            # must keep verifying until that successor has signed for a while.
+            if not self.pending:
+                raise ValueError("the current key cannot have a retire_after date")
+            if self.current.retire_after <= max(k.active_from for k in self.pending):
+                raise ValueError("the current key must outlive its successor's activation")
 
     @classmethod
     def create(cls, *, now: datetime) -> SigningKeyring:
@@ -155,35 +198,58 @@ class SigningKeyring:
 
     @property
     def keys(self) -> tuple[SigningKey, ...]:
-        """All keys, current first: what the service persists."""
-        return (self.current, *self.previous)
+        """All keys, current first, then pending, then previous: what the service persists."""
+        return (self.current, *self.pending, *self.previous)
+
+    def signing_key(self, now: datetime) -> SigningKey:
+        """The key that signs at `now`: the pending one once its time has come."""
+        require_aware(now)
+        due = [key for key in self.pending if key.active_from <= now]
+        return max(due, key=lambda key: key.active_from) if due else self.current
+
+    def at(self, now: datetime) -> SigningKeyring:
+        """The same keys as they stand at `now` (a pending key whose time came is current)."""
+        return SigningKeyring.from_keys(self.keys, now=now)
 
     def verification_keys(self, *, now: datetime) -> dict[str, Ed25519PublicKey]:
-        """kid -> public key of every key that may still have valid tokens at `now`."""
+        """kid -> public key of every published key at `now` (pending ones included)."""
         require_aware(now)
         return {key.kid: key.public_key for key in self.keys if key.is_usable_for_verification(now)}
 
     def jwks(self, *, now: datetime) -> dict[str, list[dict[str, str]]]:
-        """The public JWK set served to the other services (current key first)."""
+        """The public JWK set served to the other services: the current key first, then the
+        pending one (so verifiers know it before it signs), then the retiring ones."""
         require_aware(now)
         return {
             "keys": [key.public_jwk() for key in self.keys if key.is_usable_for_verification(now)]
         }
 
-    def rotate(self, *, now: datetime, keep_previous_for: timedelta) -> SigningKeyring:
-        """Start signing with a new key; the old one verifies for `keep_previous_for` more.
+    def rotate(
+        self,
+        *,
+        now: datetime,
+        keep_previous_for: timedelta,
+        activate_after: timedelta = timedelta(0),
+    ) -> SigningKeyring:
+        """Prepare a new key that signs from `now + activate_after`; the current key signs
+        until then and verifies for `keep_previous_for` more.
 
         `keep_previous_for` must cover the longest access-token lifetime plus the
-        verifiers' clock leeway. Keys already retired at `now` are dropped.
+        verifiers' clock leeway; `activate_after` must exceed the time a verifier may go
+        without refreshing its JWKS. Keys already retired at `now` are dropped.
         """
         require_aware(now)
         if keep_previous_for <= timedelta(0):
             raise ValueError("keep_previous_for must be positive")
-        retiring = replace(self.current, retire_after=now + keep_previous_for)
+        if activate_after < timedelta(0):
+            raise ValueError("activate_after must not be negative")
+        if self.pending:
+            raise ValueError("a new key is already pending")
+        activates_at = now + activate_after
+        retiring = replace(self.current, retire_after=activates_at + keep_previous_for)
         still_valid = tuple(key for key in self.previous if key.is_usable_for_verification(now))
-        return SigningKeyring(
-            current=SigningKey.generate(now=now), previous=(retiring, *still_valid)
-        )
+        new = SigningKey.generate(now=now, activates_at=activates_at)
+        return SigningKeyring.from_keys((retiring, new, *still_valid), now=now)
 
     def without_retired(self, *, now: datetime) -> SigningKeyring:
         """Drop keys whose tokens have all expired (the service may then delete them)."""
@@ -191,18 +257,25 @@ class SigningKeyring:
         return SigningKeyring(
             current=self.current,
             previous=tuple(key for key in self.previous if key.is_usable_for_verification(now)),
+            pending=self.pending,
         )
 
     @classmethod
-    def from_keys(cls, keys: Iterable[SigningKey]) -> SigningKeyring:
-        """Rebuild from stored keys: the one without retire_after is current."""
+    def from_keys(cls, keys: Iterable[SigningKey], *, now: datetime) -> SigningKeyring:
+        """Rebuild from stored keys as they stand at `now`: keys whose activation time has
+        not come are pending; of the others, the latest activated is current."""
+        require_aware(now)
         keys = list(keys)
-        current = [key for key in keys if key.retire_after is None]
-        if len(current) != 1:
-            raise ValueError("exactly one stored key must be current (no retire_after)")
-        previous = sorted(
-            (key for key in keys if key.retire_after is not None),
-            key=lambda key: key.created_at,
+        if sum(1 for key in keys if key.retire_after is None) != 1:
+            raise ValueError("exactly one stored key must have no retire_after (the newest)")
+        active = sorted(
+            (key for key in keys if key.active_from <= now),
+            key=lambda key: key.active_from,
             reverse=True,
         )
-        return cls(current=current[0], previous=tuple(previous))
+        if not active:
+            raise ValueError("no key is active yet")
+        pending = sorted(
+            (key for key in keys if key.active_from > now), key=lambda key: key.active_from
+        )
+        return cls(current=active[0], previous=tuple(active[1:]), pending=tuple(pending))

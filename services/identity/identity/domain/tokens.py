@@ -116,7 +116,7 @@ def issue_access_token(
     issuer: str = ISSUER,
     audience: str = AUDIENCE,
 ) -> str:
-    """Sign `claims` with the keyring's current key; valid from `now` for `ttl`."""
+    """Sign `claims` with the keyring's key signing at `now`; valid from `now` for `ttl`."""
     require_aware(now)
     if not timedelta(0) < ttl <= MAX_TTL:
         # The keyring keeps a retired key for the longest token life: bound it here.
@@ -136,7 +136,7 @@ def issue_access_token(
         "scope": claims.scope,
         "terms_pending": claims.terms_pending,
     }
-    key = keyring.current
+    key = keyring.signing_key(now)
     return jwt.encode(
         payload,
         key.private_key,

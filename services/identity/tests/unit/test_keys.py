@@ -108,8 +108,11 @@ def test_keyring_round_trips_through_storage() -> None:
     ring = SigningKeyring.create(now=T0).rotate(now=T0 + timedelta(days=1), keep_previous_for=KEEP)
     stored = [(key.to_pem(), key.created_at, key.retire_after) for key in reversed(ring.keys)]
     loaded = SigningKeyring.from_keys(
-        SigningKey.from_pem(pem, created_at=created, retire_after=retire)
-        for pem, created, retire in stored
+        (
+            SigningKey.from_pem(pem, created_at=created, retire_after=retire)
+            for pem, created, retire in stored
+        ),
+        now=T0 + timedelta(days=1),
     )
     assert [key.kid for key in loaded.keys] == [key.kid for key in ring.keys]
 
@@ -124,7 +127,7 @@ def test_keyring_invariants() -> None:
     with pytest.raises(ValueError):
         SigningKeyring(current=key, previous=(SigningKey.generate(now=T0),))
     with pytest.raises(ValueError):
-        SigningKeyring.from_keys([key, SigningKey.generate(now=T0)])
+        SigningKeyring.from_keys([key, SigningKey.generate(now=T0)], now=T0)
     with pytest.raises(ValueError):
         SigningKeyring.create(now=T0).rotate(now=T0, keep_previous_for=timedelta(0))
     with pytest.raises(ValueError):
@@ -146,3 +149,61 @@ def test_public_keys_from_jwks_keeps_only_ed25519_signing_keys() -> None:
     assert list(keys) == [ring.current.kid]
     with pytest.raises(ValueError):
         public_keys_from_jwks({"nope": []})
+
+
+# --- two-phase rotation: published first, signing later ---------------------------------
+
+DELAY = timedelta(minutes=10)
+
+
+def test_a_prepared_key_is_published_before_it_signs() -> None:
+    ring = SigningKeyring.create(now=T0)
+    old = ring.current
+    rotated = ring.rotate(now=T0 + timedelta(days=1), keep_previous_for=KEEP, activate_after=DELAY)
+    [pending] = rotated.pending
+    assert rotated.current.kid == old.kid
+    assert pending.activates_at == T0 + timedelta(days=1) + DELAY
+    during = T0 + timedelta(days=1, minutes=9)
+    # Published at once (verifiers learn it), but the old key still signs.
+    assert [k["kid"] for k in rotated.jwks(now=during)["keys"]] == [old.kid, pending.kid]
+    assert rotated.signing_key(during).kid == old.kid
+    # From its activation time on it signs, with no reload or write needed.
+    switch = T0 + timedelta(days=1, minutes=10)
+    assert rotated.signing_key(switch).kid == pending.kid
+    later = rotated.at(switch)
+    assert later.current.kid == pending.kid and later.pending == ()
+    assert [k.kid for k in later.previous] == [old.kid]
+    # The old key verifies its last tokens for KEEP after the switch, then leaves the JWKS.
+    assert later.previous[0].retire_after == switch + KEEP
+    assert {k["kid"] for k in later.jwks(now=switch + KEEP - timedelta(seconds=1))["keys"]} == {
+        old.kid,
+        pending.kid,
+    }
+    assert [k["kid"] for k in later.jwks(now=switch + KEEP)["keys"]] == [pending.kid]
+    # `at` also goes back in time: the stored keys are the truth.
+    assert later.at(during).current.kid == old.kid
+
+
+def test_one_pending_key_at_a_time_and_stored_form() -> None:
+    rotated = SigningKeyring.create(now=T0).rotate(
+        now=T0, keep_previous_for=KEEP, activate_after=DELAY
+    )
+    with pytest.raises(ValueError, match="already pending"):
+        rotated.rotate(now=T0 + timedelta(minutes=1), keep_previous_for=KEEP)
+    stored = [
+        SigningKey.from_pem(
+            key.to_pem(),
+            created_at=key.created_at,
+            retire_after=key.retire_after,
+            activates_at=key.activates_at,
+        )
+        for key in rotated.keys
+    ]
+    loaded = SigningKeyring.from_keys(stored, now=T0 + timedelta(minutes=5))
+    assert [k.kid for k in loaded.pending] == [rotated.pending[0].kid]
+    assert loaded.current.kid == rotated.current.kid
+    # A current key with a planned retirement needs its successor.
+    with pytest.raises(ValueError):
+        SigningKeyring(current=rotated.current)
+    with pytest.raises(ValueError):
+        SigningKeyring.create(now=T0).rotate(now=T0, keep_previous_for=KEEP, activate_after=-DELAY)
