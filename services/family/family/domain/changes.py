@@ -1,0 +1,66 @@
+"""Changes proposed by families: every one waits for staff, who approve or reject it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ENTITIES = ("household", "guardian", "child", "contact", "health", "quotient")
+OPERATIONS = ("create", "update", "delete")
+STATUSES = ("pending", "approved", "rejected")
+
+_LABELS = {
+    "household": "les coordonnées du foyer",
+    "guardian": "un responsable légal",
+    "child": "un enfant",
+    "contact": "une personne à contacter",
+    "health": "la fiche sanitaire",
+    "quotient": "le quotient familial",
+}
+_VERBS = {"create": "Ajout", "update": "Modification", "delete": "Suppression"}
+
+
+class ChangeNotPending(Exception):
+    """The change was already decided: it cannot be decided again."""
+
+
+@dataclass(frozen=True)
+class Change:
+    entity: str
+    operation: str
+    status: str
+
+    def __post_init__(self) -> None:
+        if self.entity not in ENTITIES or self.operation not in OPERATIONS:
+            raise ValueError(f"unknown change {self.entity}/{self.operation}")
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status}")
+
+
+def decide(change: Change, decision: str, reason: str | None) -> str:
+    """The new status; raises ChangeNotPending, or ValueError for a rejection without reason."""
+    if change.status != "pending":
+        raise ChangeNotPending()
+    if decision == "approved":
+        return "approved"
+    if decision == "rejected":
+        if not (reason or "").strip():
+            raise ValueError("a rejection needs a reason")
+        return "rejected"
+    raise ValueError(f"unknown decision {decision}")
+
+
+def summary(entity: str, operation: str, label: str | None = None) -> str:
+    """A French one-liner for lists and emails: « Modification d'un enfant : Léa Martin »."""
+    verb = "Déclaration" if entity == "quotient" and operation == "create" else _VERBS[operation]
+    text = f"{verb} de {_LABELS[entity]}"
+    for wrong, right in (("de le ", "du "), ("de les ", "des "), ("de un", "d'un")):
+        text = text.replace(wrong, right)
+    return f"{text} : {label}" if label else text
+
+
+def changed_fields(before: dict[str, Any] | None, proposed: dict[str, Any]) -> list[str]:
+    """Fields whose proposed value differs from the current one (all of them for a creation)."""
+    if before is None:
+        return sorted(proposed)
+    return sorted(k for k, v in proposed.items() if before.get(k) != v)

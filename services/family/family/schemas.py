@@ -1,0 +1,369 @@
+"""Request and response bodies of the family API (marshmallow; they also feed OpenAPI)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from family.domain.codes import display
+from family.domain.quotient import SOURCES
+from shared.events.contract import DIETS
+
+_NAME = validate.Length(1, 100)
+_TEXT = validate.Length(0, 200)
+PHONE = validate.Regexp(
+    r"^\+?[0-9][0-9 .()-]{5,19}$", error="Numéro de téléphone invalide (ex. 06 12 34 56 78)."
+)
+POSTAL_CODE = validate.Regexp(r"^[0-9]{5}$", error="Code postal invalide (5 chiffres).")
+
+
+def _not_future(value: date) -> None:
+    if value > date.today():
+        raise ValidationError("La date ne peut pas être dans le futur.")
+    if value.year < 1900:
+        raise ValidationError("Date invalide.")
+
+
+class _In(Schema):
+    """Request bodies: unknown fields are refused, strings are trimmed."""
+
+    @pre_load
+    def strip(self, data: object, **_: object) -> object:
+        if isinstance(data, dict):
+            return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        return data
+
+
+# --- household file ---------------------------------------------------------------------
+
+
+class AddressIn(_In):
+    line1 = fields.String(required=True, validate=validate.Length(1, 200))
+    line2 = fields.String(validate=_TEXT, load_default="")
+    postal_code = fields.String(required=True, validate=POSTAL_CODE)
+    city = fields.String(required=True, validate=validate.Length(1, 100))
+
+
+class FiscalIn(_In):
+    reference_income = fields.Integer(
+        required=True, allow_none=True, validate=validate.Range(0, 10_000_000)
+    )
+    shares = fields.Float(required=True, allow_none=True, validate=validate.Range(0.5, 20))
+
+
+def _phones() -> fields.List:
+    return fields.List(fields.String(validate=PHONE), validate=validate.Length(0, 5))
+
+
+class GuardianIn(_In):
+    first_name = fields.String(required=True, validate=_NAME)
+    last_name = fields.String(required=True, validate=_NAME)
+    birth_date = fields.Date(allow_none=True, validate=_not_future)
+    relationship = fields.String(
+        allow_none=True, validate=validate.OneOf(["mother", "father", "guardian", "other"])
+    )
+    email = fields.Email(allow_none=True)
+    phones = _phones()
+    address = fields.Nested(AddressIn, allow_none=True)
+    employer = fields.String(allow_none=True, validate=_TEXT)
+    fiscal = fields.Nested(FiscalIn, allow_none=True)
+
+
+class ChildIn(_In):
+    first_name = fields.String(required=True, validate=_NAME)
+    last_name = fields.String(required=True, validate=_NAME)
+    birth_date = fields.Date(required=True, validate=_not_future)
+    sex = fields.String(allow_none=True, validate=validate.OneOf(["F", "M"]))
+    school = fields.String(allow_none=True, validate=_TEXT)
+    grade = fields.String(allow_none=True, validate=validate.Length(0, 40))
+    diet = fields.String(validate=validate.OneOf(DIETS))
+    image_rights = fields.Boolean()
+
+
+class ContactIn(_In):
+    first_name = fields.String(required=True, validate=_NAME)
+    last_name = fields.String(required=True, validate=_NAME)
+    phone = fields.String(required=True, validate=PHONE)
+    relationship = fields.String(required=True, validate=validate.Length(1, 60))
+    can_pick_up = fields.Boolean(load_default=False)
+    emergency = fields.Boolean(load_default=False)
+
+
+class HouseholdPatchIn(_In):
+    address = fields.Nested(AddressIn)
+    phones = _phones()
+
+
+class NewHouseholdIn(_In):
+    address = fields.Nested(AddressIn, required=True)
+    phones = _phones()
+    guardians = fields.List(
+        fields.Nested(GuardianIn), required=True, validate=validate.Length(1, 6)
+    )
+    children = fields.List(fields.Nested(ChildIn), load_default=list)
+
+
+# --- health record ----------------------------------------------------------------------
+
+
+class VaccinationIn(_In):
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    date = fields.Date(required=True, validate=_not_future)
+
+
+class DoctorIn(_In):
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    phone = fields.String(allow_none=True, validate=PHONE)
+
+
+class HealthIn(_In):
+    allergies = fields.List(fields.String(validate=_TEXT), load_default=list)
+    pai = fields.Boolean(load_default=False, metadata={"description": "care plan (PAI)"})
+    pai_details = fields.String(load_default="", validate=validate.Length(0, 2000))
+    vaccinations = fields.List(fields.Nested(VaccinationIn), load_default=list)
+    doctor = fields.Nested(DoctorIn, allow_none=True, load_default=None)
+    treatments = fields.String(load_default="", validate=validate.Length(0, 2000))
+    remarks = fields.String(load_default="", validate=validate.Length(0, 2000))
+    certified = fields.Boolean(
+        load_default=False,
+        metadata={"description": "« Je certifie que les informations sont correctes »"},
+    )
+
+
+class FamilyHealthIn(HealthIn):
+    @validates_schema
+    def must_certify(self, data: dict[str, Any], **_: Any) -> None:
+        if not data.get("certified"):
+            raise ValidationError(
+                "Merci de certifier que les informations de santé sont correctes.", "certified"
+            )
+
+
+class HealthOut(Schema):
+    child_id = fields.UUID()
+    allergies = fields.List(fields.String())
+    pai = fields.Boolean()
+    pai_details = fields.String()
+    vaccinations = fields.List(fields.Dict())
+    doctor = fields.Dict(allow_none=True)
+    treatments = fields.String()
+    remarks = fields.String()
+    certified = fields.Boolean()
+    certified_at = fields.String(allow_none=True)
+    certified_by = fields.String(allow_none=True)
+    updated_at = fields.AwareDateTime()
+
+
+class AccessEntryOut(Schema):
+    child_id = fields.UUID()
+    account_id = fields.UUID()
+    roles = fields.List(fields.String())
+    purpose = fields.String()
+    accessed_at = fields.AwareDateTime()
+
+
+class AccessLogOut(Schema):
+    items = fields.List(fields.Nested(AccessEntryOut))
+
+
+# --- family quotient --------------------------------------------------------------------
+
+
+class QuotientIn(_In):
+    value = fields.Integer(required=True, validate=validate.Range(0, 100_000))
+    source = fields.String(load_default="staff", validate=validate.OneOf(SOURCES))
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(allow_none=True, load_default=None)
+
+    @validates_schema
+    def dates(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("valid_from"), data.get("valid_until")
+        if start and end and end < start:
+            raise ValidationError(
+                "La fin de validité doit être postérieure au début.", "valid_until"
+            )
+
+
+class DeclaredQuotientIn(QuotientIn):
+    source = fields.String(
+        load_default="declared", validate=validate.OneOf(["declared", "caf", "msa"])
+    )
+
+
+class QuotientOut(Schema):
+    id = fields.UUID()
+    value = fields.Integer()
+    source = fields.String()
+    valid_from = fields.Date()
+    valid_until = fields.Date(allow_none=True)
+    recorded_by = fields.UUID()
+    recorded_at = fields.AwareDateTime()
+
+
+class QuotientsOut(Schema):
+    current = fields.Nested(QuotientOut, allow_none=True)
+    history = fields.List(fields.Nested(QuotientOut))
+
+
+# --- outputs of the file ----------------------------------------------------------------
+
+
+class AddressOut(Schema):
+    line1 = fields.String()
+    line2 = fields.String()
+    postal_code = fields.String()
+    city = fields.String()
+
+
+class GuardianOut(Schema):
+    id = fields.UUID()
+    first_name = fields.String()
+    last_name = fields.String()
+    birth_date = fields.Date(allow_none=True)
+    relationship = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phones = fields.List(fields.String())
+    address = fields.Nested(AddressOut, allow_none=True)
+    employer = fields.String(allow_none=True)
+    fiscal = fields.Dict(allow_none=True)
+    updated_at = fields.AwareDateTime()
+
+
+class ContactOut(Schema):
+    id = fields.UUID()
+    child_id = fields.UUID()
+    first_name = fields.String()
+    last_name = fields.String()
+    phone = fields.String()
+    relationship = fields.String()
+    can_pick_up = fields.Boolean()
+    emergency = fields.Boolean()
+
+
+class ChildOut(Schema):
+    id = fields.UUID()
+    first_name = fields.String()
+    last_name = fields.String()
+    birth_date = fields.Date()
+    sex = fields.String(allow_none=True)
+    school = fields.String(allow_none=True)
+    grade = fields.String(allow_none=True)
+    diet = fields.String()
+    image_rights = fields.Boolean()
+    has_health_record = fields.Boolean()
+    contacts = fields.List(fields.Nested(ContactOut))
+    updated_at = fields.AwareDateTime()
+
+
+class HouseholdSummaryOut(Schema):
+    id = fields.UUID()
+    subscriber_code = fields.Function(lambda h: display(h["subscriber_code"]))
+    address = fields.Nested(AddressOut)
+    guardians = fields.List(fields.String(), metadata={"description": "guardian names"})
+    children = fields.List(fields.String(), metadata={"description": "child names"})
+    created_at = fields.AwareDateTime()
+
+
+class LinkedAccountOut(Schema):
+    account_id = fields.UUID()
+    linked_by = fields.String()
+    linked_at = fields.AwareDateTime()
+
+
+class HouseholdOut(Schema):
+    id = fields.UUID()
+    subscriber_code = fields.Function(lambda h: display(h["subscriber_code"]))
+    address = fields.Nested(AddressOut)
+    phones = fields.List(fields.String())
+    guardians = fields.List(fields.Nested(GuardianOut))
+    children = fields.List(fields.Nested(ChildOut))
+    quotient = fields.Nested(QuotientOut, allow_none=True)
+    accounts = fields.List(fields.Nested(LinkedAccountOut))
+    pending_changes = fields.Integer(metadata={"description": "changes waiting for staff"})
+    created_id = fields.UUID(
+        metadata={"description": "after a creation by staff: the id of the new row"}
+    )
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class PageQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class SearchQuery(PageQuery):
+    q = fields.String(load_default="", validate=validate.Length(0, 100))
+
+
+class HouseholdPageOut(Schema):
+    items = fields.List(fields.Nested(HouseholdSummaryOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+# --- linking ----------------------------------------------------------------------------
+
+
+class LinkIn(_In):
+    code = fields.String(required=True, validate=validate.Length(1, 40))
+
+
+class LinkedOut(Schema):
+    household_id = fields.UUID()
+    detail = fields.String()
+
+
+# --- pending changes --------------------------------------------------------------------
+
+
+class ChangesQuery(PageQuery):
+    status = fields.String(
+        load_default="pending", validate=validate.OneOf(["pending", "approved", "rejected", "all"])
+    )
+    household_id = fields.UUID(load_default=None)
+
+
+class RejectIn(_In):
+    reason = fields.String(required=True, validate=validate.Length(1, 1000))
+
+
+class ChangeOut(Schema):
+    id = fields.UUID()
+    household_id = fields.UUID()
+    entity = fields.String()
+    operation = fields.String()
+    entity_id = fields.UUID(allow_none=True)
+    parent_id = fields.UUID(allow_none=True)
+    summary = fields.String()
+    before = fields.Raw(allow_none=True)
+    proposed = fields.Raw(allow_none=True)
+    sensitive = fields.Boolean(
+        metadata={"description": "a health change: content only on the change itself"}
+    )
+    status = fields.String()
+    submitted_by = fields.UUID()
+    submitted_at = fields.AwareDateTime()
+    decided_by = fields.UUID(allow_none=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+    reason = fields.String(allow_none=True)
+    result_id = fields.UUID(allow_none=True)
+
+
+class ChangePageOut(Schema):
+    items = fields.List(fields.Nested(ChangeOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class ExportOut(Schema):
+    household = fields.Dict()
+    health_records = fields.List(fields.Dict())
+    quotients = fields.List(fields.Dict())
+    changes = fields.List(fields.Dict())
+    health_access_log = fields.List(fields.Dict())
+    exported_at = fields.AwareDateTime()

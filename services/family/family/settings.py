@@ -1,0 +1,59 @@
+"""Settings of the family service (environment variables, local defaults)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from marshmallow.validate import Range
+
+from family.domain.throttle import LinkPolicy
+from family.domain.vault import Vault, parse_keys
+from shared.settings import ServiceSettings, SettingsError, setting
+
+# Development-only key (32 zero-ish bytes, base64): refused in production.
+DEV_HEALTH_KEYS = "dev:ZGV2LW9ubHktaGVhbHRoLWtleS1jaGFuZ2UtbWUhISE="
+
+
+@dataclasses.dataclass(frozen=True)
+class FamilySettings(ServiceSettings):
+    service: str = setting("SERVICE_NAME", "family")
+    http_port: int = setting("HTTP_PORT", 8082, validate=Range(1, 65535))
+
+    health_keys: str = setting(
+        "HEALTH_RECORD_KEYS",
+        DEV_HEALTH_KEYS,
+        help="AES-256 keys of the health records: kid:base64(32 bytes), comma-separated",
+    )
+    health_current_key: str = setting(
+        "HEALTH_RECORD_CURRENT_KEY",
+        "",
+        help="id of the key that seals new health records (default: the last one listed)",
+    )
+    link_max_failures: int = setting(
+        "LINK_MAX_FAILURES", 5, validate=Range(1, 100), help="wrong subscriber codes allowed"
+    )
+    link_window_minutes: float = setting(
+        "LINK_WINDOW_MINUTES", 15.0, validate=Range(0.001, None), help="...per this many minutes"
+    )
+    search_max_page_size: int = setting("SEARCH_MAX_PAGE_SIZE", 100, validate=Range(1, 1000))
+
+    def __post_init__(self) -> None:
+        try:
+            keys = parse_keys(self.health_keys)
+        except ValueError as exc:
+            raise SettingsError(f"HEALTH_RECORD_KEYS is invalid: {exc}") from None
+        if self.health_current_key and self.health_current_key not in keys:
+            raise SettingsError("HEALTH_RECORD_CURRENT_KEY names a key not in HEALTH_RECORD_KEYS")
+        if self.environment == "production" and self.health_keys == DEV_HEALTH_KEYS:
+            raise SettingsError("HEALTH_RECORD_KEYS must be set in production")
+
+    def vault(self) -> Vault:
+        keys = parse_keys(self.health_keys)
+        return Vault(keys, self.health_current_key or list(keys)[-1])
+
+    def link_policy(self) -> LinkPolicy:
+        return LinkPolicy(
+            max_failures=self.link_max_failures,
+            window=timedelta(minutes=self.link_window_minutes),
+        )

@@ -1,0 +1,502 @@
+"""All SQL of the family service (asyncpg, parameterised, the service's own schema)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+Conn = asyncpg.Connection | asyncpg.Pool
+Row = dict[str, Any]
+
+# Table → the columns a request may write (names never come from a request).
+EDITABLE: dict[str, tuple[str, ...]] = {
+    "households": ("address", "phones"),
+    "guardians": (
+        "first_name",
+        "last_name",
+        "birth_date",
+        "relationship",
+        "email",
+        "phones",
+        "address",
+        "employer",
+        "fiscal",
+    ),
+    "children": (
+        "first_name",
+        "last_name",
+        "birth_date",
+        "sex",
+        "school",
+        "grade",
+        "diet",
+        "image_rights",
+    ),
+    "contacts": ("first_name", "last_name", "phone", "relationship", "can_pick_up", "emergency"),
+}
+_LINKS = {"guardians": (), "children": (), "contacts": ("child_id",)}
+
+
+def _row(record: asyncpg.Record | None) -> Row | None:
+    return dict(record) if record else None
+
+
+# --- households -------------------------------------------------------------------------
+
+
+async def insert_household(
+    conn: Conn,
+    *,
+    tenant: str,
+    code: str,
+    address: dict[str, Any],
+    phones: list[str],
+    created_by: uuid.UUID,
+    now: datetime,
+) -> Row | None:
+    """None when the subscriber code is taken in the tenant (draw another)."""
+    return _row(
+        await conn.fetchrow(
+            "INSERT INTO households (id, tenant, subscriber_code, address, phones, created_by,"
+            " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)"
+            " ON CONFLICT (tenant, subscriber_code) DO NOTHING RETURNING *",
+            uuid.uuid4(),
+            tenant,
+            code,
+            address,
+            phones,
+            created_by,
+            now,
+        )
+    )
+
+
+async def get_household(
+    conn: Conn, tenant: str, household_id: uuid.UUID, *, for_update: bool = False
+) -> Row | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return _row(
+        await conn.fetchrow(
+            f"SELECT * FROM households WHERE tenant = $1 AND id = $2{lock}", tenant, household_id
+        )
+    )
+
+
+async def household_by_code(conn: Conn, tenant: str, code: str) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM households WHERE tenant = $1 AND subscriber_code = $2", tenant, code
+        )
+    )
+
+
+async def search_households(
+    conn: Conn, tenant: str, text: str, *, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    """Households whose guardian or child name, guardian email or subscriber code matches."""
+    needle = text.strip().lower()
+    like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    code = needle.upper().replace("-", "").replace(" ", "")
+    where = (
+        "h.tenant = $1 AND ($2 = '' OR h.subscriber_code = $3"
+        " OR EXISTS (SELECT 1 FROM guardians g WHERE g.household_id = h.id AND ("
+        "   lower(g.first_name || ' ' || g.last_name) LIKE $4"
+        "   OR lower(g.last_name || ' ' || g.first_name) LIKE $4 OR lower(g.email) = $2))"
+        " OR EXISTS (SELECT 1 FROM children c WHERE c.household_id = h.id AND ("
+        "   lower(c.first_name || ' ' || c.last_name) LIKE $4"
+        "   OR lower(c.last_name || ' ' || c.first_name) LIKE $4)))"
+    )
+    total = await conn.fetchval(
+        f"SELECT count(*) FROM households h WHERE {where}", tenant, needle, code, like
+    )
+    rows = await conn.fetch(
+        f"SELECT h.* FROM households h WHERE {where}"
+        " ORDER BY h.created_at, h.id LIMIT $5 OFFSET $6",
+        tenant,
+        needle,
+        code,
+        like,
+        limit,
+        offset,
+    )
+    return [dict(r) for r in rows], int(total)
+
+
+async def touch_household(conn: Conn, household_id: uuid.UUID, now: datetime) -> None:
+    await conn.execute("UPDATE households SET updated_at = $2 WHERE id = $1", household_id, now)
+
+
+# --- members (guardians, children, contacts) and the household's own fields ------------
+
+
+async def insert_member(
+    conn: Conn,
+    table: str,
+    *,
+    tenant: str,
+    household_id: uuid.UUID,
+    values: dict[str, Any],
+    now: datetime,
+    links: dict[str, Any] | None = None,
+) -> Row:
+    names = [n for n in EDITABLE[table] if n in values]
+    link_names = list(_LINKS[table])
+    columns = ["id", "tenant", "household_id", *link_names, *names, "created_at", "updated_at"]
+    params = [
+        uuid.uuid4(),
+        tenant,
+        household_id,
+        *((links or {})[n] for n in link_names),
+        *(values[n] for n in names),
+        now,
+        now,
+    ]
+    placeholders = ", ".join(f"${i}" for i in range(1, len(params) + 1))
+    record = await conn.fetchrow(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) RETURNING *",
+        *params,
+    )
+    assert record is not None
+    return dict(record)
+
+
+async def get_member(
+    conn: Conn, table: str, tenant: str, household_id: uuid.UUID, member_id: uuid.UUID
+) -> Row | None:
+    assert table in EDITABLE
+    return _row(
+        await conn.fetchrow(
+            f"SELECT * FROM {table} WHERE tenant = $1 AND household_id = $2 AND id = $3",
+            tenant,
+            household_id,
+            member_id,
+        )
+    )
+
+
+async def update_member(
+    conn: Conn,
+    table: str,
+    tenant: str,
+    household_id: uuid.UUID,
+    member_id: uuid.UUID,
+    changes: dict[str, Any],
+    now: datetime,
+) -> Row | None:
+    """The updated row, None when it is not one of the household's."""
+    key = "id"
+    names = [n for n in EDITABLE[table] if n in changes]
+    assignments = "".join(f", {name} = ${i}" for i, name in enumerate(names, start=5))
+    return _row(
+        await conn.fetchrow(
+            f"UPDATE {table} SET updated_at = $4{assignments}"
+            f" WHERE tenant = $1 AND {'id' if table == 'households' else 'household_id'} = $2"
+            f" AND {key} = $3 RETURNING *",
+            tenant,
+            household_id,
+            member_id,
+            now,
+            *(changes[n] for n in names),
+        )
+    )
+
+
+async def delete_member(
+    conn: Conn, table: str, tenant: str, household_id: uuid.UUID, member_id: uuid.UUID
+) -> bool:
+    assert table in ("guardians", "contacts")
+    return (
+        await conn.execute(
+            f"DELETE FROM {table} WHERE tenant = $1 AND household_id = $2 AND id = $3",
+            tenant,
+            household_id,
+            member_id,
+        )
+    ) != "DELETE 0"
+
+
+async def members(conn: Conn, table: str, household_id: uuid.UUID) -> list[Row]:
+    order = {"guardians": "created_at, id", "children": "birth_date, id"}.get(
+        table, "created_at, id"
+    )
+    assert table in EDITABLE
+    rows = await conn.fetch(
+        f"SELECT * FROM {table} WHERE household_id = $1 ORDER BY {order}", household_id
+    )
+    return [dict(r) for r in rows]
+
+
+async def count_guardians(conn: Conn, household_id: uuid.UUID) -> int:
+    return int(
+        await conn.fetchval("SELECT count(*) FROM guardians WHERE household_id = $1", household_id)
+    )
+
+
+# --- accounts and subscriber codes ------------------------------------------------------
+
+
+async def household_of_account(conn: Conn, tenant: str, account_id: uuid.UUID) -> uuid.UUID | None:
+    return await conn.fetchval(
+        "SELECT household_id FROM household_accounts WHERE tenant = $1 AND account_id = $2",
+        tenant,
+        account_id,
+    )
+
+
+async def link_account(
+    conn: Conn,
+    *,
+    tenant: str,
+    account_id: uuid.UUID,
+    household_id: uuid.UUID,
+    linked_by: str,
+    now: datetime,
+) -> bool:
+    """False when the account is already linked (to this or another household)."""
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO household_accounts (tenant, account_id, household_id, linked_by,"
+            " linked_at) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (tenant, account_id) DO NOTHING RETURNING true",
+            tenant,
+            account_id,
+            household_id,
+            linked_by,
+            now,
+        )
+    )
+
+
+async def linked_accounts(conn: Conn, household_id: uuid.UUID) -> list[Row]:
+    rows = await conn.fetch(
+        "SELECT account_id, linked_by, linked_at FROM household_accounts"
+        " WHERE household_id = $1 ORDER BY linked_at, account_id",
+        household_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def link_failures(
+    conn: Conn, tenant: str, account_id: uuid.UUID, since: datetime
+) -> list[datetime]:
+    return [
+        r["failed_at"]
+        for r in await conn.fetch(
+            "SELECT failed_at FROM link_failures"
+            " WHERE tenant = $1 AND account_id = $2 AND failed_at > $3",
+            tenant,
+            account_id,
+            since,
+        )
+    ]
+
+
+async def record_link_failure(
+    conn: Conn, tenant: str, account_id: uuid.UUID, now: datetime, *, prune_before: datetime
+) -> None:
+    await conn.execute(
+        "DELETE FROM link_failures WHERE tenant = $1 AND account_id = $2 AND failed_at < $3",
+        tenant,
+        account_id,
+        prune_before,
+    )
+    await conn.execute(
+        "INSERT INTO link_failures (tenant, account_id, failed_at) VALUES ($1, $2, $3)",
+        tenant,
+        account_id,
+        now,
+    )
+
+
+# --- health records ---------------------------------------------------------------------
+
+
+async def get_health(conn: Conn, tenant: str, child_id: uuid.UUID) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM health_records WHERE tenant = $1 AND child_id = $2", tenant, child_id
+        )
+    )
+
+
+async def put_health(
+    conn: Conn,
+    *,
+    tenant: str,
+    household_id: uuid.UUID,
+    child_id: uuid.UUID,
+    key_id: str,
+    sealed: bytes,
+    updated_by: uuid.UUID,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO health_records (child_id, tenant, household_id, key_id, sealed, updated_by,"
+        " updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        " ON CONFLICT (child_id) DO UPDATE SET key_id = $4, sealed = $5, updated_by = $6,"
+        " updated_at = $7",
+        child_id,
+        tenant,
+        household_id,
+        key_id,
+        sealed,
+        updated_by,
+        now,
+    )
+
+
+async def log_health_access(
+    conn: Conn,
+    *,
+    tenant: str,
+    household_id: uuid.UUID,
+    child_id: uuid.UUID,
+    account_id: uuid.UUID,
+    roles: list[str],
+    purpose: str,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO health_access_log (tenant, household_id, child_id, account_id, roles,"
+        " purpose, accessed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        tenant,
+        household_id,
+        child_id,
+        account_id,
+        roles,
+        purpose,
+        now,
+    )
+
+
+async def health_access_log(
+    conn: Conn, household_id: uuid.UUID, child_id: uuid.UUID | None = None
+) -> list[Row]:
+    rows = await conn.fetch(
+        "SELECT child_id, account_id, roles, purpose, accessed_at FROM health_access_log"
+        " WHERE household_id = $1 AND ($2::uuid IS NULL OR child_id = $2)"
+        " ORDER BY accessed_at DESC, id DESC LIMIT 500",
+        household_id,
+        child_id,
+    )
+    return [dict(r) for r in rows]
+
+
+# --- family quotient --------------------------------------------------------------------
+
+
+async def insert_quotient(
+    conn: Conn,
+    *,
+    tenant: str,
+    household_id: uuid.UUID,
+    value: int,
+    source: str,
+    valid_from: Any,
+    valid_until: Any,
+    recorded_by: uuid.UUID,
+    now: datetime,
+) -> Row:
+    record = await conn.fetchrow(
+        "INSERT INTO quotients (id, tenant, household_id, value, source, valid_from,"
+        " valid_until, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " RETURNING *",
+        uuid.uuid4(),
+        tenant,
+        household_id,
+        value,
+        source,
+        valid_from,
+        valid_until,
+        recorded_by,
+        now,
+    )
+    assert record is not None
+    return dict(record)
+
+
+async def quotients(conn: Conn, household_id: uuid.UUID) -> list[Row]:
+    rows = await conn.fetch(
+        "SELECT * FROM quotients WHERE household_id = $1 ORDER BY valid_from DESC, seq DESC",
+        household_id,
+    )
+    return [dict(r) for r in rows]
+
+
+# --- pending changes --------------------------------------------------------------------
+
+
+async def insert_change(conn: Conn, change: dict[str, Any]) -> Row:
+    columns = list(change)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    record = await conn.fetchrow(
+        f"INSERT INTO pending_changes ({', '.join(columns)}) VALUES ({placeholders}) RETURNING *",
+        *change.values(),
+    )
+    assert record is not None
+    return dict(record)
+
+
+async def get_change(
+    conn: Conn, tenant: str, change_id: uuid.UUID, *, for_update: bool = False
+) -> Row | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return _row(
+        await conn.fetchrow(
+            f"SELECT * FROM pending_changes WHERE tenant = $1 AND id = $2{lock}",
+            tenant,
+            change_id,
+        )
+    )
+
+
+async def list_changes(
+    conn: Conn,
+    tenant: str,
+    *,
+    status: str | None,
+    household_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Row], int]:
+    where = (
+        "tenant = $1 AND ($2::text IS NULL OR status = $2)"
+        " AND ($3::uuid IS NULL OR household_id = $3)"
+    )
+    total = await conn.fetchval(
+        f"SELECT count(*) FROM pending_changes WHERE {where}", tenant, status, household_id
+    )
+    rows = await conn.fetch(
+        f"SELECT * FROM pending_changes WHERE {where} ORDER BY submitted_at, id LIMIT $4 OFFSET $5",
+        tenant,
+        status,
+        household_id,
+        limit,
+        offset,
+    )
+    return [dict(r) for r in rows], int(total)
+
+
+async def decide_change(
+    conn: Conn,
+    change_id: uuid.UUID,
+    *,
+    status: str,
+    decided_by: uuid.UUID,
+    reason: str | None,
+    result_id: uuid.UUID | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "UPDATE pending_changes SET status = $2, decided_by = $3, decided_at = $4, reason = $5,"
+        " result_id = $6 WHERE id = $1 AND status = 'pending'",
+        change_id,
+        status,
+        decided_by,
+        now,
+        reason,
+        result_id,
+    )

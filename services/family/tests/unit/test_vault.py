@@ -1,0 +1,45 @@
+import base64
+
+import pytest
+
+from family.domain.vault import Sealed, Vault, VaultError, aad_for, parse_keys
+
+K1, K2 = b"1" * 32, b"2" * 32
+
+
+def spec(*pairs):
+    return ",".join(f"{kid}:{base64.b64encode(key).decode()}" for kid, key in pairs)
+
+
+def test_seal_and_open_with_the_row_as_associated_data():
+    vault = Vault({"a": K1}, "a")
+    aad = aad_for("epagny", "health", "child-1")
+    sealed = vault.seal_json({"allergies": ["arachide"]}, aad)
+    assert sealed.key_id == "a" and b"arachide" not in sealed.blob
+    assert vault.open_json(sealed, aad) == {"allergies": ["arachide"]}
+    with pytest.raises(VaultError):
+        vault.open(sealed, aad_for("epagny", "health", "child-2"))
+    tampered = Sealed("a", sealed.blob[:-1] + bytes([sealed.blob[-1] ^ 1]))
+    with pytest.raises(VaultError):
+        vault.open(tampered, aad)
+    assert vault.seal(b"x", aad).blob != vault.seal(b"x", aad).blob  # fresh nonces
+
+
+def test_rotation_keeps_old_records_readable():
+    old = Vault({"a": K1}, "a")
+    sealed = old.seal(b"secret", b"row")
+    new = Vault({"a": K1, "b": K2}, "b")
+    assert new.open(sealed, b"row") == b"secret"
+    assert new.needs_rotation(sealed)
+    assert new.seal(b"secret", b"row").key_id == "b"
+    with pytest.raises(VaultError, match="unknown key id"):
+        Vault({"b": K2}, "b").open(sealed, b"row")
+
+
+def test_key_specs_are_checked():
+    assert parse_keys(spec(("a", K1), ("b", K2))) == {"a": K1, "b": K2}
+    for bad in ["", "a", "a:notbase64!", f"a:{base64.b64encode(b'short').decode()}"]:
+        with pytest.raises(ValueError):
+            parse_keys(bad)
+    with pytest.raises(ValueError):
+        Vault({"a": K1}, "b")
