@@ -32,6 +32,7 @@ SERVICES = [
     Service("identity", "identity", 8081),
     Service("notify", "notify", 8085),
     Service("family", "family", 8082),
+    Service("booking", "booking", 8083),
 ]
 # Development mailbox: every email the services send lands in var/mail/ (.eml + index.tsv).
 MAIL_SINK = ["-m", "notify", "smtp-sink", "--port", "1025", "--dir", "var/mail"]

@@ -162,11 +162,24 @@ class ChangeRequestDecided(_Payload):
 
 
 class _Document(_Payload):
+    """A household's supporting document; `member_id` is the guardian or child it is about
+    (`child_id` too when it is a child), both null for the household as a whole."""
+
     document_id = fields.UUID(required=True)
     household_id = fields.UUID(required=True)
     child_id = fields.UUID(required=True, allow_none=True)
     document_type = fields.String(required=True)
     account_ids = fields.List(fields.UUID(), required=True)
+    member_id = fields.UUID(required=False, allow_none=True, load_default=None)
+    member_kind = fields.String(
+        required=False,
+        allow_none=True,
+        load_default=None,
+        validate=validate.OneOf(["guardian", "child"]),
+    )
+    document_label = fields.String(
+        required=False, load_default=None, allow_none=True, metadata={"description": "French"}
+    )
 
 
 @event_type("family.DocumentValidated")
@@ -192,3 +205,90 @@ class RequestAnswered(_Payload):
     subject = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(["answered", "closed"]))
     account_ids = fields.List(fields.UUID(), required=True)
+    topic_label = fields.String(required=False, allow_none=True, load_default=None)
+
+
+@event_type("family.HouseholdCreationRejected")
+class HouseholdCreationRejected(_Payload):
+    """Staff refused the household a new family asked to create; the account is told."""
+
+    change_id = fields.UUID(required=True)
+    account_id = fields.UUID(required=True)
+    reason = fields.String(required=True)
+
+
+@event_type("family.HouseholdAnonymised")
+class HouseholdAnonymised(_Payload):
+    """A household was anonymised on its deletion request: names are « Anonyme », contact
+    details, health records and documents are gone; ids stay (accounting). The listed accounts
+    are no longer linked to it."""
+
+    household_id = fields.UUID(required=True)
+    deletion_request_id = fields.UUID(required=False, allow_none=True, load_default=None)
+    account_ids = fields.List(fields.UUID(), required=False, load_default=list)
+
+
+# --- booking ----------------------------------------------------------------------------
+ACTIVITY_TYPES = ("CANTINE", "PERI", "ETUDE", "MERCREDI", "VACANCES", "EXTRA", "SPORT", "CRECHE")
+
+
+class _BookedDay(_Payload):
+    booking_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+    late = fields.Boolean(required=True)
+
+
+class _ChildActivity(_Payload):
+    """Whose booking, of what: enough for billing to price and for notify to write."""
+
+    household_id = fields.UUID(required=True)
+    account_id = fields.UUID(required=True, allow_none=True)
+    child_id = fields.UUID(required=True)
+    child_first_name = fields.String(required=True)
+    activity_id = fields.UUID(required=True)
+    activity_name = fields.String(required=True)
+    activity_type = fields.String(required=True, validate=validate.OneOf(ACTIVITY_TYPES))
+    site = fields.String(required=True)
+
+
+@event_type("booking.ReservationValidated")
+class ReservationValidated(_ChildActivity):
+    """A validated basket's confirmed days for one child and activity (billing, the recap
+    email); `waiting_dates` were put on the waiting list instead."""
+
+    basket_id = fields.UUID(required=True)
+    dates = fields.List(fields.Nested(_BookedDay), required=True)
+    waiting_dates = fields.List(fields.Date(), required=True)
+
+
+@event_type("booking.ReservationCancelled")
+class ReservationCancelled(_ChildActivity):
+    """Booked days cancelled (by the family before the deadline, or by staff); billing credits
+    prepaid days unless `charged`."""
+
+    basket_id = fields.UUID(required=True, allow_none=True)
+    dates = fields.List(fields.Nested(_BookedDay), required=True)
+    cancelled_by = fields.String(required=True, validate=validate.OneOf(["family", "staff"]))
+    reason = fields.String(required=True, allow_none=True)
+    charged = fields.Boolean(required=True)
+
+
+@event_type("booking.WaitingListPromoted")
+class WaitingListPromoted(_ChildActivity):
+    """A place freed up: the first child waiting for that day is now booked."""
+
+    booking_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+    late = fields.Boolean(required=True)
+
+
+@event_type("booking.EnrollmentDecided")
+class EnrollmentDecided(_ChildActivity):
+    """An enrollment was accepted (at once or by staff) or refused with a reason."""
+
+    enrollment_id = fields.UUID(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
+    reason = fields.String(required=True, allow_none=True)
+    decided_by = fields.UUID(required=True, allow_none=True)  # None: accepted automatically
+    period_from = fields.Date(required=True)
+    period_to = fields.Date(required=True)

@@ -13,8 +13,9 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import aio_pika
@@ -148,17 +149,18 @@ def test_run() -> Iterator[TestRun]:
 class BusNamespace:
     name: str
     topologies: list[tuple[Topology, tuple[int, ...]]] = dataclasses.field(default_factory=list)
+    ended_at: float | None = None
 
 
 @pytest.fixture(scope="session")
 def _used_namespaces() -> Iterator[list[BusNamespace]]:
-    """Bus namespaces of the run, deleted together at its end.
+    """Bus namespaces of the run; each is deleted a little after its test ended.
 
-    Not after each test: RabbitMQ 3.10 crashes a quorum queue's at-least-once dead-letter
-    worker when the queue is deleted while that worker is still starting, and a few such
-    crashes in a row take down `rabbit_fifo_dlx_sup`, after which no at-least-once queue
-    can be declared until the broker restarts. At the end of the run every worker is long
-    started. Names are unique per test, so tests stay isolated meanwhile.
+    Not at once: RabbitMQ 3.10 crashes a quorum queue's at-least-once dead-letter worker
+    when the queue is deleted while that worker is still starting, and a few such crashes
+    in a row take down `rabbit_fifo_dlx_sup`, after which no at-least-once queue can be
+    declared until the RabbitMQ application restarts. Not all at the end either: hundreds
+    of live quorum queues weigh on a small broker. What remains goes at the end of the run.
     """
     used: list[BusNamespace] = []
     yield used
@@ -170,11 +172,29 @@ def _used_namespaces() -> Iterator[list[BusNamespace]]:
     asyncio.run(delete_all())
 
 
+_RIPE_AFTER_SECONDS = 2.0
+
+
+async def _delete_ripe(used: list[BusNamespace]) -> None:
+    now = time.monotonic()
+    ripe = [n for n in used if n.ended_at is not None and now - n.ended_at >= _RIPE_AFTER_SECONDS]
+    if not ripe:
+        return
+    for namespace in ripe:
+        used.remove(namespace)
+    with contextlib.suppress(Exception):  # what fails here is retried at the end of the run
+        for namespace in ripe:
+            await delete_topology(namespace)
+            namespace.topologies.clear()
+
+
 @pytest.fixture
-def bus_namespace(_used_namespaces: list[BusNamespace]) -> BusNamespace:
+async def bus_namespace(_used_namespaces: list[BusNamespace]) -> AsyncIterator[BusNamespace]:
+    await _delete_ripe(_used_namespaces)
     namespace = BusNamespace(f"t{uuid.uuid4().hex[:12]}")
     _used_namespaces.append(namespace)
-    return namespace
+    yield namespace
+    namespace.ended_at = time.monotonic()
 
 
 async def delete_topology(namespace: BusNamespace) -> None:
@@ -243,7 +263,7 @@ def make_settings(
             "jwt_issuer": tokens.issuer,
             "jwt_audience": tokens.audience,
             "outbox_sweep_seconds": 0.5,
-            "retry_delays_ms": (100, 200),
+            "retry_delays_ms": (100,),  # one retry queue: fewer quorum queues per test
             "consumer_max_attempts": 3,
             "shutdown_timeout": 3.0,
             **overrides,

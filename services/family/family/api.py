@@ -43,6 +43,8 @@ from family.schemas import (
     ContactIn,
     ContactOut,
     DeclaredQuotientIn,
+    DeletionRequestOut,
+    DocumentOut,
     ExportOut,
     FamilyHealthIn,
     GuardianIn,
@@ -59,6 +61,7 @@ from family.schemas import (
     QuotientOut,
     QuotientsOut,
     RejectIn,
+    RequestOut,
     SearchQuery,
 )
 from family.settings import FamilySettings
@@ -842,7 +845,15 @@ async def _decide(request: web.Request, decision: str) -> web.Response:
             raise ChangeAlreadyDecided() from None
         ops = Ops(conn, caller.tenant, uuid.UUID(caller.account_id), vault)
         result_id = None
-        if status == "approved":
+        household_id = change["household_id"]
+        if change["entity"] == "new_household" and status == "rejected":
+            ops.event(
+                "family.HouseholdCreationRejected",
+                {"change_id": change_id, "account_id": change["submitted_by"], "reason": reason},
+            )
+        elif change["entity"] == "new_household":
+            household_id = result_id = await create_requested_household(ops, change)
+        elif status == "approved":
             content = change_body(change, vault, reveal=True)["proposed"] or {}
             try:
                 data = (
@@ -874,27 +885,62 @@ async def _decide(request: web.Request, decision: str) -> web.Response:
             result_id=result_id,
             now=ops.now,
         )
-        accounts = await store.linked_accounts(conn, change["household_id"])
-        ops.event(
-            "family.ChangeRequestDecided",
-            {
-                "change_id": change_id,
-                "household_id": change["household_id"],
-                "entity": change["entity"],
-                "operation": change["operation"],
-                "summary": change_rules.summary(
-                    change["entity"], change["operation"], change["label"]
-                ),
-                "decision": status,
-                "reason": reason,
-                "submitted_by": change["submitted_by"],
-                "account_ids": [a["account_id"] for a in accounts],
-            },
-        )
+        if household_id is not None:
+            await _decided_event(ops, change, household_id, status, reason)
         await ops.flush()
         decided = await store.get_change(conn, caller.tenant, change_id)
     assert decided is not None
     return json_response(ChangeOut(), change_body(decided, vault))
+
+
+async def create_requested_household(ops: Ops, change: dict[str, Any]) -> uuid.UUID:
+    """Approve a new family's own household: create it and link the account that asked."""
+    account_id = change["submitted_by"]
+    if await store.household_of_account(ops.conn, ops.tenant, account_id) is not None:
+        raise ChangeNoLongerApplies(
+            "Ce compte a été rattaché à un foyer entre-temps ; rejetez la demande."
+        )
+    try:
+        data = NewHouseholdIn().load(change["proposed"] or {})
+    except ValidationError as exc:
+        problem = validation_problem(exc.messages)
+        raise ChangeNoLongerApplies(errors=problem.extra["errors"]) from None
+    household = await ops.create_household(data)
+    await store.link_account(
+        ops.conn,
+        tenant=ops.tenant,
+        account_id=account_id,
+        household_id=household["id"],
+        linked_by="staff",
+        now=ops.now,
+    )
+    ops.event(
+        "family.HouseholdLinked",
+        {"household_id": household["id"], "account_id": account_id, "linked_by": "staff"},
+    )
+    await store.set_change_household(ops.conn, change["id"], household["id"])
+    return household["id"]
+
+
+async def _decided_event(
+    ops: Ops, change: dict[str, Any], household_id: uuid.UUID, status: str, reason: str | None
+) -> None:
+    change_id = change["id"]
+    accounts = await store.linked_accounts(ops.conn, household_id)
+    ops.event(
+        "family.ChangeRequestDecided",
+        {
+            "change_id": change_id,
+            "household_id": household_id,
+            "entity": change["entity"],
+            "operation": change["operation"],
+            "summary": change_rules.summary(change["entity"], change["operation"], change["label"]),
+            "decision": status,
+            "reason": reason,
+            "submitted_by": change["submitted_by"],
+            "account_ids": [a["account_id"] for a in accounts],
+        },
+    )
 
 
 @routes.post("/tenants/{tenant}/changes/{change_id}/approve")
@@ -945,12 +991,42 @@ async def export(request: web.Request) -> web.Response:
         log = AccessLogOut().dump(
             {"items": await store.health_access_log(conn, scope.household_id)}
         )["items"]
+        documents, _ = await store.list_documents(
+            conn,
+            scope.tenant,
+            household_id=scope.household_id,
+            status=None,
+            document_type=None,
+            limit=10_000,
+            offset=0,
+        )
+        requests, _ = await store.list_requests(
+            conn,
+            scope.tenant,
+            household_id=scope.household_id,
+            status=None,
+            topic=None,
+            limit=10_000,
+            offset=0,
+        )
+        for row in requests:
+            row["messages"] = await store.request_messages(conn, row["id"])
+            for message in row["messages"]:
+                message["attachment"] = (
+                    {"filename": message["filename"], "size": message["size"]}
+                    if message["filename"]
+                    else None
+                )
+        deletions = await store.deletion_requests_of(conn, scope.household_id)
     body = {
         "household": household,
         "health_records": health,
         "quotients": quotients,
         "changes": changes,
         "health_access_log": log,
+        "documents": DocumentOut(many=True).dump(documents),
+        "requests": RequestOut(many=True).dump(requests),
+        "deletion_requests": DeletionRequestOut(many=True).dump(deletions),
         "exported_at": utcnow(),
     }
     response = json_response(ExportOut(), body)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from family.api import routes
+from family import api, api_admin, api_documents, api_requests
 from family.events import HANDLERS
 from family.runtime import VAULT
 from family.settings import FamilySettings
@@ -40,9 +40,10 @@ def definition(settings: ServiceSettings | None = None) -> ServiceDefinition:
     return ServiceDefinition(
         title="Portail Famille: family",
         description="Households, guardians, children, contacts, health records (encrypted), "
-        "family quotient, subscriber codes, changes proposed by families and staff decisions.",
+        "family quotient, subscriber codes, changes proposed by families and staff decisions, "
+        "supporting documents, requests to the town, CSV import, deletion requests.",
         migrations_dir=MIGRATIONS,
-        routes=routes,
+        routes=[*api.routes, *api_documents.routes, *api_requests.routes, *api_admin.routes],
         event_handlers=HANDLERS,
         jwks_source=_setup(settings),
     )

@@ -23,6 +23,7 @@ from family.schemas import (
     GuardianIn,
     HealthIn,
     HouseholdPatchIn,
+    NewHouseholdIn,
     QuotientIn,
 )
 from shared.errors import DomainError, NotFound
@@ -270,6 +271,8 @@ TABLES = {"guardian": "guardians", "child": "children", "contact": "contacts"}
 
 def change_schema(entity: str, operation: str) -> Schema:
     partial = operation == "update"
+    if entity == "new_household":
+        return NewHouseholdIn()
     if entity == "household":
         return HouseholdPatchIn()
     if entity == "health":

@@ -333,7 +333,9 @@ class RejectIn(_In):
 
 class ChangeOut(Schema):
     id = fields.UUID()
-    household_id = fields.UUID()
+    household_id = fields.UUID(
+        allow_none=True, metadata={"description": "null: a new household not yet approved"}
+    )
     entity = fields.String()
     operation = fields.String()
     entity_id = fields.UUID(allow_none=True)
@@ -366,4 +368,230 @@ class ExportOut(Schema):
     quotients = fields.List(fields.Dict())
     changes = fields.List(fields.Dict())
     health_access_log = fields.List(fields.Dict())
+    documents = fields.List(fields.Dict(), metadata={"description": "metadata; files apart"})
+    requests = fields.List(fields.Dict(), metadata={"description": "with their messages"})
+    deletion_requests = fields.List(fields.Dict())
     exported_at = fields.AwareDateTime()
+
+
+# --- per-tenant lists -------------------------------------------------------------------
+
+
+class CatalogEntryIn(_In):
+    label = fields.String(required=True, validate=validate.Length(1, 100))
+    code = fields.String(
+        validate=validate.Regexp(
+            r"^[a-z0-9][a-z0-9_]{0,39}$",
+            error="Code invalide : lettres minuscules sans accent, chiffres et _ (40 au plus).",
+        ),
+        metadata={"description": "default: derived from the label"},
+    )
+
+
+class CatalogEntryOut(Schema):
+    code = fields.String()
+    label = fields.String()
+
+
+class CatalogOut(Schema):
+    items = fields.List(fields.Nested(CatalogEntryOut))
+
+
+# --- documents --------------------------------------------------------------------------
+
+
+def _blank_to_none(data: object) -> object:
+    """Form fields arrive as strings: an empty one means « not given »."""
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+    return data
+
+
+class DocumentFormIn(_In):
+    """The text parts of a document upload (multipart/form-data, with the file in `file`)."""
+
+    document_type = fields.String(required=True, validate=validate.Length(1, 40))
+    member_id = fields.UUID(
+        load_default=None,
+        metadata={"description": "the guardian or child the document is about (else household)"},
+    )
+
+    @pre_load
+    def blanks(self, data: object, **_: object) -> object:
+        return _blank_to_none(data)
+
+
+class DocumentOut(Schema):
+    id = fields.UUID()
+    household_id = fields.UUID()
+    member_kind = fields.String(allow_none=True, metadata={"description": "guardian or child"})
+    member_id = fields.UUID(allow_none=True)
+    document_type = fields.String()
+    document_label = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    status = fields.String(metadata={"description": "pending, validated or rejected"})
+    valid_until = fields.Date(allow_none=True)
+    reason = fields.String(allow_none=True)
+    uploaded_by = fields.UUID()
+    uploaded_at = fields.AwareDateTime()
+    decided_by = fields.UUID(allow_none=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+
+
+class DocumentPageOut(Schema):
+    items = fields.List(fields.Nested(DocumentOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class MyDocumentsQuery(PageQuery):
+    status = fields.String(
+        load_default="all", validate=validate.OneOf(["pending", "validated", "rejected", "all"])
+    )
+    document_type = fields.String(load_default=None, validate=validate.Length(1, 40))
+
+
+class DocumentsQuery(MyDocumentsQuery):
+    status = fields.String(
+        load_default="pending",
+        validate=validate.OneOf(["pending", "validated", "rejected", "all"]),
+    )
+    household_id = fields.UUID(load_default=None)
+
+
+class ValidateDocumentIn(_In):
+    valid_until = fields.Date(
+        load_default=None,
+        metadata={"description": "default: 31 August ending the current school year"},
+    )
+
+
+# --- requests to the town ---------------------------------------------------------------
+
+
+class RequestIn(_In):
+    topic = fields.String(required=True, validate=validate.Length(1, 40))
+    child_id = fields.UUID(load_default=None)
+    subject = fields.String(load_default=None, validate=validate.Length(1, 200))
+    message = fields.String(required=True, validate=validate.Length(1, 5000))
+
+    @pre_load
+    def blanks(self, data: object, **_: object) -> object:
+        return _blank_to_none(data)
+
+
+class MessageIn(_In):
+    message = fields.String(required=True, validate=validate.Length(1, 5000))
+    close = fields.Boolean(
+        load_default=False, metadata={"description": "staff: answer and close the request"}
+    )
+
+    @pre_load
+    def blanks(self, data: object, **_: object) -> object:
+        if isinstance(data, dict) and data.get("close") in ("true", "1", "on"):
+            data = {**data, "close": True}
+        elif isinstance(data, dict) and data.get("close") in ("false", "0", ""):
+            data = {**data, "close": False}
+        return data
+
+
+class AttachmentOut(Schema):
+    filename = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+
+
+class MessageOut(Schema):
+    id = fields.UUID()
+    side = fields.String(metadata={"description": "family or staff"})
+    author_id = fields.UUID()
+    body = fields.String()
+    attachment = fields.Nested(AttachmentOut, allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class RequestOut(Schema):
+    id = fields.UUID()
+    household_id = fields.UUID()
+    topic = fields.String()
+    topic_label = fields.String()
+    child_id = fields.UUID(allow_none=True)
+    subject = fields.String()
+    status = fields.String(metadata={"description": "open, answered or closed"})
+    created_by = fields.UUID()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    message_count = fields.Integer()
+    messages = fields.List(fields.Nested(MessageOut))
+
+
+class RequestPageOut(Schema):
+    items = fields.List(fields.Nested(RequestOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class RequestsQuery(PageQuery):
+    status = fields.String(
+        load_default="all", validate=validate.OneOf(["open", "answered", "closed", "all"])
+    )
+    topic = fields.String(load_default=None, validate=validate.Length(1, 40))
+    household_id = fields.UUID(load_default=None)
+
+
+# --- linking by staff, import, deletion requests ----------------------------------------
+
+
+class AccountLinkIn(_In):
+    account_id = fields.UUID(required=True)
+
+
+class ImportedOut(Schema):
+    reference = fields.String(metadata={"description": "the household's reference in the file"})
+    line = fields.Integer(metadata={"description": "its first line in the file"})
+    household_id = fields.UUID()
+    subscriber_code = fields.String()
+    guardians = fields.List(fields.String())
+    children = fields.List(fields.String())
+
+
+class ImportOut(Schema):
+    created = fields.List(fields.Nested(ImportedOut))
+    households = fields.Integer()
+    children = fields.Integer()
+
+
+class DeletionRequestIn(_In):
+    message = fields.String(load_default="", validate=validate.Length(0, 2000))
+
+
+class DeletionRequestOut(Schema):
+    id = fields.UUID()
+    household_id = fields.UUID()
+    requested_by = fields.UUID()
+    requested_at = fields.AwareDateTime()
+    message = fields.String()
+    status = fields.String(metadata={"description": "pending, anonymised or rejected"})
+    handled_by = fields.UUID(allow_none=True)
+    handled_at = fields.AwareDateTime(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class DeletionPageOut(Schema):
+    items = fields.List(fields.Nested(DeletionRequestOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class DeletionQuery(PageQuery):
+    status = fields.String(
+        load_default="pending",
+        validate=validate.OneOf(["pending", "anonymised", "rejected", "all"]),
+    )

@@ -37,6 +37,18 @@ class FamilySettings(ServiceSettings):
         "LINK_WINDOW_MINUTES", 15.0, validate=Range(0.001, None), help="...per this many minutes"
     )
     search_max_page_size: int = setting("SEARCH_MAX_PAGE_SIZE", 100, validate=Range(1, 1000))
+    document_max_bytes: int = setting(
+        "DOCUMENT_MAX_BYTES",
+        5 * 1024 * 1024,
+        validate=Range(1024, 50 * 1024 * 1024),
+        help="largest document or request attachment accepted (bytes)",
+    )
+    import_max_bytes: int = setting(
+        "IMPORT_MAX_BYTES",
+        4 * 1024 * 1024,
+        validate=Range(1024, 64 * 1024 * 1024),
+        help="largest CSV household import accepted (bytes)",
+    )
 
     def __post_init__(self) -> None:
         try:

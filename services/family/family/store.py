@@ -88,7 +88,10 @@ async def get_household(
 async def household_by_code(conn: Conn, tenant: str, code: str) -> Row | None:
     return _row(
         await conn.fetchrow(
-            "SELECT * FROM households WHERE tenant = $1 AND subscriber_code = $2", tenant, code
+            "SELECT * FROM households WHERE tenant = $1 AND subscriber_code = $2"
+            " AND anonymised_at IS NULL",
+            tenant,
+            code,
         )
     )
 
@@ -500,3 +503,345 @@ async def decide_change(
         reason,
         result_id,
     )
+
+
+# --- per-tenant lists: document types, request topics ------------------------------------
+
+_LISTS = ("document_types", "request_topics")
+
+
+async def catalog(conn: Conn, table: str, tenant: str, defaults: Any) -> list[Row]:
+    """The tenant's list, seeded with the defaults the first time it is read."""
+    assert table in _LISTS
+    if not await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE tenant = $1)", tenant):
+        await conn.executemany(
+            f"INSERT INTO {table} (tenant, code, label, position) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT DO NOTHING",
+            [(tenant, code, label, i) for i, (code, label) in enumerate(defaults, start=1)],
+        )
+    rows = await conn.fetch(
+        f"SELECT code, label FROM {table} WHERE tenant = $1 ORDER BY position, label", tenant
+    )
+    return [dict(r) for r in rows]
+
+
+async def add_catalog_entry(conn: Conn, table: str, tenant: str, code: str, label: str) -> bool:
+    """False when the code is already in the tenant's list."""
+    assert table in _LISTS
+    return bool(
+        await conn.fetchval(
+            f"INSERT INTO {table} (tenant, code, label) VALUES ($1, $2, $3)"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            tenant,
+            code,
+            label,
+        )
+    )
+
+
+# --- documents --------------------------------------------------------------------------
+
+_DOCUMENT_META = (
+    "d.id, d.tenant, d.household_id, d.member_kind, d.member_id, d.document_type,"
+    " t.label AS document_label, d.filename, d.content_type, d.size, d.sha256, d.status,"
+    " d.valid_until, d.reason, d.uploaded_by, d.uploaded_at, d.decided_by, d.decided_at"
+)
+_DOCUMENT_FROM = (
+    " FROM documents d JOIN document_types t ON t.tenant = d.tenant AND t.code = d.document_type"
+)
+
+
+async def insert_document(conn: Conn, values: dict[str, Any]) -> None:
+    columns = list(values)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    await conn.execute(
+        f"INSERT INTO documents ({', '.join(columns)}) VALUES ({placeholders})", *values.values()
+    )
+
+
+async def get_document(
+    conn: Conn, tenant: str, document_id: uuid.UUID, *, for_update: bool = False
+) -> Row | None:
+    lock = " FOR UPDATE OF d" if for_update else ""
+    return _row(
+        await conn.fetchrow(
+            f"SELECT {_DOCUMENT_META}{_DOCUMENT_FROM} WHERE d.tenant = $1 AND d.id = $2{lock}",
+            tenant,
+            document_id,
+        )
+    )
+
+
+async def document_content(conn: Conn, document_id: uuid.UUID) -> bytes:
+    return await conn.fetchval("SELECT content FROM documents WHERE id = $1", document_id)
+
+
+async def list_documents(
+    conn: Conn,
+    tenant: str,
+    *,
+    household_id: uuid.UUID | None,
+    status: str | None,
+    document_type: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Row], int]:
+    where = (
+        " WHERE d.tenant = $1 AND ($2::uuid IS NULL OR d.household_id = $2)"
+        " AND ($3::text IS NULL OR d.status = $3) AND ($4::text IS NULL OR d.document_type = $4)"
+    )
+    args = (tenant, household_id, status, document_type)
+    total = await conn.fetchval(f"SELECT count(*){_DOCUMENT_FROM}{where}", *args)
+    rows = await conn.fetch(
+        f"SELECT {_DOCUMENT_META}{_DOCUMENT_FROM}{where}"
+        " ORDER BY d.uploaded_at, d.id LIMIT $5 OFFSET $6",
+        *args,
+        limit,
+        offset,
+    )
+    return [dict(r) for r in rows], int(total)
+
+
+async def decide_document(
+    conn: Conn,
+    document_id: uuid.UUID,
+    *,
+    status: str,
+    valid_until: Any,
+    reason: str | None,
+    decided_by: uuid.UUID,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "UPDATE documents SET status = $2, valid_until = $3, reason = $4, decided_by = $5,"
+        " decided_at = $6 WHERE id = $1",
+        document_id,
+        status,
+        valid_until,
+        reason,
+        decided_by,
+        now,
+    )
+
+
+# --- requests to the town ---------------------------------------------------------------
+
+_REQUEST_SELECT = (
+    "SELECT r.*, t.label AS topic_label,"
+    " (SELECT count(*) FROM request_messages m WHERE m.request_id = r.id) AS message_count"
+    " FROM requests r JOIN request_topics t ON t.tenant = r.tenant AND t.code = r.topic"
+)
+
+
+async def insert_request(conn: Conn, values: dict[str, Any]) -> None:
+    columns = list(values)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    await conn.execute(
+        f"INSERT INTO requests ({', '.join(columns)}) VALUES ({placeholders})", *values.values()
+    )
+
+
+async def insert_message(conn: Conn, values: dict[str, Any]) -> None:
+    columns = list(values)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    await conn.execute(
+        f"INSERT INTO request_messages ({', '.join(columns)}) VALUES ({placeholders})",
+        *values.values(),
+    )
+
+
+async def get_request(
+    conn: Conn, tenant: str, request_id: uuid.UUID, *, for_update: bool = False
+) -> Row | None:
+    lock = " FOR UPDATE OF r" if for_update else ""
+    return _row(
+        await conn.fetchrow(
+            f"{_REQUEST_SELECT} WHERE r.tenant = $1 AND r.id = $2{lock}", tenant, request_id
+        )
+    )
+
+
+async def set_request_status(conn: Conn, request_id: uuid.UUID, status: str, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE requests SET status = $2, updated_at = $3 WHERE id = $1", request_id, status, now
+    )
+
+
+async def list_requests(
+    conn: Conn,
+    tenant: str,
+    *,
+    household_id: uuid.UUID | None,
+    status: str | None,
+    topic: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Row], int]:
+    where = (
+        " WHERE r.tenant = $1 AND ($2::uuid IS NULL OR r.household_id = $2)"
+        " AND ($3::text IS NULL OR r.status = $3) AND ($4::text IS NULL OR r.topic = $4)"
+    )
+    args = (tenant, household_id, status, topic)
+    total = await conn.fetchval(f"SELECT count(*) FROM requests r{where}", *args)
+    rows = await conn.fetch(
+        f"{_REQUEST_SELECT}{where} ORDER BY r.updated_at DESC, r.id LIMIT $5 OFFSET $6",
+        *args,
+        limit,
+        offset,
+    )
+    return [dict(r) for r in rows], int(total)
+
+
+async def request_messages(conn: Conn, request_id: uuid.UUID) -> list[Row]:
+    rows = await conn.fetch(
+        "SELECT id, side, author_id, body, filename, content_type, size, sha256, created_at"
+        " FROM request_messages WHERE request_id = $1 ORDER BY seq",
+        request_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def message_attachment(
+    conn: Conn, request_id: uuid.UUID, message_id: uuid.UUID
+) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT filename, content_type, content FROM request_messages"
+            " WHERE request_id = $1 AND id = $2 AND content IS NOT NULL",
+            request_id,
+            message_id,
+        )
+    )
+
+
+# --- creation requests, staff links -----------------------------------------------------
+
+
+async def pending_creation(conn: Conn, tenant: str, account_id: uuid.UUID) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM pending_changes WHERE tenant = $1 AND submitted_by = $2"
+            " AND entity = 'new_household' ORDER BY submitted_at DESC LIMIT 1",
+            tenant,
+            account_id,
+        )
+    )
+
+
+async def set_change_household(conn: Conn, change_id: uuid.UUID, household_id: uuid.UUID) -> None:
+    await conn.execute(
+        "UPDATE pending_changes SET household_id = $2 WHERE id = $1", change_id, household_id
+    )
+
+
+# --- deletion requests and anonymisation ------------------------------------------------
+
+
+async def insert_deletion_request(conn: Conn, values: dict[str, Any]) -> Row | None:
+    """None when the household already has a pending deletion request."""
+    columns = list(values)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    return _row(
+        await conn.fetchrow(
+            f"INSERT INTO deletion_requests ({', '.join(columns)}) VALUES ({placeholders})"
+            " ON CONFLICT (household_id) WHERE status = 'pending' DO NOTHING RETURNING *",
+            *values.values(),
+        )
+    )
+
+
+async def get_deletion_request(
+    conn: Conn, tenant: str, request_id: uuid.UUID, *, for_update: bool = False
+) -> Row | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return _row(
+        await conn.fetchrow(
+            f"SELECT * FROM deletion_requests WHERE tenant = $1 AND id = $2{lock}",
+            tenant,
+            request_id,
+        )
+    )
+
+
+async def deletion_requests_of(conn: Conn, household_id: uuid.UUID) -> list[Row]:
+    rows = await conn.fetch(
+        "SELECT * FROM deletion_requests WHERE household_id = $1 ORDER BY requested_at DESC",
+        household_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def list_deletion_requests(
+    conn: Conn, tenant: str, *, status: str | None, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    where = " WHERE tenant = $1 AND ($2::text IS NULL OR status = $2)"
+    total = await conn.fetchval(f"SELECT count(*) FROM deletion_requests{where}", tenant, status)
+    rows = await conn.fetch(
+        f"SELECT * FROM deletion_requests{where} ORDER BY requested_at, id LIMIT $3 OFFSET $4",
+        tenant,
+        status,
+        limit,
+        offset,
+    )
+    return [dict(r) for r in rows], int(total)
+
+
+async def handle_deletion_request(
+    conn: Conn,
+    request_id: uuid.UUID,
+    *,
+    status: str,
+    handled_by: uuid.UUID,
+    reason: str | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "UPDATE deletion_requests SET status = $2, handled_by = $3, handled_at = $4, reason = $5"
+        " WHERE id = $1",
+        request_id,
+        status,
+        handled_by,
+        now,
+        reason,
+    )
+
+
+ANONYMOUS = "Anonyme"
+
+
+async def anonymise_household(
+    conn: Conn, household_id: uuid.UUID, now: datetime
+) -> list[uuid.UUID]:
+    """Erase what identifies the family, keep the ids (accounting); returns the accounts that
+    were linked (now unlinked)."""
+    await conn.execute(
+        "UPDATE households SET address = '{}', phones = '[]', anonymised_at = $2, updated_at = $2"
+        " WHERE id = $1",
+        household_id,
+        now,
+    )
+    await conn.execute(
+        "UPDATE guardians SET first_name = $2, last_name = $2, birth_date = NULL, email = NULL,"
+        " phones = '[]', address = NULL, employer = NULL, fiscal = NULL, updated_at = $3"
+        " WHERE household_id = $1",
+        household_id,
+        ANONYMOUS,
+        now,
+    )
+    # The birth year stays (age bands of past prices); the rest goes.
+    await conn.execute(
+        "UPDATE children SET first_name = $2, last_name = $2,"
+        " birth_date = make_date(extract(year FROM birth_date)::int, 1, 1), sex = NULL,"
+        " school = NULL, grade = NULL, diet = 'standard', image_rights = false, updated_at = $3"
+        " WHERE household_id = $1",
+        household_id,
+        ANONYMOUS,
+        now,
+    )
+    for table in ("contacts", "health_records", "documents", "requests", "pending_changes"):
+        await conn.execute(f"DELETE FROM {table} WHERE household_id = $1", household_id)
+    accounts = await conn.fetch(
+        "DELETE FROM household_accounts WHERE household_id = $1 RETURNING account_id",
+        household_id,
+    )
+    return [r["account_id"] for r in accounts]

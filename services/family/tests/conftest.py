@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -25,7 +26,17 @@ FAMILY_EVENTS = [
     "family.ChildUpdated",
     "family.QuotientChanged",
     "family.ChangeRequestDecided",
+    "family.DocumentValidated",
+    "family.DocumentRejected",
+    "family.RequestAnswered",
+    "family.HouseholdCreationRejected",
+    "family.HouseholdAnonymised",
 ]
+
+# The smallest files each detector accepts (content decides, never the name).
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 40
 
 
 def guardian(first: str = "Claire", last: str = "Martin", **extra: Any) -> dict[str, Any]:
@@ -71,6 +82,7 @@ class Town:
     guardian = staticmethod(guardian)
     child = staticmethod(child)
     ADDRESS = ADDRESS
+    PDF, PNG, JPEG = PDF, PNG, JPEG
 
     @property
     def pool(self) -> Any:
@@ -129,6 +141,28 @@ class Town:
             {"code": household["subscriber_code"]},
         )
         return self.family(account, tenant, household_id=household["id"])
+
+    async def upload(
+        self,
+        path: str,
+        headers: dict[str, str],
+        *,
+        content: bytes | None = PDF,
+        filename: str = "scan.pdf",
+        declared: str = "application/pdf",
+        status: int | None = 201,
+        **fields: str,
+    ) -> Any:
+        """POST a multipart form: text fields plus `file` (unless content is None)."""
+        form = aiohttp.FormData(default_to_multipart=True)
+        for name, value in fields.items():
+            form.add_field(name, value)
+        if content is not None:
+            form.add_field("file", content, filename=filename, content_type=declared)
+        r = await self.client.post(path, data=form, headers=headers)
+        if status is not None:
+            assert r.status == status, f"POST {path}: {r.status} {await r.text()}"
+        return r if status is None else await r.json()
 
     async def events(self, event_type: str, count: int = 1) -> list[dict[str, Any]]:
         return await self.tap.wait_for(count, event_type=event_type)

@@ -1,7 +1,9 @@
-"""python -m identity [serve|migrate|parked ...|settings|create-tenant|rotate-signing-key]"""
+"""python -m identity [serve|migrate|parked ...|settings|create-tenant|rotate-signing-key|
+load-demo]"""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from identity.app import definition
@@ -12,9 +14,13 @@ from shared.settings import SettingsError
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("create-tenant", "rotate-signing-key"):
+    if argv and argv[0] in ("create-tenant", "rotate-signing-key", "load-demo"):
         from identity import commands
 
+        if argv[0] == "load-demo" and os.environ.get("APP_ENV", "").strip() == "production":
+            # Said before reading the settings, which may not even load in production.
+            print(commands.PRODUCTION_REFUSAL, file=sys.stderr)
+            return 2
         try:
             settings = IdentitySettings.from_env()
         except SettingsError as exc:

@@ -437,7 +437,12 @@ def _tenant_body(tenant: store.Tenant) -> dict[str, Any]:
         "contact_email": tenant.contact_email,
         "contact_phone": tenant.contact_phone,
         "password_min_length": tenant.password_min_length,
-        "terms": {"version": tenant.terms_version, "url": tenant.terms_url, "text": None},
+        # Public: families must be able to read what they are asked to accept.
+        "terms": {
+            "version": tenant.terms_version,
+            "url": tenant.terms_url,
+            "text": tenant.terms_text,
+        },
     }
 
 
@@ -459,9 +464,7 @@ async def public_tenant(request: web.Request) -> web.Response:
 async def get_settings(request: web.Request) -> web.Response:
     require_caller(request, roles=("admin",))
     tenant = await Context.of(request).tenant()
-    body = _tenant_body(tenant)
-    body["terms"]["text"] = tenant.terms_text
-    return json_response(TenantSettingsOut(), body)
+    return json_response(TenantSettingsOut(), _tenant_body(tenant))
 
 
 @routes.patch("/tenants/{tenant}/settings")
@@ -496,9 +499,7 @@ async def patch_settings(request: web.Request) -> web.Response:
                 details={"fields": sorted(changes)},
             ),
         )
-    body = _tenant_body(updated)
-    body["terms"]["text"] = updated.terms_text
-    return json_response(TenantSettingsOut(), body)
+    return json_response(TenantSettingsOut(), _tenant_body(updated))
 
 
 # --- captcha and sign-up ----------------------------------------------------------------
@@ -1459,14 +1460,84 @@ async def list_accounts(request: web.Request) -> web.Response:
 async def get_account(request: web.Request) -> web.Response:
     require_caller(request, roles=("staff", "admin"))
     ctx = Context.of(request)
-    try:
-        account_id = uuid.UUID(request.match_info["account_id"])
-    except ValueError:
-        raise AccountNotFound() from None
-    account = await store.get_account(ctx.pool, ctx.slug, account_id)
+    account = await store.get_account(ctx.pool, ctx.slug, _account_id(request))
     if account is None:
         raise AccountNotFound()
     return no_store(json_response(AccountOut(), _account_body(account)))
+
+
+class CannotDisableSelf(DomainError):
+    code = "cannot-disable-self"
+    kind = "conflict"
+    title = "Cannot disable oneself"
+    detail = "Vous ne pouvez pas désactiver votre propre compte."
+
+
+def _account_id(request: web.Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.match_info["account_id"])
+    except ValueError:
+        raise AccountNotFound() from None
+
+
+async def _set_disabled(request: web.Request, *, disabled: bool) -> web.Response:
+    caller = require_caller(request, roles=("admin",))
+    ctx = Context.of(request)
+    account_id = _account_id(request)
+    actor = uuid.UUID(caller.account_id)
+    if disabled and account_id == actor:
+        raise CannotDisableSelf()
+    now = utcnow()
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        before = await store.get_account(conn, ctx.slug, account_id, for_update=True)
+        if before is None:
+            raise AccountNotFound()
+        account = await store.set_status(conn, ctx.slug, account_id, disabled=disabled, now=now)
+        assert account is not None
+        if account.status != before.status:  # asking twice changes nothing and logs nothing
+            if disabled:
+                # Its sessions and links end now; access tokens already issued run out
+                # within ACCESS_TOKEN_MINUTES (identity's own endpoints refuse them at once).
+                await store.revoke_sessions(conn, account.id, now=now)
+                await store.revoke_all_links(conn, account.id, now=now)
+            await store.audit(
+                conn,
+                ctx.entry(
+                    "account_disabled" if disabled else "account_enabled",
+                    account_id=account.id,
+                    actor_id=actor,
+                    login=account.email,
+                    details={"status_before": before.status, "status": account.status},
+                ),
+            )
+    return no_store(json_response(AccountOut(), _account_body(account)))
+
+
+@routes.post("/tenants/{tenant}/accounts/{account_id}/disable")
+@doc(
+    "Disable an account (admin): it can no longer log in or refresh its session",
+    response=AccountOut,
+    tags=["accounts"],
+    description=(
+        "Ends its sessions and unused links. Logins and refreshes then get the same generic "
+        "401 as a wrong password. Idempotent."
+    ),
+    responses={404: "Account not found", 409: "An admin cannot disable their own account"},
+)
+async def disable_account(request: web.Request) -> web.Response:
+    return await _set_disabled(request, disabled=True)
+
+
+@routes.post("/tenants/{tenant}/accounts/{account_id}/enable")
+@doc(
+    "Enable a disabled account again (admin)",
+    response=AccountOut,
+    tags=["accounts"],
+    description="The account gets back its status (active, or still to be activated). Idempotent.",
+    responses={404: "Account not found"},
+)
+async def enable_account(request: web.Request) -> web.Response:
+    return await _set_disabled(request, disabled=False)
 
 
 @routes.get("/tenants/{tenant}/audit")

@@ -3,7 +3,8 @@
 python -m identity create-tenant --slug epagny --name "Epagny Metz-Tessy" \
     --contact-email famille@epagny.fr --contact-phone "04 50 00 00 00" \
     --admin-email agent@epagny.fr --admin-name "Agent Principal" [--temporary-password]
-python -m identity rotate-signing-key
+python -m identity rotate-signing-key [--activate-in-minutes N]
+python -m identity load-demo      # development only: the demo municipality and accounts
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +30,33 @@ from shared import db, migrations
 from shared.events import outbox
 from shared.events.envelope import new_event
 
-COMMANDS = ("create-tenant", "rotate-signing-key")
+COMMANDS = ("create-tenant", "rotate-signing-key", "load-demo")
+
+# The development data of `load-demo` (scripts/dev). Never in production.
+DEMO_TENANT = store.Tenant(
+    slug="demo",
+    display_name="Ville de Démo",
+    contact_email="famille@demo.example",
+    contact_phone="01 23 45 67 89",
+    password_min_length=8,
+    terms_version=1,
+    terms_url=None,
+    terms_text=(
+        "Conditions d'utilisation du portail famille de démonstration (version 1).\n\n"
+        "Ce portail sert au développement : les données qu'il contient sont fictives et "
+        "peuvent être effacées à tout moment."
+    ),
+)
+DEMO_PASSWORD = "Demo-2026-portail"
+DEMO_ACCOUNTS = (
+    ("admin@demo.example", "Administratrice Démo", ["admin", "staff"]),
+    ("agent@demo.example", "Agent Démo", ["staff"]),
+    ("famille@demo.example", "Famille Démo", ["family"]),
+)
+PRODUCTION_REFUSAL = (
+    "load-demo refused: APP_ENV=production. The demo municipality and its accounts share a "
+    "published password; they are for development only."
+)
 
 
 class CommandError(Exception):
@@ -63,7 +91,67 @@ def parser() -> argparse.ArgumentParser:
         help="override SIGNING_KEY_ACTIVATION_MINUTES (0: sign at once; other services may "
         "then refuse the new tokens for up to 30 s)",
     )
+    sub.add_parser(
+        "load-demo",
+        help="development only: create the demo municipality and its accounts (idempotent)",
+    )
     return root
+
+
+async def load_demo(settings: IdentitySettings) -> dict[str, Any]:
+    """Create what is missing of the demo municipality and its three active accounts (which
+    have accepted its terms); leave alone whatever exists, even if changed since."""
+    if settings.environment == "production":
+        raise CommandError(PRODUCTION_REFUSAL)
+    await migrations.migrate(settings, MIGRATIONS)
+    now = utcnow()
+    hasher = PasswordHasher(
+        time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib
+    )
+    try:
+        password_hash = await hasher.hash(DEMO_PASSWORD)
+    finally:
+        hasher.close()
+    slug = DEMO_TENANT.slug
+    conn = await db.connect(settings)
+    try:
+        async with conn.transaction():
+            created = await store.insert_tenant(conn, DEMO_TENANT)
+            result: dict[str, Any] = {
+                "tenant": {slug: "created" if created else "already present"},
+                "accounts": {},
+            }
+            for email, name, roles in DEMO_ACCOUNTS:
+                account = await store.insert_account(
+                    conn,
+                    tenant=slug,
+                    email=email,
+                    display_name=name,
+                    roles=roles,
+                    status="active",
+                    password_hash=password_hash,
+                    now=now,
+                )
+                if account is None:
+                    result["accounts"][email] = "already present"
+                    continue
+                await store.accept_terms(conn, account.id, DEMO_TENANT.terms_version or 1, now=now)
+                await store.audit(
+                    conn,
+                    store.AuditEntry(
+                        tenant=slug,
+                        action="account_created",
+                        account_id=account.id,
+                        login=email,
+                        user_agent="python -m identity load-demo",
+                        details={"roles": roles, "mode": "demo"},
+                    ),
+                )
+                result["accounts"][email] = f"created ({', '.join(roles)})"
+    finally:
+        await conn.close()
+    result["password"] = DEMO_PASSWORD
+    return result
 
 
 async def create_tenant(settings: IdentitySettings, args: argparse.Namespace) -> dict[str, Any]:
@@ -200,6 +288,11 @@ def run(argv: list[str], settings: IdentitySettings) -> int:
     try:
         if args.command == "create-tenant":
             result = asyncio.run(create_tenant(settings, args))
+        elif args.command == "load-demo":
+            if settings.environment == "production":
+                print(PRODUCTION_REFUSAL, file=sys.stderr)
+                return 2
+            result = asyncio.run(load_demo(settings))
         else:
             result = asyncio.run(rotate_signing_key(settings, args.activate_in_minutes))
     except (CommandError, asyncpg.PostgresError) as exc:

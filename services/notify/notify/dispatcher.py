@@ -5,6 +5,12 @@ retries and as a safety net. Rows are claimed with FOR UPDATE SKIP LOCKED and le
 replicas share the work; one whose sending crashed is due again after the lease and goes out
 with the same Message-ID. Temporary SMTP failures wait longer and longer before the next
 attempt; permanent ones (5xx) are recorded as failed with the server's answer.
+
+An email addressed to an account (family events name accounts, not addresses) is sent to the
+account's latest address, looked up at each attempt in the account read model. While the
+address is unknown (events out of order: the family event came before identity's) the email
+stays queued without counting an attempt; the identity event bringing the address makes it
+due again; after MAIL_ADDRESS_WAIT_SECONDS it is failed as « adresse inconnue ».
 """
 
 from __future__ import annotations
@@ -113,10 +119,17 @@ class Dispatcher:
             return 0, 0
         tenants = await store.tenant_rows(self.pool, {row["tenant"] for row in rows})
         ready: list[tuple[dict[str, Any], str, Any]] = []
+        waiting: list[dict[str, Any]] = []
         for row in rows:
+            if row["recipient"] is None:  # addressed to an account whose address is unknown
+                waiting.append(row)
+                continue
+            context = row["context"]
+            if row["by_account"]:
+                context = {**context, "display_name": row["account_name"]}
             tenant = self.tenant(row["tenant"], tenants.get(row["tenant"]))
             try:
-                rendered = self.renderer.render(row["template"], row["context"], tenant)
+                rendered = self.renderer.render(row["template"], context, tenant)
                 message = build_message(row["id"], row["recipient"], rendered, tenant)
             except Exception as exc:
                 # A template bug: sending again would fail the same way.
@@ -124,6 +137,7 @@ class Dispatcher:
                 await self._record(row, None, Outcome("permanent", f"rendu impossible : {exc!r}"))
                 continue
             ready.append((row, rendered.subject, message))
+        await self._await_address(waiting)
         outcomes = await self.mailer.deliver([message for _, _, message in ready])
         sent: list[tuple[Any, str]] = []
         for (row, subject, _), outcome in zip(ready, outcomes, strict=True):
@@ -136,6 +150,23 @@ class Dispatcher:
         if sent:
             log.info("emails_sent", count=len(sent), ids=[str(i) for i, _ in sent])
         return len(rows), len(sent)
+
+    async def _await_address(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        failed = await store.await_address(
+            self.pool,
+            [row["id"] for row in rows],
+            recheck=self.settings.mail_address_recheck_seconds,
+            give_up_after=self.settings.mail_address_wait_seconds,
+        )
+        for row in rows:
+            fields = {"email_id": str(row["id"]), "account_id": str(row["account_id"])}
+            if row["id"] in failed:
+                log.warning("email_failed", error=store.ADDRESS_UNKNOWN, **fields)
+                self.emails.labels(row["template"], "address_unknown").inc()
+            else:
+                log.info("email_awaits_address", **fields)
 
     async def _record(self, row: dict[str, Any], subject: str | None, outcome: Outcome) -> None:
         """A failure: retried later, or failed for good."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -110,6 +110,22 @@ def french_datetime(value: Any, timezone: str = "Europe/Paris") -> str:
     )
 
 
+def french_date(value: Any) -> str:
+    """'31 août 2026' (a date, or the day of an ISO date or datetime)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def portal_link(tenant: Tenant, *path: Any) -> str:
+    """A page of the tenant's portal: portal_link(tenant, "demandes", request_id)."""
+    parts = [str(part).strip("/") for part in path if str(part).strip("/")]
+    return "/".join([tenant.portal_url.rstrip("/"), *parts])
+
+
 class Renderer:
     def __init__(self, timezone: str = "Europe/Paris", directory: Path = TEMPLATES) -> None:
         self.timezone = timezone
@@ -124,6 +140,9 @@ class Renderer:
         self.text_env = jinja2.Environment(autoescape=False, **options)  # plain text: never escaped
         for env in (self.html_env, self.text_env):
             env.filters["date_fr"] = lambda v: french_datetime(v, self.timezone)
+            env.filters["day_fr"] = french_date
+            env.filters["capitalize_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
+            env.globals["portal_link"] = portal_link
 
     def templates(self) -> list[str]:
         return sorted(p.name.removesuffix(".j2") for p in TEMPLATES.glob("[a-z]*.j2"))

@@ -62,7 +62,14 @@ class EmailOut(Schema):
     id = fields.UUID()
     event_id = fields.UUID()
     event_type = fields.String()
-    recipient = fields.String()
+    recipient = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the address written to; for an email addressed to an account, the"
+            " account's latest address, null while notify does not know it (« adresse inconnue »"
+            " in last_error)"
+        },
+    )
     account_id = fields.UUID(allow_none=True)
     template = fields.String()
     subject = fields.String(allow_none=True, metadata={"description": "once rendered"})

@@ -62,6 +62,19 @@ class NotifySettings(ServiceSettings):
     mail_max_attempts: int = setting(
         "MAIL_MAX_ATTEMPTS", 10, validate=Range(1, 100), help="then the email is failed"
     )
+    mail_address_wait_seconds: float = setting(
+        "MAIL_ADDRESS_WAIT_SECONDS",
+        86_400.0,
+        validate=Range(1, None),
+        help="an email to an account whose address is still unknown after this is failed"
+        " (« adresse inconnue »)",
+    )
+    mail_address_recheck_seconds: float = setting(
+        "MAIL_ADDRESS_RECHECK_SECONDS",
+        60.0,
+        validate=Range(0.05, None),
+        help="meanwhile, how often it is looked at again (the address arriving wakes it too)",
+    )
 
     calendar_timezone: str = setting(
         "CALENDAR_TIMEZONE",

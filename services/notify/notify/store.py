@@ -56,17 +56,28 @@ async def queue_email(
     tenant: str,
     event_id: uuid.UUID,
     event_type: str,
-    recipient: str,
+    recipient: str | None,
     account_id: uuid.UUID | None,
     template: str,
     context: dict[str, Any],
 ) -> bool:
-    """Queue one email; False when this (event, recipient) already has one."""
+    """Queue one email; False when this (event, recipient) already has one.
+
+    Without `recipient` the email is addressed to the account: the dispatcher sends it to the
+    account's latest known address, and it is once per (event, account)."""
+    by_account = recipient is None
+    if by_account and account_id is None:
+        raise ValueError("an email needs a recipient or an account")
+    target = (
+        "(event_id, account_id) WHERE by_account"
+        if by_account
+        else ("(event_id, recipient) WHERE NOT by_account")
+    )
     inserted = await conn.fetchval(
-        """INSERT INTO emails (id, tenant, event_id, event_type, recipient, account_id, template,
-                               context)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
-           ON CONFLICT (event_id, recipient) DO NOTHING RETURNING true""",
+        f"""INSERT INTO emails (id, tenant, event_id, event_type, recipient, account_id, template,
+                                context, by_account)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)
+            ON CONFLICT {target} DO NOTHING RETURNING true""",
         uuid.uuid4(),
         tenant,
         event_id,
@@ -75,6 +86,7 @@ async def queue_email(
         account_id,
         template,
         json.dumps(context, ensure_ascii=False),
+        by_account,
     )
     return bool(inserted)
 
@@ -106,21 +118,75 @@ async def add_notification(
 # --- emails (the dispatcher) -------------------------------------------------------------
 async def claim_due(pool: asyncpg.Pool, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
     """Claim due emails for this worker: counted as an attempt and leased (SKIP LOCKED, so
-    replicas share the work). One not marked before the lease ends is due again."""
+    replicas share the work). One not marked before the lease ends is due again.
+
+    An email addressed to an account gets the account's latest address (NULL while unknown)
+    and its name (`account_name`)."""
     rows = await pool.fetch(
         """WITH due AS (
                SELECT id FROM emails
                WHERE status = 'queued' AND next_attempt_at <= now()
                ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
            UPDATE emails e SET attempts = e.attempts + 1,
-                               next_attempt_at = now() + make_interval(secs => $2)
+                               next_attempt_at = now() + make_interval(secs => $2),
+                               recipient = CASE WHEN e.by_account THEN (
+                                   SELECT a.email FROM accounts a
+                                   WHERE a.tenant = e.tenant AND a.account_id = e.account_id)
+                                   ELSE e.recipient END
            FROM due WHERE e.id = due.id
            RETURNING e.id, e.tenant, e.recipient, e.template, e.context, e.attempts,
-                     e.event_type""",
+                     e.event_type, e.by_account, e.account_id, e.created_at,
+                     (SELECT a.display_name FROM accounts a
+                      WHERE e.by_account AND a.tenant = e.tenant
+                        AND a.account_id = e.account_id) AS account_name""",
         limit,
         float(lease_seconds),
     )
     return [{**dict(row), "context": json.loads(row["context"])} for row in rows]
+
+
+ADDRESS_UNKNOWN = "adresse inconnue"
+
+
+async def await_address(
+    pool: asyncpg.Pool, email_ids: list[uuid.UUID], *, recheck: float, give_up_after: float
+) -> set[uuid.UUID]:
+    """Emails whose account has no known address yet: not an attempt; looked at again when
+    the address arrives (the handler makes them due), at the latest after `recheck` seconds;
+    failed as « adresse inconnue » once `give_up_after` seconds have passed since they were
+    queued. Returns those that were failed."""
+    if not email_ids:
+        return set()
+    rows = await pool.fetch(
+        """UPDATE emails SET
+               attempts = greatest(attempts - 1, 0),
+               status = CASE WHEN created_at + make_interval(secs => $3) <= now()
+                             THEN 'failed' ELSE 'queued' END,
+               next_attempt_at = least(now() + make_interval(secs => $2),
+                                       created_at + make_interval(secs => $3)),
+               last_error = CASE WHEN created_at + make_interval(secs => $3) <= now()
+                   THEN $4::text || ' : aucune adresse e-mail connue pour ce compte après '
+                        || $5::text || ' ; e-mail non envoyé'
+                   ELSE $4::text || ' : en attente de l''adresse e-mail du compte' END
+           WHERE id = ANY($1::uuid[]) AND status = 'queued'
+           RETURNING id, status""",
+        email_ids,
+        float(recheck),
+        float(give_up_after),
+        ADDRESS_UNKNOWN,
+        _duration(give_up_after),
+    )
+    return {row["id"] for row in rows if row["status"] == "failed"}
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = int(seconds // 3600)
+        return f"{hours} heure{'s' if hours > 1 else ''}"
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes > 1 else ''}"
+    return f"{seconds:g} s"
 
 
 async def mark_sent(pool: asyncpg.Pool, sent: list[tuple[uuid.UUID, str]]) -> None:
@@ -189,6 +255,92 @@ async def list_emails(
         offset,
     )
     return [dict(row) for row in rows]
+
+
+# --- the account and household read models (identity and family events) -----------------
+async def record_account(
+    conn: asyncpg.Connection,
+    *,
+    tenant: str,
+    account_id: uuid.UUID,
+    email: str,
+    display_name: str,
+    seen_at: datetime,
+) -> bool:
+    """Keep the account's address from an event unless a newer event already set it; the
+    account's emails waiting for an address are made due. True when the row changed."""
+    changed = await conn.fetchval(
+        """INSERT INTO accounts (tenant, account_id, email, display_name, seen_at)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (tenant, account_id) DO UPDATE
+               SET email = EXCLUDED.email, display_name = EXCLUDED.display_name,
+                   seen_at = EXCLUDED.seen_at, updated_at = now()
+               WHERE accounts.seen_at <= EXCLUDED.seen_at
+           RETURNING true""",
+        tenant,
+        account_id,
+        email,
+        display_name,
+        seen_at,
+    )
+    await conn.execute(
+        """UPDATE emails SET next_attempt_at = now()
+           WHERE tenant = $1 AND account_id = $2 AND by_account AND status = 'queued'
+             AND recipient IS NULL AND next_attempt_at > now()""",
+        tenant,
+        account_id,
+    )
+    return bool(changed)
+
+
+async def account(
+    conn: asyncpg.Pool | asyncpg.Connection, tenant: str, account_id: uuid.UUID
+) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "SELECT * FROM accounts WHERE tenant = $1 AND account_id = $2", tenant, account_id
+    )
+    return dict(row) if row else None
+
+
+async def link_household(
+    conn: asyncpg.Connection,
+    *,
+    tenant: str,
+    household_id: uuid.UUID,
+    account_id: uuid.UUID,
+    linked_at: datetime,
+) -> None:
+    await conn.execute(
+        """INSERT INTO household_members (tenant, household_id, account_id, linked_at)
+           VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""",
+        tenant,
+        household_id,
+        account_id,
+        linked_at,
+    )
+
+
+async def unlink_household(
+    conn: asyncpg.Connection, *, tenant: str, household_id: uuid.UUID
+) -> None:
+    await conn.execute(
+        "DELETE FROM household_members WHERE tenant = $1 AND household_id = $2",
+        tenant,
+        household_id,
+    )
+
+
+async def household_accounts(
+    conn: asyncpg.Pool | asyncpg.Connection, tenant: str, household_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """The accounts linked to a household, in the order they were linked."""
+    rows = await conn.fetch(
+        "SELECT account_id FROM household_members WHERE tenant = $1 AND household_id = $2"
+        " ORDER BY linked_at, account_id",
+        tenant,
+        household_id,
+    )
+    return [row["account_id"] for row in rows]
 
 
 # --- notifications -----------------------------------------------------------------------

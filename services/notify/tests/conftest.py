@@ -163,6 +163,42 @@ def identity_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Eve
     )
 
 
+def family_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Event:
+    """A family event with plausible values; `payload` overrides them (household_id and
+    account_ids are usually given)."""
+    base: dict[str, Any] = {"household_id": uuid.uuid4(), "account_ids": []}
+    document = {"document_id": uuid.uuid4(), "child_id": None, "document_type": "attestation_caf"}
+    extra: dict[str, dict[str, Any]] = {
+        "family.HouseholdLinked": {"account_id": uuid.uuid4(), "linked_by": "subscriber_code"},
+        "family.ChangeRequestDecided": {
+            "change_id": uuid.uuid4(),
+            "entity": "guardian",
+            "operation": "update",
+            "summary": "Modification d'un responsable : Simon Durand",
+            "decision": "approved",
+            "reason": None,
+            "submitted_by": uuid.uuid4(),
+        },
+        "family.DocumentValidated": {**document, "valid_until": None},
+        "family.DocumentRejected": {**document, "reason": "Document illisible"},
+        "family.RequestAnswered": {
+            "request_id": uuid.uuid4(),
+            "child_id": None,
+            "topic": "other",
+            "subject": "Question sur la cantine",
+            "status": "answered",
+        },
+    }
+    extra["family.HouseholdAnonymised"] = {"deletion_request_id": None}
+    extra["family.HouseholdCreationRejected"] = {"change_id": uuid.uuid4(), "reason": "Refusé"}
+    values = {**base, **extra[event_type], **payload}
+    if event_type in ("family.HouseholdLinked", "family.HouseholdCreationRejected"):
+        values.pop("account_ids")
+    if event_type == "family.HouseholdCreationRejected":
+        values.pop("household_id")
+    return new_event(event_type, values, tenant_id=tenant, producer="family")
+
+
 class Helpers:
     """Test modules cannot import this conftest (importlib mode): they use these through it."""
 
@@ -170,6 +206,7 @@ class Helpers:
     CONTACT = CONTACT
     publish = staticmethod(publish)
     identity_event = staticmethod(identity_event)
+    family_event = staticmethod(family_event)
 
 
 @pytest.fixture

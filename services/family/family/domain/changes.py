@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-ENTITIES = ("household", "guardian", "child", "contact", "health", "quotient")
+ENTITIES = ("household", "guardian", "child", "contact", "health", "quotient", "new_household")
 OPERATIONS = ("create", "update", "delete")
 STATUSES = ("pending", "approved", "rejected")
 
@@ -16,6 +16,7 @@ _LABELS = {
     "contact": "une personne à contacter",
     "health": "la fiche sanitaire",
     "quotient": "le quotient familial",
+    "new_household": "un foyer",
 }
 _VERBS = {"create": "Ajout", "update": "Modification", "delete": "Suppression"}
 
@@ -52,7 +53,9 @@ def decide(change: Change, decision: str, reason: str | None) -> str:
 
 def summary(entity: str, operation: str, label: str | None = None) -> str:
     """A French one-liner for lists and emails: « Modification d'un enfant : Léa Martin »."""
-    verb = "Déclaration" if entity == "quotient" and operation == "create" else _VERBS[operation]
+    verb = _VERBS[operation]
+    if operation == "create" and entity in ("quotient", "new_household"):
+        verb = "Déclaration" if entity == "quotient" else "Création"
     text = f"{verb} de {_LABELS[entity]}"
     for wrong, right in (("de le ", "du "), ("de les ", "des "), ("de un", "d'un")):
         text = text.replace(wrong, right)

@@ -175,3 +175,18 @@ async def test_openapi_describes_the_api(town: Town) -> None:
     mine = paths["/tenants/{tenant}/me/household/children/{child_id}/health"]
     assert "logged" in staff["get"]["summary"] and "logged" not in mine["get"]["summary"]
     assert paths["/tenants/{tenant}/changes/{change_id}/approve"]["post"]["responses"]["409"]
+    imported = paths["/tenants/{tenant}/households/import"]["post"]
+    assert "`enfant_naissance`" in imported["description"]
+    for path in [
+        "/tenants/{tenant}/me/household/documents",
+        "/tenants/{tenant}/documents/{document_id}/validate",
+        "/tenants/{tenant}/requests/{request_id}/messages",
+        "/tenants/{tenant}/households/{household_id}/accounts",
+        "/tenants/{tenant}/me/household/deletion-request",
+        "/tenants/{tenant}/deletion-requests/{request_id}/anonymise",
+        "/tenants/{tenant}/document-types",
+        "/tenants/{tenant}/request-topics",
+    ]:
+        assert path in paths, path
+    upload = paths["/tenants/{tenant}/me/household/documents"]["post"]
+    assert "413" in upload["responses"] and "multipart" in upload["description"]

@@ -324,3 +324,117 @@ async def test_create_tenant_command(portal: Portal) -> None:
     body = await portal.login("dgs", result["temporary_password"], tenant="thones")
     assert body["password_change_required"] is True
     assert set(claims(body["access_token"])["roles"]) == {"admin", "staff"}
+
+
+async def test_public_tenant_page_shows_the_terms_text(portal: Portal) -> None:
+    r = await portal.client.patch(
+        "/tenants/epagny/settings",
+        json={"terms_version": 1, "terms_text": "Article 1 : le portail est gratuit."},
+        headers=portal.bearer(portal.admins["epagny"]),
+    )
+    assert r.status == 200
+    public = await (await portal.client.get("/tenants/epagny")).json()
+    assert public["terms"] == {
+        "version": 1,
+        "url": None,
+        "text": "Article 1 : le portail est gratuit.",
+    }
+
+
+async def test_admin_disables_and_enables_an_account(portal: Portal) -> None:
+    admin = portal.admins["epagny"]
+    session = await portal.family("suspendu@live.fr")
+    account_id = claims(session["access_token"])["sub"]
+    staff = await staff_token(portal)
+    r = await portal.post(f"/accounts/{account_id}/disable", None, staff)
+    assert r.status == 403  # admin only
+    r = await portal.post(f"/accounts/{account_id}/disable", None, admin)
+    assert r.status == 200, await r.text()
+    assert (await r.json())["status"] == "disabled"
+    assert (await portal.post(f"/accounts/{account_id}/disable", None, admin)).status == 200
+    # Right password or not: the generic answer. The session cannot be refreshed either.
+    generic = await portal.login("suspendu@live.fr", status=401)
+    assert generic["type"].endswith("/invalid-credentials")
+    r = await portal.post("/token/refresh", {"refresh_token": session["refresh_token"]})
+    assert r.status == 401
+    # Its tokens still valid for a few minutes get nothing from identity.
+    assert (await portal.get("/me", session["access_token"])).status == 404
+    assert (await portal.post("/password/forgot", {"email": "suspendu@live.fr"})).status == 202
+    r = await portal.post(f"/accounts/{account_id}/enable", None, admin)
+    assert (await r.json())["status"] == "active"
+    again = await portal.login("suspendu@live.fr")
+    assert (await portal.get("/me", again["access_token"])).status == 200
+    r = await portal.get(f"/audit?account_id={account_id}", admin)
+    logged = [(e["action"], e["details"]) for e in (await r.json())["items"]]
+    assert ("account_disabled", {"status_before": "active", "status": "disabled"}) in logged
+    assert ("account_enabled", {"status_before": "disabled", "status": "active"}) in logged
+    assert [a for a, _ in logged].count("account_disabled") == 1  # the second call: no-op
+    reset = await portal.pool.fetchval(
+        "SELECT details->>'reason' FROM audit_log WHERE action = 'password_reset_request_ignored'"
+    )
+    assert reset == "disabled"
+    # An invited account gets back to "invited"; an admin cannot disable themselves.
+    r = await portal.post(
+        "/accounts",
+        {"display_name": "Inv", "email": "inv@live.fr", "roles": ["family"], "mode": "invitation"},
+        admin,
+    )
+    invited = (await r.json())["account"]["id"]
+    await portal.post(f"/accounts/{invited}/disable", None, admin)
+    r = await portal.post(f"/accounts/{invited}/enable", None, admin)
+    assert (await r.json())["status"] == "invited"
+    r = await portal.post(f"/accounts/{claims(admin)['sub']}/disable", None, admin)
+    assert r.status == 409
+    assert (await r.json())["detail"] == "Vous ne pouvez pas désactiver votre propre compte."
+    assert (await portal.post("/accounts/pas-un-uuid/disable", None, admin)).status == 404
+    other = await portal.create_tenant("annecy")
+    r = await portal.client.post(
+        f"/tenants/annecy/accounts/{account_id}/disable", headers=portal.bearer(other)
+    )
+    assert r.status == 404  # not an account of that tenant
+
+
+async def run_identity(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "identity", *args,
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_load_demo_is_idempotent_and_refused_in_production(portal: Portal) -> None:
+    env = {**portal.settings.to_env(), "LOG_LEVEL": "warning"}
+    code, out, err = await run_identity(env, "load-demo")
+    assert code == 0, err
+    first = json.loads(out)
+    assert first["tenant"] == {"demo": "created"}
+    assert first["accounts"] == {
+        "admin@demo.example": "created (admin, staff)",
+        "agent@demo.example": "created (staff)",
+        "famille@demo.example": "created (family)",
+    }
+    code, out, err = await run_identity(env, "load-demo")
+    assert code == 0, err
+    second = json.loads(out)
+    assert second["tenant"] == {"demo": "already present"}
+    assert set(second["accounts"].values()) == {"already present"}
+    public = await (await portal.client.get("/tenants/demo")).json()
+    assert public["display_name"] == "Ville de Démo"
+    assert (public["contact_email"], public["contact_phone"]) == (
+        "famille@demo.example",
+        "01 23 45 67 89",
+    )
+    assert public["terms"]["version"] == 1 and public["terms"]["text"]
+    for login, roles in (
+        ("admin", {"admin", "staff"}),
+        ("agent", {"staff"}),
+        ("famille", {"family"}),
+    ):
+        body = await portal.login(f"{login}@demo.example", "Demo-2026-portail", tenant="demo")
+        assert set(claims(body["access_token"])["roles"]) == roles
+        assert body["terms"]["must_accept"] is False
+    code, out, err = await run_identity({**env, "APP_ENV": "production"}, "load-demo")
+    assert code == 2
+    assert "refused: APP_ENV=production" in err and out == ""

@@ -251,6 +251,8 @@ async def test_openapi_lists_every_endpoint(portal: Portal) -> None:
         ("/tenants/{tenant}/password/reset", "post"),
         ("/tenants/{tenant}/email/confirm", "post"),
         ("/tenants/{tenant}/audit", "get"),
+        ("/tenants/{tenant}/accounts/{account_id}/disable", "post"),
+        ("/tenants/{tenant}/accounts/{account_id}/enable", "post"),
     }
     assert expected <= documented
     login = spec["paths"]["/tenants/{tenant}/login"]["post"]

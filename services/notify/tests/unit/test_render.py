@@ -81,6 +81,42 @@ CASES = {
         "Votre compte est temporairement bloqué",
         "https://portail.epagnymetztessy.fr",
     ),
+    # family events: the context events.family_context builds; the name comes from the account
+    "change_approved": (
+        {"summary": "Modification d'un enfant : Léa Martin", "reason": None},
+        "Votre modification du dossier famille a été acceptée",
+        "https://portail.epagnymetztessy.fr/dossier",
+    ),
+    "change_rejected": (
+        {"summary": "Modification d'un enfant : Léa Martin", "reason": "Pièce manquante"},
+        "Votre modification du dossier famille a été refusée",
+        "https://portail.epagnymetztessy.fr/dossier",
+    ),
+    "document_validated": (
+        {"document_label": "Avis d'imposition", "valid_until": "2026-08-31"},
+        "Votre document « Avis d'imposition » a été validé",
+        "https://portail.epagnymetztessy.fr/documents",
+    ),
+    "document_rejected": (
+        {"document_label": "Attestation CAF", "reason": "Document illisible"},
+        "Votre document « Attestation CAF » a été refusé",
+        "https://portail.epagnymetztessy.fr/documents",
+    ),
+    "request_answered": (
+        {
+            "request_subject": "Absence de Léa le 3 mars",
+            "request_id": "4a6e",
+            "status": "answered",
+            "topic_label": None,
+        },
+        "Réponse à votre demande « Absence de Léa le 3 mars »",
+        "https://portail.epagnymetztessy.fr/demandes/4a6e",
+    ),
+    "household_creation_rejected": (
+        {"reason": "Votre famille a déjà un dossier : demandez votre code abonné."},
+        "Votre demande de création de dossier famille a été refusée",
+        "https://portail.epagnymetztessy.fr/dossier",
+    ),
 }
 
 

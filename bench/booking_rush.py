@@ -1,0 +1,280 @@
+"""Benchmark of the opening rush: N families validate baskets at once for M places.
+
+Runs the booking service in process (real HTTP on localhost, real Postgres and RabbitMQ),
+seeds N enrolled children, opens one basket per family on the same hot day(s), then fires
+every validation at once and prints validations per second, median/p95/p99 latency, the
+confirmed count (must equal the capacity) and, in the same run, the rate of a bare Postgres
+transaction taking one place on one hot row (asyncpg loop), to show how close to the limit
+the service is.
+
+    PYTHONPATH=services/booking uv run python bench/booking_rush.py [--families 1000]
+        [--capacity 300] [--days 1] [--concurrency 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import time
+import uuid
+from datetime import UTC, date, datetime
+
+import aiohttp
+import asyncpg
+from aiohttp import web
+
+from booking import store
+from booking.app import create_app
+from booking.domain.deadlines import PARIS
+from booking.runtime import CLOCK
+from booking.settings import BookingSettings
+from shared.events.topology import Topology
+from shared.http.keys import POOL
+from shared.logging import configure_logging
+from shared.testing.bus import EventTap
+from shared.testing.plugin import BusNamespace, delete_topology
+from shared.testing.processes import free_port
+from shared.testing.tokens import TokenFactory
+
+ADMIN_DSN = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+TENANT = "bench"
+FIRST_DAY = date(2026, 10, 5)
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+
+async def bare_postgres(dsn: str, clients: int, seconds: float) -> float:
+    """Transactions/s of the minimal place-taking transaction on one hot row."""
+    conn = await asyncpg.connect(dsn)
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS bench_day (id int PRIMARY KEY, booked int, capacity int);"
+        "CREATE TABLE IF NOT EXISTS bench_booking (id uuid PRIMARY KEY, day int);"
+        "INSERT INTO bench_day VALUES (1, 0, 1000000000) ON CONFLICT DO NOTHING"
+    )
+    await conn.close()
+    done = 0
+    stop = time.monotonic() + seconds
+
+    async def worker() -> None:
+        nonlocal done
+        c = await asyncpg.connect(dsn)
+        while time.monotonic() < stop:
+            async with c.transaction():
+                await c.fetchval(
+                    "UPDATE bench_day SET booked = booked + 1 WHERE id = 1 AND booked < capacity"
+                    " RETURNING true"
+                )
+                await c.execute("INSERT INTO bench_booking VALUES ($1, 1)", uuid.uuid4())
+            done += 1
+        await c.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return done / (time.monotonic() - started)
+
+
+async def run(families: int, capacity: int, days: int, concurrency: int) -> None:
+    run_id = uuid.uuid4().hex[:8]
+    database = f"pf_bench_{run_id}"
+    admin = await asyncpg.connect(ADMIN_DSN)
+    await admin.execute(f'CREATE DATABASE "{database}"')
+    dsn = ADMIN_DSN.rpartition("/")[0] + f"/{database}"
+    namespace = BusNamespace(f"bench{run_id}")
+    tokens = TokenFactory()
+    configure_logging("bench", json=False, level="warning")
+
+    jwks = web.Application()
+    jwks.router.add_get("/jwks", lambda _: web.json_response(tokens.jwks()))
+    jwks_runner = web.AppRunner(jwks)
+    await jwks_runner.setup()
+    jwks_port = free_port()
+    await web.TCPSite(jwks_runner, "127.0.0.1", jwks_port).start()
+
+    settings = BookingSettings.from_env(
+        {},
+        environment="test",
+        log_level="warning",
+        database_url=dsn,
+        amqp_url=AMQP_URL,
+        bus_namespace=namespace.name,
+        jwks_url=f"http://127.0.0.1:{jwks_port}/jwks",
+        jwt_issuer=tokens.issuer,
+        jwt_audience=tokens.audience,
+        max_inflight_requests=10_000,
+        db_pool_max=20,
+    )
+    namespace.topologies.append((Topology(namespace.name, "booking"), settings.retry_delays_ms))
+    # Stands for billing and notify: booking events are routed somewhere, as in production.
+    tap = EventTap(AMQP_URL, namespace.name, ["booking.*"])
+    await tap.__aenter__()
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    base = f"http://127.0.0.1:{port}/tenants/{TENANT}"
+    app[CLOCK].fixed = datetime(2026, 9, 1, 8, 0, tzinfo=PARIS).astimezone(UTC)
+    try:
+        pool = app[POOL]
+        staff = tokens.header(tenant=TENANT, roles=("staff",))
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            async with http.post(
+                f"{base}/activities",
+                headers=staff,
+                json={
+                    "name": "Centre de loisirs — vacances de la Toussaint",
+                    "type": "VACANCES",
+                    "site": "Centre du Lac",
+                    "period_from": "2026-10-05",
+                    "period_to": "2026-10-16",
+                    "weekdays": [1, 2, 3, 4, 5],
+                    "capacity": capacity,
+                    "booking_deadline": {"days_before": 7, "at": "23:59"},
+                    "cancel_deadline": {"days_before": 7, "at": "23:59"},
+                },
+            ) as r:
+                assert r.status == 201, await r.text()
+                activity = await r.json()
+            dates = [str(d["date"]) for d in await _days(http, base, staff, activity)][:days]
+            # Seed: N households with one enrolled child each (SQL, not timed).
+            kids = []
+            async with pool.acquire() as conn, conn.transaction():
+                for i in range(families):
+                    child_id, household = uuid.uuid4(), uuid.uuid4()
+                    await store.upsert_child(
+                        conn,
+                        TENANT,
+                        {
+                            "child_id": child_id,
+                            "household_id": household,
+                            "first_name": f"Enfant{i}",
+                            "last_name": "Bench",
+                            "birth_date": date(2018, 1, 1),
+                            "school": None,
+                            "grade": None,
+                            "diet": "standard",
+                        },
+                        datetime.now(UTC),
+                    )
+                    await conn.execute(
+                        "INSERT INTO enrollments (id, tenant, activity_id, child_id, household_id,"
+                        " mode, status, requested_by) VALUES ($1, $2, $3, $4, $5, 'occasional',"
+                        " 'approved', $6)",
+                        uuid.uuid4(),
+                        TENANT,
+                        uuid.UUID(activity["id"]),
+                        child_id,
+                        household,
+                        uuid.uuid4(),
+                    )
+                    kids.append((child_id, household))
+            headers = [tokens.header(tenant=TENANT, household_id=str(h)) for _, h in kids]
+            baskets = []
+            for (child_id, _), header in zip(kids, headers, strict=True):
+                async with http.post(
+                    f"{base}/baskets",
+                    headers=header,
+                    json={
+                        "lines": [
+                            {
+                                "child_id": str(child_id),
+                                "activity_id": activity["id"],
+                                "dates": dates,
+                            }
+                        ]
+                    },
+                ) as r:
+                    assert r.status == 201, await r.text()
+                    baskets.append((await r.json())["id"])
+
+            latencies: list[float] = []
+            outcomes: dict[str, int] = {}
+            errors = 0
+
+            async def validate(basket_id: str, header: dict[str, str]) -> None:
+                nonlocal errors
+                started = time.perf_counter()
+                async with http.post(
+                    f"{base}/baskets/{basket_id}/validate", headers=header, json={}
+                ) as r:
+                    body = await r.json()
+                latencies.append(time.perf_counter() - started)
+                if r.status != 200:
+                    errors += 1
+                    return
+                for line in body["lines"]:
+                    outcomes[line["outcome"]] = outcomes.get(line["outcome"], 0) + 1
+
+            started = time.perf_counter()
+            await asyncio.gather(*(validate(b, h) for b, h in zip(baskets, headers, strict=True)))
+            elapsed = time.perf_counter() - started
+
+        booked = await pool.fetch(
+            "SELECT d.day, d.booked, d.capacity,"
+            " (SELECT count(*) FROM bookings b WHERE b.activity_id = d.activity_id"
+            "  AND b.day = d.day AND b.status = 'booked') AS rows"
+            " FROM activity_days d WHERE d.activity_id = $1 AND d.booked > 0 ORDER BY d.day",
+            uuid.UUID(activity["id"]),
+        )
+        overbooked = [
+            dict(r) for r in booked if r["booked"] > r["capacity"] or r["rows"] != r["booked"]
+        ]
+        bare = await bare_postgres(dsn, 16, 3.0)
+        lines = families * len(dates)
+        print(
+            f"families={families} capacity/day={capacity} days/basket={len(dates)} "
+            f"client concurrency={concurrency}"
+        )
+        print(
+            f"validations: {families / elapsed:,.0f} baskets/s, "
+            f"{outcomes.get('confirmed', 0) / elapsed:,.0f} confirmed days/s, "
+            f"{lines / elapsed:,.0f} lines/s ({elapsed:.2f} s)"
+        )
+        print(
+            f"latency: median {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p95 {pct(latencies, 95) * 1000:.0f} ms, p99 {pct(latencies, 99) * 1000:.0f} ms"
+        )
+        print(f"outcomes: {outcomes}, http errors: {errors}")
+        print(
+            "per day (booked/capacity, booking rows): "
+            + ", ".join(f"{r['day']}: {r['booked']}/{r['capacity']} ({r['rows']})" for r in booked)
+        )
+        print(
+            f"bare Postgres place-taking transactions (16 clients, one hot row): "
+            f"{bare:,.0f}/s; service/bare = {outcomes.get('confirmed', 0) / elapsed / bare:.2f}"
+            " (confirmed days)"
+        )
+        print("OVERBOOKING: " + (str(overbooked) if overbooked else "none"))
+        if overbooked or outcomes.get("confirmed", 0) != min(families, capacity) * len(dates):
+            raise SystemExit("FAILED: confirmed count does not equal capacity")
+    finally:
+        await runner.cleanup()
+        await tap.__aexit__(None, None, None)
+        await jwks_runner.cleanup()
+        await delete_topology(namespace)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await admin.close()
+
+
+async def _days(
+    http: aiohttp.ClientSession, base: str, staff: dict[str, str], activity: dict[str, object]
+) -> list[dict[str, object]]:
+    async with http.get(f"{base}/activities/{activity['id']}/days", headers=staff) as r:
+        return (await r.json())["days"]
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--families", type=int, default=1000)
+    parser.add_argument("--capacity", type=int, default=300)
+    parser.add_argument("--days", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, default=64)
+    args = parser.parse_args()
+    asyncio.run(run(args.families, args.capacity, args.days, args.concurrency))

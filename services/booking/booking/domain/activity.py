@@ -1,0 +1,70 @@
+"""An activity as the rules see it, built from its stored row."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import time
+from typing import Any
+
+from booking.domain.days import Opening
+from booking.domain.deadlines import Deadline, Deadlines
+from booking.domain.rules import Eligibility
+
+
+def deadline_from(data: dict[str, Any]) -> Deadline:
+    at = data.get("at", "00:00")
+    if isinstance(at, str):
+        hours, minutes = at.split(":")
+        at = time(int(hours), int(minutes))
+    return Deadline(int(data.get("days_before", 0)), at, bool(data.get("working_days", False)))
+
+
+def deadline_to(deadline: Deadline) -> dict[str, Any]:
+    return {
+        "days_before": deadline.days_before,
+        "at": deadline.at.strftime("%H:%M"),
+        "working_days": deadline.working_days,
+    }
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: uuid.UUID
+    name: str
+    type: str
+    site: str
+    opening: Opening
+    deadlines: Deadlines
+    eligibility: Eligibility
+    requires_approval: bool
+    capacity: int
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Activity:
+        return cls(
+            id=row["id"],
+            name=row["name"],
+            type=row["type"],
+            site=row["site"],
+            opening=Opening(
+                row["period_from"],
+                row["period_to"],
+                frozenset(row["weekdays"]),
+                frozenset(row["closed_dates"] or ()),
+                row["skip_public_holidays"],
+            ),
+            deadlines=Deadlines(
+                booking=deadline_from(row["booking_deadline"]),
+                cancellation=deadline_from(row["cancel_deadline"]),
+                late_allowed=row["late_allowed"],
+                late_until=deadline_from(row["late_deadline"]),
+            ),
+            eligibility=Eligibility(
+                row["min_age"],
+                row["max_age"],
+                frozenset(row["grades"]) if row["grades"] is not None else None,
+            ),
+            requires_approval=row["requires_approval"],
+            capacity=row["capacity"],
+        )

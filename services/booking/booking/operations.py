@@ -1,0 +1,680 @@
+"""The booking use cases: enrollments, baskets validated at once, cancellations with the
+waiting list, calendars. Handlers in `api.py` check who calls and call these."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from booking import store
+from booking.domain import rules
+from booking.domain.activity import Activity
+from booking.domain.days import daterange
+from shared.errors import DomainError, NotFound
+from shared.events import outbox
+from shared.events.envelope import Event, new_event
+
+PRODUCER = "booking"
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+class ChildNotFound(NotFound):
+    code = "child-not-found"
+    detail = "Cet enfant est introuvable dans votre foyer."
+
+
+class ActivityNotFound(NotFound):
+    code = "activity-not-found"
+    detail = "Cette activité n'existe pas."
+
+
+class EnrollmentNotFound(NotFound):
+    code = "enrollment-not-found"
+    detail = "Cette inscription n'existe pas."
+
+
+class BasketNotFound(NotFound):
+    code = "basket-not-found"
+    detail = "Ce panier n'existe pas."
+
+
+class BookingNotFound(NotFound):
+    code = "booking-not-found"
+    detail = "Cette réservation n'existe pas."
+
+
+class NotEligible(DomainError):
+    code = "not-eligible"
+    kind = "invalid"
+    title = "Child not eligible"
+    detail = "Votre enfant ne peut pas participer à cette activité."
+
+
+class AlreadyEnrolled(DomainError):
+    code = "already-enrolled"
+    kind = "conflict"
+    title = "Already enrolled"
+    detail = "Votre enfant est déjà inscrit (ou en attente de validation) à cette activité."
+
+
+class AlreadyDecided(DomainError):
+    code = "enrollment-already-decided"
+    kind = "conflict"
+    title = "Enrollment already decided"
+    detail = "Cette inscription a déjà été traitée."
+
+
+class BasketValidated(DomainError):
+    code = "basket-already-validated"
+    kind = "conflict"
+    title = "Basket already validated"
+    detail = "Ce panier a déjà été validé."
+
+
+class EmptyBasket(DomainError):
+    code = "basket-empty"
+    kind = "invalid"
+    title = "Empty basket"
+    detail = "Votre panier est vide : ajoutez des jours avant de valider."
+
+
+class BasketTooLarge(DomainError):
+    code = "basket-too-large"
+    kind = "invalid"
+    title = "Basket too large"
+    detail = "Votre panier contient trop de jours ; validez-le en plusieurs fois."
+
+
+class NotAllConfirmed(DomainError):
+    code = "basket-not-confirmed"
+    kind = "conflict"
+    title = "Some days could not be confirmed"
+    detail = "Certains jours ne peuvent pas être confirmés : rien n'a été réservé."
+
+
+class CancellationLocked(DomainError):
+    code = "cancellation-locked"
+    kind = "conflict"
+    title = "Cancellation deadline passed"
+    detail = "Le délai d'annulation est dépassé : cette réservation ne peut plus être annulée."
+
+
+class NotCancellable(DomainError):
+    code = "booking-not-live"
+    kind = "conflict"
+    title = "Booking already cancelled"
+    detail = "Cette réservation est déjà annulée."
+
+
+class CapacityBelowBooked(DomainError):
+    code = "capacity-below-booked"
+    kind = "conflict"
+    title = "Capacity below bookings"
+    detail = "La capacité ne peut pas être inférieure au nombre d'enfants déjà inscrits ce jour."
+
+
+class DayNotOpen(NotFound):
+    code = "day-not-open"
+    detail = "L'activité n'a pas lieu ce jour-là."
+
+
+REASONS = {
+    "not_your_child": "Cet enfant n'appartient pas à votre foyer.",
+    "unknown_activity": "Cette activité n'existe pas.",
+    "not_enrolled": "Votre enfant n'est pas inscrit à cette activité.",
+    "pending_enrollment": "L'inscription de votre enfant attend la validation de la mairie.",
+    "closed_day": "L'activité n'a pas lieu ce jour-là.",
+    "deadline_passed": "Le délai de réservation est dépassé pour ce jour.",
+    "already_booked": "Votre enfant est déjà inscrit (ou en liste d'attente) ce jour-là.",
+    "full": "Ce jour est complet.",
+    "not_booked": "Il n'y a pas de réservation à annuler ce jour-là.",
+    "cancellation_locked": "Le délai d'annulation est dépassé (cadenas).",
+}
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+def who(activity: Activity, child: dict[str, Any], account_id: uuid.UUID | None) -> dict[str, Any]:
+    return {
+        "household_id": child["household_id"],
+        "account_id": account_id,
+        "child_id": child["id"] if "id" in child else child["child_id"],
+        "child_first_name": child["first_name"]
+        if "first_name" in child
+        else child["child_first_name"],
+        "activity_id": activity.id,
+        "activity_name": activity.name,
+        "activity_type": activity.type,
+        "site": activity.site,
+    }
+
+
+def event(tenant: str, type: str, payload: dict[str, Any]) -> Event:
+    return new_event(type, payload, tenant_id=tenant, producer=PRODUCER)
+
+
+def promotion_event(tenant: str, activity: Activity, waiting: dict[str, Any]) -> Event:
+    child = {
+        "household_id": waiting["household_id"],
+        "child_id": waiting["child_id"],
+        "child_first_name": waiting["child_first_name"],
+    }
+    return event(
+        tenant,
+        "booking.WaitingListPromoted",
+        {
+            **who(activity, child, waiting["booked_by"]),
+            "booking_id": waiting["id"],
+            "date": waiting["day"],
+            "late": waiting["late"],
+        },
+    )
+
+
+async def free_place(
+    conn: asyncpg.Connection, activity: Activity, day: date
+) -> dict[str, Any] | None:
+    """Give back a place (the caller holds the day row) and hand it to the first child of
+    the waiting list who is still enrolled and eligible that day."""
+    counters = await store.release_place(conn, activity.id, day)
+    if counters["booked"] >= counters["capacity"]:
+        return None
+    for waiting in await store.waiting_for(conn, activity.id, day):
+        if waiting["enrollment_status"] != "approved":
+            continue
+        if activity.eligibility.refusal(waiting["birth_date"], waiting["grade"], day):
+            continue
+        await store.promote(conn, waiting["id"])
+        return waiting
+    return None
+
+
+# --- enrollments -------------------------------------------------------------------------
+
+
+async def enroll(
+    pool: asyncpg.Pool,
+    tenant: str,
+    *,
+    child: dict[str, Any],
+    activity: Activity,
+    period: tuple[date, date],
+    mode: str,
+    weekdays: list[int] | None,
+    actor: uuid.UUID,
+    staff: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    refusal = activity.eligibility.refusal_for_period(
+        child["birth_date"], child["grade"], period[0], period[1]
+    )
+    if refusal:
+        raise NotEligible(refusal)
+    status = "pending" if activity.requires_approval and not staff else "approved"
+    async with pool.acquire() as conn, conn.transaction():
+        row = await store.insert_enrollment(
+            conn,
+            {
+                "id": uuid.uuid4(),
+                "tenant": tenant,
+                "activity_id": activity.id,
+                "child_id": child["id"],
+                "household_id": child["household_id"],
+                "mode": mode,
+                "weekdays": weekdays,
+                "status": status,
+                "requested_by": actor,
+                "requested_at": now,
+                "decided_by": actor if staff else None,
+                "decided_at": now if status == "approved" else None,
+            },
+        )
+        if row is None:
+            raise AlreadyEnrolled()
+        if status == "approved":
+            await outbox.record(conn, enrollment_event(tenant, activity, child, row, period))
+    return row
+
+
+def enrollment_event(
+    tenant: str,
+    activity: Activity,
+    child: dict[str, Any],
+    row: dict[str, Any],
+    period: tuple[date, date],
+) -> Event:
+    return event(
+        tenant,
+        "booking.EnrollmentDecided",
+        {
+            **who(activity, child, row["requested_by"]),
+            "enrollment_id": row["id"],
+            "decision": row["status"],
+            "reason": row["reason"],
+            "decided_by": row["decided_by"],
+            "period_from": period[0],
+            "period_to": period[1],
+        },
+    )
+
+
+async def decide(
+    pool: asyncpg.Pool,
+    tenant: str,
+    enrollment_id: uuid.UUID,
+    *,
+    approve: bool,
+    reason: str | None,
+    actor: uuid.UUID,
+    now: datetime,
+) -> dict[str, Any]:
+    async with pool.acquire() as conn, conn.transaction():
+        current = await store.get_enrollment(conn, tenant, enrollment_id)
+        if current is None:
+            raise EnrollmentNotFound()
+        row = await store.decide_enrollment(
+            conn,
+            enrollment_id,
+            status="approved" if approve else "rejected",
+            reason=reason,
+            decided_by=actor,
+            now=now,
+        )
+        if row is None:
+            raise AlreadyDecided()
+        activity_row = await store.get_activity(conn, tenant, row["activity_id"])
+        child = await store.get_child(conn, tenant, row["child_id"])
+        assert activity_row is not None and child is not None
+        activity = Activity.from_row(activity_row)
+        period = (activity.opening.period_from, activity.opening.period_to)
+        await outbox.record(conn, enrollment_event(tenant, activity, child, row, period))
+    return row
+
+
+# --- baskets -----------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    child_id: uuid.UUID
+    activity_id: uuid.UUID
+    day: date
+    action: str
+    accept_waiting: bool
+    outcome: str = "pending"  # confirmed / waiting_list / cancelled / refused
+    reason: str | None = None
+    detail: str | None = None
+    late: bool = False
+    booking_id: uuid.UUID | None = None
+    promoted: dict[str, Any] | None = field(default=None, repr=False)
+
+    def refuse(self, reason: str, detail: str | None = None) -> None:
+        self.outcome, self.reason = "refused", reason
+        self.detail = detail or REASONS[reason]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "child_id": self.child_id,
+            "activity_id": self.activity_id,
+            "date": self.day,
+            "action": self.action,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "detail": self.detail,
+            "late": self.late,
+            "booking_id": self.booking_id,
+        }
+
+
+async def validate_basket(
+    pool: asyncpg.Pool,
+    tenant: str,
+    basket: dict[str, Any],
+    *,
+    now: datetime,
+    all_or_nothing: bool = False,
+) -> dict[str, Any]:
+    """Apply every line of the basket in one transaction. Each line ends confirmed, on the
+    waiting list, cancelled or refused with its reason; with `all_or_nothing`, a single
+    line that is not confirmed (or cancelled) leaves everything as it was."""
+    rows = await store.basket_lines(pool, basket["id"])
+    if not rows:
+        raise EmptyBasket()
+    lines = [
+        Line(r["child_id"], r["activity_id"], r["day"], r["action"], r["accept_waiting"])
+        for r in rows
+    ]
+    activities = {
+        r["id"]: Activity.from_row(r)
+        for r in await store.activities(pool, tenant, ids={x.activity_id for x in lines})
+    }
+    kids = await store.children(pool, tenant, {x.child_id for x in lines})
+    enrollments = await store.live_enrollments(pool, {(x.child_id, x.activity_id) for x in lines})
+    live = await store.live_bookings_for(
+        pool,
+        kids,
+        activities,
+        min(x.day for x in lines),
+        max(x.day for x in lines),
+    )
+    candidates: list[Line] = []
+    for line in lines:
+        activity, child = activities.get(line.activity_id), kids.get(line.child_id)
+        key = (line.child_id, line.activity_id, line.day)
+        if child is None or child["household_id"] != basket["household_id"]:
+            line.refuse("not_your_child")
+        elif activity is None:
+            line.refuse("unknown_activity")
+        elif line.action == "add":
+            status = enrollments.get((line.child_id, line.activity_id))
+            window = activity.deadlines.booking_window(line.day, now)
+            refusal = activity.eligibility.refusal(child["birth_date"], child["grade"], line.day)
+            if status is None:
+                line.refuse("not_enrolled")
+            elif status == "pending":
+                line.refuse("pending_enrollment")
+            elif not activity.opening.is_open(line.day):
+                line.refuse("closed_day")
+            elif refusal:
+                line.refuse("not_eligible", refusal)
+            elif window == "closed":
+                line.refuse("deadline_passed")
+            elif key in live:
+                line.refuse("already_booked")
+            else:
+                line.late = window == "late"
+                candidates.append(line)
+        else:
+            booking = live.get(key)
+            if booking is None:
+                line.refuse("not_booked")
+            elif booking["status"] == "booked" and not activity.deadlines.cancellable(
+                line.day, now
+            ):
+                line.refuse("cancellation_locked")
+            else:
+                line.booking_id = booking["id"]
+                candidates.append(line)
+
+    account_id = basket["account_id"]
+    async with pool.acquire() as conn, conn.transaction():
+        if not await store.close_basket(conn, basket["id"], now):
+            raise BasketValidated()
+        # Lines come sorted by (activity, day, child): every transaction locks day rows in
+        # the same order, so concurrent baskets queue up but never deadlock.
+        for line in candidates:
+            activity = activities[line.activity_id]
+            if line.action == "add":
+                await _add(conn, tenant, basket, line, now)
+            else:
+                await _cancel(conn, activity, line, account_id, now)
+        if all_or_nothing and any(x.outcome not in ("confirmed", "cancelled") for x in lines):
+            raise NotAllConfirmed(lines=[_plain(x.to_json()) for x in lines])
+        events = _basket_events(tenant, basket, lines, activities, kids)
+        if events:
+            await outbox.record(conn, *events)
+        result = {
+            "basket_id": basket["id"],
+            "lines": [x.to_json() for x in lines],
+            "confirmed": sum(x.outcome == "confirmed" for x in lines),
+            "waiting_list": sum(x.outcome == "waiting_list" for x in lines),
+            "cancelled": sum(x.outcome == "cancelled" for x in lines),
+            "refused": sum(x.outcome == "refused" for x in lines),
+        }
+        summary = {k: v for k, v in result.items() if k not in ("lines", "basket_id")}
+        await store.store_outcome(conn, basket["id"], summary)
+    return result
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    """JSON-ready values (for the problem body, which is not dumped by a schema)."""
+    return {k: str(v) if isinstance(v, uuid.UUID | date) else v for k, v in data.items()}
+
+
+async def _add(
+    conn: asyncpg.Connection, tenant: str, basket: dict[str, Any], line: Line, now: datetime
+) -> None:
+    place = await store.take_place(conn, line.activity_id, line.day)
+    if place == "closed":
+        line.refuse("closed_day")
+        return
+    booking_id = uuid.uuid4()
+    inserted = await store.insert_booking(
+        conn,
+        {
+            "id": booking_id,
+            "tenant": tenant,
+            "activity_id": line.activity_id,
+            "child_id": line.child_id,
+            "household_id": basket["household_id"],
+            "day": line.day,
+            "late": line.late,
+            "basket_id": basket["id"],
+            "booked_by": basket["account_id"],
+            "created_at": now,
+        },
+    )
+    if not inserted:  # booked meanwhile by another basket of the household
+        if place == "taken":
+            await store.release_place(conn, line.activity_id, line.day)
+        line.refuse("already_booked")
+        return
+    line.booking_id = booking_id
+    if place == "taken":
+        line.outcome = "confirmed"
+    elif line.accept_waiting:
+        await store.set_booking_status(conn, booking_id, "waiting")
+        line.outcome, line.reason, line.detail = "waiting_list", "full", REASONS["full"]
+    else:
+        await store.delete_booking(conn, booking_id)
+        line.booking_id = None
+        line.refuse("full")
+
+
+async def _cancel(
+    conn: asyncpg.Connection,
+    activity: Activity,
+    line: Line,
+    actor: uuid.UUID,
+    now: datetime,
+) -> None:
+    await store.lock_day(conn, line.activity_id, line.day)
+    assert line.booking_id is not None
+    row = await store.cancel_booking(conn, line.booking_id, by=actor, reason=None, now=now)
+    if row is None:
+        line.refuse("not_booked")
+        return
+    line.outcome, line.late = "cancelled", row["late"]
+    if row["previous_status"] == "booked":
+        line.promoted = await free_place(conn, activity, line.day)
+    else:
+        line.reason = "was_waiting"
+
+
+def _basket_events(
+    tenant: str,
+    basket: dict[str, Any],
+    lines: list[Line],
+    activities: dict[uuid.UUID, Activity],
+    kids: dict[uuid.UUID, dict[str, Any]],
+) -> list[Event]:
+    groups: dict[tuple[uuid.UUID, uuid.UUID], list[Line]] = defaultdict(list)
+    for line in lines:
+        groups[(line.child_id, line.activity_id)].append(line)
+    events = []
+    for (child_id, activity_id), group in groups.items():
+        child, activity = kids.get(child_id), activities.get(activity_id)
+        if child is None or activity is None:
+            continue
+        base = who(activity, child, basket["account_id"])
+        confirmed = [x for x in group if x.outcome == "confirmed"]
+        waiting = [x for x in group if x.outcome == "waiting_list"]
+        if confirmed or waiting:
+            events.append(
+                event(
+                    tenant,
+                    "booking.ReservationValidated",
+                    {
+                        **base,
+                        "basket_id": basket["id"],
+                        "dates": [
+                            {"booking_id": x.booking_id, "date": x.day, "late": x.late}
+                            for x in confirmed
+                        ],
+                        "waiting_dates": [x.day for x in waiting],
+                    },
+                )
+            )
+        cancelled = [x for x in group if x.outcome == "cancelled" and x.reason != "was_waiting"]
+        if cancelled:
+            events.append(
+                event(
+                    tenant,
+                    "booking.ReservationCancelled",
+                    {
+                        **base,
+                        "basket_id": basket["id"],
+                        "dates": [
+                            {"booking_id": x.booking_id, "date": x.day, "late": x.late}
+                            for x in cancelled
+                        ],
+                        "cancelled_by": "family",
+                        "reason": None,
+                        "charged": False,
+                    },
+                )
+            )
+        for line in group:
+            if line.promoted is not None:
+                events.append(promotion_event(tenant, activity, line.promoted))
+    return events
+
+
+async def cancel_booking(
+    pool: asyncpg.Pool,
+    tenant: str,
+    booking: dict[str, Any],
+    *,
+    actor: uuid.UUID,
+    staff: bool,
+    reason: str | None,
+    charged: bool,
+    now: datetime,
+) -> dict[str, Any]:
+    """Cancel one booking: a family before the cancellation deadline, staff at any time."""
+    activity_row = await store.get_activity(pool, tenant, booking["activity_id"])
+    child = await store.get_child(pool, tenant, booking["child_id"])
+    assert activity_row is not None and child is not None
+    activity = Activity.from_row(activity_row)
+    if (
+        not staff
+        and booking["status"] == "booked"
+        and not activity.deadlines.cancellable(booking["day"], now)
+    ):
+        raise CancellationLocked()
+    async with pool.acquire() as conn, conn.transaction():
+        await store.lock_day(conn, activity.id, booking["day"])
+        row = await store.cancel_booking(conn, booking["id"], by=actor, reason=reason, now=now)
+        if row is None:
+            raise NotCancellable()
+        events = []
+        if row["previous_status"] == "booked":
+            events.append(
+                event(
+                    tenant,
+                    "booking.ReservationCancelled",
+                    {
+                        **who(activity, child, actor),
+                        "basket_id": None,
+                        "dates": [
+                            {"booking_id": row["id"], "date": row["day"], "late": row["late"]}
+                        ],
+                        "cancelled_by": "staff" if staff else "family",
+                        "reason": reason,
+                        "charged": charged,
+                    },
+                )
+            )
+            promoted = await free_place(conn, activity, row["day"])
+            if promoted is not None:
+                events.append(promotion_event(tenant, activity, promoted))
+        if events:
+            await outbox.record(conn, *events)
+    return row
+
+
+# --- calendar ----------------------------------------------------------------------------
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    start = month.replace(day=1)
+    end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return start, end
+
+
+async def calendar(
+    pool: asyncpg.Pool,
+    tenant: str,
+    child: dict[str, Any],
+    month: date,
+    *,
+    activity_id: uuid.UUID | None,
+    now: datetime,
+) -> dict[str, Any]:
+    start, end = month_bounds(month)
+    enrollments = {
+        e["activity_id"]: e["status"]
+        for e in await store.list_enrollments(pool, tenant, child_id=child["id"])
+        if e["status"] != "rejected"
+    }
+    ids = set(enrollments) if activity_id is None else {activity_id}
+    activities = [Activity.from_row(r) for r in await store.activities(pool, tenant, ids=ids)]
+    if activity_id is not None and not activities:
+        raise ActivityNotFound()
+    counters = await store.day_counters(pool, [a.id for a in activities], start, end)
+    latest: dict[tuple[uuid.UUID, date], dict[str, Any]] = {}
+    for b in await store.child_bookings(pool, child["id"], start, end, [a.id for a in activities]):
+        key = (b["activity_id"], b["day"])
+        if b["status"] != "cancelled" or key not in latest or latest[key]["status"] == "cancelled":
+            latest[key] = b
+    out = []
+    for activity in activities:
+        days = []
+        for day in daterange(start, end):
+            booking = latest.get((activity.id, day))
+            counter = counters.get((activity.id, day), {"booked": 0, "capacity": 0})
+            facts = rules.DayFacts(
+                day=day,
+                booking_status=booking["status"] if booking else None,
+                enrollment_status=enrollments.get(activity.id),
+                eligible=activity.eligibility.refusal(child["birth_date"], child["grade"], day)
+                is None,
+                booked=counter["booked"],
+                capacity=counter["capacity"],
+            )
+            days.append(
+                {
+                    "date": day,
+                    "state": rules.day_state(activity.opening, activity.deadlines, facts, now),
+                    "booking_id": booking["id"] if booking else None,
+                    "late": bool(booking and booking["late"]),
+                }
+            )
+        out.append(
+            {
+                "activity_id": activity.id,
+                "name": activity.name,
+                "type": activity.type,
+                "site": activity.site,
+                "days": days,
+            }
+        )
+    return {"child_id": child["id"], "month": start.strftime("%Y-%m"), "activities": out}

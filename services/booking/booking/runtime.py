@@ -1,0 +1,21 @@
+"""What a running booking service holds besides the foundation's state: its clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+
+@dataclass
+class Clock:
+    """Now, as the rules see it. Tests pin it (`fixed`) to cross deadlines deterministically."""
+
+    fixed: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.fixed or datetime.now(UTC)
+
+
+CLOCK: web.AppKey[Clock] = web.AppKey("booking_clock", Clock)

@@ -1,0 +1,300 @@
+"""Request and response bodies of the booking API (marshmallow; they also feed OpenAPI)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+
+from booking.domain import rules
+from shared.events.contract import ACTIVITY_TYPES
+
+_NAME = validate.Length(1, 200)
+_WEEKDAY = fields.Integer(validate=validate.Range(1, 7))
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+class _In(Schema):
+    """Request bodies: unknown fields are refused, strings are trimmed."""
+
+    @pre_load
+    def strip(self, data: object, **_: object) -> object:
+        if isinstance(data, dict):
+            return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        return data
+
+
+class DeadlineIn(_In):
+    days_before = fields.Integer(required=True, validate=validate.Range(0, 365))
+    at = fields.String(
+        load_default="00:00",
+        validate=validate.Regexp(_HHMM, error="Heure invalide (format HH:MM)."),
+    )
+    working_days = fields.Boolean(load_default=False)
+
+
+class DeadlineOut(Schema):
+    days_before = fields.Integer()
+    at = fields.String()
+    working_days = fields.Boolean()
+
+
+class ActivityIn(_In):
+    name = fields.String(required=True, validate=_NAME)
+    type = fields.String(required=True, validate=validate.OneOf(ACTIVITY_TYPES))
+    site = fields.String(required=True, validate=_NAME)
+    period_from = fields.Date(required=True)
+    period_to = fields.Date(required=True)
+    weekdays = fields.List(_WEEKDAY, required=True, validate=validate.Length(1, 7))
+    closed_dates = fields.List(fields.Date(), load_default=list)
+    skip_public_holidays = fields.Boolean(load_default=True)
+    capacity = fields.Integer(required=True, validate=validate.Range(0, 100_000))
+    min_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 25))
+    max_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 25))
+    grades = fields.List(
+        fields.String(validate=validate.Length(1, 40)), load_default=None, allow_none=True
+    )
+    booking_deadline = fields.Nested(DeadlineIn, required=True)
+    cancel_deadline = fields.Nested(DeadlineIn, required=True)
+    late_allowed = fields.Boolean(load_default=False)
+    late_deadline = fields.Nested(DeadlineIn, load_default=None, allow_none=True)
+    requires_approval = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def coherent(self, data: dict[str, Any], **_: Any) -> None:
+        if data["period_to"] < data["period_from"]:
+            raise ValidationError("La fin de la période précède son début.", "period_to")
+        low, high = data.get("min_age"), data.get("max_age")
+        if low is not None and high is not None and high < low:
+            raise ValidationError("L'âge maximum est inférieur à l'âge minimum.", "max_age")
+
+
+class ActivityOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    type = fields.String()
+    site = fields.String()
+    period_from = fields.Date()
+    period_to = fields.Date()
+    weekdays = fields.List(fields.Integer())
+    closed_dates = fields.List(fields.Date())
+    skip_public_holidays = fields.Boolean()
+    capacity = fields.Integer()
+    min_age = fields.Integer(allow_none=True)
+    max_age = fields.Integer(allow_none=True)
+    grades = fields.List(fields.String(), allow_none=True)
+    booking_deadline = fields.Nested(DeadlineOut)
+    cancel_deadline = fields.Nested(DeadlineOut)
+    late_allowed = fields.Boolean()
+    late_deadline = fields.Nested(DeadlineOut)
+    requires_approval = fields.Boolean()
+    opening_days = fields.Integer(metadata={"description": "number of opening days"})
+    eligible = fields.Boolean(
+        allow_none=True, metadata={"description": "for ?child_id=: may this child enroll"}
+    )
+    ineligibility_reason = fields.String(allow_none=True)
+
+
+class ActivityListOut(Schema):
+    items = fields.List(fields.Nested(ActivityOut))
+
+
+class ActivitiesQuery(Schema):
+    type = fields.String(validate=validate.OneOf(ACTIVITY_TYPES))
+    child_id = fields.UUID()
+
+
+class DayOut(Schema):
+    date = fields.Date(attribute="day")
+    capacity = fields.Integer()
+    booked = fields.Integer()
+    waiting = fields.Integer()
+
+
+class DaysOut(Schema):
+    activity_id = fields.UUID()
+    days = fields.List(fields.Nested(DayOut))
+
+
+class DaysQuery(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+
+
+class DayCapacityIn(_In):
+    capacity = fields.Integer(required=True, validate=validate.Range(0, 100_000))
+
+
+class EnrollmentIn(_In):
+    child_id = fields.UUID(required=True)
+    activity_id = fields.UUID(required=True)
+    mode = fields.String(
+        load_default="occasional", validate=validate.OneOf(["occasional", "regular"])
+    )
+    weekdays = fields.List(_WEEKDAY, load_default=None, allow_none=True)
+
+    @validates_schema
+    def pattern(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("mode") == "regular" and not data.get("weekdays"):
+            raise ValidationError(
+                "Indiquez les jours de la semaine du rythme régulier.", "weekdays"
+            )
+
+
+class EnrollmentOut(Schema):
+    id = fields.UUID()
+    activity_id = fields.UUID()
+    child_id = fields.UUID()
+    household_id = fields.UUID()
+    mode = fields.String()
+    weekdays = fields.List(fields.Integer(), allow_none=True)
+    status = fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
+    reason = fields.String(allow_none=True)
+    requested_at = fields.AwareDateTime()
+    decided_at = fields.AwareDateTime(allow_none=True)
+
+
+class EnrollmentListOut(Schema):
+    items = fields.List(fields.Nested(EnrollmentOut))
+
+
+class EnrollmentsQuery(Schema):
+    status = fields.String(validate=validate.OneOf(["pending", "approved", "rejected"]))
+    child_id = fields.UUID()
+    activity_id = fields.UUID()
+
+
+class DecisionIn(_In):
+    decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 1000))
+
+    @validates_schema
+    def reason_when_rejected(self, data: dict[str, Any], **_: Any) -> None:
+        if data["decision"] == "rejected" and not data.get("reason"):
+            raise ValidationError("Indiquez le motif du refus.", "reason")
+
+
+class LineIn(_In):
+    """Days for one child and activity: a list of dates, or a range (from..to, the whole
+    period by default) on some weekdays, one week in N."""
+
+    child_id = fields.UUID(required=True)
+    activity_id = fields.UUID(required=True)
+    action = fields.String(load_default="add", validate=validate.OneOf(["add", "cancel"]))
+    dates = fields.List(fields.Date(), load_default=list, validate=validate.Length(0, 400))
+    date_from = fields.Date(data_key="from", load_default=None)
+    date_to = fields.Date(data_key="to", load_default=None)
+    weekdays = fields.List(_WEEKDAY, load_default=None, allow_none=True)
+    every_n_weeks = fields.Integer(load_default=1, validate=validate.Range(1, 4))
+    accept_waiting_list = fields.Boolean(load_default=True)
+
+    @validates_schema
+    def one_way(self, data: dict[str, Any], **_: Any) -> None:
+        ranged = data.get("date_from") or data.get("date_to") or data.get("weekdays")
+        if data.get("dates") and ranged:
+            raise ValidationError(
+                "Donnez soit des dates, soit une période ; pas les deux.", "dates"
+            )
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            raise ValidationError("La fin de la période précède son début.", "to")
+
+
+class BasketIn(_In):
+    lines = fields.List(fields.Nested(LineIn), load_default=list, validate=validate.Length(0, 50))
+
+
+class BasketLineOut(Schema):
+    id = fields.UUID()
+    child_id = fields.UUID()
+    activity_id = fields.UUID()
+    date = fields.Date(attribute="day")
+    action = fields.String()
+    accept_waiting_list = fields.Boolean(attribute="accept_waiting")
+
+
+class BasketOut(Schema):
+    id = fields.UUID()
+    household_id = fields.UUID()
+    status = fields.String()
+    created_at = fields.AwareDateTime()
+    validated_at = fields.AwareDateTime(allow_none=True)
+    lines = fields.List(fields.Nested(BasketLineOut))
+    outcome = fields.Dict(allow_none=True)
+
+
+class ValidateIn(_In):
+    all_or_nothing = fields.Boolean(load_default=False)
+
+
+class OutcomeLineOut(Schema):
+    child_id = fields.UUID()
+    activity_id = fields.UUID()
+    date = fields.Date()
+    action = fields.String()
+    outcome = fields.String(
+        metadata={"enum": ["confirmed", "waiting_list", "cancelled", "refused"]}
+    )
+    reason = fields.String(allow_none=True)
+    detail = fields.String(allow_none=True)
+    late = fields.Boolean()
+    booking_id = fields.UUID(allow_none=True)
+
+
+class ValidationOut(Schema):
+    basket_id = fields.UUID()
+    confirmed = fields.Integer()
+    waiting_list = fields.Integer()
+    cancelled = fields.Integer()
+    refused = fields.Integer()
+    lines = fields.List(fields.Nested(OutcomeLineOut))
+
+
+class CancelIn(_In):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 1000))
+    charged = fields.Boolean(load_default=False, metadata={"description": "staff only"})
+
+
+class BookingOut(Schema):
+    id = fields.UUID()
+    activity_id = fields.UUID()
+    child_id = fields.UUID()
+    date = fields.Date(attribute="day")
+    status = fields.String()
+    late = fields.Boolean()
+    cancel_reason = fields.String(allow_none=True)
+
+
+class CalendarQuery(Schema):
+    month = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Mois invalide (AAAA-MM)."),
+    )
+    activity_id = fields.UUID()
+
+    def month_start(self, data: dict[str, Any]) -> date:
+        year, month = data["month"].split("-")
+        return date(int(year), int(month), 1)
+
+
+class CalendarDayOut(Schema):
+    date = fields.Date()
+    state = fields.String(metadata={"enum": list(rules.STATES)})
+    booking_id = fields.UUID(allow_none=True)
+    late = fields.Boolean()
+
+
+class CalendarActivityOut(Schema):
+    activity_id = fields.UUID()
+    name = fields.String()
+    type = fields.String()
+    site = fields.String()
+    days = fields.List(fields.Nested(CalendarDayOut))
+
+
+class CalendarOut(Schema):
+    child_id = fields.UUID()
+    month = fields.String()
+    activities = fields.List(fields.Nested(CalendarActivityOut))

@@ -1,0 +1,23 @@
+"""Settings of the booking service (environment variables, local defaults)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from marshmallow.validate import Range
+
+from shared.settings import ServiceSettings, setting
+
+
+@dataclasses.dataclass(frozen=True)
+class BookingSettings(ServiceSettings):
+    service: str = setting("SERVICE_NAME", "booking")
+    http_port: int = setting("HTTP_PORT", 8083, validate=Range(1, 65535))
+    # The rush: many short transactions on the same hot rows; more connections than cores.
+    db_pool_max: int = setting("DB_POOL_MAX", 20, validate=Range(1, None))
+    max_basket_lines: int = setting(
+        "BASKET_MAX_LINES", 400, validate=Range(1, 5000), help="days one basket may hold"
+    )
+    max_activity_days: int = setting(
+        "ACTIVITY_MAX_DAYS", 800, validate=Range(1, 5000), help="longest period of an activity"
+    )

@@ -1,0 +1,560 @@
+"""All SQL of the booking service (asyncpg, parameterised, the service's own schema)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+Conn = asyncpg.Connection | asyncpg.Pool
+Row = dict[str, Any]
+
+
+def _row(record: asyncpg.Record | None) -> Row | None:
+    return dict(record) if record else None
+
+
+# --- children (read model of family events) ---------------------------------------------
+
+
+async def upsert_child(
+    conn: Conn, tenant: str, payload: dict[str, Any], occurred_at: datetime
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO children (id, tenant, household_id, first_name, last_name, birth_date,
+                              school, grade, diet, version_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        ON CONFLICT (id) DO UPDATE SET
+            household_id = EXCLUDED.household_id, first_name = EXCLUDED.first_name,
+            last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date,
+            school = EXCLUDED.school, grade = EXCLUDED.grade, diet = EXCLUDED.diet,
+            version_at = EXCLUDED.version_at
+        WHERE children.version_at <= EXCLUDED.version_at AND children.tenant = EXCLUDED.tenant
+        """,
+        payload["child_id"],
+        tenant,
+        payload["household_id"],
+        payload["first_name"],
+        payload["last_name"],
+        payload["birth_date"],
+        payload["school"],
+        payload["grade"],
+        payload["diet"],
+        occurred_at,
+    )
+
+
+async def get_child(conn: Conn, tenant: str, child_id: uuid.UUID) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM children WHERE id = $1 AND tenant = $2", child_id, tenant
+        )
+    )
+
+
+async def children(conn: Conn, tenant: str, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Row]:
+    rows = await conn.fetch(
+        "SELECT * FROM children WHERE id = ANY($1::uuid[]) AND tenant = $2", list(ids), tenant
+    )
+    return {r["id"]: dict(r) for r in rows}
+
+
+# --- activities ------------------------------------------------------------------------
+
+
+async def insert_activity(conn: Conn, values: Row, days: Sequence[date]) -> Row:
+    columns = list(values)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    row = await conn.fetchrow(
+        f"INSERT INTO activities ({', '.join(columns)}) VALUES ({placeholders}) RETURNING *",
+        *values.values(),
+    )
+    await conn.execute(
+        "INSERT INTO activity_days (activity_id, day, capacity)"
+        " SELECT $1, d, $3 FROM unnest($2::date[]) AS d",
+        values["id"],
+        list(days),
+        values["capacity"],
+    )
+    return dict(row)
+
+
+async def get_activity(conn: Conn, tenant: str, activity_id: uuid.UUID) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM activities WHERE id = $1 AND tenant = $2", activity_id, tenant
+        )
+    )
+
+
+async def activities(
+    conn: Conn, tenant: str, *, ids: Iterable[uuid.UUID] | None = None, type: str | None = None
+) -> list[Row]:
+    rows = await conn.fetch(
+        """
+        SELECT * FROM activities
+        WHERE tenant = $1 AND ($2::uuid[] IS NULL OR id = ANY($2))
+          AND ($3::text IS NULL OR type = $3)
+        ORDER BY period_from, name
+        """,
+        tenant,
+        list(ids) if ids is not None else None,
+        type,
+    )
+    return [dict(r) for r in rows]
+
+
+async def occupancy(
+    conn: Conn, activity_id: uuid.UUID, start: date | None, end: date | None
+) -> list[Row]:
+    rows = await conn.fetch(
+        """
+        SELECT d.day, d.capacity, d.booked,
+               (SELECT count(*) FROM bookings b WHERE b.activity_id = d.activity_id
+                  AND b.day = d.day AND b.status = 'waiting') AS waiting
+        FROM activity_days d
+        WHERE d.activity_id = $1 AND ($2::date IS NULL OR d.day >= $2)
+          AND ($3::date IS NULL OR d.day <= $3)
+        ORDER BY d.day
+        """,
+        activity_id,
+        start,
+        end,
+    )
+    return [dict(r) for r in rows]
+
+
+async def day_counters(
+    conn: Conn, activity_ids: Iterable[uuid.UUID], start: date, end: date
+) -> dict[tuple[uuid.UUID, date], Row]:
+    rows = await conn.fetch(
+        "SELECT * FROM activity_days WHERE activity_id = ANY($1::uuid[]) AND day BETWEEN $2 AND $3",
+        list(activity_ids),
+        start,
+        end,
+    )
+    return {(r["activity_id"], r["day"]): dict(r) for r in rows}
+
+
+async def set_day_capacity(
+    conn: Conn, activity_id: uuid.UUID, day: date, capacity: int
+) -> Row | None:
+    """None when the day is not an opening day; the CHECK-free refusal below booked is the
+    caller's (it reads the row FOR UPDATE)."""
+    row = await conn.fetchrow(
+        "SELECT * FROM activity_days WHERE activity_id = $1 AND day = $2 FOR UPDATE",
+        activity_id,
+        day,
+    )
+    if row is None:
+        return None
+    if capacity < row["booked"]:
+        return {**dict(row), "refused": True}
+    return _row(
+        await conn.fetchrow(
+            "UPDATE activity_days SET capacity = $3 WHERE activity_id = $1 AND day = $2"
+            " RETURNING *",
+            activity_id,
+            day,
+            capacity,
+        )
+    )
+
+
+# --- capacity: the hot path -------------------------------------------------------------
+
+
+async def take_place(conn: asyncpg.Connection, activity_id: uuid.UUID, day: date) -> str:
+    """'taken', 'full' or 'closed' (no such opening day). Never over capacity: the
+    conditional UPDATE re-checks `booked < capacity` on the latest row version after any
+    concurrent writer commits (Read Committed). When full, the row is locked FOR UPDATE so
+    that a cancellation committing meanwhile either is seen here (the place is taken) or
+    sees the waiting row this transaction inserts (and promotes it)."""
+    taken = await conn.fetchval(
+        "UPDATE activity_days SET booked = booked + 1"
+        " WHERE activity_id = $1 AND day = $2 AND booked < capacity RETURNING true",
+        activity_id,
+        day,
+    )
+    if taken:
+        return "taken"
+    row = await conn.fetchrow(
+        "SELECT booked, capacity FROM activity_days WHERE activity_id = $1 AND day = $2 FOR UPDATE",
+        activity_id,
+        day,
+    )
+    if row is None:
+        return "closed"
+    if row["booked"] < row["capacity"]:
+        await conn.execute(
+            "UPDATE activity_days SET booked = booked + 1 WHERE activity_id = $1 AND day = $2",
+            activity_id,
+            day,
+        )
+        return "taken"
+    return "full"
+
+
+async def lock_day(conn: asyncpg.Connection, activity_id: uuid.UUID, day: date) -> Row | None:
+    """Lock a day's counter row: every change to a day's bookings takes it first, so that
+    transactions always lock in the same order (day row, then bookings) and never deadlock."""
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM activity_days WHERE activity_id = $1 AND day = $2 FOR UPDATE",
+            activity_id,
+            day,
+        )
+    )
+
+
+async def release_place(conn: asyncpg.Connection, activity_id: uuid.UUID, day: date) -> Row:
+    return dict(
+        await conn.fetchrow(
+            "UPDATE activity_days SET booked = booked - 1 WHERE activity_id = $1 AND day = $2"
+            " RETURNING booked, capacity",
+            activity_id,
+            day,
+        )
+    )
+
+
+async def waiting_for(conn: asyncpg.Connection, activity_id: uuid.UUID, day: date) -> list[Row]:
+    """The waiting list of a day in arrival order (locked: the caller holds the day row)."""
+    rows = await conn.fetch(
+        """
+        SELECT b.*, c.birth_date, c.grade, c.first_name AS child_first_name,
+               e.status AS enrollment_status
+        FROM bookings b
+        JOIN children c ON c.id = b.child_id
+        LEFT JOIN enrollments e ON e.activity_id = b.activity_id AND e.child_id = b.child_id
+             AND e.status <> 'rejected'
+        WHERE b.activity_id = $1 AND b.day = $2 AND b.status = 'waiting'
+        ORDER BY b.seq
+        FOR UPDATE OF b
+        """,
+        activity_id,
+        day,
+    )
+    return [dict(r) for r in rows]
+
+
+async def promote(conn: asyncpg.Connection, booking_id: uuid.UUID) -> None:
+    booking = await conn.fetchrow(
+        "UPDATE bookings SET status = 'booked' WHERE id = $1 RETURNING activity_id, day",
+        booking_id,
+    )
+    await conn.execute(
+        "UPDATE activity_days SET booked = booked + 1 WHERE activity_id = $1 AND day = $2",
+        booking["activity_id"],
+        booking["day"],
+    )
+
+
+# --- enrollments -----------------------------------------------------------------------
+
+
+async def insert_enrollment(conn: Conn, values: Row) -> Row | None:
+    """None when the child already has a live enrollment in the activity."""
+    columns = list(values)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    return _row(
+        await conn.fetchrow(
+            f"INSERT INTO enrollments ({', '.join(columns)}) VALUES ({placeholders})"
+            " ON CONFLICT (activity_id, child_id) WHERE status <> 'rejected' DO NOTHING"
+            " RETURNING *",
+            *values.values(),
+        )
+    )
+
+
+async def get_enrollment(conn: Conn, tenant: str, enrollment_id: uuid.UUID) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM enrollments WHERE id = $1 AND tenant = $2", enrollment_id, tenant
+        )
+    )
+
+
+async def list_enrollments(
+    conn: Conn,
+    tenant: str,
+    *,
+    household_id: uuid.UUID | None = None,
+    status: str | None = None,
+    child_id: uuid.UUID | None = None,
+    activity_id: uuid.UUID | None = None,
+) -> list[Row]:
+    rows = await conn.fetch(
+        """
+        SELECT * FROM enrollments
+        WHERE tenant = $1 AND ($2::uuid IS NULL OR household_id = $2)
+          AND ($3::text IS NULL OR status = $3) AND ($4::uuid IS NULL OR child_id = $4)
+          AND ($5::uuid IS NULL OR activity_id = $5)
+        ORDER BY requested_at, id
+        """,
+        tenant,
+        household_id,
+        status,
+        child_id,
+        activity_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def decide_enrollment(
+    conn: Conn,
+    enrollment_id: uuid.UUID,
+    *,
+    status: str,
+    reason: str | None,
+    decided_by: uuid.UUID,
+    now: datetime,
+) -> Row | None:
+    """None when it was no longer pending."""
+    return _row(
+        await conn.fetchrow(
+            "UPDATE enrollments SET status = $2, reason = $3, decided_by = $4, decided_at = $5"
+            " WHERE id = $1 AND status = 'pending' RETURNING *",
+            enrollment_id,
+            status,
+            reason,
+            decided_by,
+            now,
+        )
+    )
+
+
+async def live_enrollments(
+    conn: Conn, pairs: Iterable[tuple[uuid.UUID, uuid.UUID]]
+) -> dict[tuple[uuid.UUID, uuid.UUID], str]:
+    """(child_id, activity_id) → status of the live (not rejected) enrollment."""
+    pairs = list(pairs)
+    rows = await conn.fetch(
+        """
+        SELECT e.child_id, e.activity_id, e.status FROM enrollments e
+        JOIN unnest($1::uuid[], $2::uuid[]) AS p(child_id, activity_id)
+             ON e.child_id = p.child_id AND e.activity_id = p.activity_id
+        WHERE e.status <> 'rejected'
+        """,
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+    )
+    return {(r["child_id"], r["activity_id"]): r["status"] for r in rows}
+
+
+# --- baskets ---------------------------------------------------------------------------
+
+
+async def insert_basket(conn: Conn, values: Row) -> Row:
+    return dict(
+        await conn.fetchrow(
+            "INSERT INTO baskets (id, tenant, household_id, account_id, created_at)"
+            " VALUES ($1, $2, $3, $4, $5) RETURNING *",
+            values["id"],
+            values["tenant"],
+            values["household_id"],
+            values["account_id"],
+            values["created_at"],
+        )
+    )
+
+
+async def get_basket(conn: Conn, tenant: str, basket_id: uuid.UUID) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM baskets WHERE id = $1 AND tenant = $2", basket_id, tenant
+        )
+    )
+
+
+async def add_lines(conn: Conn, basket_id: uuid.UUID, lines: list[Row]) -> None:
+    """A day already in the basket for the same child and activity takes the new action."""
+    await conn.executemany(
+        """
+        INSERT INTO basket_lines (id, basket_id, child_id, activity_id, day, action,
+                                  accept_waiting)
+        VALUES ($1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT (basket_id, child_id, activity_id, day) DO UPDATE
+            SET action = EXCLUDED.action, accept_waiting = EXCLUDED.accept_waiting
+        """,
+        [
+            (
+                uuid.uuid4(),
+                basket_id,
+                line["child_id"],
+                line["activity_id"],
+                line["day"],
+                line["action"],
+                line["accept_waiting"],
+            )
+            for line in lines
+        ],
+    )
+
+
+async def basket_lines(conn: Conn, basket_id: uuid.UUID) -> list[Row]:
+    rows = await conn.fetch(
+        "SELECT * FROM basket_lines WHERE basket_id = $1 ORDER BY activity_id, day, child_id",
+        basket_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def count_lines(conn: Conn, basket_id: uuid.UUID) -> int:
+    return await conn.fetchval("SELECT count(*) FROM basket_lines WHERE basket_id = $1", basket_id)
+
+
+async def delete_line(conn: Conn, basket_id: uuid.UUID, line_id: uuid.UUID) -> bool:
+    return bool(
+        await conn.fetchval(
+            "DELETE FROM basket_lines WHERE id = $1 AND basket_id = $2 RETURNING true",
+            line_id,
+            basket_id,
+        )
+    )
+
+
+async def close_basket(conn: asyncpg.Connection, basket_id: uuid.UUID, now: datetime) -> bool:
+    """False when it was already validated (a second click, a replayed request)."""
+    return bool(
+        await conn.fetchval(
+            "UPDATE baskets SET status = 'validated', validated_at = $2"
+            " WHERE id = $1 AND status = 'open' RETURNING true",
+            basket_id,
+            now,
+        )
+    )
+
+
+async def store_outcome(conn: Conn, basket_id: uuid.UUID, outcome: Any) -> None:
+    await conn.execute("UPDATE baskets SET outcome = $2 WHERE id = $1", basket_id, outcome)
+
+
+# --- bookings --------------------------------------------------------------------------
+
+
+async def insert_booking(conn: asyncpg.Connection, values: Row) -> bool:
+    """False when the child is already booked or waiting that day."""
+    return bool(
+        await conn.fetchval(
+            """
+            INSERT INTO bookings (id, tenant, activity_id, child_id, household_id, day, status,
+                                  late, basket_id, booked_by, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, 'booked', $7, $8, $9, $10)
+            ON CONFLICT (activity_id, child_id, day) WHERE status IN ('booked', 'waiting')
+            DO NOTHING RETURNING true
+            """,
+            values["id"],
+            values["tenant"],
+            values["activity_id"],
+            values["child_id"],
+            values["household_id"],
+            values["day"],
+            values["late"],
+            values["basket_id"],
+            values["booked_by"],
+            values["created_at"],
+        )
+    )
+
+
+async def set_booking_status(conn: asyncpg.Connection, booking_id: uuid.UUID, status: str) -> None:
+    await conn.execute("UPDATE bookings SET status = $2 WHERE id = $1", booking_id, status)
+
+
+async def delete_booking(conn: asyncpg.Connection, booking_id: uuid.UUID) -> None:
+    await conn.execute("DELETE FROM bookings WHERE id = $1", booking_id)
+
+
+async def get_booking(conn: Conn, tenant: str, booking_id: uuid.UUID) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM bookings WHERE id = $1 AND tenant = $2", booking_id, tenant
+        )
+    )
+
+
+async def live_booking(
+    conn: Conn, child_id: uuid.UUID, activity_id: uuid.UUID, day: date
+) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM bookings WHERE child_id = $1 AND activity_id = $2 AND day = $3"
+            " AND status IN ('booked', 'waiting')",
+            child_id,
+            activity_id,
+            day,
+        )
+    )
+
+
+async def cancel_booking(
+    conn: asyncpg.Connection,
+    booking_id: uuid.UUID,
+    *,
+    by: uuid.UUID,
+    reason: str | None,
+    now: datetime,
+) -> Row | None:
+    """The booking as it was (with `previous_status`), or None when it was no longer live."""
+    before = await conn.fetchrow(
+        "SELECT status FROM bookings WHERE id = $1 AND status IN ('booked', 'waiting') FOR UPDATE",
+        booking_id,
+    )
+    if before is None:
+        return None
+    row = await conn.fetchrow(
+        "UPDATE bookings SET status = 'cancelled', cancelled_at = $2, cancelled_by = $3,"
+        " cancel_reason = $4 WHERE id = $1 RETURNING *",
+        booking_id,
+        now,
+        by,
+        reason,
+    )
+    return {**dict(row), "previous_status": before["status"]}
+
+
+async def child_bookings(
+    conn: Conn,
+    child_id: uuid.UUID,
+    start: date,
+    end: date,
+    activity_ids: Iterable[uuid.UUID] | None = None,
+) -> list[Row]:
+    """Bookings of a child between two dates, oldest first (the last one of a day wins)."""
+    rows = await conn.fetch(
+        """
+        SELECT * FROM bookings WHERE child_id = $1 AND day BETWEEN $2 AND $3
+          AND ($4::uuid[] IS NULL OR activity_id = ANY($4))
+        ORDER BY day, seq
+        """,
+        child_id,
+        start,
+        end,
+        list(activity_ids) if activity_ids is not None else None,
+    )
+    return [dict(r) for r in rows]
+
+
+async def live_bookings_for(
+    conn: Conn,
+    child_ids: Iterable[uuid.UUID],
+    activity_ids: Iterable[uuid.UUID],
+    start: date,
+    end: date,
+) -> dict[tuple[uuid.UUID, uuid.UUID, date], Row]:
+    rows = await conn.fetch(
+        """
+        SELECT * FROM bookings WHERE child_id = ANY($1::uuid[]) AND activity_id = ANY($2::uuid[])
+          AND day BETWEEN $3 AND $4 AND status IN ('booked', 'waiting')
+        """,
+        list(child_ids),
+        list(activity_ids),
+        start,
+        end,
+    )
+    return {(r["child_id"], r["activity_id"], r["day"]): dict(r) for r in rows}

@@ -1,0 +1,80 @@
+from datetime import date
+
+from booking.domain.days import (
+    Opening,
+    Rhythm,
+    easter,
+    expand,
+    public_holidays,
+    working_days_before,
+)
+
+SCHOOL = Opening(
+    date(2026, 9, 1),
+    date(2027, 7, 3),
+    frozenset({1, 2, 4, 5}),
+    frozenset({date(2026, 10, 19), date(2026, 10, 20)}),
+)
+
+
+def test_easter_and_public_holidays():
+    assert easter(2026) == date(2026, 4, 5)
+    assert easter(2027) == date(2027, 3, 28)
+    holidays = public_holidays(2027)
+    assert date(2027, 3, 29) in holidays  # lundi de Pâques
+    assert date(2027, 5, 6) in holidays  # Ascension
+    assert date(2027, 5, 17) in holidays  # Pentecôte
+    assert len(holidays) == 11
+
+
+def test_opening_days_skip_weekends_wednesdays_holidays_and_closures():
+    assert SCHOOL.is_open(date(2026, 9, 1))
+    assert not SCHOOL.is_open(date(2026, 9, 2))  # Wednesday
+    assert not SCHOOL.is_open(date(2026, 11, 11))  # armistice (a Wednesday anyway)
+    assert not SCHOOL.is_open(date(2026, 10, 19))  # closed by hand
+    assert not SCHOOL.is_open(date(2027, 3, 29))  # Easter Monday
+    assert not SCHOOL.is_open(date(2027, 7, 5))  # after the period
+
+
+def test_rhythm_one_week_in_two_skips_holidays_silently():
+    days = expand(
+        Rhythm(
+            date_from=date(2026, 10, 12),
+            date_to=date(2026, 11, 13),
+            weekdays=frozenset({1, 4}),
+            every_n_weeks=2,
+        ),
+        SCHOOL,
+    )
+    # weeks of 12/10, 26/10, 9/11; 19/10 and 20/10 are closed but are in off weeks anyway
+    assert days == [
+        date(2026, 10, 12),
+        date(2026, 10, 15),
+        date(2026, 10, 26),
+        date(2026, 10, 29),
+        date(2026, 11, 9),
+        date(2026, 11, 12),
+    ]
+
+
+def test_range_without_weekdays_takes_every_opening_day():
+    days = expand(Rhythm(date_from=date(2026, 10, 16), date_to=date(2026, 10, 23)), SCHOOL)
+    assert days == [date(2026, 10, 16), date(2026, 10, 22), date(2026, 10, 23)]
+
+
+def test_explicit_dates_are_kept_even_when_closed():
+    assert expand(Rhythm(dates=(date(2026, 9, 2), date(2026, 9, 1))), SCHOOL) == [
+        date(2026, 9, 1),
+        date(2026, 9, 2),
+    ]
+
+
+def test_whole_period_rhythm():
+    days = expand(Rhythm(weekdays=frozenset({5})), SCHOOL)
+    assert days[0] == date(2026, 9, 4) and days[-1] == date(2027, 7, 2)
+    assert date(2026, 12, 25) not in days
+
+
+def test_working_days_before_skip_weekend_and_holidays():
+    assert working_days_before(date(2026, 11, 16), 2) == date(2026, 11, 12)  # Mon → Thu
+    assert working_days_before(date(2026, 11, 12), 1) == date(2026, 11, 10)  # 11/11 holiday

@@ -1,0 +1,91 @@
+from datetime import UTC, date, datetime, time, timedelta
+
+from booking.domain.days import Opening
+from booking.domain.deadlines import PARIS, Deadline, Deadlines
+from booking.domain.rules import DayFacts, Eligibility, age_on, day_state
+
+RULES = Deadlines(
+    booking=Deadline(2, time(23, 59)),
+    cancellation=Deadline(1, time(12, 0)),
+    late_allowed=True,
+    late_until=Deadline(0, time(0, 0)),
+)
+
+
+def paris(*args: int) -> datetime:
+    return datetime(*args, tzinfo=PARIS)
+
+
+def test_booking_closes_at_local_time_around_midnight():
+    day = date(2026, 10, 14)
+    assert RULES.booking.for_day(day) == paris(2026, 10, 12, 23, 59)
+    assert RULES.booking_window(day, paris(2026, 10, 12, 23, 58, 59)) == "open"
+    assert RULES.booking_window(day, paris(2026, 10, 12, 23, 59)) == "late"
+    assert RULES.booking_window(day, paris(2026, 10, 13, 23, 59, 59)) == "late"
+    assert RULES.booking_window(day, paris(2026, 10, 14, 0, 0)) == "closed"
+    strict = Deadlines(booking=RULES.booking, cancellation=RULES.cancellation)
+    assert strict.booking_window(day, paris(2026, 10, 12, 23, 59)) == "closed"
+
+
+def test_deadlines_follow_the_daylight_saving_change():
+    # 25 October 2026: clocks go back at 03:00 CEST → 02:00 CET.
+    day = date(2026, 10, 26)
+    cancel = RULES.cancellation.for_day(day)  # 25/10 at noon, CET (UTC+1)
+    assert cancel.astimezone(UTC) == datetime(2026, 10, 25, 11, 0, tzinfo=UTC)
+    summer = RULES.cancellation.for_day(date(2026, 10, 25))  # 24/10 at noon, CEST (UTC+2)
+    assert summer.astimezone(UTC) == datetime(2026, 10, 24, 10, 0, tzinfo=UTC)
+    assert RULES.cancellable(day, datetime(2026, 10, 25, 10, 59, tzinfo=UTC))
+    assert not RULES.cancellable(day, datetime(2026, 10, 25, 11, 0, tzinfo=UTC))
+    # 29 March 2026: clocks go forward; a 02:30 deadline does not exist that night and falls
+    # at 03:30 CEST (01:30 UTC), one real hour after 01:30 CET.
+    gap = Deadline(0, time(2, 30)).for_day(date(2026, 3, 29))
+    assert gap.astimezone(UTC) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+
+
+def test_working_day_rule():
+    rule = Deadline(2, time(12, 0), working_days=True)
+    assert rule.for_day(date(2026, 11, 16)) == paris(2026, 11, 12, 12, 0)
+
+
+def test_eligibility_by_age_on_the_day_and_grade():
+    rule = Eligibility(min_age=3, max_age=11, grades=frozenset({"CP", "CE1"}))
+    born = date(2023, 10, 10)
+    assert age_on(born, date(2026, 10, 9)) == 2 and age_on(born, date(2026, 10, 10)) == 3
+    assert "trop jeune" in rule.refusal(born, "CP", date(2026, 10, 9))
+    assert rule.refusal(born, "CP", date(2026, 10, 10)) is None
+    assert "classes" in rule.refusal(born, "CM2", date(2026, 10, 10))
+    assert rule.refusal_for_period(born, "CP", date(2026, 9, 1), date(2027, 7, 1)) is None
+    assert rule.refusal_for_period(born, "CP", date(2026, 9, 1), date(2026, 9, 30))
+
+
+OPEN = Opening(date(2026, 9, 1), date(2026, 12, 18), frozenset({1, 2, 4, 5}))
+
+
+def state(now: datetime, day: date = date(2026, 10, 15), **facts) -> str:
+    base = dict(
+        day=day,
+        booking_status=None,
+        enrollment_status="approved",
+        eligible=True,
+        booked=0,
+        capacity=10,
+    )
+    return day_state(OPEN, RULES, DayFacts(**{**base, **facts}), now)
+
+
+def test_every_state_of_the_legend():
+    early = paris(2026, 10, 1, 9)
+    late = paris(2026, 10, 14, 9)
+    locked = paris(2026, 10, 14, 13)
+    assert state(early, booking_status="booked") == "booked_cancellable"
+    assert state(locked, booking_status="booked") == "booked_locked"
+    assert state(early) == "bookable"
+    assert state(late) == "late"
+    assert state(early, booking_status="cancelled") == "cancelled"
+    assert state(early, booked=10) == "full"
+    assert state(early, booking_status="waiting") == "waiting_list"
+    assert state(early, enrollment_status="pending") == "pending_validation"
+    assert state(early, day=date(2026, 10, 14)) == "closed"  # Wednesday
+    assert state(paris(2026, 10, 15, 0, 0) + timedelta(seconds=1)) == "closed"  # too late
+    assert state(early, eligible=False) == "not_eligible"
+    assert state(early, enrollment_status=None) == "not_eligible"

@@ -1,0 +1,34 @@
+from family import importing
+
+HEADER = (
+    "reference;adresse;code_postal;ville;responsable1_nom;responsable1_prenom;"
+    "enfant_nom;enfant_prenom;enfant_naissance;enfant_droit_image\n"
+)
+
+
+def test_lines_of_one_reference_make_one_household() -> None:
+    text = HEADER + "A;1 rue X;74330;Epagny;Martin;Claire;Martin;Léa;3/9/2016;oui\n"
+    text += "A;;;;;;Martin;Tom;2019-01-20;non\n\n"
+    households, problems = importing.parse(text)
+    assert problems == []
+    (household,) = households
+    assert [c["first_name"] for c in household.children] == ["Léa", "Tom"]
+    assert household.children[0]["birth_date"].isoformat() == "2016-09-03"
+    assert household.children[0]["image_rights"] is True
+
+
+def test_every_problem_is_reported_with_its_line_and_column() -> None:
+    text = HEADER + "A;1 rue X;74330;Epagny;Martin;Claire;Martin;Léa;2016-09-03;peut-être\n"
+    text += "A;2 rue Y;;;;;;;;\n"
+    _, problems = importing.parse(text)
+    assert [(p["line"], p["field"]) for p in problems] == [
+        (2, "enfant_droit_image"),
+        (3, "adresse"),
+    ]
+
+
+def test_a_wrong_header_stops_at_line_one() -> None:
+    _, problems = importing.parse("nom,prenom\nMartin,Claire\n")
+    fields = {p["field"] for p in problems}
+    assert {p["line"] for p in problems} == {1}
+    assert {"nom", "prenom", "reference", "adresse"} <= fields
