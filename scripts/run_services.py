@@ -81,6 +81,9 @@ async def main() -> int:
     if await run_once(SERVICES[0], "load-demo") != 0:
         print("loading the demo tenant failed", file=sys.stderr)
         return 1
+    if await run_once(SERVICES[2], "load-demo") != 0:
+        print("loading the demo households failed", file=sys.stderr)
+        return 1
     processes: list[asyncio.subprocess.Process] = []
     pumps = []
     sink = await asyncio.create_subprocess_exec(

@@ -8,6 +8,7 @@ Two doors onto the same household file:
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -206,9 +207,11 @@ async def household_file(conn: Any, tenant: str, household_id: uuid.UUID) -> dic
             "SELECT child_id FROM health_records WHERE household_id = $1", household_id
         )
     }
+    with_photo = await store.children_with_photo(conn, household_id)
     for child in children:
         child["contacts"] = [c for c in contacts if c["child_id"] == child["id"]]
         child["has_health_record"] = child["id"] in with_health
+        child["has_photo"] = child["id"] in with_photo
     _, pending_count = await store.list_changes(
         conn, tenant, status="pending", household_id=household_id, limit=0, offset=0
     )
@@ -854,16 +857,19 @@ async def _decide(request: web.Request, decision: str) -> web.Response:
         elif change["entity"] == "new_household":
             household_id = result_id = await create_requested_household(ops, change)
         elif status == "approved":
-            content = change_body(change, vault, reveal=True)["proposed"] or {}
-            try:
-                data = (
-                    {}
-                    if change["operation"] == "delete"
-                    else change_schema(change["entity"], change["operation"]).load(content)
-                )
-            except ValidationError as exc:
-                problem = validation_problem(exc.messages)
-                raise ChangeNoLongerApplies(errors=problem.extra["errors"]) from None
+            if change["entity"] == "photo":
+                data = await _photo_change_data(conn, change)
+            else:
+                content = change_body(change, vault, reveal=True)["proposed"] or {}
+                try:
+                    data = (
+                        {}
+                        if change["operation"] == "delete"
+                        else change_schema(change["entity"], change["operation"]).load(content)
+                    )
+                except ValidationError as exc:
+                    problem = validation_problem(exc.messages)
+                    raise ChangeNoLongerApplies(errors=problem.extra["errors"]) from None
             try:
                 result_id = await apply_change(
                     ops,
@@ -885,12 +891,25 @@ async def _decide(request: web.Request, decision: str) -> web.Response:
             result_id=result_id,
             now=ops.now,
         )
+        if change["entity"] == "photo":
+            # Applied (copied to the child) or refused: the proposed image is not kept.
+            await store.drop_pending_photo(conn, change_id)
         if household_id is not None:
             await _decided_event(ops, change, household_id, status, reason)
         await ops.flush()
         decided = await store.get_change(conn, caller.tenant, change_id)
     assert decided is not None
     return json_response(ChangeOut(), change_body(decided, vault))
+
+
+async def _photo_change_data(conn: Any, change: dict[str, Any]) -> dict[str, Any]:
+    """What an approved photo change applies: the image kept apart while it waited."""
+    if change["operation"] == "delete":
+        return {}
+    content = await store.pending_photo(conn, change["id"])
+    if content is None or hashlib.sha256(content).hexdigest() != change["proposed"]["sha256"]:
+        raise ChangeNoLongerApplies()
+    return {"content_type": change["proposed"]["content_type"], "content": content}
 
 
 async def create_requested_household(ops: Ops, change: dict[str, Any]) -> uuid.UUID:

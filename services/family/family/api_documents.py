@@ -27,7 +27,7 @@ from family.schemas import (
     ValidateDocumentIn,
 )
 from family.uploads import download, field_problem, read_form
-from shared.auth import require_caller
+from shared.auth import Caller, require_caller
 from shared.errors import DomainError, NotFound, validation_problem
 from shared.http.keys import POOL
 from shared.http.openapi import doc
@@ -208,22 +208,47 @@ async def _page(
     )
 
 
-async def _household_document(request: web.Request) -> dict[str, Any]:
+async def _household_document(request: web.Request) -> tuple[Scope, dict[str, Any]]:
     scope = await Scope.of(request)
     document_id = path_uuid(request, "document_id", DocumentNotFound)
     document = await store.get_document(scope.pool, scope.tenant, document_id)
     if document is None or document["household_id"] != scope.household_id:
         raise DocumentNotFound()
-    return document
+    return scope, document
 
 
 async def _get_household_document(request: web.Request) -> web.Response:
-    return json_response(DocumentOut(), await _household_document(request))
+    _, document = await _household_document(request)
+    return json_response(DocumentOut(), document)
 
 
 async def _download_household_document(request: web.Request) -> web.Response:
-    document = await _household_document(request)
-    content = await store.document_content(request.app[POOL], document["id"])
+    scope, document = await _household_document(request)
+    return await _send(request, scope.caller if scope.staff else None, document)
+
+
+async def _send(
+    request: web.Request, staff: Caller | None, document: dict[str, Any]
+) -> web.Response:
+    """The file; a staff download of health data (certificat médical) is written in the
+    health access log in the same transaction, as a read of a health record is."""
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        if staff is not None and catalog.is_health_document(document["document_type"]):
+            member_kind = document["member_kind"]
+            await store.log_health_access(
+                conn,
+                tenant=staff.tenant,
+                household_id=document["household_id"],
+                child_id=document["member_id"] if member_kind == "child" else None,
+                account_id=uuid.UUID(staff.account_id),
+                roles=sorted(staff.roles),
+                purpose="document-download",
+                now=utcnow(),
+                member_kind=member_kind,
+                member_id=document["member_id"],
+                document_id=document["id"],
+            )
+        content = await store.document_content(conn, document["id"])
     return download(document["filename"], document["content_type"], content)
 
 
@@ -259,7 +284,13 @@ for _prefix, _who in (
         doc(
             f"Download one of the household's documents ({_who})",
             tags=_tags,
-            description="The file as uploaded (attachment), with its detected type.",
+            description="The file as uploaded (attachment), with its detected type."
+            + (
+                " A staff download of a health document (certificat médical) is written in the"
+                " household's health access log."
+                if _who == "staff"
+                else ""
+            ),
         )(_bind(_download_household_document))
     )
 
@@ -280,7 +311,7 @@ async def list_documents(request: web.Request) -> web.Response:
     return await _page(request, caller.tenant, query, household_id=query["household_id"])
 
 
-async def _staff_document(request: web.Request) -> tuple[Any, dict[str, Any]]:
+async def _staff_document(request: web.Request) -> tuple[Caller, dict[str, Any]]:
     caller = require_caller(request, roles=STAFF)
     document_id = path_uuid(request, "document_id", DocumentNotFound)
     document = await store.get_document(request.app[POOL], caller.tenant, document_id)
@@ -297,11 +328,14 @@ async def get_document(request: web.Request) -> web.Response:
 
 
 @routes.get("/tenants/{tenant}/documents/{document_id}/content")
-@doc("Download a document (staff)", tags=["documents"])
+@doc(
+    "Download a document (staff; a certificat médical download is written in the health "
+    "access log)",
+    tags=["documents"],
+)
 async def download_document(request: web.Request) -> web.Response:
-    _, document = await _staff_document(request)
-    content = await store.document_content(request.app[POOL], document["id"])
-    return download(document["filename"], document["content_type"], content)
+    caller, document = await _staff_document(request)
+    return await _send(request, caller, document)
 
 
 async def _decide(request: web.Request, decision: str) -> web.Response:

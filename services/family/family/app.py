@@ -7,7 +7,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from family import api, api_admin, api_documents, api_requests
+from family import api, api_admin, api_documents, api_photos, api_requests
 from family.events import HANDLERS
 from family.runtime import VAULT
 from family.settings import FamilySettings
@@ -41,9 +41,16 @@ def definition(settings: ServiceSettings | None = None) -> ServiceDefinition:
         title="Portail Famille: family",
         description="Households, guardians, children, contacts, health records (encrypted), "
         "family quotient, subscriber codes, changes proposed by families and staff decisions, "
-        "supporting documents, requests to the town, CSV import, deletion requests.",
+        "children's photos, supporting documents, requests to the town, CSV import, "
+        "deletion requests.",
         migrations_dir=MIGRATIONS,
-        routes=[*api.routes, *api_documents.routes, *api_requests.routes, *api_admin.routes],
+        routes=[
+            *api.routes,
+            *api_photos.routes,
+            *api_documents.routes,
+            *api_requests.routes,
+            *api_admin.routes,
+        ],
         event_handlers=HANDLERS,
         jwks_source=_setup(settings),
     )

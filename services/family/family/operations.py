@@ -6,6 +6,7 @@ approved, through the very same functions, so both paths keep the same rules and
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -206,6 +207,35 @@ class Ops:
             now=self.now,
         )
 
+    # --- children's photos ---------------------------------------------------------------
+
+    async def put_photo(
+        self, household_id: uuid.UUID, child_id: uuid.UUID, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """`data`: content_type (already read from the content) and content."""
+        await self.child(household_id, child_id)
+        content = data["content"]
+        row = await store.put_photo(
+            self.conn,
+            tenant=self.tenant,
+            household_id=household_id,
+            child_id=child_id,
+            content_type=data["content_type"],
+            sha256=hashlib.sha256(content).hexdigest(),
+            content=content,
+            updated_by=self.actor,
+            now=self.now,
+        )
+        await store.touch_household(self.conn, household_id, self.now)
+        return row
+
+    async def delete_photo(self, household_id: uuid.UUID, child_id: uuid.UUID) -> bool:
+        await self.child(household_id, child_id)
+        deleted = await store.delete_photo(self.conn, self.tenant, child_id)
+        if deleted:
+            await store.touch_household(self.conn, household_id, self.now)
+        return deleted
+
     # --- family quotient ----------------------------------------------------------------
 
     async def add_quotient(self, household_id: uuid.UUID, data: dict[str, Any]) -> dict:
@@ -303,6 +333,13 @@ async def apply_change(
         return None
     if entity == "quotient":
         return (await ops.add_quotient(household_id, data))["id"]
+    if entity == "photo":
+        assert parent_id is not None
+        if operation == "delete":
+            await ops.delete_photo(household_id, parent_id)
+        else:
+            await ops.put_photo(household_id, parent_id, data)
+        return None
     table = TABLES[entity]
     if operation == "create":
         links = {"child_id": parent_id} if entity == "contact" else None

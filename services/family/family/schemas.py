@@ -157,11 +157,26 @@ class HealthOut(Schema):
 
 
 class AccessEntryOut(Schema):
-    child_id = fields.UUID()
+    child_id = fields.UUID(allow_none=True)
+    member_kind = fields.String(
+        allow_none=True, metadata={"description": "child or guardian (null: the household)"}
+    )
+    member_id = fields.UUID(allow_none=True)
+    document_id = fields.UUID(
+        allow_none=True, metadata={"description": "the health document downloaded, if any"}
+    )
     account_id = fields.UUID()
     roles = fields.List(fields.String())
     purpose = fields.String()
     accessed_at = fields.AwareDateTime()
+
+
+class PhotoOut(Schema):
+    child_id = fields.UUID()
+    content_type = fields.String(metadata={"description": "image/jpeg or image/png"})
+    size = fields.Integer()
+    sha256 = fields.String()
+    updated_at = fields.AwareDateTime()
 
 
 class AccessLogOut(Schema):
@@ -253,6 +268,7 @@ class ChildOut(Schema):
     diet = fields.String()
     image_rights = fields.Boolean()
     has_health_record = fields.Boolean()
+    has_photo = fields.Boolean()
     contacts = fields.List(fields.Nested(ContactOut))
     updated_at = fields.AwareDateTime()
 

@@ -43,6 +43,12 @@ class FamilySettings(ServiceSettings):
         validate=Range(1024, 50 * 1024 * 1024),
         help="largest document or request attachment accepted (bytes)",
     )
+    photo_max_bytes: int = setting(
+        "PHOTO_MAX_BYTES",
+        2 * 1024 * 1024,
+        validate=Range(1024, 20 * 1024 * 1024),
+        help="largest child photo accepted (bytes; JPEG or PNG)",
+    )
     import_max_bytes: int = setting(
         "IMPORT_MAX_BYTES",
         4 * 1024 * 1024,

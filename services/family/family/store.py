@@ -356,15 +356,23 @@ async def log_health_access(
     *,
     tenant: str,
     household_id: uuid.UUID,
-    child_id: uuid.UUID,
+    child_id: uuid.UUID | None,
     account_id: uuid.UUID,
     roles: list[str],
     purpose: str,
     now: datetime,
+    member_kind: str | None = None,
+    member_id: uuid.UUID | None = None,
+    document_id: uuid.UUID | None = None,
 ) -> None:
+    """One line of the health access log: a child's record read, or a health document
+    (about a child, a guardian or the household) downloaded."""
+    if child_id is not None and member_id is None:
+        member_kind, member_id = "child", child_id
     await conn.execute(
         "INSERT INTO health_access_log (tenant, household_id, child_id, account_id, roles,"
-        " purpose, accessed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        " purpose, accessed_at, member_kind, member_id, document_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         tenant,
         household_id,
         child_id,
@@ -372,6 +380,9 @@ async def log_health_access(
         roles,
         purpose,
         now,
+        member_kind,
+        member_id,
+        document_id,
     )
 
 
@@ -379,13 +390,92 @@ async def health_access_log(
     conn: Conn, household_id: uuid.UUID, child_id: uuid.UUID | None = None
 ) -> list[Row]:
     rows = await conn.fetch(
-        "SELECT child_id, account_id, roles, purpose, accessed_at FROM health_access_log"
+        "SELECT child_id, member_kind, member_id, document_id, account_id, roles, purpose,"
+        " accessed_at FROM health_access_log"
         " WHERE household_id = $1 AND ($2::uuid IS NULL OR child_id = $2)"
         " ORDER BY accessed_at DESC, id DESC LIMIT 500",
         household_id,
         child_id,
     )
     return [dict(r) for r in rows]
+
+
+# --- children's photos ------------------------------------------------------------------
+
+_PHOTO_META = "child_id, content_type, size, sha256, updated_by, updated_at"
+
+
+async def get_photo(
+    conn: Conn, tenant: str, child_id: uuid.UUID, *, content: bool = False
+) -> Row | None:
+    columns = _PHOTO_META + (", content" if content else "")
+    return _row(
+        await conn.fetchrow(
+            f"SELECT {columns} FROM child_photos WHERE tenant = $1 AND child_id = $2",
+            tenant,
+            child_id,
+        )
+    )
+
+
+async def put_photo(
+    conn: Conn,
+    *,
+    tenant: str,
+    household_id: uuid.UUID,
+    child_id: uuid.UUID,
+    content_type: str,
+    sha256: str,
+    content: bytes,
+    updated_by: uuid.UUID,
+    now: datetime,
+) -> Row:
+    record = await conn.fetchrow(
+        "INSERT INTO child_photos (child_id, tenant, household_id, content_type, size, sha256,"
+        " content, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        " ON CONFLICT (child_id) DO UPDATE SET content_type = $4, size = $5, sha256 = $6,"
+        f" content = $7, updated_by = $8, updated_at = $9 RETURNING {_PHOTO_META}",
+        child_id,
+        tenant,
+        household_id,
+        content_type,
+        len(content),
+        sha256,
+        content,
+        updated_by,
+        now,
+    )
+    assert record is not None
+    return dict(record)
+
+
+async def delete_photo(conn: Conn, tenant: str, child_id: uuid.UUID) -> bool:
+    return (
+        await conn.execute(
+            "DELETE FROM child_photos WHERE tenant = $1 AND child_id = $2", tenant, child_id
+        )
+    ) != "DELETE 0"
+
+
+async def children_with_photo(conn: Conn, household_id: uuid.UUID) -> set[uuid.UUID]:
+    rows = await conn.fetch(
+        "SELECT child_id FROM child_photos WHERE household_id = $1", household_id
+    )
+    return {r["child_id"] for r in rows}
+
+
+async def put_pending_photo(conn: Conn, change_id: uuid.UUID, content: bytes) -> None:
+    await conn.execute(
+        "INSERT INTO pending_photos (change_id, content) VALUES ($1, $2)", change_id, content
+    )
+
+
+async def pending_photo(conn: Conn, change_id: uuid.UUID) -> bytes | None:
+    return await conn.fetchval("SELECT content FROM pending_photos WHERE change_id = $1", change_id)
+
+
+async def drop_pending_photo(conn: Conn, change_id: uuid.UUID) -> None:
+    await conn.execute("DELETE FROM pending_photos WHERE change_id = $1", change_id)
 
 
 # --- family quotient --------------------------------------------------------------------
@@ -838,7 +928,14 @@ async def anonymise_household(
         ANONYMOUS,
         now,
     )
-    for table in ("contacts", "health_records", "documents", "requests", "pending_changes"):
+    for table in (
+        "contacts",
+        "health_records",
+        "child_photos",
+        "documents",
+        "requests",
+        "pending_changes",
+    ):
         await conn.execute(f"DELETE FROM {table} WHERE household_id = $1", household_id)
     accounts = await conn.fetch(
         "DELETE FROM household_accounts WHERE household_id = $1 RETURNING account_id",

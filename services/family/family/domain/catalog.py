@@ -23,6 +23,15 @@ REQUEST_TOPICS: tuple[tuple[str, str], ...] = (
     ("autre", "Autre demande"),
 )
 
+# Document types holding health data: a staff download is written in the health access log,
+# as a read of a health record is, and the family sees it.
+HEALTH_DOCUMENT_TYPES = frozenset({"certificat_medical"})
+
+
+def is_health_document(document_type: str) -> bool:
+    return document_type in HEALTH_DOCUMENT_TYPES
+
+
 DEFAULTS = {"document_types": DOCUMENT_TYPES, "request_topics": REQUEST_TOPICS}
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")

@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-ENTITIES = ("household", "guardian", "child", "contact", "health", "quotient", "new_household")
+ENTITIES = (
+    "household",
+    "guardian",
+    "child",
+    "contact",
+    "health",
+    "quotient",
+    "new_household",
+    "photo",
+)
 OPERATIONS = ("create", "update", "delete")
 STATUSES = ("pending", "approved", "rejected")
 
@@ -17,6 +26,7 @@ _LABELS = {
     "health": "la fiche sanitaire",
     "quotient": "le quotient familial",
     "new_household": "un foyer",
+    "photo": "la photo",
 }
 _VERBS = {"create": "Ajout", "update": "Modification", "delete": "Suppression"}
 

@@ -12,6 +12,8 @@ JPEG = "image/jpeg"
 PNG = "image/png"
 
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
+DOCUMENTS = frozenset({PDF, JPEG, PNG})  # supporting documents, request attachments
+IMAGES = frozenset({JPEG, PNG})  # children's photos
 _SAME_EXTENSION = {".jpeg": ".jpg", ".jpe": ".jpg"}
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')
 _SPACES = re.compile(r"\s+")

@@ -240,6 +240,10 @@ async def test_a_deletion_request_is_handled_by_anonymising(town: Town) -> None:
     await town.call(
         "POST", f"{ME}/requests", family, {"topic": "autre", "message": "Bonjour"}, status=201
     )
+    r = await town.client.put(f"{base}/children/{child_id}/photo", data=town.JPEG, headers=staff)
+    assert r.status == 200
+    r = await town.client.put(f"{ME}/children/{child_id}/photo", data=town.PNG, headers=family)
+    assert r.status == 202  # a pending photo too
 
     asked = await town.call(
         "POST", f"{ME}/deletion-request", family, {"message": "Nous déménageons."}, status=202
@@ -284,7 +288,9 @@ async def test_a_deletion_request_is_handled_by_anonymising(town: Town) -> None:
     (kid,) = file["children"]
     assert kid["first_name"] == "Anonyme" and kid["birth_date"] == "2016-01-01"
     assert kid["contacts"] == [] and kid["has_health_record"] is False
-    for table in ("health_records", "documents", "requests", "contacts"):
+    assert kid["has_photo"] is False
+    assert await town.pool.fetchval("SELECT count(*) FROM pending_photos") == 0
+    for table in ("health_records", "child_photos", "documents", "requests", "contacts"):
         count = await town.pool.fetchval(
             f"SELECT count(*) FROM {table} WHERE household_id = $1", uuid.UUID(h["id"])
         )

@@ -225,3 +225,71 @@ async def test_a_family_cannot_reach_another_households_documents(town: Town) ->
     )
     assert r.status == 404
     await asyncio.sleep(0)
+
+
+async def test_staff_downloads_of_medical_certificates_are_in_the_health_access_log(
+    town: Town,
+) -> None:
+    h = await town.household(guardians=[town.guardian(), town.guardian("Marc", "Martin")])
+    family = await town.linked_family(h)
+    child_id = h["children"][0]["id"]
+    guardian_id = h["guardians"][1]["id"]
+    upload = f"{ME}/documents"
+    for_child = await town.upload(
+        upload, family, document_type="certificat_medical", member_id=child_id
+    )
+    for_guardian = await town.upload(
+        upload, family, document_type="certificat_medical", member_id=guardian_id
+    )
+    tax = await town.upload(upload, family, document_type="avis_imposition")
+    # The family's own downloads are not logged (the data is theirs).
+    for doc in (for_child, for_guardian, tax):
+        r = await town.client.get(f"{ME}/documents/{doc['id']}/content", headers=family)
+        assert r.status == 200
+    staff, admin = town.staff(), town.staff(role="admin")
+    # Details and lists do not show the content: not logged either.
+    await town.call("GET", f"/tenants/epagny/documents/{for_child['id']}", staff)
+    await town.call("GET", "/tenants/epagny/documents?document_type=certificat_medical", staff)
+    assert await town.pool.fetchval("SELECT count(*) FROM health_access_log") == 0
+
+    r = await town.client.get(f"/tenants/epagny/documents/{for_child['id']}/content", headers=staff)
+    assert r.status == 200 and await r.read() == town.PDF
+    household_door = f"/tenants/epagny/households/{h['id']}/documents"
+    r = await town.client.get(f"{household_door}/{for_guardian['id']}/content", headers=admin)
+    assert r.status == 200
+    r = await town.client.get(f"/tenants/epagny/documents/{tax['id']}/content", headers=staff)
+    assert r.status == 200  # not health data: not in the health log
+
+    log = await town.call("GET", f"{ME}/health-access-log", family)
+    entries = [
+        (e["purpose"], e["document_id"], e["member_kind"], e["member_id"], e["child_id"])
+        for e in log["items"]
+    ]
+    assert entries == [
+        ("document-download", for_guardian["id"], "guardian", guardian_id, None),
+        ("document-download", for_child["id"], "child", child_id, child_id),
+    ]
+    assert [e["account_id"] for e in log["items"]] == [
+        town.staff_ids["epagny:admin"],
+        town.staff_ids["epagny:staff"],
+    ]
+    assert log["items"][0]["roles"] == ["admin"] and log["items"][0]["accessed_at"]
+    # Health-record reads keep their shape in the same log.
+    await town.call(
+        "PUT",
+        f"/tenants/epagny/households/{h['id']}/children/{child_id}/health",
+        staff,
+        {"allergies": ["lait"], "certified": True},
+    )
+    await town.call(
+        "GET", f"/tenants/epagny/households/{h['id']}/children/{child_id}/health", staff
+    )
+    log = await town.call("GET", f"{ME}/health-access-log", family)
+    assert (log["items"][0]["purpose"], log["items"][0]["member_kind"]) == ("read", "child")
+    assert log["items"][0]["document_id"] is None
+    # Staff of another town: refused, nothing logged.
+    r = await town.client.get(
+        f"/tenants/annecy/documents/{for_child['id']}/content", headers=town.staff("annecy")
+    )
+    assert r.status == 404
+    assert await town.pool.fetchval("SELECT count(*) FROM health_access_log") == 3

@@ -186,7 +186,18 @@ async def test_openapi_describes_the_api(town: Town) -> None:
         "/tenants/{tenant}/deletion-requests/{request_id}/anonymise",
         "/tenants/{tenant}/document-types",
         "/tenants/{tenant}/request-topics",
+        "/tenants/{tenant}/changes/{change_id}/photo",
+        "/tenants/{tenant}/me/household/changes/{change_id}/photo",
     ]:
         assert path in paths, path
+    photo = paths["/tenants/{tenant}/me/household/children/{child_id}/photo"]
+    assert {"get", "put", "delete"} <= set(photo) and "415" in photo["put"]["responses"]
+    assert "pending" in photo["put"]["summary"]
+    staff_photo = paths["/tenants/{tenant}/households/{household_id}/children/{child_id}/photo"]
+    assert "PHOTO_MAX_BYTES" in staff_photo["put"]["description"]
+    assert (
+        "health access log"
+        in paths["/tenants/{tenant}/documents/{document_id}/content"]["get"]["summary"]
+    )
     upload = paths["/tenants/{tenant}/me/household/documents"]["post"]
     assert "413" in upload["responses"] and "multipart" in upload["description"]
