@@ -155,9 +155,10 @@ async def insert_member(
         *((links or {})[n] for n in link_names),
         *(values[n] for n in names),
         now,
-        now,
     ]
-    placeholders = ", ".join(f"${i}" for i in range(1, len(params) + 1))
+    # created_at from the clock, not the transaction: members entered together keep their order.
+    slots = [f"${i}" for i in range(1, len(params) + 1)]
+    placeholders = ", ".join([*slots[:-1], "clock_timestamp()", slots[-1]])
     record = await conn.fetchrow(
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) RETURNING *",
         *params,

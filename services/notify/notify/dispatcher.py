@@ -73,7 +73,7 @@ class Dispatcher:
         try:
             while not self._stopping:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), self.settings.dispatch_sweep_seconds)
+                    await asyncio.wait_for(self.wake.wait(), await self._pause())
                 self.wake.clear()
                 if self._stopping:
                     break
@@ -89,6 +89,18 @@ class Dispatcher:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
+
+    async def _pause(self) -> float:
+        """Until the next sweep, or sooner when a queued email is due before it (a basket
+        recap after its grace, a retry)."""
+        sweep = self.settings.dispatch_sweep_seconds
+        try:
+            due = await store.next_due_in(self.pool)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            return sweep
+        return sweep if due is None else min(sweep, max(due, 0.02))
 
     async def stop(self, task: asyncio.Task[None], timeout: float) -> None:
         """Finish the batch in hand (bounded), then stop."""

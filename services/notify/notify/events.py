@@ -13,6 +13,9 @@ identity event, which all carry the account's current address). An address not k
 (the family event overtook identity's) does not lose the email: it waits, queued, until the
 address arrives, and is failed as « adresse inconnue » after MAIL_ADDRESS_WAIT_SECONDS.
 The in-app notification is written at once either way.
+
+Booking events (household, child, activity) are handled by `notify.booking` the same way, a
+validated basket's events being gathered into one recap per account.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class Mail:
     template: str
     context: dict[str, Any]
     account_id: uuid.UUID | None = None
+    group: str | None = None  # gathered with the account's other mails of this group
 
 
 @dataclasses.dataclass(frozen=True)
@@ -303,9 +307,15 @@ async def recipients(conn: Any, event: Event) -> list[uuid.UUID]:
     return _unique([*named, *linked])
 
 
-async def apply(conn: Any, event: Event, timezone: str = "Europe/Paris") -> int:
+async def apply(
+    conn: Any, event: Event, timezone: str = "Europe/Paris", *, basket_grace: float = 2.0
+) -> int:
     """Write the event's emails and notification; returns how many emails were queued."""
+    from notify import booking  # it builds on this module
+
     p = event.payload
+    if event.type in booking.BOOKING_EMAILS:
+        return await booking.apply(conn, event, basket_grace=basket_grace)
     if event.type.startswith("identity."):
         await store.record_account(
             conn,
@@ -326,6 +336,7 @@ async def apply(conn: Any, event: Event, timezone: str = "Europe/Paris") -> int:
         return 0
     elif event.type == "family.HouseholdAnonymised":  # its accounts are no longer linked
         await store.unlink_household(conn, tenant=event.tenant_id, household_id=p["household_id"])
+        await store.forget_family_activities(conn, event.tenant_id, p["household_id"])
         return 0
     accounts = await recipients(conn, event) if event.type in FAMILY_EMAILS else []
     mails, notice = plan(event, timezone, accounts)
@@ -359,7 +370,12 @@ async def apply(conn: Any, event: Event, timezone: str = "Europe/Paris") -> int:
 
 async def on_event(ctx: HandlerContext, event: Event) -> None:
     settings = ctx.app[SETTINGS] if ctx.app is not None else None
-    await apply(ctx.conn, event, getattr(settings, "timezone", "Europe/Paris"))
+    await apply(
+        ctx.conn,
+        event,
+        getattr(settings, "timezone", "Europe/Paris"),
+        basket_grace=getattr(settings, "mail_basket_grace_seconds", 2.0),
+    )
 
 
 FAMILY_EMAILS = (
@@ -381,5 +397,9 @@ HANDLED = (
     "family.HouseholdLinked",
     "family.HouseholdAnonymised",
     *FAMILY_EMAILS,
+    "booking.ReservationValidated",
+    "booking.ReservationCancelled",
+    "booking.WaitingListPromoted",
+    "booking.EnrollmentDecided",
 )
 HANDLERS = {event_type: on_event for event_type in HANDLED}

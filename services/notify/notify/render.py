@@ -120,6 +120,67 @@ def french_date(value: Any) -> str:
     return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
+def french_day(value: Any) -> str:
+    """'lundi 5 janvier 2026': a calendar day (booking's days are already the town's days,
+    Europe/Paris; an ISO datetime is taken at its own date)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return f"{DAYS[value.weekday()]} {french_date(value)}"
+
+
+def booking_groups(parts: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parts of a basket recap (one per booking event) gathered by child and activity,
+    sorted by child then activity, each day list sorted and without repeats:
+    [{child_first_name, activity_name, site, confirmed: [{date, late}], waiting: [date],
+      cancelled: [{date, late}]}]."""
+    items = parts.values() if isinstance(parts, dict) else parts
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for part in items:
+        key = (str(part.get("child_id") or part["child_first_name"]), str(part["activity_id"]))
+        group = groups.setdefault(
+            key,
+            {
+                "child_first_name": part["child_first_name"],
+                "activity_name": part["activity_name"],
+                "site": part.get("site") or "",
+                "confirmed": {},
+                "waiting": set(),
+                "cancelled": {},
+            },
+        )
+        for day in part.get("confirmed", []):
+            group["confirmed"][day["date"]] = group["confirmed"].get(day["date"]) or day["late"]
+        group["waiting"].update(part.get("waiting", []))
+        for day in part.get("cancelled", []):
+            group["cancelled"][day["date"]] = group["cancelled"].get(day["date"]) or day["late"]
+
+    def days(marked: dict[str, bool]) -> list[dict[str, Any]]:
+        return [{"date": day, "late": late} for day, late in sorted(marked.items())]
+
+    out = [
+        {
+            **group,
+            "confirmed": days(group["confirmed"]),
+            "waiting": sorted(group["waiting"]),
+            "cancelled": days(group["cancelled"]),
+        }
+        for group in groups.values()
+    ]
+    return sorted(
+        out, key=lambda g: (g["child_first_name"].casefold(), g["activity_name"].casefold())
+    )
+
+
+def join_fr(values: Any) -> str:
+    """['Léa', 'Hugo', 'Inès'] → 'Léa, Hugo et Inès'."""
+    items = [str(value) for value in values]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " et " + items[-1]
+
+
 def portal_link(tenant: Tenant, *path: Any) -> str:
     """A page of the tenant's portal: portal_link(tenant, "demandes", request_id)."""
     parts = [str(part).strip("/") for part in path if str(part).strip("/")]
@@ -141,8 +202,11 @@ class Renderer:
         for env in (self.html_env, self.text_env):
             env.filters["date_fr"] = lambda v: french_datetime(v, self.timezone)
             env.filters["day_fr"] = french_date
+            env.filters["weekday_fr"] = french_day
+            env.filters["join_fr"] = join_fr
             env.filters["capitalize_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
             env.globals["portal_link"] = portal_link
+            env.globals["booking_groups"] = booking_groups
 
     def templates(self) -> list[str]:
         return sorted(p.name.removesuffix(".j2") for p in TEMPLATES.glob("[a-z]*.j2"))

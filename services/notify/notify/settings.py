@@ -76,6 +76,14 @@ class NotifySettings(ServiceSettings):
         help="meanwhile, how often it is looked at again (the address arriving wakes it too)",
     )
 
+    mail_basket_grace_seconds: float = setting(
+        "MAIL_BASKET_GRACE_SECONDS",
+        2.0,
+        validate=Range(0, 60),
+        help="a basket's recap is sent this long after its last booking event (the events of"
+        " one basket, one per child and activity, make one email)",
+    )
+
     calendar_timezone: str = setting(
         "CALENDAR_TIMEZONE",
         "Europe/Paris",

@@ -85,7 +85,7 @@ async def queue_email(
         recipient,
         account_id,
         template,
-        json.dumps(context, ensure_ascii=False),
+        context,
         by_account,
     )
     return bool(inserted)
@@ -115,6 +115,78 @@ async def add_notification(
     )
 
 
+async def event_emailed(
+    conn: asyncpg.Connection, event_id: uuid.UUID, account_id: uuid.UUID
+) -> bool:
+    """Whether a gathered email already carries this event's part for this account."""
+    return bool(
+        await conn.fetchval(
+            "SELECT true FROM email_events WHERE event_id = $1 AND account_id = $2",
+            event_id,
+            account_id,
+        )
+    )
+
+
+async def gather_email(
+    conn: asyncpg.Connection,
+    *,
+    tenant: str,
+    event_id: uuid.UUID,
+    event_type: str,
+    account_id: uuid.UUID,
+    template: str,
+    group_key: str,
+    context: dict[str, Any],
+    grace: float,
+) -> bool:
+    """Add an event's parts (`context["parts"]`, a JSON object keyed by event) to the
+    account's open email of `group_key` (one basket), or open one; it is due `grace` seconds
+    after its last part (at most ten graces after the first). Once per (event, account):
+    False when this event's part was already there."""
+    if await event_emailed(conn, event_id, account_id):
+        return False
+    email_id = await conn.fetchval(
+        """INSERT INTO emails (id, tenant, event_id, event_type, recipient, account_id, template,
+                               context, by_account, group_key, group_open, next_attempt_at)
+           VALUES ($1, $2, $3, $4, NULL, $5, $6, $7::jsonb, true, $8, true,
+                   now() + make_interval(secs => $9))
+           ON CONFLICT (tenant, group_key, account_id) WHERE group_open DO UPDATE
+               SET context = jsonb_set(
+                       emails.context, '{parts}',
+                       (emails.context -> 'parts') || (EXCLUDED.context -> 'parts')),
+                   next_attempt_at = least(greatest(emails.next_attempt_at,
+                                                    EXCLUDED.next_attempt_at),
+                                           emails.created_at + make_interval(secs => $9 * 10))
+           RETURNING id""",
+        uuid.uuid4(),
+        tenant,
+        event_id,
+        event_type,
+        account_id,
+        template,
+        context,
+        group_key,
+        float(grace),
+    )
+    await conn.execute(
+        "INSERT INTO email_events (event_id, account_id, email_id) VALUES ($1, $2, $3)",
+        event_id,
+        account_id,
+        email_id,
+    )
+    return True
+
+
+async def next_due_in(pool: asyncpg.Pool) -> float | None:
+    """Seconds until the next queued email is due (None when none is queued)."""
+    value = await pool.fetchval(
+        "SELECT extract(epoch FROM min(next_attempt_at) - now()) FROM emails"
+        " WHERE status = 'queued'"
+    )
+    return None if value is None else float(value)
+
+
 # --- emails (the dispatcher) -------------------------------------------------------------
 async def claim_due(pool: asyncpg.Pool, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
     """Claim due emails for this worker: counted as an attempt and leased (SKIP LOCKED, so
@@ -128,6 +200,7 @@ async def claim_due(pool: asyncpg.Pool, limit: int, lease_seconds: float) -> lis
                WHERE status = 'queued' AND next_attempt_at <= now()
                ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
            UPDATE emails e SET attempts = e.attempts + 1,
+                               group_open = false,
                                next_attempt_at = now() + make_interval(secs => $2),
                                recipient = CASE WHEN e.by_account THEN (
                                    SELECT a.email FROM accounts a
@@ -142,7 +215,13 @@ async def claim_due(pool: asyncpg.Pool, limit: int, lease_seconds: float) -> lis
         limit,
         float(lease_seconds),
     )
-    return [{**dict(row), "context": json.loads(row["context"])} for row in rows]
+    return [{**dict(row), "context": _context(row["context"])} for row in rows]
+
+
+def _context(value: Any) -> dict[str, Any]:
+    """An email's context: a JSON object (the jsonb codec decodes it); emails queued before
+    0004 hold it as a JSON string."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 ADDRESS_UNKNOWN = "adresse inconnue"
@@ -638,7 +717,7 @@ async def visible_attachment(
     return dict(row) if row else None
 
 
-# --- the family ↔ activity read model (booking events will fill it) -----------------------
+# --- the family ↔ activity read model (filled by the booking events) ----------------------
 async def add_family_activity(
     conn: asyncpg.Pool | asyncpg.Connection,
     tenant: str,
@@ -651,6 +730,16 @@ async def add_family_activity(
         tenant,
         household_id,
         activity_id,
+    )
+
+
+async def forget_family_activities(
+    conn: asyncpg.Pool | asyncpg.Connection, tenant: str, household_id: uuid.UUID
+) -> None:
+    await conn.execute(
+        "DELETE FROM family_activities WHERE tenant = $1 AND household_id = $2",
+        tenant,
+        household_id,
     )
 
 

@@ -86,6 +86,7 @@ def notify_settings(make_settings: Callable[..., Any], smtp: RecordingHandler) -
         dispatch_sweep_seconds=0.1,
         mail_retry_delays_ms=(100, 200, 300),
         mail_max_attempts=5,
+        mail_basket_grace_seconds=1.0,
     )
 
 
@@ -199,6 +200,26 @@ def family_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Event
     return new_event(event_type, values, tenant_id=tenant, producer="family")
 
 
+def booking_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Event:
+    """A booking event about Léa at the canteen; `payload` overrides (household_id,
+    account_id and the event's own fields are usually given)."""
+    base: dict[str, Any] = {
+        "household_id": uuid.uuid4(),
+        "account_id": None,
+        "child_id": uuid.uuid4(),
+        "child_first_name": "Léa",
+        "activity_id": uuid.uuid4(),
+        "activity_name": "Cantine",
+        "activity_type": "CANTINE",
+        "site": "École du Centre",
+    }
+    return new_event(event_type, {**base, **payload}, tenant_id=tenant, producer="booking")
+
+
+def booked_days(*days: Any, late: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    return [{"booking_id": uuid.uuid4(), "date": day, "late": day in late} for day in days]
+
+
 class Helpers:
     """Test modules cannot import this conftest (importlib mode): they use these through it."""
 
@@ -207,6 +228,8 @@ class Helpers:
     publish = staticmethod(publish)
     identity_event = staticmethod(identity_event)
     family_event = staticmethod(family_event)
+    booking_event = staticmethod(booking_event)
+    booked_days = staticmethod(booked_days)
 
 
 @pytest.fixture

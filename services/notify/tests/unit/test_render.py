@@ -30,6 +30,14 @@ TENANT = Tenant.build(
 WHEN = "2025-11-25T13:30:00+00:00"
 BASE = {"account_id": str(uuid.uuid4()), "email": "lea@example.org", "display_name": "Léa Martin"}
 
+CHILD = {
+    "child_id": "c1",
+    "child_first_name": "Léa",
+    "activity_id": "a1",
+    "activity_name": "Cantine",
+    "site": "École du Centre",
+}
+
 # template → (context, expected subject, link the family must be able to follow)
 CASES = {
     "account_registered": (
@@ -116,6 +124,48 @@ CASES = {
         {"reason": "Votre famille a déjà un dossier : demandez votre code abonné."},
         "Votre demande de création de dossier famille a été refusée",
         "https://portail.epagnymetztessy.fr/dossier",
+    ),
+    # booking events: the context notify.booking builds
+    "basket_recap": (
+        {
+            "basket_id": "b1",
+            "parts": {
+                "e1": {
+                    **CHILD,
+                    "confirmed": [{"date": "2026-01-05", "late": False}],
+                    "waiting": ["2026-01-06"],
+                    "cancelled": [],
+                }
+            },
+        },
+        "Confirmation de vos réservations pour Léa",
+        "https://portail.epagnymetztessy.fr/reservations",
+    ),
+    "enrollment_approved": (
+        {**CHILD, "automatic": True, "period_from": "2025-09-01", "period_to": "2026-07-03"},
+        "Inscription de Léa à « Cantine » acceptée",
+        "https://portail.epagnymetztessy.fr/reservations",
+    ),
+    "enrollment_rejected": (
+        {**CHILD, "reason": None, "period_from": "2025-09-01", "period_to": "2026-07-03"},
+        "Inscription de Léa à « Cantine » refusée",
+        "https://portail.epagnymetztessy.fr/inscriptions",
+    ),
+    "waiting_list_promoted": (
+        {**CHILD, "date": "2026-01-05", "late": False},
+        "Une place s'est libérée : Léa est inscrit(e) le lundi 5 janvier 2026",
+        "https://portail.epagnymetztessy.fr/reservations",
+    ),
+    "reservation_cancelled": (
+        {
+            **CHILD,
+            "dates": [{"date": "2026-01-05", "late": False}],
+            "cancelled_by": "family",
+            "reason": None,
+            "charged": False,
+        },
+        "Annulation : Léa — Cantine le lundi 5 janvier 2026",
+        "https://portail.epagnymetztessy.fr/reservations",
     ),
 }
 

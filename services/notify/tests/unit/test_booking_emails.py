@@ -1,0 +1,296 @@
+"""The booking events' emails and notifications: what they say, in French, every day."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+import pytest
+
+from notify import booking
+from notify.events import HANDLED
+from notify.render import Renderer, Tenant, booking_groups, french_day, join_fr
+from shared.events.envelope import new_event, parse_event
+
+RENDERER = Renderer()
+TENANT = Tenant.build(
+    "epagny",
+    {
+        "name": "Ville d'Épagny Metz-Tessy",
+        "contact_service": "le service Petite Enfance",
+        "contact_email": "petite-enfance@epagnymetztessy.fr",
+        "contact_phone": "04.50.22.05.57",
+        "primary_color": "#00695c",
+        "portal_url": "https://portail.epagnymetztessy.fr/",
+    },
+    default_sender="ne-pas-repondre@portail-famille.fr",
+    default_portal_url="http://127.0.0.1:8080",
+)
+A, B = uuid.uuid4(), uuid.uuid4()
+LEA, HUGO = uuid.uuid4(), uuid.uuid4()
+CANTINE, PERI = uuid.uuid4(), uuid.uuid4()
+HOUSEHOLD = uuid.uuid4()
+
+
+def booking_event(event_type: str, child=LEA, activity=CANTINE, **payload: Any):
+    """As the consumer sees it: through the contract both ways (payload values typed)."""
+    names = {LEA: "Léa", HUGO: "Hugo"}
+    activities = {CANTINE: ("Cantine", "CANTINE"), PERI: ("Accueil du soir", "PERI")}
+    base = {
+        "household_id": HOUSEHOLD,
+        "account_id": A,
+        "child_id": child,
+        "child_first_name": names[child],
+        "activity_id": activity,
+        "activity_name": activities[activity][0],
+        "activity_type": activities[activity][1],
+        "site": "École du Centre",
+    }
+    event = new_event(event_type, {**base, **payload}, tenant_id="epagny", producer="booking")
+    return parse_event(event.to_json())
+
+
+def days(*values: date, late: tuple[date, ...] = ()):
+    return [{"booking_id": uuid.uuid4(), "date": d, "late": d in late} for d in values]
+
+
+def validated(basket=None, child=LEA, activity=CANTINE, dates=(), late=(), waiting=()):
+    return booking_event(
+        "booking.ReservationValidated",
+        child=child,
+        activity=activity,
+        basket_id=basket or uuid.uuid4(),
+        dates=days(*dates, late=late),
+        waiting_dates=list(waiting),
+    )
+
+
+def cancelled(by="family", charged=False, reason=None, basket=None, dates=(date(2026, 1, 5),)):
+    return booking_event(
+        "booking.ReservationCancelled",
+        basket_id=basket,
+        dates=days(*dates),
+        cancelled_by=by,
+        reason=reason,
+        charged=charged,
+    )
+
+
+def enrollment(decision: str, reason=None, decided_by=None):
+    return booking_event(
+        "booking.EnrollmentDecided",
+        enrollment_id=uuid.uuid4(),
+        decision=decision,
+        reason=reason,
+        decided_by=decided_by,
+        period_from=date(2025, 9, 1),
+        period_to=date(2026, 7, 3),
+    )
+
+
+def render(template: str, context: dict[str, Any], name: str = "Simon Durand"):
+    return RENDERER.render(template, {**context, "display_name": name}, TENANT)
+
+
+def recap(*events):
+    """The recap an account gets for these events of one basket (as the store gathers it)."""
+    mails = [booking.plan(event, [A])[0][0] for event in events]
+    parts = {key: part for mail in mails for key, part in mail.context["parts"].items()}
+    assert {mail.group for mail in mails} == {booking.basket_key(events[0])}
+    return render("basket_recap", {**mails[0].context, "parts": parts})
+
+
+def test_booking_events_are_consumed():
+    assert set(booking.BOOKING_EMAILS) <= set(HANDLED)
+
+
+def test_french_days():
+    assert french_day(date(2026, 1, 5)) == "lundi 5 janvier 2026"
+    assert french_day("2026-06-01") == "lundi 1er juin 2026"
+    assert french_day("2026-03-29T00:30:00+01:00") == "dimanche 29 mars 2026"
+    assert join_fr(["Léa"]) == "Léa"
+    assert join_fr(["Léa", "Hugo", "Inès"]) == "Léa, Hugo et Inès"
+    assert join_fr([]) == ""
+
+
+def test_basket_recap_lists_every_day_late_and_waiting():
+    basket = uuid.uuid4()
+    january = [date(2026, 1, d) for d in (5, 6, 8, 9, 12, 13, 15, 16)]
+    event = validated(
+        basket,
+        dates=january,
+        late=(date(2026, 1, 5),),
+        waiting=(date(2026, 1, 19), date(2026, 1, 20)),
+    )
+    mails, notice = booking.plan(event, [A, B])
+    assert [(m.recipient, m.account_id, m.template, m.group) for m in mails] == [
+        (None, A, "basket_recap", f"basket:{basket}"),
+        (None, B, "basket_recap", f"basket:{basket}"),
+    ]
+    out = recap(event)
+    assert out.subject == "Confirmation de vos réservations pour Léa"
+    assert "Léa — Cantine (École du Centre)\nJours réservés (8) :\n" in out.text
+    assert "  - lundi 5 janvier 2026 — réservation hors délai : tarif majoré\n" in out.text
+    assert "  - mardi 6 janvier 2026\n" in out.text
+    for day in january:
+        assert french_day(day) in out.text
+        assert french_day(day)[:1].upper() + french_day(day)[1:] in out.html
+    assert out.text.count("hors délai") == 1 and out.html.count("hors délai") == 1
+    assert "Jours en liste d'attente (2)" in out.text
+    assert "  - lundi 19 janvier 2026 — liste d'attente\n" in out.text
+    assert "  - mardi 20 janvier 2026 — liste d'attente\n" in out.text
+    assert "\nhttps://portail.epagnymetztessy.fr/reservations\n" in out.text
+    assert notice.kind == "reservation_validated" and notice.title == "Réservations confirmées"
+    assert notice.body == (
+        "Cantine pour Léa : 8 jours réservés du lundi 5 janvier 2026 au vendredi 16 janvier"
+        " 2026, dont 1 réservation hors délai (tarif majoré). En liste d'attente du lundi 19"
+        " janvier 2026 au mardi 20 janvier 2026 (2 jours) : vous serez prévenu si une place"
+        " se libère."
+    )
+
+
+def test_basket_recap_groups_children_and_activities():
+    basket = uuid.uuid4()
+    out = recap(
+        validated(basket, child=LEA, activity=PERI, dates=[date(2026, 1, 6)]),
+        validated(basket, child=LEA, activity=CANTINE, dates=[date(2026, 1, 5)]),
+        validated(basket, child=HUGO, activity=CANTINE, dates=[date(2026, 1, 5)]),
+        cancelled(basket=basket, dates=(date(2026, 1, 9),)),
+    )
+    assert out.subject == "Confirmation de vos réservations pour Hugo et Léa"
+    text = out.text
+    heads = [
+        "Hugo — Cantine (École du Centre)",
+        "Léa — Accueil du soir (École du Centre)",
+        "Léa — Cantine (École du Centre)",
+    ]
+    positions = [text.index(head) for head in heads]
+    assert positions == sorted(positions)
+    lea_cantine = text[positions[2] :]
+    assert "Jour réservé (1) :\n  - lundi 5 janvier 2026\n" in lea_cantine
+    assert "Jour annulé (1) :\n  - vendredi 9 janvier 2026 — annulé\n" in lea_cantine
+
+
+def test_basket_recap_only_waiting_or_only_cancelled():
+    basket = uuid.uuid4()
+    out = recap(validated(basket, waiting=(date(2026, 2, 2),)))
+    assert out.subject == "Vos demandes en liste d'attente pour Léa"
+    assert "Jour en liste d'attente (1)" in out.text
+    assert "Jour réservé" not in out.text
+    _, notice = booking.plan(validated(basket, waiting=(date(2026, 2, 2),)), [A])
+    assert notice.title == "Inscription en liste d'attente"
+    assert notice.body.startswith("Cantine pour Léa : en liste d'attente le lundi 2 février 2026")
+    basket = uuid.uuid4()
+    assert recap(cancelled(basket=basket)).subject == "Confirmation de vos annulations pour Léa"
+
+
+def test_groups_merge_and_sort_the_days():
+    parts = {
+        "e2": {
+            "child_id": "c",
+            "child_first_name": "Léa",
+            "activity_id": "a",
+            "activity_name": "Cantine",
+            "confirmed": [{"date": "2026-01-06", "late": True}],
+            "waiting": [],
+            "cancelled": [],
+        },
+        "e1": {
+            "child_id": "c",
+            "child_first_name": "Léa",
+            "activity_id": "a",
+            "activity_name": "Cantine",
+            "confirmed": [
+                {"date": "2026-01-07", "late": False},
+                {"date": "2026-01-06", "late": False},
+            ],
+            "waiting": ["2026-01-09", "2026-01-08", "2026-01-09"],
+            "cancelled": [],
+        },
+    }
+    (group,) = booking_groups(parts)
+    assert group["confirmed"] == [
+        {"date": "2026-01-06", "late": True},
+        {"date": "2026-01-07", "late": False},
+    ]
+    assert group["waiting"] == ["2026-01-08", "2026-01-09"]
+
+
+@pytest.mark.parametrize("by", ["family", "staff"])
+def test_cancellation(by):
+    event = cancelled(
+        by=by,
+        charged=by == "staff",
+        reason="Sortie scolaire" if by == "staff" else None,
+        dates=(date(2026, 3, 30), date(2026, 3, 31)),
+    )
+    (mail,), notice = booking.plan(event, [A])
+    assert mail.template == "reservation_cancelled" and mail.group is None
+    out = render(mail.template, mail.context)
+    assert out.subject == "Annulation : Léa — Cantine"
+    assert "  - lundi 30 mars 2026 — annulé\n  - mardi 31 mars 2026 — annulé\n" in out.text
+    if by == "staff":
+        assert "Le service Petite Enfance a annulé les réservations de Léa" in out.text
+        assert "Motif :\nSortie scolaire\n" in out.text
+        assert "Ces jours restent facturés." in out.text
+        assert notice.body == (
+            "Cantine pour Léa : 2 jours annulés par la mairie (du lundi 30 mars 2026 au mardi"
+            " 31 mars 2026). Motif : Sortie scolaire. Ces jours restent facturés."
+        )
+    else:
+        assert "Votre annulation est enregistrée pour Léa" in out.text
+        assert "Motif" not in out.text
+        assert "Ces jours ne vous seront pas facturés." in out.text
+        assert notice.body.endswith(
+            "à votre demande (du lundi 30 mars 2026 au mardi 31 mars 2026). Pas de facturation."
+        )
+
+
+def test_one_day_cancellation_subject():
+    (mail,), _ = booking.plan(cancelled(), [A])
+    out = render(mail.template, mail.context)
+    assert out.subject == "Annulation : Léa — Cantine le lundi 5 janvier 2026"
+    assert "Ce jour ne vous sera pas facturé." in out.text
+
+
+def test_waiting_list_promoted():
+    event = booking_event(
+        "booking.WaitingListPromoted", booking_id=uuid.uuid4(), date=date(2026, 1, 8), late=True
+    )
+    (mail,), notice = booking.plan(event, [A])
+    out = render(mail.template, mail.context)
+    assert out.subject == "Une place s'est libérée : Léa est inscrit(e) le jeudi 8 janvier 2026"
+    assert "une place s'est libérée" in out.text
+    assert "le jeudi 8 janvier 2026." in out.text
+    assert "Réservation hors délai : tarif majoré." in out.text
+    assert "<strong>jeudi 8 janvier 2026</strong>" in out.html
+    assert notice.title == "Une place s'est libérée"
+    assert "le jeudi 8 janvier 2026" in notice.body
+
+
+def test_enrollment_approved():
+    (mail,), notice = booking.plan(enrollment("approved"), [A])
+    out = render(mail.template, mail.context)
+    assert out.subject == "Inscription de Léa à « Cantine » acceptée"
+    assert (
+        "L'inscription de Léa à l'activité « Cantine » (École du Centre) est acceptée, pour la"
+        " période du 1er septembre 2025 au 3 juillet 2026." in out.text
+    )
+    (mail,), _ = booking.plan(enrollment("approved", decided_by=uuid.uuid4()), [A])
+    assert "est acceptée par le service Petite Enfance" in render(mail.template, mail.context).text
+    assert notice.kind == "enrollment_approved" and notice.title == "Inscription acceptée"
+
+
+def test_enrollment_rejected_with_and_without_reason():
+    reason = "Léa n'a pas encore 3 ans au 1er septembre.\nMerci de nous contacter."
+    (mail,), notice = booking.plan(enrollment("rejected", reason, uuid.uuid4()), [A])
+    out = render(mail.template, mail.context)
+    assert out.subject == "Inscription de Léa à « Cantine » refusée"
+    assert "n'a pas accepté l'inscription de Léa à l'activité « Cantine »" in out.text
+    assert f"Motif du refus :\n{reason}\n" in out.text
+    assert "Léa n&#39;a pas encore 3 ans" in out.html
+    assert notice.body.endswith(f"Motif : {reason}")
+    (mail,), notice = booking.plan(enrollment("rejected", "  "), [A])
+    assert "Aucun motif n'a été indiqué." in render(mail.template, mail.context).text
+    assert notice.body.endswith("Aucun motif n'a été indiqué.")
