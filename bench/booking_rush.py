@@ -5,7 +5,8 @@ seeds N enrolled children, opens one basket per family on the same hot day(s), t
 every validation at once and prints validations per second, median/p95/p99 latency, the
 confirmed count (must equal the capacity) and, in the same run, the rate of a bare Postgres
 transaction taking one place on one hot row (asyncpg loop), to show how close to the limit
-the service is.
+the service is. Also prints the CPU used during the rush (this process, the whole machine):
+on a small machine the service, its clients, Postgres and RabbitMQ share the same cores.
 
     PYTHONPATH=services/booking uv run python bench/booking_rush.py [--families 1000]
         [--capacity 300] [--days 1] [--concurrency 64]
@@ -212,9 +213,11 @@ async def run(families: int, capacity: int, days: int, concurrency: int) -> None
                 for line in body["lines"]:
                     outcomes[line["outcome"]] = outcomes.get(line["outcome"], 0) + 1
 
-            started = time.perf_counter()
+            started, cpu, machine = time.perf_counter(), time.process_time(), _machine_cpu()
             await asyncio.gather(*(validate(b, h) for b, h in zip(baskets, headers, strict=True)))
             elapsed = time.perf_counter() - started
+            cpu = time.process_time() - cpu
+            machine = _busy(machine, _machine_cpu())
 
         booked = await pool.fetch(
             "SELECT d.day, d.booked, d.capacity,"
@@ -243,13 +246,18 @@ async def run(families: int, capacity: int, days: int, concurrency: int) -> None
         )
         print(f"outcomes: {outcomes}, http errors: {errors}")
         print(
+            f"CPU during the rush: this process (service, clients, relay) {cpu / elapsed:.0%}"
+            f" of one core; whole machine {machine:.0%} busy of {os.cpu_count()} cores"
+        )
+        print(
             "per day (booked/capacity, booking rows): "
             + ", ".join(f"{r['day']}: {r['booked']}/{r['capacity']} ({r['rows']})" for r in booked)
         )
+        rate = families / elapsed
         print(
-            f"bare Postgres place-taking transactions (16 clients, one hot row): "
-            f"{bare:,.0f}/s; service/bare = {outcomes.get('confirmed', 0) / elapsed / bare:.2f}"
-            " (confirmed days)"
+            f"bare Postgres place-taking transactions (16 clients, one hot row): {bare:,.0f}/s;"
+            f" service/bare = {rate / bare:.2f} (validated baskets, each one place-taking"
+            " transaction)"
         )
         print("OVERBOOKING: " + (str(overbooked) if overbooked else "none"))
         if overbooked or outcomes.get("confirmed", 0) != min(families, capacity) * len(dates):
@@ -261,6 +269,22 @@ async def run(families: int, capacity: int, days: int, concurrency: int) -> None
         await delete_topology(namespace)
         await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         await admin.close()
+
+
+def _machine_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies of the machine since boot (Linux), or (0, 0)."""
+    try:
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def _busy(before: tuple[int, int], after: tuple[int, int]) -> float:
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total else 0.0
 
 
 async def _days(

@@ -259,6 +259,9 @@ class ReservationValidated(_ChildActivity):
     basket_id = fields.UUID(required=True)
     dates = fields.List(fields.Nested(_BookedDay), required=True)
     waiting_dates = fields.List(fields.Date(), required=True)
+    # Set when staff filled the basket for the family (then `account_id` is None: the recap
+    # goes to the household's accounts only).
+    booked_by_staff = fields.UUID(required=False, allow_none=True, load_default=None)
 
 
 @event_type("booking.ReservationCancelled")
@@ -292,3 +295,42 @@ class EnrollmentDecided(_ChildActivity):
     decided_by = fields.UUID(required=True, allow_none=True)  # None: accepted automatically
     period_from = fields.Date(required=True)
     period_to = fields.Date(required=True)
+
+
+ATTENDANCE = ("present", "absent", "absent_justified")
+ABSENCE_REASONS = ("illness", "family", "transport", "other")
+
+
+class _AttendanceMark(_Payload):
+    booking_id = fields.UUID(required=True)
+    child_id = fields.UUID(required=True)
+    household_id = fields.UUID(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(ATTENDANCE))
+    late = fields.Boolean(required=True)  # the booking was made late (surcharge)
+
+
+@event_type("booking.AttendanceRecorded")
+class AttendanceRecorded(_Payload):
+    """Staff marked who came on a day of an activity (pointage); one event per call, with the
+    marks it set. The latest mark of a booking wins (postpaid billing charges `present`)."""
+
+    activity_id = fields.UUID(required=True)
+    activity_name = fields.String(required=True)
+    activity_type = fields.String(required=True, validate=validate.OneOf(ACTIVITY_TYPES))
+    site = fields.String(required=True)
+    date = fields.Date(required=True)
+    recorded_by = fields.UUID(required=True)
+    marks = fields.List(fields.Nested(_AttendanceMark), required=True)
+
+
+@event_type("booking.AbsenceJustified")
+class AbsenceJustified(_ChildActivity):
+    """Staff accepted a family's justification of an absence on a booked day: not charged."""
+
+    absence_id = fields.UUID(required=True)
+    booking_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+    late = fields.Boolean(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(ABSENCE_REASONS))
+    note = fields.String(required=True, allow_none=True)
+    decided_by = fields.UUID(required=True)

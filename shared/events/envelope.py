@@ -26,7 +26,7 @@ class Event:
     payload: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        return EnvelopeSchema().dump(self)
+        return _ENVELOPE.dump(self)
 
 
 class EnvelopeSchema(Schema):
@@ -39,6 +39,9 @@ class EnvelopeSchema(Schema):
     correlation_id = fields.String(required=True)
     causation_id = fields.String(load_default=None, allow_none=True)
     payload = fields.Dict(required=True)
+
+
+_ENVELOPE = EnvelopeSchema()
 
 
 class InvalidEvent(Exception):
@@ -76,7 +79,7 @@ def new_event(
 def parse_event(body: dict[str, Any]) -> Event:
     """Validate an incoming envelope and its payload; payload values become Python types."""
     try:
-        envelope = EnvelopeSchema().load(body)
+        envelope = _ENVELOPE.load(body)
     except ValidationError as exc:
         raise InvalidEvent(f"invalid envelope: {exc.messages}") from None
     payload = registry.load_payload(envelope["type"], envelope["version"], envelope["payload"])

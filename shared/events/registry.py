@@ -47,12 +47,20 @@ def latest_version(name: str) -> int:
     return max(versions)
 
 
+_INSTANCES: dict[tuple[str, int], Schema] = {}
+
+
 def schema_for(name: str, version: int) -> Schema:
+    """The payload schema; instances are reused (building one costs more than using it)."""
     _ensure_loaded()
-    try:
-        return _SCHEMAS[(name, version)]()
-    except KeyError:
-        raise ContractError(f"unknown event type {name!r} version {version}") from None
+    key = (name, version)
+    schema = _INSTANCES.get(key)
+    if schema is None:
+        try:
+            schema = _INSTANCES[key] = _SCHEMAS[key]()
+        except KeyError:
+            raise ContractError(f"unknown event type {name!r} version {version}") from None
+    return schema
 
 
 def dump_payload(name: str, version: int, payload: dict[str, Any]) -> dict[str, Any]:

@@ -13,16 +13,22 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
+from booking import attendance, store
 from booking import operations as ops
-from booking import store
 from booking.domain.activity import Activity, deadline_from, deadline_to
 from booking.domain.days import Opening, Rhythm, expand
 from booking.runtime import CLOCK
 from booking.schemas import (
+    AbsenceDecisionIn,
+    AbsenceIn,
+    AbsenceListOut,
+    AbsenceOut,
+    AbsencesQuery,
     ActivitiesQuery,
     ActivityIn,
     ActivityListOut,
     ActivityOut,
+    AttendanceIn,
     BasketIn,
     BasketOut,
     BookingOut,
@@ -38,6 +44,7 @@ from booking.schemas import (
     EnrollmentOut,
     EnrollmentsQuery,
     LineIn,
+    RollOut,
     ValidateIn,
     ValidationOut,
 )
@@ -358,9 +365,10 @@ async def decide_enrollment(request: web.Request) -> web.Response:
 
 
 async def _basket(request: web.Request, caller: Caller) -> dict[str, Any]:
+    """The basket, when the caller may act on it: its family, or staff of the tenant."""
     basket_id = path_uuid(request, "basket_id", ops.BasketNotFound)
     basket = await store.get_basket(pool_of(request), caller.tenant, basket_id)
-    if basket is None or basket["household_id"] != household_of(caller):
+    if basket is None or (not caller.is_staff and basket["household_id"] != household_of(caller)):
         raise ops.BasketNotFound()
     return basket
 
@@ -397,18 +405,40 @@ async def _expand_lines(
     return out
 
 
+class HouseholdRequired(DomainError):
+    code = "household-required"
+    kind = "invalid"
+    title = "Household required"
+    detail = "Indiquez le foyer pour lequel vous remplissez ce panier."
+
+
+class OtherHousehold(DomainError):
+    code = "household-mismatch"
+    kind = "forbidden"
+    title = "Another household"
+    detail = "Vous ne pouvez remplir un panier que pour votre propre foyer."
+
+
 @routes.post("/tenants/{tenant}/baskets")
 @doc(
-    "Open a basket, optionally with its first lines (family)",
+    "Open a basket, optionally with its first lines (family; staff for a family, with"
+    " household_id)",
     request=BasketIn,
     response=BasketOut,
     status=201,
     tags=["baskets"],
 )
 async def create_basket(request: web.Request) -> web.Response:
-    caller = require_caller(request, roles=("family",))
-    household_id = household_of(caller)
+    caller = require_caller(request, roles=ANYONE)
     data = await read_json(request, BasketIn())
+    if caller.is_staff:
+        household_id = data["household_id"]
+        if household_id is None:
+            raise HouseholdRequired()
+    else:
+        household_id = household_of(caller)
+        if data["household_id"] not in (None, household_id):
+            raise OtherHousehold()
     lines = await _expand_lines(request, caller, data["lines"])
     if len(lines) > settings_of(request).max_basket_lines:
         raise ops.BasketTooLarge()
@@ -421,6 +451,7 @@ async def create_basket(request: web.Request) -> web.Response:
                 "household_id": household_id,
                 "account_id": actor(caller),
                 "created_at": request.app[CLOCK].now(),
+                "by_staff": caller.is_staff,
             },
         )
         if lines:
@@ -430,9 +461,9 @@ async def create_basket(request: web.Request) -> web.Response:
 
 
 @routes.get("/tenants/{tenant}/baskets/{basket_id}")
-@doc("A basket with its lines (family)", response=BasketOut, tags=["baskets"])
+@doc("A basket with its lines (its family, or staff)", response=BasketOut, tags=["baskets"])
 async def get_basket(request: web.Request) -> web.Response:
-    caller = require_caller(request, roles=("family",))
+    caller = require_caller(request, roles=ANYONE)
     basket = await _basket(request, caller)
     return json_response(BasketOut(), await _basket_body(pool_of(request), basket))
 
@@ -445,7 +476,7 @@ async def get_basket(request: web.Request) -> web.Response:
     tags=["baskets"],
 )
 async def add_lines(request: web.Request) -> web.Response:
-    caller = require_caller(request, roles=("family",))
+    caller = require_caller(request, roles=ANYONE)
     basket = await _basket(request, caller)
     if basket["status"] != "open":
         raise ops.BasketValidated()
@@ -467,7 +498,7 @@ async def add_lines(request: web.Request) -> web.Response:
 @routes.delete("/tenants/{tenant}/baskets/{basket_id}/lines/{line_id}")
 @doc("Remove a line from an open basket (family)", status=204, tags=["baskets"])
 async def delete_line(request: web.Request) -> web.Response:
-    caller = require_caller(request, roles=("family",))
+    caller = require_caller(request, roles=ANYONE)
     basket = await _basket(request, caller)
     if basket["status"] != "open":
         raise ops.BasketValidated()
@@ -475,6 +506,11 @@ async def delete_line(request: web.Request) -> web.Response:
     if not await store.delete_line(pool_of(request), basket["id"], line_id):
         raise NotFound("Cette ligne n'est pas dans le panier.")
     return web.Response(status=204)
+
+
+# The opening rush's route: its schemas are built once (building one costs more CPU than
+# using it; marshmallow schemas hold no per-call state).
+_VALIDATE_IN, _VALIDATION_OUT = ValidateIn(), ValidationOut()
 
 
 @routes.post("/tenants/{tenant}/baskets/{basket_id}/validate")
@@ -486,9 +522,9 @@ async def delete_line(request: web.Request) -> web.Response:
     responses={409: "Already validated, or (all_or_nothing) some line not confirmed"},
 )
 async def validate_basket(request: web.Request) -> web.Response:
-    caller = require_caller(request, roles=("family",))
+    caller = require_caller(request, roles=ANYONE)
     basket = await _basket(request, caller)
-    data = await read_json(request, ValidateIn())
+    data = await read_json(request, _VALIDATE_IN)
     if basket["status"] != "open":
         raise ops.BasketValidated()
     result = await ops.validate_basket(
@@ -498,7 +534,7 @@ async def validate_basket(request: web.Request) -> web.Response:
         now=request.app[CLOCK].now(),
         all_or_nothing=data["all_or_nothing"],
     )
-    return json_response(ValidationOut(), result)
+    return json_response(_VALIDATION_OUT, result)
 
 
 # --- bookings ------------------------------------------------------------------------------
@@ -556,3 +592,130 @@ async def child_calendar(request: web.Request) -> web.Response:
         now=request.app[CLOCK].now(),
     )
     return json_response(CalendarOut(), body)
+
+
+# --- attendance (staff) and absence justifications ------------------------------------------
+
+
+def path_day(request: web.Request) -> date:
+    try:
+        return date.fromisoformat(request.match_info["day"])
+    except ValueError:
+        raise ops.DayNotOpen() from None
+
+
+@routes.get("/tenants/{tenant}/activities/{activity_id}/days/{day}/attendance")
+@doc(
+    "The day's list (pointage): booked children with diet, mark and absence; meals by diet",
+    response=RollOut,
+    tags=["attendance"],
+)
+async def day_roll(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=STAFF)
+    activity_id = path_uuid(request, "activity_id", ops.ActivityNotFound)
+    day = path_day(request)
+    pool = pool_of(request)
+    activity = Activity.from_row(await activity_for(pool, caller.tenant, activity_id))
+    rows = await store.day_roll(pool, activity_id, day)
+    return json_response(RollOut(), attendance.roll_body(activity, day, rows))
+
+
+@routes.post("/tenants/{tenant}/activities/{activity_id}/days/{day}/attendance")
+@doc(
+    "Mark booked children present / absent / absent_justified, several at once (staff)",
+    request=AttendanceIn,
+    response=RollOut,
+    tags=["attendance"],
+    responses={409: "The day has not started", 422: "A child is not booked that day"},
+)
+async def mark_attendance(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=STAFF)
+    activity_id = path_uuid(request, "activity_id", ops.ActivityNotFound)
+    day = path_day(request)
+    data = await read_json(request, AttendanceIn())
+    pool = pool_of(request)
+    activity = Activity.from_row(await activity_for(pool, caller.tenant, activity_id))
+    rows = await attendance.mark(
+        pool,
+        caller.tenant,
+        activity,
+        day,
+        data["marks"],
+        actor=actor(caller),
+        now=request.app[CLOCK].now(),
+    )
+    return json_response(RollOut(), attendance.roll_body(activity, day, rows))
+
+
+@routes.post("/tenants/{tenant}/bookings/{booking_id}/absence")
+@doc(
+    "Justify an absence on a booked day: a reason, a note, a supporting document (family)",
+    request=AbsenceIn,
+    response=AbsenceOut,
+    status=201,
+    tags=["absences"],
+    responses={409: "Already justified, or not a booked day"},
+)
+async def justify_absence(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=ANYONE)
+    booking_id = path_uuid(request, "booking_id", ops.BookingNotFound)
+    data = await read_json(request, AbsenceIn())
+    pool = pool_of(request)
+    booking = await store.get_booking(pool, caller.tenant, booking_id)
+    if booking is None or (not caller.is_staff and booking["household_id"] != household_of(caller)):
+        raise ops.BookingNotFound()
+    row = await attendance.justify(
+        pool,
+        caller.tenant,
+        booking,
+        reason=data["reason"],
+        note=data["note"],
+        document_id=data["document_id"],
+        actor=actor(caller),
+        now=request.app[CLOCK].now(),
+    )
+    return json_response(AbsenceOut(), row, status=201)
+
+
+@routes.get("/tenants/{tenant}/absences")
+@doc(
+    "Absence justifications: a family sees its household's, staff every one (?status=pending)",
+    query=AbsencesQuery,
+    response=AbsenceListOut,
+    tags=["absences"],
+)
+async def list_absences(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=ANYONE)
+    query = read_query(request, AbsencesQuery())
+    rows = await store.list_absences(
+        pool_of(request),
+        caller.tenant,
+        household_id=None if caller.is_staff else household_of(caller),
+        status=query.get("status"),
+        activity_id=query.get("activity_id"),
+    )
+    return json_response(AbsenceListOut(), {"items": rows})
+
+
+@routes.post("/tenants/{tenant}/absences/{absence_id}/decision")
+@doc(
+    "Accept (not charged: booking.AbsenceJustified) or refuse with a reason (staff)",
+    request=AbsenceDecisionIn,
+    response=AbsenceOut,
+    tags=["absences"],
+    responses={409: "Already decided"},
+)
+async def decide_absence(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=STAFF)
+    absence_id = path_uuid(request, "absence_id", attendance.AbsenceNotFound)
+    data = await read_json(request, AbsenceDecisionIn())
+    row = await attendance.decide(
+        pool_of(request),
+        caller.tenant,
+        absence_id,
+        accept=data["decision"] == "accepted",
+        reason=data["reason"],
+        actor=actor(caller),
+        now=request.app[CLOCK].now(),
+    )
+    return json_response(AbsenceOut(), row)

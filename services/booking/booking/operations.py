@@ -342,41 +342,43 @@ async def validate_basket(
     now: datetime,
     all_or_nothing: bool = False,
 ) -> dict[str, Any]:
-    """Apply every line of the basket in one transaction. Each line ends confirmed, on the
-    waiting list, cancelled or refused with its reason; with `all_or_nothing`, a single
-    line that is not confirmed (or cancelled) leaves everything as it was."""
-    rows = await store.basket_lines(pool, basket["id"])
-    if not rows:
+    """Apply every line of the basket at once. Each line ends confirmed, on the waiting list,
+    cancelled or refused with its reason; with `all_or_nothing`, a single line that is not
+    confirmed (or cancelled) leaves everything as it was.
+
+    Everything that can be decided without a lock is decided first, from two reads. Then the
+    additions take their places, get their booking rows, the basket its outcome and the outbox
+    its ReservationValidated events in ONE statement (`store.take_places`): on a basket of
+    additions, the usual case on the opening morning, it runs as its own transaction, so a hot
+    day row stays locked for no client round trip at all. Baskets with cancellations (which
+    may promote the waiting list) or all-or-nothing run in an explicit transaction."""
+    facts = await store.basket_facts(pool, tenant, basket["id"])
+    if not facts:
         raise EmptyBasket()
-    lines = [
-        Line(r["child_id"], r["activity_id"], r["day"], r["action"], r["accept_waiting"])
-        for r in rows
-    ]
     activities = {
         r["id"]: Activity.from_row(r)
-        for r in await store.activities(pool, tenant, ids={x.activity_id for x in lines})
+        for r in await store.activities(pool, tenant, ids={f["activity_id"] for f in facts})
     }
-    kids = await store.children(pool, tenant, {x.child_id for x in lines})
-    enrollments = await store.live_enrollments(pool, {(x.child_id, x.activity_id) for x in lines})
-    live = await store.live_bookings_for(
-        pool,
-        kids,
-        activities,
-        min(x.day for x in lines),
-        max(x.day for x in lines),
-    )
-    candidates: list[Line] = []
-    for line in lines:
-        activity, child = activities.get(line.activity_id), kids.get(line.child_id)
-        key = (line.child_id, line.activity_id, line.day)
-        if child is None or child["household_id"] != basket["household_id"]:
+    lines, adds, cancels = [], [], []
+    kids: dict[uuid.UUID, dict[str, Any]] = {}
+    for f in facts:
+        line = Line(f["child_id"], f["activity_id"], f["day"], f["action"], f["accept_waiting"])
+        lines.append(line)
+        activity = activities.get(line.activity_id)
+        if not f["known"] or f["household_id"] != basket["household_id"]:
             line.refuse("not_your_child")
-        elif activity is None:
+            continue
+        kids[line.child_id] = {
+            "id": line.child_id,
+            "household_id": f["household_id"],
+            "first_name": f["first_name"],
+        }
+        if activity is None:
             line.refuse("unknown_activity")
         elif line.action == "add":
-            status = enrollments.get((line.child_id, line.activity_id))
+            status = f["enrollment_status"]
             window = activity.deadlines.booking_window(line.day, now)
-            refusal = activity.eligibility.refusal(child["birth_date"], child["grade"], line.day)
+            refusal = activity.eligibility.refusal(f["birth_date"], f["grade"], line.day)
             if status is None:
                 line.refuse("not_enrolled")
             elif status == "pending":
@@ -387,96 +389,128 @@ async def validate_basket(
                 line.refuse("not_eligible", refusal)
             elif window == "closed":
                 line.refuse("deadline_passed")
-            elif key in live:
+            elif f["live_id"] is not None:
                 line.refuse("already_booked")
             else:
                 line.late = window == "late"
-                candidates.append(line)
+                line.booking_id = uuid.uuid4()
+                adds.append(line)
+        elif f["live_id"] is None:
+            line.refuse("not_booked")
+        elif f["live_status"] == "booked" and not activity.deadlines.cancellable(line.day, now):
+            line.refuse("cancellation_locked")
         else:
-            booking = live.get(key)
-            if booking is None:
-                line.refuse("not_booked")
-            elif booking["status"] == "booked" and not activity.deadlines.cancellable(
-                line.day, now
-            ):
-                line.refuse("cancellation_locked")
-            else:
-                line.booking_id = booking["id"]
-                candidates.append(line)
+            line.booking_id = f["live_id"]
+            cancels.append(line)
 
-    account_id = basket["account_id"]
+    # One ReservationValidated per child and activity, built (and checked against the
+    # contract) now; the statement fills in its dates.
+    # A basket staff filled for the family: the recap goes to the household's accounts only.
+    by_staff = bool(basket.get("by_staff"))
+    family_account = None if by_staff else basket["account_id"]
+    staff_fields = {"booked_by_staff": basket["account_id"]} if by_staff else {}
+    groups: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
+    envelopes: list[dict[str, Any]] = []
+    for line in adds:
+        key = (line.child_id, line.activity_id)
+        if key not in groups:
+            groups[key] = len(envelopes) + 1
+            envelopes.append(
+                event(
+                    tenant,
+                    "booking.ReservationValidated",
+                    {
+                        **who(activities[line.activity_id], kids[line.child_id], family_account),
+                        "basket_id": basket["id"],
+                        "dates": [],
+                        "waiting_dates": [],
+                        **staff_fields,
+                    },
+                ).to_json()
+            )
+    add_rows = [
+        {
+            "id": x.booking_id,
+            "activity_id": x.activity_id,
+            "day": x.day,
+            "child_id": x.child_id,
+            "late": x.late,
+            "accept_waiting": x.accept_waiting,
+            "group": groups[(x.child_id, x.activity_id)],
+        }
+        for x in adds
+    ]
+
+    if not cancels and not all_or_nothing:
+        outcomes = await store.take_places(
+            pool,
+            basket,
+            add_rows,
+            close=True,
+            now=now,
+            envelopes=envelopes,
+            summary={"refused": sum(x.outcome == "refused" for x in lines)},
+        )
+        if outcomes is None:
+            raise BasketValidated()
+        _apply(adds, outcomes)
+        return _result(basket, lines)
+
     async with pool.acquire() as conn, conn.transaction():
         if not await store.close_basket(conn, basket["id"], now):
             raise BasketValidated()
-        # Lines come sorted by (activity, day, child): every transaction locks day rows in
-        # the same order, so concurrent baskets queue up but never deadlock.
-        for line in candidates:
-            activity = activities[line.activity_id]
-            if line.action == "add":
-                await _add(conn, tenant, basket, line, now)
-            else:
-                await _cancel(conn, activity, line, account_id, now)
+        # Every day row this basket touches, locked at once in the common order: the
+        # cancellations below and the additions after them never deadlock with another basket.
+        await store.lock_days(conn, [(x.activity_id, x.day) for x in adds + cancels])
+        for line in cancels:
+            await _cancel(conn, activities[line.activity_id], line, basket["account_id"], now)
+        outcomes = await store.take_places(
+            conn,
+            basket,
+            add_rows,
+            close=False,
+            now=now,
+            envelopes=envelopes,
+            summary={
+                "cancelled": sum(x.outcome == "cancelled" for x in lines),
+                "refused": sum(x.outcome == "refused" for x in lines),
+            },
+        )
+        assert outcomes is not None
+        _apply(adds, outcomes)
         if all_or_nothing and any(x.outcome not in ("confirmed", "cancelled") for x in lines):
             raise NotAllConfirmed(lines=[_plain(x.to_json()) for x in lines])
-        events = _basket_events(tenant, basket, lines, activities, kids)
+        events = _cancel_events(tenant, basket, cancels, activities, kids)
         if events:
             await outbox.record(conn, *events)
-        result = {
-            "basket_id": basket["id"],
-            "lines": [x.to_json() for x in lines],
-            "confirmed": sum(x.outcome == "confirmed" for x in lines),
-            "waiting_list": sum(x.outcome == "waiting_list" for x in lines),
-            "cancelled": sum(x.outcome == "cancelled" for x in lines),
-            "refused": sum(x.outcome == "refused" for x in lines),
-        }
-        summary = {k: v for k, v in result.items() if k not in ("lines", "basket_id")}
-        await store.store_outcome(conn, basket["id"], summary)
-    return result
+    return _result(basket, lines)
+
+
+def _apply(adds: list[Line], outcomes: list[str]) -> None:
+    for line, outcome in zip(adds, outcomes, strict=True):
+        if outcome == "confirmed":
+            line.outcome = "confirmed"
+        elif outcome == "waiting":
+            line.outcome, line.reason, line.detail = "waiting_list", "full", REASONS["full"]
+        else:
+            line.booking_id = None
+            line.refuse({"closed": "closed_day"}.get(outcome, outcome))
+
+
+def _result(basket: dict[str, Any], lines: list[Line]) -> dict[str, Any]:
+    return {
+        "basket_id": basket["id"],
+        "lines": [x.to_json() for x in lines],
+        "confirmed": sum(x.outcome == "confirmed" for x in lines),
+        "waiting_list": sum(x.outcome == "waiting_list" for x in lines),
+        "cancelled": sum(x.outcome == "cancelled" for x in lines),
+        "refused": sum(x.outcome == "refused" for x in lines),
+    }
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
     """JSON-ready values (for the problem body, which is not dumped by a schema)."""
     return {k: str(v) if isinstance(v, uuid.UUID | date) else v for k, v in data.items()}
-
-
-async def _add(
-    conn: asyncpg.Connection, tenant: str, basket: dict[str, Any], line: Line, now: datetime
-) -> None:
-    place = await store.take_place(conn, line.activity_id, line.day)
-    if place == "closed":
-        line.refuse("closed_day")
-        return
-    booking_id = uuid.uuid4()
-    inserted = await store.insert_booking(
-        conn,
-        {
-            "id": booking_id,
-            "tenant": tenant,
-            "activity_id": line.activity_id,
-            "child_id": line.child_id,
-            "household_id": basket["household_id"],
-            "day": line.day,
-            "late": line.late,
-            "basket_id": basket["id"],
-            "booked_by": basket["account_id"],
-            "created_at": now,
-        },
-    )
-    if not inserted:  # booked meanwhile by another basket of the household
-        if place == "taken":
-            await store.release_place(conn, line.activity_id, line.day)
-        line.refuse("already_booked")
-        return
-    line.booking_id = booking_id
-    if place == "taken":
-        line.outcome = "confirmed"
-    elif line.accept_waiting:
-        await store.set_booking_status(conn, booking_id, "waiting")
-        line.outcome, line.reason, line.detail = "waiting_list", "full", REASONS["full"]
-    else:
-        await store.delete_booking(conn, booking_id)
-        line.booking_id = None
-        line.refuse("full")
 
 
 async def _cancel(
@@ -486,7 +520,7 @@ async def _cancel(
     actor: uuid.UUID,
     now: datetime,
 ) -> None:
-    await store.lock_day(conn, line.activity_id, line.day)
+    """Cancel one line's booking (the caller holds the day row)."""
     assert line.booking_id is not None
     row = await store.cancel_booking(conn, line.booking_id, by=actor, reason=None, now=now)
     if row is None:
@@ -499,40 +533,19 @@ async def _cancel(
         line.reason = "was_waiting"
 
 
-def _basket_events(
+def _cancel_events(
     tenant: str,
     basket: dict[str, Any],
-    lines: list[Line],
+    cancels: list[Line],
     activities: dict[uuid.UUID, Activity],
     kids: dict[uuid.UUID, dict[str, Any]],
 ) -> list[Event]:
     groups: dict[tuple[uuid.UUID, uuid.UUID], list[Line]] = defaultdict(list)
-    for line in lines:
+    for line in cancels:
         groups[(line.child_id, line.activity_id)].append(line)
     events = []
     for (child_id, activity_id), group in groups.items():
-        child, activity = kids.get(child_id), activities.get(activity_id)
-        if child is None or activity is None:
-            continue
-        base = who(activity, child, basket["account_id"])
-        confirmed = [x for x in group if x.outcome == "confirmed"]
-        waiting = [x for x in group if x.outcome == "waiting_list"]
-        if confirmed or waiting:
-            events.append(
-                event(
-                    tenant,
-                    "booking.ReservationValidated",
-                    {
-                        **base,
-                        "basket_id": basket["id"],
-                        "dates": [
-                            {"booking_id": x.booking_id, "date": x.day, "late": x.late}
-                            for x in confirmed
-                        ],
-                        "waiting_dates": [x.day for x in waiting],
-                    },
-                )
-            )
+        activity = activities[activity_id]
         cancelled = [x for x in group if x.outcome == "cancelled" and x.reason != "was_waiting"]
         if cancelled:
             events.append(
@@ -540,13 +553,13 @@ def _basket_events(
                     tenant,
                     "booking.ReservationCancelled",
                     {
-                        **base,
+                        **who(activity, kids[child_id], basket["account_id"]),
                         "basket_id": basket["id"],
                         "dates": [
                             {"booking_id": x.booking_id, "date": x.day, "late": x.late}
                             for x in cancelled
                         ],
-                        "cancelled_by": "family",
+                        "cancelled_by": "staff" if basket.get("by_staff") else "family",
                         "reason": None,
                         "charged": False,
                     },

@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from booking.domain import rules
-from shared.events.contract import ACTIVITY_TYPES
+from shared.events.contract import ABSENCE_REASONS, ACTIVITY_TYPES, ATTENDANCE, DIETS
 
 _NAME = validate.Length(1, 200)
 _WEEKDAY = fields.Integer(validate=validate.Range(1, 7))
@@ -204,6 +204,11 @@ class LineIn(_In):
 
 class BasketIn(_In):
     lines = fields.List(fields.Nested(LineIn), load_default=list, validate=validate.Length(0, 50))
+    household_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "staff only (required then): the family the basket is for"},
+    )
 
 
 class BasketLineOut(Schema):
@@ -218,6 +223,7 @@ class BasketLineOut(Schema):
 class BasketOut(Schema):
     id = fields.UUID()
     household_id = fields.UUID()
+    by_staff = fields.Boolean()
     status = fields.String()
     created_at = fields.AwareDateTime()
     validated_at = fields.AwareDateTime(allow_none=True)
@@ -298,3 +304,94 @@ class CalendarOut(Schema):
     child_id = fields.UUID()
     month = fields.String()
     activities = fields.List(fields.Nested(CalendarActivityOut))
+
+
+# --- attendance and absences ---------------------------------------------------------------
+
+
+class RollChildOut(Schema):
+    booking_id = fields.UUID()
+    child_id = fields.UUID()
+    household_id = fields.UUID()
+    first_name = fields.String()
+    last_name = fields.String()
+    grade = fields.String(allow_none=True)
+    school = fields.String(allow_none=True)
+    diet = fields.String(metadata={"enum": list(DIETS)})
+    late = fields.Boolean()
+    attendance = fields.String(allow_none=True, metadata={"enum": list(ATTENDANCE)})
+    absence_id = fields.UUID(allow_none=True)
+    absence_status = fields.String(allow_none=True, metadata={"enum": ["pending", "accepted"]})
+    absence_reason = fields.String(allow_none=True)
+
+
+class RollOut(Schema):
+    activity_id = fields.UUID()
+    name = fields.String()
+    site = fields.String()
+    date = fields.Date()
+    booked = fields.Integer()
+    present = fields.Integer()
+    diets = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "meals by diet"}
+    )
+    expected_diets = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "meals by diet, without the children known absent"},
+    )
+    children = fields.List(fields.Nested(RollChildOut))
+
+
+class MarkIn(_In):
+    child_id = fields.UUID(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(ATTENDANCE))
+
+
+class AttendanceIn(_In):
+    marks = fields.List(fields.Nested(MarkIn), required=True, validate=validate.Length(1, 1000))
+
+
+class AbsenceIn(_In):
+    reason = fields.String(required=True, validate=validate.OneOf(ABSENCE_REASONS))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 2000))
+    document_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "a supporting document of the family's document store"},
+    )
+
+
+class AbsenceOut(Schema):
+    id = fields.UUID()
+    booking_id = fields.UUID()
+    activity_id = fields.UUID()
+    child_id = fields.UUID()
+    household_id = fields.UUID()
+    date = fields.Date(attribute="day")
+    reason = fields.String(metadata={"enum": list(ABSENCE_REASONS)})
+    note = fields.String(allow_none=True)
+    document_id = fields.UUID(allow_none=True)
+    status = fields.String(metadata={"enum": ["pending", "accepted", "refused"]})
+    requested_at = fields.AwareDateTime()
+    decided_at = fields.AwareDateTime(allow_none=True)
+    decision_reason = fields.String(allow_none=True)
+
+
+class AbsenceListOut(Schema):
+    items = fields.List(fields.Nested(AbsenceOut))
+
+
+class AbsencesQuery(Schema):
+    status = fields.String(validate=validate.OneOf(["pending", "accepted", "refused"]))
+    activity_id = fields.UUID()
+
+
+class AbsenceDecisionIn(_In):
+    decision = fields.String(required=True, validate=validate.OneOf(["accepted", "refused"]))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 1000))
+
+    @validates_schema
+    def reason_when_refused(self, data: dict[str, Any], **_: Any) -> None:
+        if data["decision"] == "refused" and not data.get("reason"):
+            raise ValidationError("Indiquez le motif du refus.", "reason")

@@ -56,13 +56,6 @@ async def get_child(conn: Conn, tenant: str, child_id: uuid.UUID) -> Row | None:
     )
 
 
-async def children(conn: Conn, tenant: str, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Row]:
-    rows = await conn.fetch(
-        "SELECT * FROM children WHERE id = ANY($1::uuid[]) AND tenant = $2", list(ids), tenant
-    )
-    return {r["id"]: dict(r) for r in rows}
-
-
 # --- activities ------------------------------------------------------------------------
 
 
@@ -168,35 +161,79 @@ async def set_day_capacity(
 # --- capacity: the hot path -------------------------------------------------------------
 
 
-async def take_place(conn: asyncpg.Connection, activity_id: uuid.UUID, day: date) -> str:
-    """'taken', 'full' or 'closed' (no such opening day). Never over capacity: the
-    conditional UPDATE re-checks `booked < capacity` on the latest row version after any
-    concurrent writer commits (Read Committed). When full, the row is locked FOR UPDATE so
-    that a cancellation committing meanwhile either is seen here (the place is taken) or
-    sees the waiting row this transaction inserts (and promotes it)."""
-    taken = await conn.fetchval(
-        "UPDATE activity_days SET booked = booked + 1"
-        " WHERE activity_id = $1 AND day = $2 AND booked < capacity RETURNING true",
-        activity_id,
-        day,
+async def basket_facts(conn: Conn, tenant: str, basket_id: uuid.UUID) -> list[Row]:
+    """A basket's lines in locking order (activity, day, child), each with what validating it
+    needs in one round trip: the child (None when not of the tenant), the live enrollment's
+    status and the child's live booking that day."""
+    rows = await conn.fetch(
+        """
+        SELECT l.child_id, l.activity_id, l.day, l.action, l.accept_waiting,
+               c.household_id, c.first_name, c.birth_date, c.grade, (c.id IS NOT NULL) AS known,
+               e.status AS enrollment_status,
+               b.id AS live_id, b.status AS live_status, b.late AS live_late
+        FROM basket_lines l
+        LEFT JOIN children c ON c.id = l.child_id AND c.tenant = $2
+        LEFT JOIN enrollments e ON e.activity_id = l.activity_id AND e.child_id = l.child_id
+             AND e.status <> 'rejected'
+        LEFT JOIN bookings b ON b.activity_id = l.activity_id AND b.child_id = l.child_id
+             AND b.day = l.day AND b.status IN ('booked', 'waiting')
+        WHERE l.basket_id = $1
+        ORDER BY l.activity_id, l.day, l.child_id
+        """,
+        basket_id,
+        tenant,
     )
-    if taken:
-        return "taken"
-    row = await conn.fetchrow(
-        "SELECT booked, capacity FROM activity_days WHERE activity_id = $1 AND day = $2 FOR UPDATE",
-        activity_id,
-        day,
+    return [dict(r) for r in rows]
+
+
+async def take_places(
+    conn: Conn,
+    basket: Row,
+    lines: Sequence[Row],
+    *,
+    close: bool,
+    now: datetime,
+    envelopes: Sequence[dict[str, Any]],
+    summary: dict[str, int],
+) -> list[str] | None:
+    """The critical section of a validation in one statement (migration 0002): take the places
+    of `lines` (sorted by activity, day, child), write their bookings, the basket's outcome and
+    the envelopes (dates filled in) to the outbox. One outcome per line; None when `close` and
+    the basket was no longer open."""
+    return await conn.fetchval(
+        "SELECT take_places($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        basket["id"],
+        close,
+        now,
+        basket["tenant"],
+        basket["household_id"],
+        basket["account_id"],
+        [x["id"] for x in lines],
+        [x["activity_id"] for x in lines],
+        [x["day"] for x in lines],
+        [x["child_id"] for x in lines],
+        [x["late"] for x in lines],
+        [x["accept_waiting"] for x in lines],
+        [x["group"] for x in lines],
+        list(envelopes),
+        summary,
     )
-    if row is None:
-        return "closed"
-    if row["booked"] < row["capacity"]:
-        await conn.execute(
-            "UPDATE activity_days SET booked = booked + 1 WHERE activity_id = $1 AND day = $2",
-            activity_id,
-            day,
-        )
-        return "taken"
-    return "full"
+
+
+async def lock_days(conn: asyncpg.Connection, days: Iterable[tuple[uuid.UUID, date]]) -> None:
+    """Lock several day rows at once, in the order every caller uses (activity, day)."""
+    pairs = sorted(set(days))
+    await conn.execute(
+        """
+        SELECT 1 FROM activity_days d
+        JOIN unnest($1::uuid[], $2::date[]) AS p(activity_id, day)
+             ON d.activity_id = p.activity_id AND d.day = p.day
+        ORDER BY d.activity_id, d.day
+        FOR UPDATE OF d
+        """,
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+    )
 
 
 async def lock_day(conn: asyncpg.Connection, activity_id: uuid.UUID, day: date) -> Row | None:
@@ -328,37 +365,20 @@ async def decide_enrollment(
     )
 
 
-async def live_enrollments(
-    conn: Conn, pairs: Iterable[tuple[uuid.UUID, uuid.UUID]]
-) -> dict[tuple[uuid.UUID, uuid.UUID], str]:
-    """(child_id, activity_id) → status of the live (not rejected) enrollment."""
-    pairs = list(pairs)
-    rows = await conn.fetch(
-        """
-        SELECT e.child_id, e.activity_id, e.status FROM enrollments e
-        JOIN unnest($1::uuid[], $2::uuid[]) AS p(child_id, activity_id)
-             ON e.child_id = p.child_id AND e.activity_id = p.activity_id
-        WHERE e.status <> 'rejected'
-        """,
-        [p[0] for p in pairs],
-        [p[1] for p in pairs],
-    )
-    return {(r["child_id"], r["activity_id"]): r["status"] for r in rows}
-
-
 # --- baskets ---------------------------------------------------------------------------
 
 
 async def insert_basket(conn: Conn, values: Row) -> Row:
     return dict(
         await conn.fetchrow(
-            "INSERT INTO baskets (id, tenant, household_id, account_id, created_at)"
-            " VALUES ($1, $2, $3, $4, $5) RETURNING *",
+            "INSERT INTO baskets (id, tenant, household_id, account_id, created_at, by_staff)"
+            " VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
             values["id"],
             values["tenant"],
             values["household_id"],
             values["account_id"],
             values["created_at"],
+            values.get("by_staff", False),
         )
     )
 
@@ -430,64 +450,13 @@ async def close_basket(conn: asyncpg.Connection, basket_id: uuid.UUID, now: date
     )
 
 
-async def store_outcome(conn: Conn, basket_id: uuid.UUID, outcome: Any) -> None:
-    await conn.execute("UPDATE baskets SET outcome = $2 WHERE id = $1", basket_id, outcome)
-
-
 # --- bookings --------------------------------------------------------------------------
-
-
-async def insert_booking(conn: asyncpg.Connection, values: Row) -> bool:
-    """False when the child is already booked or waiting that day."""
-    return bool(
-        await conn.fetchval(
-            """
-            INSERT INTO bookings (id, tenant, activity_id, child_id, household_id, day, status,
-                                  late, basket_id, booked_by, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, 'booked', $7, $8, $9, $10)
-            ON CONFLICT (activity_id, child_id, day) WHERE status IN ('booked', 'waiting')
-            DO NOTHING RETURNING true
-            """,
-            values["id"],
-            values["tenant"],
-            values["activity_id"],
-            values["child_id"],
-            values["household_id"],
-            values["day"],
-            values["late"],
-            values["basket_id"],
-            values["booked_by"],
-            values["created_at"],
-        )
-    )
-
-
-async def set_booking_status(conn: asyncpg.Connection, booking_id: uuid.UUID, status: str) -> None:
-    await conn.execute("UPDATE bookings SET status = $2 WHERE id = $1", booking_id, status)
-
-
-async def delete_booking(conn: asyncpg.Connection, booking_id: uuid.UUID) -> None:
-    await conn.execute("DELETE FROM bookings WHERE id = $1", booking_id)
 
 
 async def get_booking(conn: Conn, tenant: str, booking_id: uuid.UUID) -> Row | None:
     return _row(
         await conn.fetchrow(
             "SELECT * FROM bookings WHERE id = $1 AND tenant = $2", booking_id, tenant
-        )
-    )
-
-
-async def live_booking(
-    conn: Conn, child_id: uuid.UUID, activity_id: uuid.UUID, day: date
-) -> Row | None:
-    return _row(
-        await conn.fetchrow(
-            "SELECT * FROM bookings WHERE child_id = $1 AND activity_id = $2 AND day = $3"
-            " AND status IN ('booked', 'waiting')",
-            child_id,
-            activity_id,
-            day,
         )
     )
 
@@ -540,21 +509,142 @@ async def child_bookings(
     return [dict(r) for r in rows]
 
 
-async def live_bookings_for(
-    conn: Conn,
-    child_ids: Iterable[uuid.UUID],
-    activity_ids: Iterable[uuid.UUID],
-    start: date,
-    end: date,
-) -> dict[tuple[uuid.UUID, uuid.UUID, date], Row]:
+# --- attendance (pointage) --------------------------------------------------------------
+
+
+async def day_roll(conn: Conn, activity_id: uuid.UUID, day: date) -> list[Row]:
+    """The children booked on a day of an activity, by name, with diet, attendance mark and
+    live absence justification."""
     rows = await conn.fetch(
         """
-        SELECT * FROM bookings WHERE child_id = ANY($1::uuid[]) AND activity_id = ANY($2::uuid[])
-          AND day BETWEEN $3 AND $4 AND status IN ('booked', 'waiting')
+        SELECT b.id AS booking_id, b.child_id, b.household_id, b.late,
+               c.first_name, c.last_name, c.grade, c.school, c.diet,
+               a.status AS attendance, a.marked_at,
+               j.id AS absence_id, j.status AS absence_status, j.reason AS absence_reason
+        FROM bookings b
+        JOIN children c ON c.id = b.child_id
+        LEFT JOIN attendance a ON a.booking_id = b.id
+        LEFT JOIN absences j ON j.booking_id = b.id AND j.status <> 'refused'
+        WHERE b.activity_id = $1 AND b.day = $2 AND b.status = 'booked'
+        ORDER BY c.last_name, c.first_name, b.child_id
         """,
-        list(child_ids),
-        list(activity_ids),
-        start,
-        end,
+        activity_id,
+        day,
     )
-    return {(r["child_id"], r["activity_id"], r["day"]): dict(r) for r in rows}
+    return [dict(r) for r in rows]
+
+
+async def mark_attendance(
+    conn: Conn,
+    tenant: str,
+    activity_id: uuid.UUID,
+    day: date,
+    marks: Sequence[tuple[uuid.UUID, str]],
+    *,
+    by: uuid.UUID,
+    now: datetime,
+) -> list[Row]:
+    """Upsert (booking_id, status) marks; 'absent' becomes 'absent_justified' when the
+    absence was justified and accepted. The rows as recorded."""
+    rows = await conn.fetch(
+        """
+        INSERT INTO attendance (booking_id, tenant, activity_id, day, status, marked_by,
+                                marked_at)
+        SELECT m.booking_id, $1, $2, $3,
+               CASE WHEN m.status = 'absent' AND EXISTS (
+                        SELECT 1 FROM absences j WHERE j.booking_id = m.booking_id
+                          AND j.status = 'accepted')
+                    THEN 'absent_justified' ELSE m.status END,
+               $6, $7
+        FROM unnest($4::uuid[], $5::text[]) AS m(booking_id, status)
+        ON CONFLICT (booking_id) DO UPDATE
+            SET status = EXCLUDED.status, marked_by = EXCLUDED.marked_by,
+                marked_at = EXCLUDED.marked_at
+        RETURNING booking_id, status
+        """,
+        tenant,
+        activity_id,
+        day,
+        [m[0] for m in marks],
+        [m[1] for m in marks],
+        by,
+        now,
+    )
+    return [dict(r) for r in rows]
+
+
+# --- absence justifications -------------------------------------------------------------
+
+
+async def insert_absence(conn: Conn, values: Row) -> Row | None:
+    """None when the booking already has a live (pending or accepted) justification."""
+    columns = list(values)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    return _row(
+        await conn.fetchrow(
+            f"INSERT INTO absences ({', '.join(columns)}) VALUES ({placeholders})"
+            " ON CONFLICT (booking_id) WHERE status <> 'refused' DO NOTHING RETURNING *",
+            *values.values(),
+        )
+    )
+
+
+async def get_absence(conn: Conn, tenant: str, absence_id: uuid.UUID) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM absences WHERE id = $1 AND tenant = $2", absence_id, tenant
+        )
+    )
+
+
+async def list_absences(
+    conn: Conn,
+    tenant: str,
+    *,
+    household_id: uuid.UUID | None = None,
+    status: str | None = None,
+    activity_id: uuid.UUID | None = None,
+) -> list[Row]:
+    rows = await conn.fetch(
+        """
+        SELECT * FROM absences
+        WHERE tenant = $1 AND ($2::uuid IS NULL OR household_id = $2)
+          AND ($3::text IS NULL OR status = $3) AND ($4::uuid IS NULL OR activity_id = $4)
+        ORDER BY requested_at, id
+        LIMIT 1000
+        """,
+        tenant,
+        household_id,
+        status,
+        activity_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def decide_absence(
+    conn: Conn,
+    absence_id: uuid.UUID,
+    *,
+    status: str,
+    reason: str | None,
+    by: uuid.UUID,
+    now: datetime,
+) -> Row | None:
+    """None when it was no longer pending. An accepted absence turns an 'absent' mark into
+    'absent_justified'."""
+    row = await conn.fetchrow(
+        "UPDATE absences SET status = $2, decision_reason = $3, decided_by = $4, decided_at = $5"
+        " WHERE id = $1 AND status = 'pending' RETURNING *",
+        absence_id,
+        status,
+        reason,
+        by,
+        now,
+    )
+    if row is not None and status == "accepted":
+        await conn.execute(
+            "UPDATE attendance SET status = 'absent_justified'"
+            " WHERE booking_id = $1 AND status = 'absent'",
+            row["booking_id"],
+        )
+    return _row(row)

@@ -27,6 +27,8 @@ BOOKING_EVENTS = [
     "booking.ReservationCancelled",
     "booking.WaitingListPromoted",
     "booking.EnrollmentDecided",
+    "booking.AttendanceRecorded",
+    "booking.AbsenceJustified",
 ]
 # "Now" for most tests: Tuesday 1 September 2026, 08:00 in Paris.
 NOW = datetime(2026, 9, 1, 8, 0, tzinfo=PARIS)

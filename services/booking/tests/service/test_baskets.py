@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 from typing import Any
@@ -264,3 +265,127 @@ async def test_calendar_states_of_the_legend(town: Town) -> None:
     young = await town.child(first_name="Bébé", birth_date=datetime(2025, 1, 1).date())
     states = await town.calendar(young, "2026-09", activity_id=activity["id"])
     assert states["2026-09-28"] == "not_eligible"
+
+
+async def test_one_statement_validation_and_mixed_baskets(town: Town) -> None:
+    """Additions go through one statement (places, bookings, outcome, outbox); a basket that
+    also cancels runs in a transaction with the same statement; a basket validated twice at
+    the same moment is applied once."""
+    activity = await town.activity(capacity=1)
+    lea = await town.enrolled_child(activity)
+    tom = await town.enrolled_child(activity, first_name="Tom")
+    a = activity["id"]
+    await town.book(lea, activity, "2026-09-17", "2026-09-18")
+    # Tom: one day full (waiting), one full and no waiting list (refused), one free.
+    basket = await town.basket(
+        tom,
+        [
+            {"activity_id": a, "dates": ["2026-09-17", "2026-09-21"]},
+            {"activity_id": a, "dates": ["2026-09-18"], "accept_waiting_list": False},
+        ],
+    )
+    first, second = await asyncio.gather(
+        town.client.post(
+            f"/tenants/{TENANT}/baskets/{basket['id']}/validate",
+            json={},
+            headers=town.family(tom["household_id"]),
+        ),
+        town.client.post(
+            f"/tenants/{TENANT}/baskets/{basket['id']}/validate",
+            json={},
+            headers=town.family(tom["household_id"]),
+        ),
+    )
+    assert sorted([first.status, second.status]) == [200, 409]
+    result = await (first if first.status == 200 else second).json()
+    assert outcomes(result) == {
+        "2026-09-17": ("waiting_list", "full"),
+        "2026-09-18": ("refused", "full"),
+        "2026-09-21": ("confirmed", None),
+    }
+    stored = await town.call(
+        "GET", f"/tenants/{TENANT}/baskets/{basket['id']}", town.family(tom["household_id"])
+    )
+    assert stored["status"] == "validated"
+    assert stored["outcome"] == {"confirmed": 1, "waiting_list": 1, "cancelled": 0, "refused": 1}
+    events = await town.events("booking.ReservationValidated", 2)
+    tom_event = next(e for e in events if e["payload"]["child_id"] == str(tom["id"]))
+    assert [d["date"] for d in tom_event["payload"]["dates"]] == ["2026-09-21"]
+    assert tom_event["payload"]["waiting_dates"] == ["2026-09-17"]
+
+    # Léa cancels the 17th and books the 22nd in one basket: Tom moves up from the list.
+    mixed = await town.basket(
+        lea,
+        [
+            {"activity_id": a, "dates": ["2026-09-17"], "action": "cancel"},
+            {"activity_id": a, "dates": ["2026-09-22"]},
+        ],
+    )
+    result = await town.validate(lea, mixed)
+    assert outcomes(result) == {
+        "2026-09-17": ("cancelled", None),
+        "2026-09-22": ("confirmed", None),
+    }
+    (promoted,) = await town.events("booking.WaitingListPromoted")
+    assert promoted["payload"]["child_id"] == str(tom["id"])
+    assert (await town.calendar(tom, "2026-09"))["2026-09-17"] == "booked_cancellable"
+    (cancelled,) = await town.events("booking.ReservationCancelled")
+    assert [d["date"] for d in cancelled["payload"]["dates"]] == ["2026-09-17"]
+    stored = await town.call(
+        "GET", f"/tenants/{TENANT}/baskets/{mixed['id']}", town.family(lea["household_id"])
+    )
+    assert stored["outcome"] == {"confirmed": 1, "waiting_list": 0, "cancelled": 1, "refused": 0}
+
+
+async def test_staff_fill_a_basket_on_behalf_of_a_family(town: Town) -> None:
+    activity = await town.activity(capacity=1)
+    lea = await town.enrolled_child(activity)
+    tom = await town.enrolled_child(activity, first_name="Tom")
+    a, baskets = activity["id"], f"/tenants/{TENANT}/baskets"
+    line = {"child_id": str(lea["id"]), "activity_id": a, "dates": ["2026-09-17"]}
+    r = await town.call("POST", baskets, town.staff(), {"lines": [line]}, 422)
+    assert r["type"].endswith("/household-required")
+    # A family cannot open a basket for another household.
+    r = await town.call(
+        "POST",
+        baskets,
+        town.family(tom["household_id"]),
+        {"lines": [], "household_id": str(lea["household_id"])},
+        403,
+    )
+    assert r["type"].endswith("/household-mismatch")
+
+    body = {
+        "household_id": str(lea["household_id"]),
+        "lines": [line, {**line, "child_id": str(tom["id"]), "dates": ["2026-09-18"]}],
+    }
+    basket = await town.call("POST", baskets, town.staff(), body, 201)
+    assert basket["by_staff"] is True and basket["household_id"] == str(lea["household_id"])
+    # The family sees the basket staff opened for it; another family does not.
+    await town.call("GET", f"{baskets}/{basket['id']}", town.family(lea["household_id"]))
+    await town.call(
+        "GET", f"{baskets}/{basket['id']}", town.family(tom["household_id"]), status=404
+    )
+    result = await town.call("POST", f"{baskets}/{basket['id']}/validate", town.staff(), {})
+    by_child = {line["child_id"]: (line["outcome"], line["reason"]) for line in result["lines"]}
+    assert by_child == {
+        str(lea["id"]): ("confirmed", None),
+        str(tom["id"]): ("refused", "not_your_child"),  # not of the basket's household
+    }
+    (validated,) = await town.events("booking.ReservationValidated")
+    payload = validated["payload"]
+    assert payload["account_id"] is None and payload["household_id"] == str(lea["household_id"])
+    assert payload["booked_by_staff"] is not None
+
+    # Staff cancel through a basket too: the cancellation says so.
+    cancel = await town.call(
+        "POST",
+        baskets,
+        town.staff(),
+        {"household_id": str(lea["household_id"]), "lines": [{**line, "action": "cancel"}]},
+        201,
+    )
+    result = await town.call("POST", f"{baskets}/{cancel['id']}/validate", town.staff(), {})
+    assert outcomes(result) == {"2026-09-17": ("cancelled", None)}
+    (cancelled,) = await town.events("booking.ReservationCancelled")
+    assert cancelled["payload"]["cancelled_by"] == "staff"
