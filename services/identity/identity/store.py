@@ -249,6 +249,24 @@ async def accept_terms(conn: Conn, account_id: uuid.UUID, version: int, *, now: 
     )
 
 
+async def lock_household(conn: asyncpg.Connection, tenant: str, household_id: uuid.UUID) -> None:
+    """Serialise the link and anonymisation handlers of one household (transaction-long)."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        f"household\n{tenant}\n{household_id}",
+    )
+
+
+async def is_household_anonymised(conn: Conn, tenant: str, household_id: uuid.UUID) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT true FROM anonymised_households WHERE tenant = $1 AND household_id = $2",
+            tenant,
+            household_id,
+        )
+    )
+
+
 async def link_household(
     conn: Conn, tenant: str, account_id: uuid.UUID, household_id: uuid.UUID
 ) -> bool:
@@ -262,6 +280,41 @@ async def link_household(
         )
         != "UPDATE 0"
     )
+
+
+async def record_anonymised_household(
+    conn: Conn,
+    tenant: str,
+    household_id: uuid.UUID,
+    deletion_request_id: uuid.UUID | None,
+    *,
+    now: datetime,
+) -> bool:
+    """False when it was already recorded."""
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO anonymised_households (tenant, household_id, deletion_request_id,"
+            " anonymised_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true",
+            tenant,
+            household_id,
+            deletion_request_id,
+            now,
+        )
+    )
+
+
+async def unlink_household(
+    conn: Conn, tenant: str, household_id: uuid.UUID, *, now: datetime
+) -> list[uuid.UUID]:
+    """Clear the household of every account of the tenant linked to it; their ids."""
+    rows = await conn.fetch(
+        "UPDATE accounts SET household_id = NULL, updated_at = $3"
+        " WHERE tenant = $1 AND household_id = $2 RETURNING id",
+        tenant,
+        household_id,
+        now,
+    )
+    return [row["id"] for row in rows]
 
 
 async def list_accounts(
@@ -433,6 +486,17 @@ async def revoke_sessions(
         now,
         keep_family,
     )
+
+
+async def revoke_sessions_of(conn: Conn, account_ids: list[uuid.UUID], *, now: datetime) -> int:
+    """End every session of these accounts; how many refresh tokens were revoked."""
+    result = await conn.execute(
+        "UPDATE refresh_tokens SET revoked_at = $2"
+        " WHERE account_id = ANY($1::uuid[]) AND revoked_at IS NULL",
+        account_ids,
+        now,
+    )
+    return int(result.split()[-1])
 
 
 # --- login throttling -------------------------------------------------------------------
