@@ -24,8 +24,14 @@ def doc(
     tags: list[str] | None = None,
     responses: dict[int, str] | None = None,
     description: str | None = None,
+    form: dict[str, str] | None = None,
+    raw_types: list[str] | None = None,
 ) -> Callable[[Any], Any]:
-    """Describe a handler for the OpenAPI document."""
+    """Describe a handler for the OpenAPI document.
+
+    `form` documents a multipart/form-data body: part name → "file" or "string" (a part whose
+    name ends with "?" is optional). `raw_types` documents a raw binary body of those types.
+    """
 
     def attach(handler: Any) -> Any:
         setattr(
@@ -41,6 +47,8 @@ def doc(
                 "tags": tags,
                 "responses": responses or {},
                 "description": description or (handler.__doc__ or "").strip() or None,
+                "form": form,
+                "raw_types": raw_types,
             },
         )
         return handler
@@ -108,6 +116,13 @@ def build_spec(
                 "required": True,
                 "content": {"application/json": {"schema": info["request"]}},
             }
+        content = operation.setdefault("requestBody", {"required": True, "content": {}})["content"]
+        if info["form"]:
+            content["multipart/form-data"] = {"schema": _form_schema(info["form"])}
+        for media_type in info["raw_types"] or []:
+            content[media_type] = {"schema": {"type": "string", "format": "binary"}}
+        if not content:
+            del operation["requestBody"]
         ok: dict[str, Any] = {"description": "Success"}
         if info["response"] is not None:
             ok["content"] = {"application/json": {"schema": info["response"]}}
@@ -127,6 +142,19 @@ def build_spec(
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
     return spec.to_dict()
+
+
+def _form_schema(form: dict[str, str]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for raw_name, kind in form.items():
+        name = raw_name.rstrip("?")
+        if not raw_name.endswith("?"):
+            required.append(name)
+        properties[name] = (
+            {"type": "string", "format": "binary"} if kind == "file" else {"type": "string"}
+        )
+    return {"type": "object", "properties": properties, "required": required}
 
 
 def _path_params(path: str) -> list[str]:

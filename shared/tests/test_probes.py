@@ -277,3 +277,21 @@ async def test_openapi_describes_the_routes(sample):
 
     for ref in refs(spec):
         assert resolve(spec, {"$ref": ref}) is not None
+
+
+def test_openapi_documents_multipart_and_raw_bodies():
+    from aiohttp import web
+
+    from shared.http.openapi import build_spec, doc
+
+    @doc("Upload", form={"file": "file", "note?": "string"}, raw_types=["image/png"])
+    async def upload(request: web.Request) -> web.Response:
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_put("/things/{thing_id}/photo", upload)
+    body = build_spec(app, title="t")["paths"]["/things/{thing_id}/photo"]["put"]["requestBody"]
+    form = body["content"]["multipart/form-data"]["schema"]
+    assert form["properties"]["file"] == {"type": "string", "format": "binary"}
+    assert form["required"] == ["file"]
+    assert body["content"]["image/png"]["schema"]["format"] == "binary"

@@ -265,6 +265,7 @@ for _prefix, _who in (
             tags=_tags,
             description=UPLOAD_DESCRIPTION,
             responses={413: "File too large", 415: "Not a PDF, JPEG or PNG"},
+            form={"file": "file", "document_type": "string", "member_id?": "string"},
         )(_bind(_upload))
     )
     routes.get(_prefix + "/documents")(

@@ -157,6 +157,8 @@ for _prefix, _who in (
             tags=_tags,
             description=UPLOAD_DESCRIPTION,
             responses={413: "Image too large", 415: "Not a JPEG or PNG", 422: "Empty"},
+            form={"file": "file"},
+            raw_types=["image/jpeg", "image/png"],
         )(_bind(_put_photo))
     )
     routes.get(_path)(

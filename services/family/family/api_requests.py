@@ -95,6 +95,13 @@ async def thread(conn: Any, row: dict[str, Any]) -> dict[str, Any]:
     tags=["requests"],
     description=BODY_DESCRIPTION,
     responses={413: "Attachment too large", 415: "Attachment not a PDF, JPEG or PNG"},
+    form={
+        "topic": "string",
+        "message": "string",
+        "subject?": "string",
+        "child_id?": "string",
+        "file?": "file",
+    },
 )
 async def send_request(request: web.Request) -> web.Response:
     scope = await Scope.of(request)

@@ -138,6 +138,14 @@ ATTACHMENT_RESPONSES = {
     response=schemas.NewsOut,
     status=201,
     tags=["news"],
+    form={
+        "title": "string",
+        "body": "string",
+        "publish_from?": "string",
+        "publish_until?": "string",
+        "activity_id?": "string",
+        "attachments?": "file",
+    },
     responses={403: "Not staff of this tenant", **ATTACHMENT_RESPONSES},
     description=(
         "JSON body, or multipart/form-data with the same fields as text parts plus files in"
@@ -313,6 +321,7 @@ async def delete_news(request: web.Request) -> web.Response:
 @routes.post(NEWS + "/{news_id}/attachments")
 @doc(
     "Add attachments to a news (multipart/form-data, files in parts named `file`)",
+    form={"file": "file"},
     response=schemas.AttachmentList,
     status=201,
     tags=["news"],
