@@ -334,3 +334,16 @@ class AbsenceJustified(_ChildActivity):
     reason = fields.String(required=True, validate=validate.OneOf(ABSENCE_REASONS))
     note = fields.String(required=True, allow_none=True)
     decided_by = fields.UUID(required=True)
+
+
+@event_type("booking.AbsenceRefused")
+class AbsenceRefused(_ChildActivity):
+    """Staff refused a family's justification of an absence (the day stays chargeable), with
+    the reason to tell the family."""
+
+    absence_id = fields.UUID(required=True)
+    booking_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(ABSENCE_REASONS))
+    decision_reason = fields.String(required=True)
+    decided_by = fields.UUID(required=True)

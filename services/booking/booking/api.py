@@ -13,10 +13,10 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from booking import attendance, store
+from booking import attendance, ical, store
 from booking import operations as ops
 from booking.domain.activity import Activity, deadline_from, deadline_to
-from booking.domain.days import Opening, Rhythm, expand
+from booking.domain.days import SCHOOL_TIME_TYPES, Opening, Rhythm, expand
 from booking.runtime import CLOCK
 from booking.schemas import (
     AbsenceDecisionIn,
@@ -34,6 +34,7 @@ from booking.schemas import (
     BookingOut,
     CalendarOut,
     CalendarQuery,
+    CalendarTokenOut,
     CancelIn,
     DayCapacityIn,
     DaysOut,
@@ -44,7 +45,12 @@ from booking.schemas import (
     EnrollmentOut,
     EnrollmentsQuery,
     LineIn,
+    MealsOut,
+    OccupancyOut,
     RollOut,
+    StaffViewQuery,
+    TenantSettingsIn,
+    TenantSettingsOut,
     ValidateIn,
     ValidationOut,
 )
@@ -132,6 +138,7 @@ def activity_body(row: dict[str, Any], child: dict[str, Any] | None = None) -> d
         **row,
         "weekdays": sorted(row["weekdays"]),
         "closed_dates": sorted(row["closed_dates"] or []),
+        "extra_dates": sorted(row["extra_dates"] or []),
         "late_deadline": row["late_deadline"],
         "opening_days": len(activity.opening.days()),
     }
@@ -141,6 +148,52 @@ def activity_body(row: dict[str, Any], child: dict[str, Any] | None = None) -> d
         )
         body["eligible"], body["ineligibility_reason"] = reason is None, reason
     return body
+
+
+# --- tenant settings (staff) ----------------------------------------------------------------
+
+
+async def school_zone(conn: Any, tenant: str, settings: BookingSettings) -> str:
+    row = await store.tenant_settings(conn, tenant)
+    return row["school_zone"] if row else settings.default_school_zone
+
+
+@routes.get("/tenants/{tenant}/settings")
+@doc(
+    "The tenant's booking settings: its school holidays zone",
+    response=TenantSettingsOut,
+    tags=["settings"],
+)
+async def get_settings(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=STAFF)
+    row = await store.tenant_settings(pool_of(request), caller.tenant)
+    body = {
+        "tenant": caller.tenant,
+        "school_zone": row["school_zone"] if row else settings_of(request).default_school_zone,
+        "default": row is None,
+    }
+    return json_response(TenantSettingsOut(), body)
+
+
+@routes.put("/tenants/{tenant}/settings")
+@doc(
+    "Set the tenant's school holidays zone (A, B or C) (staff); activities created from then"
+    " on follow it",
+    request=TenantSettingsIn,
+    response=TenantSettingsOut,
+    tags=["settings"],
+)
+async def put_settings(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=STAFF)
+    data = await read_json(request, TenantSettingsIn())
+    row = await store.set_tenant_settings(
+        pool_of(request),
+        caller.tenant,
+        data["school_zone"],
+        actor(caller),
+        request.app[CLOCK].now(),
+    )
+    return json_response(TenantSettingsOut(), {**row, "default": False})
 
 
 # --- catalogue (staff) ---------------------------------------------------------------------
@@ -159,12 +212,19 @@ async def create_activity(request: web.Request) -> web.Response:
     data = await read_json(request, ActivityIn())
     if (data["period_to"] - data["period_from"]).days >= settings_of(request).max_activity_days:
         raise PeriodTooLong()
+    school_time = data["school_time"]
+    if school_time is None:
+        school_time = data["type"] in SCHOOL_TIME_TYPES
+    pool = pool_of(request)
+    zone = await school_zone(pool, caller.tenant, settings_of(request)) if school_time else None
     opening = Opening(
         data["period_from"],
         data["period_to"],
         frozenset(data["weekdays"]),
         frozenset(data["closed_dates"]),
         data["skip_public_holidays"],
+        zone,
+        frozenset(data["extra_dates"]),
     )
     values = {
         "id": uuid.uuid4(),
@@ -172,6 +232,9 @@ async def create_activity(request: web.Request) -> web.Response:
         **{k: data[k] for k in ("name", "type", "site", "period_from", "period_to")},
         "weekdays": sorted(set(data["weekdays"])),
         "closed_dates": sorted(set(data["closed_dates"])),
+        "extra_dates": sorted(set(data["extra_dates"])),
+        "school_time": school_time,
+        "school_zone": zone,
         **{
             k: data[k]
             for k in (
@@ -186,10 +249,11 @@ async def create_activity(request: web.Request) -> web.Response:
                 "requires_approval",
             )
         },
+        "required_documents": list(dict.fromkeys(data["required_documents"])),
         "late_deadline": deadline_to(deadline_from(data["late_deadline"] or {})),
         "created_by": actor(caller),
     }
-    async with pool_of(request).acquire() as conn, conn.transaction():
+    async with pool.acquire() as conn, conn.transaction():
         row = await store.insert_activity(conn, values, opening.days())
     return json_response(ActivityOut(), activity_body(row), status=201)
 
@@ -592,6 +656,130 @@ async def child_calendar(request: web.Request) -> web.Response:
         now=request.app[CLOCK].now(),
     )
     return json_response(CalendarOut(), body)
+
+
+@routes.post("/tenants/{tenant}/children/{child_id}/calendar-token")
+@doc(
+    "Create the child's private iCalendar feed (a new token revokes the previous one)",
+    response=CalendarTokenOut,
+    status=201,
+    tags=["calendar"],
+)
+async def create_calendar_token(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=ANYONE)
+    child_id = path_uuid(request, "child_id", ops.ChildNotFound)
+    async with pool_of(request).acquire() as conn:
+        child = await child_for(conn, caller, child_id)
+        body = await ical.create(
+            conn, caller.tenant, child, actor(caller), request.app[CLOCK].now()
+        )
+    return json_response(CalendarTokenOut(), body, status=201)
+
+
+@routes.delete("/tenants/{tenant}/children/{child_id}/calendar-token")
+@doc("Revoke the child's iCalendar feed", status=204, tags=["calendar"])
+async def revoke_calendar_token(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=ANYONE)
+    child_id = path_uuid(request, "child_id", ops.ChildNotFound)
+    pool = pool_of(request)
+    await child_for(pool, caller, child_id)
+    if not await store.revoke_calendar_tokens(pool, child_id, request.app[CLOCK].now()):
+        raise ical.CalendarNotFound()
+    return web.Response(status=204)
+
+
+@routes.get("/calendars/{token}.ics")
+@doc(
+    "A child's booked days as an iCalendar feed (no Authorization: the token is the secret)",
+    auth=False,
+    tags=["calendar"],
+    responses={404: "Unknown or revoked token"},
+)
+async def calendar_feed(request: web.Request) -> web.Response:
+    body = await ical.render(
+        pool_of(request), request.match_info["token"], request.app[CLOCK].now()
+    )
+    return web.Response(
+        body=body,
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"},
+    )
+
+
+# --- staff views ---------------------------------------------------------------------------
+
+
+@routes.get("/tenants/{tenant}/occupancy")
+@doc(
+    "Occupancy per day and site: capacity, booked and waiting across the site's activities (staff)",
+    query=StaffViewQuery,
+    response=OccupancyOut,
+    tags=["staff views"],
+)
+async def site_occupancy(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=STAFF)
+    query = read_query(request, StaffViewQuery())
+    rows = await store.site_occupancy(
+        pool_of(request), caller.tenant, query["date_from"], query["date_to"], query.get("site")
+    )
+    days: dict[tuple[date, str], dict[str, Any]] = {}
+    for r in rows:
+        entry = days.setdefault(
+            (r["day"], r["site"]),
+            {
+                "date": r["day"],
+                "site": r["site"],
+                "capacity": 0,
+                "booked": 0,
+                "waiting": 0,
+                "activities": [],
+            },
+        )
+        for k in ("capacity", "booked", "waiting"):
+            entry[k] += r[k]
+        entry["activities"].append(r)
+    return json_response(OccupancyOut(), {"days": list(days.values())})
+
+
+@routes.get("/tenants/{tenant}/meals")
+@doc(
+    "The kitchen's meal counts per day and site by diet (CANTINE by default; ?type= to choose)"
+    " (staff)",
+    query=StaffViewQuery,
+    response=MealsOut,
+    tags=["staff views"],
+)
+async def meal_counts(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=STAFF)
+    query = read_query(request, StaffViewQuery())
+    rows = await store.meal_counts(
+        pool_of(request),
+        caller.tenant,
+        query["date_from"],
+        query["date_to"],
+        query.get("site"),
+        query["types"].split(",") if "types" in query else ["CANTINE"],
+    )
+    days: dict[tuple[date, str], dict[str, Any]] = {}
+    for r in rows:
+        entry = days.setdefault(
+            (r["day"], r["site"]),
+            {
+                "date": r["day"],
+                "site": r["site"],
+                "meals": 0,
+                "expected": 0,
+                "diets": {},
+                "expected_diets": {},
+            },
+        )
+        entry["meals"] += r["booked"]
+        entry["expected"] += r["expected"]
+        entry["diets"][r["diet"]] = r["booked"]
+        if r["expected"]:
+            entry["expected_diets"][r["diet"]] = r["expected"]
+    return json_response(MealsOut(), {"days": list(days.values())})
 
 
 # --- attendance (staff) and absence justifications ------------------------------------------

@@ -1,5 +1,6 @@
 """Attendance (pointage) and absence justifications: staff mark who came on a day; a family
-justifies an absence on a booked day and staff accept (not charged) or refuse it."""
+justifies an absence on a booked day and staff accept (not charged: AbsenceJustified) or
+refuse it with a reason (AbsenceRefused, so that the family is told)."""
 
 from __future__ import annotations
 
@@ -191,27 +192,24 @@ async def decide(
         )
         if row is None:
             raise AbsenceAlreadyDecided()
+        activity_row = await store.get_activity(conn, tenant, row["activity_id"])
+        child = await store.get_child(conn, tenant, row["child_id"])
+        booking = await store.get_booking(conn, tenant, row["booking_id"])
+        if activity_row is None or child is None or booking is None:
+            raise ChildNotFound()
+        common = {
+            **who(Activity.from_row(activity_row), child, row["requested_by"]),
+            "absence_id": row["id"],
+            "booking_id": row["booking_id"],
+            "date": row["day"],
+            "reason": row["reason"],
+            "decided_by": actor,
+        }
         if accept:
-            activity_row = await store.get_activity(conn, tenant, row["activity_id"])
-            child = await store.get_child(conn, tenant, row["child_id"])
-            booking = await store.get_booking(conn, tenant, row["booking_id"])
-            if activity_row is None or child is None or booking is None:
-                raise ChildNotFound()
-            await outbox.record(
-                conn,
-                event(
-                    tenant,
-                    "booking.AbsenceJustified",
-                    {
-                        **who(Activity.from_row(activity_row), child, row["requested_by"]),
-                        "absence_id": row["id"],
-                        "booking_id": row["booking_id"],
-                        "date": row["day"],
-                        "late": booking["late"],
-                        "reason": row["reason"],
-                        "note": row["note"],
-                        "decided_by": actor,
-                    },
-                ),
-            )
+            justified = {**common, "late": booking["late"], "note": row["note"]}
+            await outbox.record(conn, event(tenant, "booking.AbsenceJustified", justified))
+        else:
+            # The family is told why (notify); the day stays chargeable.
+            refused = {**common, "decision_reason": row["decision_reason"]}
+            await outbox.record(conn, event(tenant, "booking.AbsenceRefused", refused))
     return row

@@ -1,4 +1,5 @@
-"""Handlers of the events booking consumes: the children read model from the family service."""
+"""Handlers of the events booking consumes: the children and documents read models from the
+family service."""
 
 from __future__ import annotations
 
@@ -12,7 +13,21 @@ async def child_changed(ctx: HandlerContext, event: Event) -> None:
     await store.upsert_child(ctx.conn, event.tenant_id, event.payload, event.occurred_at)
 
 
+async def document_validated(ctx: HandlerContext, event: Event) -> None:
+    await store.upsert_document(
+        ctx.conn, event.tenant_id, event.payload, "valid", event.occurred_at
+    )
+
+
+async def document_rejected(ctx: HandlerContext, event: Event) -> None:
+    await store.upsert_document(
+        ctx.conn, event.tenant_id, event.payload, "rejected", event.occurred_at
+    )
+
+
 HANDLERS: dict[str, EventHandler] = {
     "family.ChildRegistered": child_changed,
     "family.ChildUpdated": child_changed,
+    "family.DocumentValidated": document_validated,
+    "family.DocumentRejected": document_rejected,
 }

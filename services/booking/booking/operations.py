@@ -15,6 +15,7 @@ from booking import store
 from booking.domain import rules
 from booking.domain.activity import Activity
 from booking.domain.days import daterange
+from booking.domain.deadlines import PARIS
 from shared.errors import DomainError, NotFound
 from shared.events import outbox
 from shared.events.envelope import Event, new_event
@@ -55,6 +56,50 @@ class NotEligible(DomainError):
     kind = "invalid"
     title = "Child not eligible"
     detail = "Votre enfant ne peut pas participer à cette activité."
+
+
+class MissingDocuments(DomainError):
+    code = "missing-documents"
+    kind = "invalid"
+    title = "Required documents missing"
+    detail = "Il manque un justificatif en cours de validité pour cette inscription."
+
+
+# The family service's default document types, for a reason naming a document booking has
+# never seen (otherwise the label of the latest one received is used).
+DOCUMENT_LABELS = {
+    "livret_famille": "Livret de famille",
+    "avis_imposition": "Avis d'imposition",
+    "attestation_caf": "Attestation CAF",
+    "certificat_medical": "Certificat médical",
+    "justificatif_domicile": "Justificatif de domicile",
+    "attestation_assurance": "Attestation d'assurance",
+    "fiche_sanitaire": "Fiche sanitaire",
+    "carnet_vaccination": "Carnet de vaccination",
+}
+
+
+async def missing_documents(
+    conn: Any, tenant: str, child: dict[str, Any], activity: Activity, now: datetime
+) -> None:
+    """Refuse when a document the activity requires is not valid, for this child or its
+    household, from today (or the start of the activity, when later)."""
+    if not activity.required_documents:
+        return
+    on = max(now.astimezone(PARIS).date(), activity.opening.period_from)
+    valid = await store.valid_document_types(conn, tenant, child["household_id"], child["id"], on)
+    missing = [t for t in activity.required_documents if t not in valid]
+    if not missing:
+        return
+    labels = {**DOCUMENT_LABELS, **await store.document_labels(conn, tenant, missing)}
+    names = ", ".join(labels.get(t, t) for t in missing)
+    if len(missing) == 1:
+        detail = f"Document manquant ou expiré pour cette inscription : {names}."
+    else:
+        detail = f"Documents manquants ou expirés pour cette inscription : {names}."
+    detail += " Déposez-le dans votre espace famille ; l'inscription sera possible une fois"
+    detail += " le document validé par la mairie."
+    raise MissingDocuments(detail, missing_documents=missing)
 
 
 class AlreadyEnrolled(DomainError):
@@ -218,6 +263,8 @@ async def enroll(
     )
     if refusal:
         raise NotEligible(refusal)
+    if not staff:  # staff enrolling at the desk have checked the papers themselves
+        await missing_documents(pool, tenant, child, activity, now)
     status = "pending" if activity.requires_approval and not staff else "approved"
     async with pool.acquire() as conn, conn.transaction():
         row = await store.insert_enrollment(

@@ -6,7 +6,15 @@ import re
 from datetime import date
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from booking.domain import rules
 from shared.events.contract import ABSENCE_REASONS, ACTIVITY_TYPES, ATTENDANCE, DIETS
@@ -27,18 +35,46 @@ class _In(Schema):
 
 
 class DeadlineIn(_In):
-    days_before = fields.Integer(required=True, validate=validate.Range(0, 365))
+    """ "N (working) days before the day at HH:MM", or weekly with `weekday`: "on that weekday
+    of the week before, at HH:MM" (Thursday noon for next week: weekday 4, at 12:00)."""
+
+    days_before = fields.Integer(load_default=None, validate=validate.Range(0, 365))
     at = fields.String(
         load_default="00:00",
         validate=validate.Regexp(_HHMM, error="Heure invalide (format HH:MM)."),
     )
     working_days = fields.Boolean(load_default=False)
+    weekday = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(1, 7),
+        metadata={"description": "weekly rule: 1 = Monday .. 7 = Sunday of the week before"},
+    )
+
+    @validates_schema
+    def one_rule(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("weekday") is None:
+            if data.get("days_before") is None:
+                raise ValidationError("Indiquez le nombre de jours avant.", "days_before")
+        elif data.get("days_before") or data.get("working_days"):
+            raise ValidationError(
+                "Une règle hebdomadaire ne se combine pas avec un nombre de jours.", "weekday"
+            )
+
+    @post_load
+    def days(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if data.get("days_before") is None:
+            data["days_before"] = 0
+        if data.get("weekday") is None:
+            data.pop("weekday", None)
+        return data
 
 
 class DeadlineOut(Schema):
     days_before = fields.Integer()
     at = fields.String()
     working_days = fields.Boolean()
+    weekday = fields.Integer(metadata={"description": "set for a weekly rule"})
 
 
 class ActivityIn(_In):
@@ -49,7 +85,20 @@ class ActivityIn(_In):
     period_to = fields.Date(required=True)
     weekdays = fields.List(_WEEKDAY, required=True, validate=validate.Length(1, 7))
     closed_dates = fields.List(fields.Date(), load_default=list)
+    extra_dates = fields.List(
+        fields.Date(),
+        load_default=list,
+        metadata={"description": "days opened by hand (a holiday, another weekday)"},
+    )
     skip_public_holidays = fields.Boolean(load_default=True)
+    school_time = fields.Boolean(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "closed in the school holidays of the tenant's zone; default: true "
+            "for PERI, CANTINE, MERCREDI and ETUDE"
+        },
+    )
     capacity = fields.Integer(required=True, validate=validate.Range(0, 100_000))
     min_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 25))
     max_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 25))
@@ -61,6 +110,12 @@ class ActivityIn(_In):
     late_allowed = fields.Boolean(load_default=False)
     late_deadline = fields.Nested(DeadlineIn, load_default=None, allow_none=True)
     requires_approval = fields.Boolean(load_default=False)
+    required_documents = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,39}$")),
+        load_default=list,
+        validate=validate.Length(0, 20),
+        metadata={"description": "document type codes that must be valid at enrollment"},
+    )
 
     @validates_schema
     def coherent(self, data: dict[str, Any], **_: Any) -> None:
@@ -80,7 +135,10 @@ class ActivityOut(Schema):
     period_to = fields.Date()
     weekdays = fields.List(fields.Integer())
     closed_dates = fields.List(fields.Date())
+    extra_dates = fields.List(fields.Date())
     skip_public_holidays = fields.Boolean()
+    school_time = fields.Boolean()
+    school_zone = fields.String(allow_none=True, metadata={"enum": ["A", "B", "C"]})
     capacity = fields.Integer()
     min_age = fields.Integer(allow_none=True)
     max_age = fields.Integer(allow_none=True)
@@ -90,11 +148,22 @@ class ActivityOut(Schema):
     late_allowed = fields.Boolean()
     late_deadline = fields.Nested(DeadlineOut)
     requires_approval = fields.Boolean()
+    required_documents = fields.List(fields.String())
     opening_days = fields.Integer(metadata={"description": "number of opening days"})
     eligible = fields.Boolean(
         allow_none=True, metadata={"description": "for ?child_id=: may this child enroll"}
     )
     ineligibility_reason = fields.String(allow_none=True)
+
+
+class TenantSettingsIn(_In):
+    school_zone = fields.String(required=True, validate=validate.OneOf(["A", "B", "C"]))
+
+
+class TenantSettingsOut(Schema):
+    tenant = fields.String()
+    school_zone = fields.String(metadata={"enum": ["A", "B", "C"]})
+    default = fields.Boolean(metadata={"description": "true: the service's default zone"})
 
 
 class ActivityListOut(Schema):
@@ -304,6 +373,70 @@ class CalendarOut(Schema):
     child_id = fields.UUID()
     month = fields.String()
     activities = fields.List(fields.Nested(CalendarActivityOut))
+
+
+class CalendarTokenOut(Schema):
+    child_id = fields.UUID()
+    token = fields.String(metadata={"description": "the feed's secret, shown only once"})
+    url = fields.String(metadata={"description": "path of the iCalendar feed"})
+
+
+# --- staff views ---------------------------------------------------------------------------
+
+
+class StaffViewQuery(Schema):
+    date_from = fields.Date(data_key="from", required=True)
+    date_to = fields.Date(data_key="to", required=True)
+    site = fields.String(validate=_NAME)
+    types = fields.String(
+        data_key="type",
+        metadata={"description": "meals only: activity types serving a meal, comma-separated"},
+    )
+
+    @validates_schema
+    def span(self, data: dict[str, Any], **_: Any) -> None:
+        days = (data["date_to"] - data["date_from"]).days
+        if days < 0:
+            raise ValidationError("La fin de la période précède son début.", "to")
+        if days > 92:
+            raise ValidationError("Trois mois au plus.", "to")
+        if "types" in data and not set(data["types"].split(",")) <= set(ACTIVITY_TYPES):
+            raise ValidationError("Type d'activité inconnu.", "type")
+
+
+class SiteActivityOut(Schema):
+    activity_id = fields.UUID()
+    name = fields.String()
+    type = fields.String()
+    capacity = fields.Integer()
+    booked = fields.Integer()
+    waiting = fields.Integer()
+
+
+class SiteDayOut(Schema):
+    date = fields.Date()
+    site = fields.String()
+    capacity = fields.Integer()
+    booked = fields.Integer()
+    waiting = fields.Integer()
+    activities = fields.List(fields.Nested(SiteActivityOut))
+
+
+class OccupancyOut(Schema):
+    days = fields.List(fields.Nested(SiteDayOut))
+
+
+class MealDayOut(Schema):
+    date = fields.Date()
+    site = fields.String()
+    meals = fields.Integer(metadata={"description": "children booked"})
+    expected = fields.Integer(metadata={"description": "without the children known absent"})
+    diets = fields.Dict(keys=fields.String(), values=fields.Integer())
+    expected_diets = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class MealsOut(Schema):
+    days = fields.List(fields.Nested(MealDayOut))
 
 
 # --- attendance and absences ---------------------------------------------------------------

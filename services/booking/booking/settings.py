@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from marshmallow.validate import Range
+from marshmallow.validate import OneOf, Range
 
 from shared.settings import ServiceSettings, setting
 
@@ -20,4 +20,10 @@ class BookingSettings(ServiceSettings):
     )
     max_activity_days: int = setting(
         "ACTIVITY_MAX_DAYS", 800, validate=Range(1, 5000), help="longest period of an activity"
+    )
+    default_school_zone: str = setting(
+        "DEFAULT_SCHOOL_ZONE",
+        "A",
+        validate=OneOf(["A", "B", "C"]),
+        help="school holidays zone of a tenant that has not set its own",
     )

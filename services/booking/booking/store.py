@@ -56,6 +56,98 @@ async def get_child(conn: Conn, tenant: str, child_id: uuid.UUID) -> Row | None:
     )
 
 
+# --- documents (read model of family events) -------------------------------------------
+
+
+async def upsert_document(
+    conn: Conn, tenant: str, payload: dict[str, Any], status: str, occurred_at: datetime
+) -> None:
+    """A later event wins; an older one arriving late changes nothing."""
+    await conn.execute(
+        """
+        INSERT INTO documents (id, tenant, household_id, child_id, member_id, document_type,
+                               document_label, status, valid_until, version_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        ON CONFLICT (id) DO UPDATE SET
+            household_id = EXCLUDED.household_id, child_id = EXCLUDED.child_id,
+            member_id = EXCLUDED.member_id, document_type = EXCLUDED.document_type,
+            document_label = EXCLUDED.document_label, status = EXCLUDED.status,
+            valid_until = EXCLUDED.valid_until, version_at = EXCLUDED.version_at
+        WHERE documents.version_at <= EXCLUDED.version_at AND documents.tenant = EXCLUDED.tenant
+        """,
+        payload["document_id"],
+        tenant,
+        payload["household_id"],
+        payload.get("child_id"),
+        payload.get("member_id"),
+        payload["document_type"],
+        payload.get("document_label"),
+        status,
+        payload.get("valid_until"),
+        occurred_at,
+    )
+
+
+async def valid_document_types(
+    conn: Conn, tenant: str, household_id: uuid.UUID, child_id: uuid.UUID, on: date
+) -> set[str]:
+    """Types of the documents valid on `on` for a child: its own, or the household's (and its
+    guardians')."""
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT document_type FROM documents
+        WHERE tenant = $1 AND household_id = $2 AND status = 'valid'
+          AND (child_id IS NULL OR child_id = $3)
+          AND (valid_until IS NULL OR valid_until >= $4)
+        """,
+        tenant,
+        household_id,
+        child_id,
+        on,
+    )
+    return {r["document_type"] for r in rows}
+
+
+async def document_labels(conn: Conn, tenant: str, types: Iterable[str]) -> dict[str, str]:
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT ON (document_type) document_type, document_label FROM documents
+        WHERE tenant = $1 AND document_type = ANY($2::text[]) AND document_label IS NOT NULL
+        ORDER BY document_type, version_at DESC
+        """,
+        tenant,
+        list(types),
+    )
+    return {r["document_type"]: r["document_label"] for r in rows}
+
+
+# --- tenant settings ---------------------------------------------------------------------
+
+
+async def tenant_settings(conn: Conn, tenant: str) -> Row | None:
+    return _row(await conn.fetchrow("SELECT * FROM tenant_settings WHERE tenant = $1", tenant))
+
+
+async def set_tenant_settings(
+    conn: Conn, tenant: str, school_zone: str, by: uuid.UUID, now: datetime
+) -> Row:
+    return dict(
+        await conn.fetchrow(
+            """
+            INSERT INTO tenant_settings (tenant, school_zone, updated_by, updated_at)
+            VALUES ($1, $2, $3, $4)
+            ON CONFLICT (tenant) DO UPDATE SET school_zone = EXCLUDED.school_zone,
+                updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
+            RETURNING *
+            """,
+            tenant,
+            school_zone,
+            by,
+            now,
+        )
+    )
+
+
 # --- activities ------------------------------------------------------------------------
 
 
@@ -648,3 +740,116 @@ async def decide_absence(
             row["booking_id"],
         )
     return _row(row)
+
+
+# --- iCalendar feeds --------------------------------------------------------------------
+
+
+async def revoke_calendar_tokens(conn: Conn, child_id: uuid.UUID, now: datetime) -> bool:
+    return bool(
+        await conn.fetchval(
+            "UPDATE calendar_tokens SET revoked_at = $2 WHERE child_id = $1"
+            " AND revoked_at IS NULL RETURNING true",
+            child_id,
+            now,
+        )
+    )
+
+
+async def insert_calendar_token(
+    conn: Conn,
+    token_hash: bytes,
+    tenant: str,
+    child_id: uuid.UUID,
+    household_id: uuid.UUID,
+    by: uuid.UUID,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO calendar_tokens (token_hash, tenant, child_id, household_id, created_by,"
+        " created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        token_hash,
+        tenant,
+        child_id,
+        household_id,
+        by,
+        now,
+    )
+
+
+async def calendar_token(conn: Conn, token_hash: bytes) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM calendar_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+            token_hash,
+        )
+    )
+
+
+async def booked_days(conn: Conn, child_id: uuid.UUID, start: date, end: date) -> list[Row]:
+    rows = await conn.fetch(
+        """
+        SELECT b.id, b.day, a.name AS activity_name, a.site
+        FROM bookings b JOIN activities a ON a.id = b.activity_id
+        WHERE b.child_id = $1 AND b.status = 'booked' AND b.day BETWEEN $2 AND $3
+        ORDER BY b.day, a.name
+        """,
+        child_id,
+        start,
+        end,
+    )
+    return [dict(r) for r in rows]
+
+
+# --- staff views ------------------------------------------------------------------------
+
+
+async def site_occupancy(
+    conn: Conn, tenant: str, start: date, end: date, site: str | None
+) -> list[Row]:
+    """Every opening day of every activity between two dates, with its site and counters."""
+    rows = await conn.fetch(
+        """
+        SELECT d.day, a.site, a.id AS activity_id, a.name, a.type, d.capacity, d.booked,
+               (SELECT count(*) FROM bookings b WHERE b.activity_id = d.activity_id
+                  AND b.day = d.day AND b.status = 'waiting') AS waiting
+        FROM activity_days d JOIN activities a ON a.id = d.activity_id
+        WHERE a.tenant = $1 AND d.day BETWEEN $2 AND $3 AND ($4::text IS NULL OR a.site = $4)
+        ORDER BY d.day, a.site, a.name, a.id
+        """,
+        tenant,
+        start,
+        end,
+        site,
+    )
+    return [dict(r) for r in rows]
+
+
+async def meal_counts(
+    conn: Conn, tenant: str, start: date, end: date, site: str | None, types: Sequence[str]
+) -> list[Row]:
+    """Children booked per day, site and diet in meal activities; `expected` leaves out the
+    children known absent (marked absent, or an accepted absence)."""
+    rows = await conn.fetch(
+        """
+        SELECT b.day, a.site, c.diet, count(DISTINCT b.child_id) AS booked,
+               count(DISTINCT b.child_id) FILTER (
+                   WHERE coalesce(t.status, 'present') = 'present'
+                     AND NOT EXISTS (SELECT 1 FROM absences j WHERE j.booking_id = b.id
+                                       AND j.status = 'accepted')) AS expected
+        FROM bookings b
+        JOIN activities a ON a.id = b.activity_id
+        JOIN children c ON c.id = b.child_id
+        LEFT JOIN attendance t ON t.booking_id = b.id
+        WHERE a.tenant = $1 AND b.status = 'booked' AND b.day BETWEEN $2 AND $3
+          AND ($4::text IS NULL OR a.site = $4) AND a.type = ANY($5::text[])
+        GROUP BY b.day, a.site, c.diet
+        ORDER BY b.day, a.site, c.diet
+        """,
+        tenant,
+        start,
+        end,
+        site,
+        list(types),
+    )
+    return [dict(r) for r in rows]

@@ -17,15 +17,24 @@ def deadline_from(data: dict[str, Any]) -> Deadline:
     if isinstance(at, str):
         hours, minutes = at.split(":")
         at = time(int(hours), int(minutes))
-    return Deadline(int(data.get("days_before", 0)), at, bool(data.get("working_days", False)))
+    weekday = data.get("weekday")
+    return Deadline(
+        int(data.get("days_before", 0)),
+        at,
+        bool(data.get("working_days", False)),
+        int(weekday) if weekday is not None else None,
+    )
 
 
 def deadline_to(deadline: Deadline) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "days_before": deadline.days_before,
         "at": deadline.at.strftime("%H:%M"),
         "working_days": deadline.working_days,
     }
+    if deadline.weekday is not None:
+        out["weekday"] = deadline.weekday
+    return out
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,7 @@ class Activity:
     eligibility: Eligibility
     requires_approval: bool
     capacity: int
+    required_documents: tuple[str, ...] = ()
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Activity:
@@ -53,6 +63,8 @@ class Activity:
                 frozenset(row["weekdays"]),
                 frozenset(row["closed_dates"] or ()),
                 row["skip_public_holidays"],
+                row["school_zone"] if row["school_time"] else None,
+                frozenset(row["extra_dates"] or ()),
             ),
             deadlines=Deadlines(
                 booking=deadline_from(row["booking_deadline"]),
@@ -67,4 +79,5 @@ class Activity:
             ),
             requires_approval=row["requires_approval"],
             capacity=row["capacity"],
+            required_documents=tuple(row.get("required_documents") or ()),
         )

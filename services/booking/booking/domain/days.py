@@ -7,45 +7,45 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
+import holidays
+from vacances_scolaires_france import SchoolHolidayDates, UnsupportedYearException
 
-def easter(year: int) -> date:
-    """Gregorian Easter Sunday (anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    t = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * t) // 451
-    month = (h + t - 7 * m + 114) // 31
-    day = (h + t - 7 * m + 114) % 31 + 1
-    return date(year, month, day)
+_SCHOOL_DATES = SchoolHolidayDates()
+
+
+SCHOOL_ZONES = ("A", "B", "C")
+# Activities that follow the school calendar by default: closed in the school holidays.
+SCHOOL_TIME_TYPES = frozenset({"PERI", "CANTINE", "MERCREDI", "ETUDE"})
 
 
 @lru_cache(maxsize=64)
 def public_holidays(year: int) -> frozenset[date]:
-    """The eleven public holidays of metropolitan France ("jours fériés")."""
-    e = easter(year)
-    return frozenset(
-        {
-            date(year, 1, 1),
-            e + timedelta(days=1),  # lundi de Pâques
-            date(year, 5, 1),
-            date(year, 5, 8),
-            e + timedelta(days=39),  # Ascension
-            e + timedelta(days=50),  # lundi de Pentecôte
-            date(year, 7, 14),
-            date(year, 8, 15),
-            date(year, 11, 1),
-            date(year, 11, 11),
-            date(year, 12, 25),
-        }
-    )
+    """The public holidays of metropolitan France ("jours fériés"), from `holidays`."""
+    return frozenset(holidays.France(years=year))
 
 
 def is_public_holiday(day: date) -> bool:
     return day in public_holidays(day.year)
+
+
+@lru_cache(maxsize=64)
+def _school_holidays(year: int, zone: str) -> frozenset[date]:
+    try:
+        return frozenset(_SCHOOL_DATES.holidays_for_year_and_zone(year, zone))
+    except UnsupportedYearException:
+        return frozenset()  # beyond the published calendar: nothing known, nothing closed
+
+
+@lru_cache(maxsize=256)
+def school_holidays(zone: str | None, start: date, end: date) -> frozenset[date]:
+    """The days of the school holidays of a zone (A, B or C) between two dates, from the
+    ministry's calendar (`vacances-scolaires-france`). No zone: none."""
+    if zone is None:
+        return frozenset()
+    out: set[date] = set()
+    for year in range(start.year, end.year + 1):
+        out |= {d for d in _school_holidays(year, zone) if start <= d <= end}
+    return frozenset(out)
 
 
 def daterange(start: date, end: date) -> Iterator[date]:
@@ -57,20 +57,31 @@ def daterange(start: date, end: date) -> Iterator[date]:
 
 @dataclass(frozen=True)
 class Opening:
-    """When an activity runs: its period, weekdays (1 = Monday .. 7 = Sunday), closures."""
+    """When an activity runs: its period, weekdays (1 = Monday .. 7 = Sunday), minus public
+    holidays and (school-time activities) the school holidays of its zone, minus the days
+    closed by hand; plus the extra days opened by hand (a closed date wins over an extra)."""
 
     period_from: date
     period_to: date
     weekdays: frozenset[int]
     closed_dates: frozenset[date] = frozenset()
     skip_public_holidays: bool = True
+    school_zone: str | None = None  # set: closed in that zone's school holidays
+    extra_dates: frozenset[date] = frozenset()
+
+    @property
+    def school_holidays(self) -> frozenset[date]:
+        return school_holidays(self.school_zone, self.period_from, self.period_to)
 
     def is_open(self, day: date) -> bool:
+        if not self.period_from <= day <= self.period_to or day in self.closed_dates:
+            return False
+        if day in self.extra_dates:
+            return True
         return (
-            self.period_from <= day <= self.period_to
-            and day.isoweekday() in self.weekdays
-            and day not in self.closed_dates
+            day.isoweekday() in self.weekdays
             and not (self.skip_public_holidays and is_public_holiday(day))
+            and day not in self.school_holidays
         )
 
     def days(self) -> list[date]:

@@ -144,6 +144,13 @@ async def test_a_family_justifies_an_absence_and_staff_decide(town: Town) -> Non
         "POST", decision, town.staff(), {"decision": "refused", "reason": "Pas de justificatif"}
     )
     assert refused["status"] == "refused" and refused["decision_reason"] == "Pas de justificatif"
+    (told,) = await town.events("booking.AbsenceRefused")
+    payload = told["payload"]
+    assert payload["absence_id"] == other_day["id"] and payload["date"] == "2026-09-18"
+    assert payload["booking_id"] == booking_ids["2026-09-18"] and payload["reason"] == "family"
+    assert payload["decision_reason"] == "Pas de justificatif"
+    assert payload["household_id"] == str(lea["household_id"])
+    assert payload["activity_name"] == activity["name"]
 
     # The absence was marked before the decision: accepting it makes it justified.
     town.at(datetime(2026, 9, 17, 18, 0, tzinfo=PARIS))

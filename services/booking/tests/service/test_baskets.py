@@ -9,7 +9,7 @@ from typing import Any
 
 from booking.domain.deadlines import PARIS
 
-from ..conftest import TENANT
+from ..conftest import TENANT, activity_body
 
 Town = Any
 
@@ -69,7 +69,9 @@ async def test_a_basket_books_every_line_with_its_reason(town: Town) -> None:
 
 
 async def test_rhythm_one_week_in_two_across_a_holiday(town: Town) -> None:
-    activity = await town.activity(closed_dates=["2026-10-19", "2026-10-20", "2026-10-22"])
+    activity = await town.activity(
+        school_time=False, closed_dates=["2026-10-19", "2026-10-20", "2026-10-22"]
+    )
     kid = await town.enrolled_child(activity)
     basket = await town.basket(
         kid,
@@ -389,3 +391,42 @@ async def test_staff_fill_a_basket_on_behalf_of_a_family(town: Town) -> None:
     assert outcomes(result) == {"2026-09-17": ("cancelled", None)}
     (cancelled,) = await town.events("booking.ReservationCancelled")
     assert cancelled["payload"]["cancelled_by"] == "staff"
+
+
+async def test_thursday_noon_for_next_week(town: Town) -> None:
+    activity = await town.activity(
+        booking_deadline={"weekday": 4, "at": "12:00"},
+        cancel_deadline={"weekday": 4, "at": "12:00"},
+    )
+    assert activity["booking_deadline"] == {
+        "days_before": 0,
+        "at": "12:00",
+        "working_days": False,
+        "weekday": 4,
+    }
+    first = await town.enrolled_child(activity)
+    second = await town.enrolled_child(activity, first_name="Tom")
+    # The week of Monday 14/9 closes on Thursday 10/9 at noon, Paris time.
+    town.at(datetime(2026, 9, 10, 11, 59, 59, tzinfo=PARIS))
+    r = await town.book(first, activity, "2026-09-14", "2026-09-18")
+    assert outcomes(r) == {"2026-09-14": ("confirmed", None), "2026-09-18": ("confirmed", None)}
+    town.at(datetime(2026, 9, 10, 12, 0, tzinfo=PARIS))
+    r = await town.book(second, activity, "2026-09-18", "2026-09-21")
+    assert outcomes(r) == {
+        "2026-09-18": ("refused", "deadline_passed"),
+        "2026-09-21": ("confirmed", None),
+    }
+    r = await town.call(
+        "POST",
+        f"/tenants/{TENANT}/activities",
+        town.staff(),
+        activity_body(booking_deadline={"weekday": 4, "days_before": 2}),
+        422,
+    )
+    r = await town.call(
+        "POST",
+        f"/tenants/{TENANT}/activities",
+        town.staff(),
+        activity_body(booking_deadline={"at": "12:00"}),
+        422,
+    )

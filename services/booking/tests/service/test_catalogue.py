@@ -75,7 +75,7 @@ async def test_children_come_from_family_events(town: Town) -> None:
 
 
 async def test_staff_create_activities_with_opening_days(town: Town) -> None:
-    activity = await town.activity(closed_dates=["2026-10-19", "2026-10-20"])
+    activity = await town.activity(school_time=False, closed_dates=["2026-10-19", "2026-10-20"])
     # 63 Mondays, Tuesdays, Thursdays and Fridays from 1/9 to 18/12/2026 (no public holiday
     # falls on one), minus the two closed days.
     assert activity["opening_days"] == 61
@@ -213,3 +213,171 @@ async def test_a_family_cannot_act_for_another_households_child(town: Town) -> N
     unlinked = town.tokens.header(tenant=TENANT, roles=("family",))
     r = await town.call("POST", f"/tenants/{TENANT}/baskets", unlinked, {}, 403)
     assert r["type"].endswith("/household-not-linked")
+
+
+async def test_school_time_activities_skip_the_school_holidays_of_the_tenant_zone(
+    town: Town,
+) -> None:
+    settings = await town.call("GET", f"/tenants/{TENANT}/settings", town.staff())
+    assert settings == {"tenant": TENANT, "school_zone": "A", "default": True}
+    kid = await town.child()
+    await town.call(
+        "PUT",
+        f"/tenants/{TENANT}/settings",
+        town.family(kid["household_id"]),
+        {"school_zone": "C"},
+        403,
+    )
+    await town.call("PUT", f"/tenants/{TENANT}/settings", town.staff(), {"school_zone": "D"}, 422)
+    # PERI is school time by default: Toussaint 2026 (zone A, 17/10 to 1/11) is closed, but a
+    # day opened by hand in the holidays is kept, and a day closed by hand stays closed.
+    peri = await town.activity(extra_dates=["2026-10-21"], closed_dates=["2026-11-02"])
+    assert peri["school_time"] is True and peri["school_zone"] == "A"
+    days = await town.call(
+        "GET",
+        f"/tenants/{TENANT}/activities/{peri['id']}/days?from=2026-10-15&to=2026-11-06",
+        town.staff(),
+    )
+    assert [d["date"] for d in days["days"]] == [
+        "2026-10-15",
+        "2026-10-16",
+        "2026-10-21",
+        "2026-11-03",
+        "2026-11-05",
+        "2026-11-06",
+    ]
+    # 63 Mon/Tue/Thu/Fri from 1/9 to 18/12 minus 8 in the holidays and 1 closed, plus 1 extra
+    assert peri["opening_days"] == 55
+    kid = await town.enrolled_child(peri)
+    basket = await town.basket(
+        kid,
+        [
+            {
+                "activity_id": peri["id"],
+                "from": "2026-10-12",
+                "to": "2026-11-08",
+                "weekdays": [1, 3, 4],
+            }
+        ],
+    )
+    assert [x["date"] for x in basket["lines"]] == [
+        "2026-10-12",
+        "2026-10-15",
+        "2026-10-21",
+        "2026-11-05",
+    ]
+    # An activity that is not school time (sport club) runs in the holidays.
+    sport = await town.activity(type="SPORT")
+    assert sport["school_time"] is False and sport["school_zone"] is None
+    assert sport["opening_days"] == 63
+    # Another zone for the tenant: later activities follow it (winter 2027: zone C from 6/2).
+    settings = await town.call(
+        "PUT", f"/tenants/{TENANT}/settings", town.staff(), {"school_zone": "C"}
+    )
+    assert settings["school_zone"] == "C" and settings["default"] is False
+    winter = await town.activity(type="CANTINE", period_from="2027-02-01", period_to="2027-02-12")
+    assert winter["school_zone"] == "C" and winter["opening_days"] == 4  # 1, 2, 4, 5 Feb
+
+
+async def test_enrollment_needs_the_required_valid_documents(town: Town) -> None:
+    await consuming(town.client)
+    activity = await town.activity(
+        type="VACANCES", required_documents=["certificat_medical", "justificatif_domicile"]
+    )
+    assert activity["required_documents"] == ["certificat_medical", "justificatif_domicile"]
+    kid = await town.child()
+    family = town.family(kid["household_id"])
+    body = {"child_id": str(kid["id"]), "activity_id": activity["id"]}
+
+    async def refused() -> Any:
+        return await town.call("POST", f"/tenants/{TENANT}/enrollments", family, body, 422)
+
+    r = await refused()
+    assert r["type"].endswith("/missing-documents")
+    assert "Certificat médical, Justificatif de domicile" in r["detail"]
+    assert r["missing_documents"] == ["certificat_medical", "justificatif_domicile"]
+
+    def document(type: str, **extra: Any) -> Any:
+        payload = {
+            "document_id": uuid.uuid4(),
+            "household_id": kid["household_id"],
+            "child_id": None,
+            "document_type": type,
+            "account_ids": [],
+            "valid_until": None,
+            **extra,
+        }
+        return new_event("family.DocumentValidated", payload, tenant_id=TENANT, producer="family")
+
+    # The household's proof of address, through the bus; a medical certificate that expired
+    # before today (1/9/2026) and one of another child do not count.
+    await _publish(
+        town, document("justificatif_domicile", document_label="Justificatif de domicile")
+    )
+    await _publish(
+        town,
+        document(
+            "certificat_medical",
+            child_id=kid["id"],
+            valid_until=date(2026, 8, 31),
+            document_label="Certificat médical (sport)",
+        ),
+    )
+    await _publish(town, document("certificat_medical", child_id=uuid.uuid4()))
+
+    async def received() -> Any:
+        n = await town.pool.fetchval(
+            "SELECT count(*) FROM documents WHERE household_id = $1", kid["household_id"]
+        )
+        return n == 3 or None
+
+    await eventually(received)
+    r = await refused()
+    assert r["missing_documents"] == ["certificat_medical"]
+    assert r["detail"].startswith(
+        "Document manquant ou expiré pour cette inscription : Certificat médical (sport)."
+    )
+    # Staff at the desk checked the papers themselves.
+    other = await town.child()
+    await town.call(
+        "POST",
+        f"/tenants/{TENANT}/enrollments",
+        town.staff(),
+        {"child_id": str(other["id"]), "activity_id": activity["id"]},
+        201,
+    )
+    # A valid certificate for the child: the enrollment goes through; a later rejection of
+    # the same document makes it missing again for the next enrollment.
+    valid = document("certificat_medical", child_id=kid["id"], valid_until=date(2027, 8, 31))
+    await _publish(town, valid)
+
+    async def validated() -> Any:
+        return await town.pool.fetchval(
+            "SELECT 1 FROM documents WHERE id = $1", valid.payload["document_id"]
+        )
+
+    await eventually(validated)
+    await town.call("POST", f"/tenants/{TENANT}/enrollments", family, body, 201)
+    other_activity = await town.activity(type="VACANCES", required_documents=["certificat_medical"])
+    rejected = new_event(
+        "family.DocumentRejected",
+        {**{k: v for k, v in valid.payload.items() if k != "valid_until"}, "reason": "illisible"},
+        tenant_id=TENANT,
+        producer="family",
+    )
+    await _publish(town, rejected)
+
+    async def gone() -> Any:
+        status = await town.pool.fetchval(
+            "SELECT status FROM documents WHERE id = $1", valid.payload["document_id"]
+        )
+        return status == "rejected" or None
+
+    await eventually(gone)
+    await town.call(
+        "POST",
+        f"/tenants/{TENANT}/enrollments",
+        family,
+        {"child_id": str(kid["id"]), "activity_id": other_activity["id"]},
+        422,
+    )

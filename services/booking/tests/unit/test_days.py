@@ -3,9 +3,9 @@ from datetime import date
 from booking.domain.days import (
     Opening,
     Rhythm,
-    easter,
     expand,
     public_holidays,
+    school_holidays,
     working_days_before,
 )
 
@@ -17,9 +17,7 @@ SCHOOL = Opening(
 )
 
 
-def test_easter_and_public_holidays():
-    assert easter(2026) == date(2026, 4, 5)
-    assert easter(2027) == date(2027, 3, 28)
+def test_public_holidays_come_from_the_holidays_package():
     holidays = public_holidays(2027)
     assert date(2027, 3, 29) in holidays  # lundi de Pâques
     assert date(2027, 5, 6) in holidays  # Ascension
@@ -78,3 +76,55 @@ def test_whole_period_rhythm():
 def test_working_days_before_skip_weekend_and_holidays():
     assert working_days_before(date(2026, 11, 16), 2) == date(2026, 11, 12)  # Mon → Thu
     assert working_days_before(date(2026, 11, 12), 1) == date(2026, 11, 10)  # 11/11 holiday
+
+
+# A school-time activity of zone A, every weekday but Wednesday, with extra days by hand.
+PERI_A = Opening(
+    date(2026, 9, 1),
+    date(2027, 7, 3),
+    frozenset({1, 2, 4, 5}),
+    frozenset({date(2026, 11, 13)}),
+    school_zone="A",
+    extra_dates=frozenset({date(2026, 10, 21), date(2026, 10, 30), date(2026, 11, 13)}),
+)
+
+
+def test_school_holidays_of_a_zone():
+    toussaint = school_holidays("A", date(2026, 10, 1), date(2026, 11, 30))
+    assert min(toussaint) == date(2026, 10, 17) and max(toussaint) == date(2026, 11, 1)
+    assert school_holidays(None, date(2026, 10, 1), date(2026, 11, 30)) == frozenset()
+    # beyond the published calendar: nothing is known, nothing is closed
+    assert school_holidays("A", date(2040, 1, 1), date(2040, 12, 31)) == frozenset()
+
+
+def test_recurrence_across_toussaint_2026_zone_a():
+    days = expand(
+        Rhythm(
+            date_from=date(2026, 10, 12), date_to=date(2026, 11, 13), weekdays=frozenset({1, 4})
+        ),
+        PERI_A,
+    )
+    # Toussaint (zone A) from Saturday 17/10 to Sunday 1/11: Mondays and Thursdays of the two
+    # holiday weeks are skipped; the extra 30/10 is a Friday, not asked for.
+    assert days == [
+        date(2026, 10, 12),
+        date(2026, 10, 15),
+        date(2026, 11, 2),
+        date(2026, 11, 5),
+        date(2026, 11, 9),
+        date(2026, 11, 12),
+    ]
+    everyday = expand(Rhythm(date_from=date(2026, 10, 16), date_to=date(2026, 11, 3)), PERI_A)
+    # extra days opened by hand in the holidays (even a Wednesday) are kept
+    assert everyday == [
+        date(2026, 10, 16),
+        date(2026, 10, 21),
+        date(2026, 10, 30),
+        date(2026, 11, 2),
+        date(2026, 11, 3),
+    ]
+    assert not PERI_A.is_open(date(2026, 11, 13))  # closed by hand wins over an extra day
+    assert not PERI_A.is_open(date(2026, 12, 21))  # Christmas holidays
+    # winter holidays differ by zone: Monday 8/2/2027 is a holiday in zone C only
+    zone_c = Opening(PERI_A.period_from, PERI_A.period_to, PERI_A.weekdays, school_zone="C")
+    assert PERI_A.is_open(date(2027, 2, 8)) and not zone_c.is_open(date(2027, 2, 8))

@@ -89,3 +89,52 @@ def test_every_state_of_the_legend():
     assert state(paris(2026, 10, 15, 0, 0) + timedelta(seconds=1)) == "closed"  # too late
     assert state(early, eligible=False) == "not_eligible"
     assert state(early, enrollment_status=None) == "not_eligible"
+
+
+THURSDAY_NOON = Deadline(at=time(12, 0), weekday=4)  # "jeudi midi pour la semaine suivante"
+
+
+def test_weekly_rule_closes_the_whole_next_week_on_thursday_noon():
+    # Every day of the week of Monday 16/11/2026, Sunday included, closes on Thursday 12/11.
+    for day in (date(2026, 11, 16), date(2026, 11, 20), date(2026, 11, 22)):
+        assert THURSDAY_NOON.for_day(day) == paris(2026, 11, 12, 12, 0)
+    assert THURSDAY_NOON.for_day(date(2026, 11, 23)) == paris(2026, 11, 19, 12, 0)
+    rules = Deadlines(booking=THURSDAY_NOON, cancellation=THURSDAY_NOON)
+    day = date(2026, 11, 16)
+    assert rules.booking_window(day, paris(2026, 11, 12, 11, 59)) == "open"
+    assert rules.booking_window(day, paris(2026, 11, 12, 11, 59, 59, 999999)) == "open"
+    assert rules.booking_window(day, paris(2026, 11, 12, 12, 0)) == "closed"
+    assert rules.booking_window(day, paris(2026, 11, 12, 12, 1)) == "closed"
+    # the week after is still open then
+    assert rules.booking_window(date(2026, 11, 23), paris(2026, 11, 12, 12, 0)) == "open"
+    assert THURSDAY_NOON.describe() == "le jeudi de la semaine précédente, à 12:00"
+
+
+def test_weekly_rule_around_the_daylight_saving_changes():
+    # Clocks go back on Sunday 25/10/2026: the week of 26/10 closes on Thursday 22/10 at
+    # noon summer time (10:00 UTC), the week of 2/11 on 29/10 at noon winter time (11:00 UTC).
+    assert THURSDAY_NOON.for_day(date(2026, 10, 26)).astimezone(UTC) == datetime(
+        2026, 10, 22, 10, 0, tzinfo=UTC
+    )
+    nov = THURSDAY_NOON.for_day(date(2026, 11, 2))
+    assert nov.astimezone(UTC) == datetime(2026, 10, 29, 11, 0, tzinfo=UTC)
+    rules = Deadlines(booking=THURSDAY_NOON, cancellation=THURSDAY_NOON)
+    assert rules.booking_window(date(2026, 11, 2), datetime(2026, 10, 29, 10, 59, tzinfo=UTC)) == (
+        "open"
+    )
+    assert rules.booking_window(date(2026, 11, 2), datetime(2026, 10, 29, 11, 0, tzinfo=UTC)) == (
+        "closed"
+    )
+    # Clocks go forward on Sunday 28/3/2027: "Sunday 02:30 of the week before" does not exist
+    # that night and falls at 03:30 CEST (01:30 UTC); the Sunday before it is 01:30 UTC too
+    # (02:30 CET).
+    sunday = Deadline(at=time(2, 30), weekday=7)
+    assert sunday.for_day(date(2027, 3, 29)).astimezone(UTC) == datetime(
+        2027, 3, 28, 1, 30, tzinfo=UTC
+    )
+    assert sunday.for_day(date(2027, 3, 22)).astimezone(UTC) == datetime(
+        2027, 3, 21, 1, 30, tzinfo=UTC
+    )
+    assert sunday.for_day(date(2027, 4, 5)).astimezone(UTC) == datetime(
+        2027, 4, 4, 0, 30, tzinfo=UTC
+    )
