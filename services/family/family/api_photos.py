@@ -22,10 +22,10 @@ from family.api import (
     path_uuid,
     settings_of,
 )
-from family.domain import files
 from family.operations import MemberNotFound
 from family.schemas import ChangeOut, PhotoOut
 from family.uploads import Upload, download, read_image
+from shared import files
 from shared.auth import require_caller
 from shared.errors import NotFound
 from shared.http.keys import POOL

@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
-from family.domain import files
+from shared import files
 from shared.errors import Problem
 
 FILE_FIELD = "file"

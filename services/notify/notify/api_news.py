@@ -16,9 +16,10 @@ from aiohttp import web
 from marshmallow import ValidationError
 
 from notify import schemas, store
-from notify.domain import calendar, files
+from notify.domain import calendar
 from notify.settings import NotifySettings
-from notify.uploads import Form, Upload, field_problem, is_multipart, read_form
+from notify.uploads import ATTACHMENT, Form, Upload, field_problem, is_multipart, read_form
+from shared import files
 from shared.auth import Caller, require_caller
 from shared.errors import NotFound, Problem, validation_problem
 from shared.http.keys import POOL, SETTINGS
@@ -114,7 +115,7 @@ def _download(row: dict[str, Any]) -> web.Response:
         body=bytes(row["content"]),
         headers={
             "Content-Type": row["content_type"],
-            "Content-Disposition": files.content_disposition(row["filename"]),
+            "Content-Disposition": files.content_disposition(row["filename"], fallback=ATTACHMENT),
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",
             "Cache-Control": "private, no-cache",

@@ -11,10 +11,11 @@ from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
-from notify.domain import files
+from shared import files
 from shared.errors import Problem
 
 FILE_FIELDS = ("attachments", "file")
+ATTACHMENT = "piece-jointe"  # the name of a file sent without one
 MAX_TEXT_BYTES = 256 * 1024
 MAX_TEXT_FIELDS = 20
 CHUNK = 64 * 1024
@@ -37,14 +38,6 @@ class Upload:
 class Form:
     fields: dict[str, str] = dataclasses.field(default_factory=dict)
     files: list[Upload] = dataclasses.field(default_factory=list)
-
-
-def human_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".").replace(".", ",") + " Mo"
-    if size >= 1024:
-        return f"{size // 1024} Ko"
-    return f"{size} octets"
 
 
 def is_multipart(request: web.Request) -> bool:
@@ -107,7 +100,7 @@ async def _read_file(part: BodyPartReader, field: str, limit: int) -> Upload | N
         if size > limit:
             detail = (
                 f"Le fichier « {filename or 'sans nom'} » (champ {field}) dépasse la taille"
-                f" maximale de {human_size(limit)}."
+                f" maximale de {files.human_size(limit)}."
             )
             raise field_problem(
                 413, "attachment-too-large", "Attachment too large", field, detail, max_bytes=limit
@@ -136,7 +129,7 @@ async def _read_file(part: BodyPartReader, field: str, limit: int) -> Upload | N
         )
     return Upload(
         field=field,
-        filename=files.clean_filename(filename, content_type),
+        filename=files.clean_filename(filename, content_type, fallback=ATTACHMENT),
         content_type=content_type,
         content=content,
         sha256=digest.hexdigest(),
@@ -154,7 +147,7 @@ async def _read_text(part: BodyPartReader, field: str) -> str:
                 "payload-too-large",
                 "Payload too large",
                 field,
-                f"Le champ {field} est trop long (maximum {human_size(MAX_TEXT_BYTES)}).",
+                f"Le champ {field} est trop long (maximum {files.human_size(MAX_TEXT_BYTES)}).",
             )
         chunks.append(chunk)
     try:

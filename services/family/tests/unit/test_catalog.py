@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from family.domain import catalog, files
+from family.domain import catalog
+from shared import files
 
 
 def test_default_validity_ends_with_the_school_year() -> None:

@@ -1,7 +1,8 @@
 import pytest
 
-from family.domain import catalog, changes, files
+from family.domain import catalog, changes
 from family.uploads import checked
+from shared import files
 from shared.errors import Problem
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 40

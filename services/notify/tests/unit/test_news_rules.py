@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from notify.domain import calendar, files
-from notify.uploads import human_size
+from notify.domain import calendar
+from notify.uploads import ATTACHMENT
+from shared import files
 
 NOW = datetime(2025, 3, 5, 10, 0, tzinfo=UTC)
 
@@ -47,7 +48,7 @@ def test_type_comes_from_the_magic_bytes(content, expected):
     ],
 )
 def test_file_names_are_cleaned_and_match_the_real_type(name, kind, expected):
-    assert files.clean_filename(name, kind) == expected
+    assert files.clean_filename(name, kind, fallback=ATTACHMENT) == expected
 
 
 def test_content_disposition_has_an_ascii_fallback_and_the_utf8_name():
@@ -91,7 +92,7 @@ def test_weeks():
 
 
 def test_sizes_in_french():
-    assert human_size(5 * 1024 * 1024) == "5 Mo"
-    assert human_size(1536 * 1024) == "1,5 Mo"
-    assert human_size(4096) == "4 Ko"
-    assert human_size(10) == "10 octets"
+    assert files.human_size(5 * 1024 * 1024) == "5 Mo"
+    assert files.human_size(1536 * 1024) == "1,5 Mo"
+    assert files.human_size(4096) == "4 Ko"
+    assert files.human_size(10) == "10 octets"

@@ -1,5 +1,5 @@
-"""Attachments: the type is read from the content's magic bytes, never from the name or the
-declared type; names are cleaned for storage and for the Content-Disposition header."""
+"""Uploaded files, for every service: the type is read from the content's magic bytes, never
+from the name or the declared type; names are cleaned for storage and for Content-Disposition."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ JPEG = "image/jpeg"
 PNG = "image/png"
 
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
+DOCUMENTS = frozenset({PDF, JPEG, PNG})  # supporting documents, request attachments
+IMAGES = frozenset({JPEG, PNG})  # children's photos
 _SAME_EXTENSION = {".jpeg": ".jpg", ".jpe": ".jpg"}
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')
 _SPACES = re.compile(r"\s+")
@@ -29,7 +31,7 @@ def sniff(content: bytes) -> str | None:
     return None
 
 
-def clean_filename(name: str | None, content_type: str) -> str:
+def clean_filename(name: str | None, content_type: str, *, fallback: str = "document") -> str:
     """A file name safe to store and send back, whose extension matches the real type."""
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = unicodedata.normalize("NFC", name)
@@ -42,12 +44,23 @@ def clean_filename(name: str | None, content_type: str) -> str:
     expected = EXTENSIONS[content_type]
     if extension != expected:
         stem = name  # keep what the user wrote, add the real extension
-    stem = (stem.strip(" ._") or "piece-jointe")[: MAX_NAME - len(expected)]
+    stem = (stem.strip(" ._") or fallback)[: MAX_NAME - len(expected)]
     return stem + expected
 
 
-def content_disposition(filename: str, disposition: str = "attachment") -> str:
+def content_disposition(
+    filename: str, disposition: str = "attachment", *, fallback: str = "document"
+) -> str:
     """RFC 6266: an ASCII fallback plus the UTF-8 name (RFC 5987)."""
     ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    ascii_name = re.sub(r"[^A-Za-z0-9._ -]", "_", ascii_name).strip() or "piece-jointe"
+    ascii_name = re.sub(r"[^A-Za-z0-9._ -]", "_", ascii_name).strip() or fallback
     return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def human_size(size: int) -> str:
+    """5242880 → « 5 Mo », in French."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".").replace(".", ",") + " Mo"
+    if size >= 1024:
+        return f"{size // 1024} Ko"
+    return f"{size} octets"
