@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from typing import Any
 
 import asyncpg
 
+from shared.logging import get_logger
 from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
 
 
 async def _init_connection(conn: asyncpg.Connection, settings: ServiceSettings) -> None:
@@ -54,3 +59,44 @@ async def connect(settings: ServiceSettings) -> asyncpg.Connection:
 def quote_ident(name: str) -> str:
     """Quote an identifier taken from validated settings (never from a request)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+class Listener:
+    """A LISTEN connection that heals: `wake` is set on each notification on `channel`, and
+    after every (re)connection so that the owner catches up on what it may have missed."""
+
+    def __init__(self, settings: ServiceSettings, channel: str, wake: asyncio.Event) -> None:
+        self.settings = settings
+        self.channel = channel
+        self.wake = wake
+        self.listening = False
+
+    async def run(self) -> None:
+        delay = 0.2
+        while True:
+            conn: asyncpg.Connection | None = None
+            try:
+                conn = await connect(self.settings)
+                closed = asyncio.Event()
+                conn.add_termination_listener(lambda _, closed=closed: closed.set())
+                await conn.add_listener(self.channel, lambda *_: self.wake.set())
+                self.listening = True
+                delay = 0.2
+                self.wake.set()
+                while not closed.is_set():
+                    # asyncpg notices a dead socket only when it uses it: ping now and then.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(closed.wait(), 10)
+                    if not closed.is_set():
+                        await asyncio.wait_for(conn.execute("SELECT 1"), 5)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("listen_failed", channel=self.channel, error=repr(exc), retry_in=delay)
+            finally:
+                self.listening = False
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(conn.close(), 2)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)

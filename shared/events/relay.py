@@ -43,7 +43,7 @@ class OutboxRelay:
         self.broker = broker
         self.metrics = metrics
         self.wake = asyncio.Event()
-        self.listening = False
+        self._listener = db.Listener(settings, self.channel, self.wake)
         # Test seam: called after the broker confirmed a batch and before it is marked.
         self.after_publish: Callable[[list[Any]], Awaitable[None]] | None = None
 
@@ -52,7 +52,7 @@ class OutboxRelay:
         return f"{self.settings.schema}_outbox"
 
     async def run(self) -> None:
-        listener = asyncio.create_task(self._listen(), name="outbox-listen")
+        listener = asyncio.create_task(self._listener.run(), name="outbox-listen")
         try:
             sweeps = 0
             while True:
@@ -184,34 +184,3 @@ class OutboxRelay:
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("outbox_prune_failed", error=repr(exc))
-
-    async def _listen(self) -> None:
-        """Keep a LISTEN connection; reconnect when Postgres comes back."""
-        delay = 0.2
-        while True:
-            conn: asyncpg.Connection | None = None
-            try:
-                conn = await db.connect(self.settings)
-                closed = asyncio.Event()
-                conn.add_termination_listener(lambda _, closed=closed: closed.set())
-                await conn.add_listener(self.channel, lambda *_: self.wake.set())
-                self.listening = True
-                delay = 0.2
-                self.wake.set()  # catch up on whatever committed while we were not listening
-                while not closed.is_set():
-                    # asyncpg notices a dead socket only when it uses it: ping now and then.
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(closed.wait(), 10)
-                    if not closed.is_set():
-                        await asyncio.wait_for(conn.execute("SELECT 1"), 5)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("outbox_listen_failed", error=repr(exc), retry_in=delay)
-            finally:
-                self.listening = False
-                if conn is not None:
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(conn.close(), 2)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)

@@ -49,7 +49,7 @@ class Dispatcher:
         self.mailer = mailer or SmtpMailer(settings)
         self.renderer = renderer or Renderer(settings.timezone)
         self.wake = asyncio.Event()
-        self.listening = False
+        self._listener = db.Listener(settings, self.channel, self.wake)
         self._stopping = False
         kwargs = {"registry": registry} if registry is not None else {}
         self.emails = Counter(
@@ -69,7 +69,7 @@ class Dispatcher:
         )
 
     async def run(self) -> None:
-        listener = asyncio.create_task(self._listen(), name="emails-listen")
+        listener = asyncio.create_task(self._listener.run(), name="emails-listen")
         try:
             while not self._stopping:
                 with contextlib.suppress(TimeoutError):
@@ -197,36 +197,6 @@ class Dispatcher:
             await store.mark_retry(self.pool, email_id, subject, outcome.detail, delay)
             log.info("email_retry", error=outcome.detail, retry_in=delay, **fields)
         self.emails.labels(row["template"], outcome.status).inc()
-
-    async def _listen(self) -> None:
-        """Keep a LISTEN connection; reconnect when Postgres comes back."""
-        delay = 0.2
-        while True:
-            conn: asyncpg.Connection | None = None
-            try:
-                conn = await db.connect(self.settings)
-                closed = asyncio.Event()
-                conn.add_termination_listener(lambda _, closed=closed: closed.set())
-                await conn.add_listener(self.channel, lambda *_: self.wake.set())
-                self.listening = True
-                delay = 0.2
-                self.wake.set()  # catch up on whatever was queued while we were not listening
-                while not closed.is_set():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(closed.wait(), 10)
-                    if not closed.is_set():
-                        await asyncio.wait_for(conn.execute("SELECT 1"), 5)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("emails_listen_failed", error=repr(exc), retry_in=delay)
-            finally:
-                self.listening = False
-                if conn is not None:
-                    with contextlib.suppress(Exception):
-                        await asyncio.wait_for(conn.close(), 2)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
 
 
 DISPATCHER: web.AppKey[Dispatcher] = web.AppKey("notify_dispatcher")
