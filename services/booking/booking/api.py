@@ -247,6 +247,7 @@ async def create_activity(request: web.Request) -> web.Response:
                 "cancel_deadline",
                 "late_allowed",
                 "requires_approval",
+                "booking_mode",
             )
         },
         "required_documents": list(dict.fromkeys(data["required_documents"])),
@@ -373,6 +374,7 @@ async def create_enrollment(request: web.Request) -> web.Response:
         period=(activity.opening.period_from, activity.opening.period_to),
         mode=data["mode"],
         weekdays=data["weekdays"],
+        every_n_weeks=data["every_n_weeks"],
         actor=actor(caller),
         staff=caller.is_staff,
         now=request.app[CLOCK].now(),

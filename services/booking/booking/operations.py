@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -254,6 +256,7 @@ async def enroll(
     period: tuple[date, date],
     mode: str,
     weekdays: list[int] | None,
+    every_n_weeks: int = 1,
     actor: uuid.UUID,
     staff: bool,
     now: datetime,
@@ -266,6 +269,12 @@ async def enroll(
     if not staff:  # staff enrolling at the desk have checked the papers themselves
         await missing_documents(pool, tenant, child, activity, now)
     status = "pending" if activity.requires_approval and not staff else "approved"
+    if mode == "occasional":
+        if activity.booking_mode == "schedule":
+            # A fixed schedule without a pattern: every opening day of the period.
+            mode = "regular"
+        weekdays, every_n_weeks = None, 1
+    scheduled = None
     async with pool.acquire() as conn, conn.transaction():
         row = await store.insert_enrollment(
             conn,
@@ -276,7 +285,8 @@ async def enroll(
                 "child_id": child["id"],
                 "household_id": child["household_id"],
                 "mode": mode,
-                "weekdays": weekdays,
+                "weekdays": sorted(set(weekdays)) if weekdays else None,
+                "every_n_weeks": every_n_weeks,
                 "status": status,
                 "requested_by": actor,
                 "requested_at": now,
@@ -288,7 +298,10 @@ async def enroll(
             raise AlreadyEnrolled()
         if status == "approved":
             await outbox.record(conn, enrollment_event(tenant, activity, child, row, period))
-    return row
+            scheduled = await book_schedule(
+                conn, tenant, activity, row, account_id=actor, by_staff=staff, now=now
+            )
+    return {**row, "scheduled": scheduled}
 
 
 def enrollment_event(
@@ -343,7 +356,77 @@ async def decide(
         activity = Activity.from_row(activity_row)
         period = (activity.opening.period_from, activity.opening.period_to)
         await outbox.record(conn, enrollment_event(tenant, activity, child, row, period))
-    return row
+        scheduled = None
+        if approve:
+            scheduled = await book_schedule(
+                conn, tenant, activity, row, account_id=actor, by_staff=True, now=now
+            )
+    return {**row, "scheduled": scheduled}
+
+
+async def book_schedule(
+    conn: asyncpg.Connection,
+    tenant: str,
+    activity: Activity,
+    enrollment: dict[str, Any],
+    *,
+    account_id: uuid.UUID,
+    by_staff: bool,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """Book the fixed schedule of an enrollment being approved (inside the approval's
+    transaction): a regular pattern chosen at enrollment, or a `schedule` activity. The days
+    go through a basket validated like any other (`validate_basket`, the `take_places`
+    statement): no overbooking, a full day goes to the waiting list, and one
+    booking.ReservationValidated carries the dates. None when nothing is to be booked
+    ("I will book occasionally", or no day still open)."""
+    if enrollment["mode"] != "regular" and activity.booking_mode != "schedule":
+        return None
+    weekdays = enrollment["weekdays"]
+    days = rules.scheduled_days(
+        activity.opening,
+        activity.deadlines,
+        frozenset(weekdays) if weekdays else None,
+        enrollment["every_n_weeks"],
+        now,
+    )
+    if not days:
+        return None
+    basket = await store.insert_basket(
+        conn,
+        {
+            "id": uuid.uuid4(),
+            "tenant": tenant,
+            "household_id": enrollment["household_id"],
+            "account_id": account_id,
+            "created_at": now,
+            "by_staff": by_staff,
+        },
+    )
+    await store.add_lines(
+        conn,
+        basket["id"],
+        [
+            {
+                "child_id": enrollment["child_id"],
+                "activity_id": activity.id,
+                "day": day,
+                "action": "add",
+                "accept_waiting": True,
+            }
+            for day in days
+        ],
+    )
+    result = await validate_basket(conn, tenant, basket, now=now)
+    by_outcome: dict[str, list[date]] = defaultdict(list)
+    for line in result["lines"]:
+        by_outcome[line["outcome"]].append(line["date"])
+    return {
+        "basket_id": basket["id"],
+        "confirmed": by_outcome["confirmed"],
+        "waiting_list": by_outcome["waiting_list"],
+        "refused": by_outcome["refused"],
+    }
 
 
 # --- baskets -----------------------------------------------------------------------------
@@ -382,7 +465,7 @@ class Line:
 
 
 async def validate_basket(
-    pool: asyncpg.Pool,
+    pool: store.Conn,
     tenant: str,
     basket: dict[str, Any],
     *,
@@ -503,7 +586,7 @@ async def validate_basket(
         _apply(adds, outcomes)
         return _result(basket, lines)
 
-    async with pool.acquire() as conn, conn.transaction():
+    async with _transaction(pool) as conn:
         if not await store.close_basket(conn, basket["id"], now):
             raise BasketValidated()
         # Every day row this basket touches, locked at once in the common order: the
@@ -531,6 +614,18 @@ async def validate_basket(
         if events:
             await outbox.record(conn, *events)
     return _result(basket, lines)
+
+
+@asynccontextmanager
+async def _transaction(pool: store.Conn) -> AsyncIterator[asyncpg.Connection]:
+    """A transaction on a connection of the pool, or (a connection: called from another use
+    case's transaction) a savepoint on it."""
+    if isinstance(pool, asyncpg.Pool):
+        async with pool.acquire() as conn, conn.transaction():
+            yield conn
+    else:
+        async with pool.transaction():
+            yield pool
 
 
 def _apply(adds: list[Line], outcomes: list[str]) -> None:

@@ -110,6 +110,15 @@ class ActivityIn(_In):
     late_allowed = fields.Boolean(load_default=False)
     late_deadline = fields.Nested(DeadlineIn, load_default=None, allow_none=True)
     requires_approval = fields.Boolean(load_default=False)
+    booking_mode = fields.String(
+        load_default="free",
+        validate=validate.OneOf(["free", "schedule"]),
+        metadata={
+            "description": "free: families book days in baskets; schedule: the days are set"
+            " at enrollment (a regular pattern, or every opening day) and booked when it is"
+            " approved"
+        },
+    )
     required_documents = fields.List(
         fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,39}$")),
         load_default=list,
@@ -148,6 +157,7 @@ class ActivityOut(Schema):
     late_allowed = fields.Boolean()
     late_deadline = fields.Nested(DeadlineOut)
     requires_approval = fields.Boolean()
+    booking_mode = fields.String(metadata={"enum": ["free", "schedule"]})
     required_documents = fields.List(fields.String())
     opening_days = fields.Integer(metadata={"description": "number of opening days"})
     eligible = fields.Boolean(
@@ -203,6 +213,11 @@ class EnrollmentIn(_In):
         load_default="occasional", validate=validate.OneOf(["occasional", "regular"])
     )
     weekdays = fields.List(_WEEKDAY, load_default=None, allow_none=True)
+    every_n_weeks = fields.Integer(
+        load_default=1,
+        validate=validate.Range(1, 4),
+        metadata={"description": "regular pattern: one week in N (from the period's start)"},
+    )
 
     @validates_schema
     def pattern(self, data: dict[str, Any], **_: Any) -> None:
@@ -212,6 +227,13 @@ class EnrollmentIn(_In):
             )
 
 
+class ScheduledOut(Schema):
+    basket_id = fields.UUID()
+    confirmed = fields.List(fields.Date())
+    waiting_list = fields.List(fields.Date())
+    refused = fields.List(fields.Date())
+
+
 class EnrollmentOut(Schema):
     id = fields.UUID()
     activity_id = fields.UUID()
@@ -219,10 +241,16 @@ class EnrollmentOut(Schema):
     household_id = fields.UUID()
     mode = fields.String()
     weekdays = fields.List(fields.Integer(), allow_none=True)
+    every_n_weeks = fields.Integer()
     status = fields.String(metadata={"enum": ["pending", "approved", "rejected"]})
     reason = fields.String(allow_none=True)
     requested_at = fields.AwareDateTime()
     decided_at = fields.AwareDateTime(allow_none=True)
+    scheduled = fields.Nested(
+        ScheduledOut,
+        allow_none=True,
+        metadata={"description": "when this request approved it: the days its pattern booked"},
+    )
 
 
 class EnrollmentListOut(Schema):

@@ -11,7 +11,9 @@ into one recap per (basket, account), sent a short grace (MAIL_BASKET_GRACE_SECO
 last part, grouped by child and activity, listing every day. Exactly once per (event,
 account): the `email_events` row records which email carries an event's part. A cancellation
 outside a basket (one day, by the family or by staff), an enrollment decision and a waiting
-list promotion each get an email of their own.
+list promotion each get an email of their own, and so does staff's decision on an absence the
+family justified (`booking.AbsenceJustified`: the day is not charged; `booking.AbsenceRefused`:
+it stays charged, with staff's reason).
 
 `family_activities` (targeted news): a household is added to an activity when an enrollment
 is approved or a basket books it; forgotten when the household is anonymised.
@@ -35,7 +37,20 @@ BOOKING_EMAILS = (
     "booking.ReservationCancelled",
     "booking.WaitingListPromoted",
     "booking.EnrollmentDecided",
+    "booking.AbsenceJustified",
+    "booking.AbsenceRefused",
 )
+# The reasons a family gives for an absence (contract ABSENCE_REASONS), in French.
+ABSENCE_REASONS = {
+    "illness": "Maladie",
+    "family": "Raison familiale",
+    "transport": "Problème de transport",
+    "other": "Autre motif",
+}
+
+
+def absence_reason(code: str) -> str:
+    return ABSENCE_REASONS.get(code, code)
 
 
 def _iso(value: Any) -> str:
@@ -155,6 +170,22 @@ def notice(event: Event) -> Notice:
                 "Inscription refusée",
                 f"L'inscription de {child} à {activity} ({period}) est refusée.{because}",
             )
+        case "booking.AbsenceJustified":
+            return Notice(
+                "absence_justified",
+                "Absence justifiée",
+                f"L'absence de {child} le {french_day(p['date'])} est justifiée : elle ne vous"
+                f" sera pas facturée. Activité : {activity}.",
+            )
+        case "booking.AbsenceRefused":
+            reason = _reason(p.get("decision_reason"))
+            because = f" Motif : {reason}" if reason else " Aucun motif n'a été indiqué."
+            return Notice(
+                "absence_refused",
+                "Justification d'absence refusée",
+                f"La justification de l'absence de {child} le {french_day(p['date'])}"
+                f" ({activity}) n'a pas été acceptée : ce jour reste facturé.{because}",
+            )
     raise ValueError(f"not a booking email: {event.type}")
 
 
@@ -188,6 +219,20 @@ def email(event: Event) -> tuple[str, dict[str, Any]]:
                 "automatic": p.get("decided_by") is None,
                 "period_from": _iso(p["period_from"]),
                 "period_to": _iso(p["period_to"]),
+            }
+        case "booking.AbsenceJustified" | "booking.AbsenceRefused":
+            context = {
+                **who,
+                "absence_id": str(p["absence_id"]),
+                "booking_id": str(p["booking_id"]),
+                "date": _iso(p["date"]),
+                "absence_reason": absence_reason(p["reason"]),
+            }
+            if event.type == "booking.AbsenceJustified":
+                return "absence_justified", {**context, "note": _reason(p.get("note"))}
+            return "absence_refused", {
+                **context,
+                "decision_reason": _reason(p.get("decision_reason")),
             }
     raise ValueError(f"not a booking email of its own: {event.type}")
 

@@ -401,5 +401,7 @@ HANDLED = (
     "booking.ReservationCancelled",
     "booking.WaitingListPromoted",
     "booking.EnrollmentDecided",
+    "booking.AbsenceJustified",
+    "booking.AbsenceRefused",
 )
 HANDLERS = {event_type: on_event for event_type in HANDLED}

@@ -49,6 +49,7 @@ class Activity:
     requires_approval: bool
     capacity: int
     required_documents: tuple[str, ...] = ()
+    booking_mode: str = "free"  # or "schedule": the days are set at enrollment
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Activity:
@@ -80,4 +81,5 @@ class Activity:
             requires_approval=row["requires_approval"],
             capacity=row["capacity"],
             required_documents=tuple(row.get("required_documents") or ()),
+            booking_mode=row.get("booking_mode", "free"),
         )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from booking.domain.days import Opening
-from booking.domain.deadlines import Deadlines
+from booking.domain.days import Opening, Rhythm, expand
+from booking.domain.deadlines import PARIS, Deadlines
 
 # Exactly the legend of the calendar [003], plus the two states of days that are not offered.
 BOOKED_CANCELLABLE = "booked_cancellable"  # Enfant inscrit, possibilité d'annuler au besoin
@@ -116,3 +116,23 @@ def day_state(opening: Opening, deadlines: Deadlines, facts: DayFacts, now: date
     if facts.booked >= facts.capacity:
         return FULL
     return LATE if window == "late" else BOOKABLE
+
+
+def scheduled_days(
+    opening: Opening,
+    deadlines: Deadlines,
+    weekdays: frozenset[int] | None,
+    every_n_weeks: int,
+    now: datetime,
+) -> list[date]:
+    """The days a fixed schedule books when its enrollment is approved at `now`: the opening
+    days of the period on those weekdays (None: every opening day), one week in N counted
+    from the period's first week, from today on and only while booking is still open (a day
+    past its booking deadline, even one bookable late, is left for the family to book)."""
+    today = now.astimezone(PARIS).date()
+    rhythm = Rhythm(weekdays=weekdays, every_n_weeks=every_n_weeks)
+    return [
+        day
+        for day in expand(rhythm, opening)
+        if day >= today and deadlines.booking_window(day, now) == "open"
+    ]

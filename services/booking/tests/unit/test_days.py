@@ -128,3 +128,25 @@ def test_recurrence_across_toussaint_2026_zone_a():
     # winter holidays differ by zone: Monday 8/2/2027 is a holiday in zone C only
     zone_c = Opening(PERI_A.period_from, PERI_A.period_to, PERI_A.weekdays, school_zone="C")
     assert PERI_A.is_open(date(2027, 2, 8)) and not zone_c.is_open(date(2027, 2, 8))
+
+
+def test_scheduled_days_from_now_on_while_booking_is_open() -> None:
+    from datetime import datetime, time
+
+    from booking.domain.deadlines import PARIS, Deadline, Deadlines
+    from booking.domain.rules import scheduled_days
+
+    opening = Opening(date(2026, 11, 2), date(2026, 11, 27), frozenset({1, 3}))
+    deadlines = Deadlines(Deadline(2, time(23, 59)), Deadline(1, time(12, 0)), late_allowed=True)
+    now = datetime(2026, 11, 3, 10, 0, tzinfo=PARIS)
+    # Wed 4 (late only) skipped, Wed 11 Armistice; one week in two from the week of 2/11.
+    assert scheduled_days(opening, deadlines, None, 1, now) == [
+        date(2026, 11, 9),
+        date(2026, 11, 16),
+        date(2026, 11, 18),
+        date(2026, 11, 23),
+        date(2026, 11, 25),
+    ]
+    assert scheduled_days(opening, deadlines, frozenset({1}), 2, now) == [
+        date(2026, 11, 16),
+    ]

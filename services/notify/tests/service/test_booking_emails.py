@@ -376,3 +376,97 @@ async def test_gathering_is_once_per_event_and_account(notify, h):
     assert row["group_open"] and row["recipient"] is None and row["account_id"] == account
     assert sorted(row["context"]["parts"]) == sorted(str(event.id) for event in events)
     assert await pool.fetchval("SELECT count(*) FROM notifications") == 2
+
+
+async def absence_decided(notify, smtp, tokens, h, event_type: str, **payload):
+    """Staff decide on the absence Claire justified: both guardians get the email and the
+    notification once, even if the event is delivered again. Returns (messages, notices)."""
+    household_id, simon, claire = await family(notify, tokens, h)
+    event = h.booking_event(
+        event_type,
+        household_id=household_id,
+        account_id=claire,
+        absence_id=uuid.uuid4(),
+        booking_id=uuid.uuid4(),
+        date=date(2026, 1, 5),
+        reason="illness",
+        decided_by=uuid.uuid4(),
+        **payload,
+    )
+    await h.publish(notify, event)
+    messages = await delivered(smtp, 2)
+    assert sorted(m["To"] for m in messages) == [
+        "claire.durand@example.org",
+        "simon.durand@example.org",
+    ]
+    for message in messages:
+        name = "Simon Durand" if message["To"].startswith("simon") else "Claire Durand"
+        assert f"Bonjour {name}," in text_of(message) and f"Bonjour {name}," in html_of(message)
+        assert FOOTER in text_of(message)
+    notices = {
+        account_id: await notifications(notify, tokens, account_id)
+        for account_id in (simon, claire)
+    }
+    pool = notify.app[POOL]
+
+    async def sent():
+        rows = await pool.fetch("SELECT status FROM emails WHERE event_id = $1", event.id)
+        return [r["status"] for r in rows] == ["sent", "sent"]
+
+    assert await eventually(sent)
+
+    await h.publish(notify, event)  # redelivered: nothing more
+    await asyncio.sleep(1.5)
+    assert len(smtp.messages) == 2
+    assert await pool.fetchval("SELECT count(*) FROM emails WHERE event_id = $1", event.id) == 2
+    assert (
+        await pool.fetchval("SELECT count(*) FROM notifications WHERE event_id = $1", event.id) == 2
+    )
+    return messages, list(notices.values())
+
+
+async def test_absence_justified_to_both_guardians_once(notify, smtp, tokens, h):
+    messages, notices = await absence_decided(
+        notify, smtp, tokens, h, "booking.AbsenceJustified", late=False, note="Gastro-entérite"
+    )
+    sentence = (
+        "L'absence de Léa le lundi 5 janvier 2026 est justifiée : elle ne vous sera pas facturée."
+    )
+    for message in messages:
+        assert message["Subject"] == "Absence de Léa le lundi 5 janvier 2026 justifiée"
+        text = text_of(message)
+        assert f"\n{sentence}\n" in text
+        assert "Activité : « Cantine » (École du Centre)\nMotif déclaré : Maladie\n" in text
+        assert "Le service Petite Enfance a accepté votre justification." in text
+        assert "elle ne vous sera pas facturée." in html_of(message)
+    for items in notices:
+        assert [(item["title"], item["body"]) for item in items] == [
+            ("Absence justifiée", f"{sentence} Activité : Cantine.")
+        ]
+
+
+async def test_absence_refused_with_reason_to_both_guardians_once(notify, smtp, tokens, h):
+    reason = "Le certificat médical ne couvre pas le 5 janvier."
+    messages, notices = await absence_decided(
+        notify, smtp, tokens, h, "booking.AbsenceRefused", decision_reason=reason
+    )
+    for message in messages:
+        assert message["Subject"] == (
+            "Absence de Léa le lundi 5 janvier 2026 : justification refusée"
+        )
+        text = text_of(message)
+        assert (
+            "Le service Petite Enfance n'a pas accepté la justification de l'absence de Léa le"
+            " lundi 5 janvier 2026 (activité « Cantine », École du Centre)." in text
+        )
+        assert f"Motif du refus :\n{reason}\n" in text
+        assert "Ce jour reste facturé." in text
+        assert reason in html_of(message)
+    for items in notices:
+        assert [(item["title"], item["body"]) for item in items] == [
+            (
+                "Justification d'absence refusée",
+                "La justification de l'absence de Léa le lundi 5 janvier 2026 (Cantine) n'a pas"
+                f" été acceptée : ce jour reste facturé. Motif : {reason}",
+            )
+        ]

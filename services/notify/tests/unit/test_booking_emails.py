@@ -294,3 +294,63 @@ def test_enrollment_rejected_with_and_without_reason():
     (mail,), notice = booking.plan(enrollment("rejected", "  "), [A])
     assert "Aucun motif n'a été indiqué." in render(mail.template, mail.context).text
     assert notice.body.endswith("Aucun motif n'a été indiqué.")
+
+
+def absence(event_type: str, **payload: Any):
+    common = {
+        "absence_id": uuid.uuid4(),
+        "booking_id": uuid.uuid4(),
+        "date": date(2026, 1, 5),
+        "reason": "illness",
+        "decided_by": uuid.uuid4(),
+    }
+    return booking_event(event_type, **{**common, **payload})
+
+
+def test_absence_justified():
+    event = absence("booking.AbsenceJustified", late=False, note="Fièvre, certificat joint")
+    mails, notice = booking.plan(event, [A, B])
+    assert [(m.recipient, m.account_id, m.template, m.group) for m in mails] == [
+        (None, A, "absence_justified", None),
+        (None, B, "absence_justified", None),
+    ]
+    out = render(mails[0].template, mails[0].context)
+    assert out.subject == "Absence de Léa le lundi 5 janvier 2026 justifiée"
+    sentence = (
+        "L'absence de Léa le lundi 5 janvier 2026 est justifiée : elle ne vous sera pas facturée."
+    )
+    assert f"Bonjour Simon Durand,\n\n{sentence}\n" in out.text
+    assert "Activité : « Cantine » (École du Centre)\nMotif déclaré : Maladie\n" in out.text
+    assert "Le service Petite Enfance a accepté votre justification." in out.text
+    assert "\nhttps://portail.epagnymetztessy.fr/reservations\n" in out.text
+    assert "<strong>lundi 5 janvier 2026</strong> est justifiée" in out.html
+    assert "elle ne vous sera pas facturée." in out.html
+    assert notice.kind == "absence_justified" and notice.title == "Absence justifiée"
+    assert notice.body == f"{sentence} Activité : Cantine."
+
+
+def test_absence_refused_with_and_without_reason():
+    reason = "Le certificat médical ne couvre pas ce jour.\nMerci de nous contacter."
+    event = absence("booking.AbsenceRefused", reason="transport", decision_reason=reason)
+    (mail,), notice = booking.plan(event, [A])
+    assert mail.template == "absence_refused" and mail.group is None
+    out = render(mail.template, mail.context)
+    assert out.subject == "Absence de Léa le lundi 5 janvier 2026 : justification refusée"
+    assert (
+        "Le service Petite Enfance n'a pas accepté la justification de l'absence de Léa le"
+        " lundi 5 janvier 2026 (activité « Cantine », École du Centre)." in out.text
+    )
+    assert "Motif déclaré : Problème de transport\n" in out.text
+    assert f"Motif du refus :\n{reason}\n" in out.text
+    assert "Ce jour reste facturé." in out.text and "Ce jour reste facturé." in out.html
+    assert "Le certificat médical ne couvre pas ce jour." in out.html
+    assert "pas facturée" not in out.text
+    assert notice.kind == "absence_refused"
+    assert notice.title == "Justification d'absence refusée"
+    assert notice.body == (
+        "La justification de l'absence de Léa le lundi 5 janvier 2026 (Cantine) n'a pas été"
+        f" acceptée : ce jour reste facturé. Motif : {reason}"
+    )
+    (mail,), notice = booking.plan(absence("booking.AbsenceRefused", decision_reason=" "), [A])
+    assert "Aucun motif n'a été indiqué." in render(mail.template, mail.context).text
+    assert notice.body.endswith("Aucun motif n'a été indiqué.")

@@ -167,6 +167,21 @@ CASES = {
         "Annulation : Léa — Cantine le lundi 5 janvier 2026",
         "https://portail.epagnymetztessy.fr/reservations",
     ),
+    "absence_justified": (
+        {**CHILD, "date": "2026-01-05", "absence_reason": "Maladie", "note": None},
+        "Absence de Léa le lundi 5 janvier 2026 justifiée",
+        "https://portail.epagnymetztessy.fr/reservations",
+    ),
+    "absence_refused": (
+        {
+            **CHILD,
+            "date": "2026-01-05",
+            "absence_reason": "Maladie",
+            "decision_reason": "Certificat manquant.",
+        },
+        "Absence de Léa le lundi 5 janvier 2026 : justification refusée",
+        "https://portail.epagnymetztessy.fr/reservations",
+    ),
 }
 
 
