@@ -1078,6 +1078,42 @@ async def create_account(request: web.Request) -> web.Response:
     return no_store(json_response(CreatedAccountOut(), body, status=201))
 
 
+async def _password_for_link(
+    ctx: Context,
+    tenant: store.Tenant,
+    purpose: str,
+    token: str,
+    password: str,
+    field: str,
+    now: datetime,
+) -> tuple[store.Account, str]:
+    """The link's account and the new password's hash, checked against the policy.
+
+    Hashing happens before the transaction: argon2 must not hold a connection."""
+    _, link = await open_link(ctx.pool, ctx, purpose, token, now)
+    account = await store.get_account(ctx.pool, ctx.slug, link.account_id)
+    if account is None:
+        raise InvalidLink()
+    check_password(tenant, password, email=account.email, names=[account.display_name], field=field)
+    return account, await ctx.state.hasher.hash(password)
+
+
+async def _use_link_for_password(
+    conn: asyncpg.Connection,
+    ctx: Context,
+    purpose: str,
+    token: str,
+    account: store.Account,
+    password_hash: str,
+    now: datetime,
+) -> None:
+    """Spend the link (checked again in the transaction) and set the password. The link
+    proves the address: a pending or invited account becomes usable too."""
+    digest, _ = await open_link(conn, ctx, purpose, token, now)
+    await store.use_link(conn, digest, now=now)
+    await store.set_password(conn, account.id, password_hash, now=now, activate=True)
+
+
 @routes.post("/tenants/{tenant}/invitation/accept")
 @doc(
     "Choose a password with an invitation link (and be logged in)",
@@ -1092,22 +1128,13 @@ async def accept_invitation(request: web.Request) -> web.Response:
     data = await read_json(request, InvitationAcceptIn())
     tenant = await ctx.tenant()
     now = utcnow()
-    _, link = await open_link(ctx.pool, ctx, "invitation", data["token"], now)
-    account = await store.get_account(ctx.pool, ctx.slug, link.account_id)
-    if account is None:
-        raise InvalidLink()
-    check_password(
-        tenant,
-        data["password"],
-        email=account.email,
-        names=[account.display_name],
-        field="password",
+    account, password_hash = await _password_for_link(
+        ctx, tenant, "invitation", data["token"], data["password"], "password", now
     )
-    password_hash = await ctx.state.hasher.hash(data["password"])
     async with ctx.pool.acquire() as conn, conn.transaction():
-        digest, link = await open_link(conn, ctx, "invitation", data["token"], now)
-        await store.use_link(conn, digest, now=now)
-        await store.set_password(conn, account.id, password_hash, now=now, activate=True)
+        await _use_link_for_password(
+            conn, ctx, "invitation", data["token"], account, password_hash, now
+        )
         account = await store.get_account(conn, ctx.slug, account.id)
         assert account is not None
         await outbox.record(
@@ -1228,23 +1255,13 @@ async def reset_password(request: web.Request) -> web.Response:
     data = await read_json(request, ResetPasswordIn())
     tenant = await ctx.tenant()
     now = utcnow()
-    _, link = await open_link(ctx.pool, ctx, "password-reset", data["token"], now)
-    account = await store.get_account(ctx.pool, ctx.slug, link.account_id)
-    if account is None:
-        raise InvalidLink()
-    check_password(
-        tenant,
-        data["new_password"],
-        email=account.email,
-        names=[account.display_name],
-        field="new_password",
+    account, password_hash = await _password_for_link(
+        ctx, tenant, "password-reset", data["token"], data["new_password"], "new_password", now
     )
-    password_hash = await ctx.state.hasher.hash(data["new_password"])
     async with ctx.pool.acquire() as conn, conn.transaction():
-        digest, link = await open_link(conn, ctx, "password-reset", data["token"], now)
-        await store.use_link(conn, digest, now=now)
-        # The link proves the address: a pending or invited account becomes usable too.
-        await store.set_password(conn, account.id, password_hash, now=now, activate=True)
+        await _use_link_for_password(
+            conn, ctx, "password-reset", data["token"], account, password_hash, now
+        )
         await store.revoke_sessions(conn, account.id, now=now)
         await store.clear_failures(conn, ctx.slug, [f"account:{account.id}"])
         await outbox.record(
