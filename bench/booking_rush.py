@@ -5,19 +5,27 @@ seeds N enrolled children, opens one basket per family on the same hot day(s), t
 every validation at once and prints validations per second, median/p95/p99 latency, the
 confirmed count (must equal the capacity) and, in the same run, the rate of a bare Postgres
 transaction taking one place on one hot row (asyncpg loop), to show how close to the limit
-the service is. Also prints the CPU used during the rush (this process, the whole machine):
-on a small machine the service, its clients, Postgres and RabbitMQ share the same cores.
+the service is. Also prints the CPU used during the rush (this process, the service
+processes, the whole machine): on a small machine the service, its clients, Postgres and
+RabbitMQ share the same cores.
+
+--processes N (default 1) runs the service as N OS processes sharing one port (SO_REUSEPORT,
+the kernel spreads the connections), each with its own outbox relay, the clients staying in
+this process; --processes 0 runs the service inside this process (one core for everything).
 
     PYTHONPATH=services/booking uv run python bench/booking_rush.py [--families 1000]
-        [--capacity 300] [--days 1] [--concurrency 64]
+        [--capacity 300] [--days 1] [--concurrency 64] [--processes 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
+import signal
 import statistics
+import sys
 import time
 import uuid
 from datetime import UTC, date, datetime
@@ -31,6 +39,7 @@ from booking.app import create_app
 from booking.domain.deadlines import PARIS
 from booking.runtime import CLOCK
 from booking.settings import BookingSettings
+from shared import db
 from shared.events.topology import Topology
 from shared.http.keys import POOL
 from shared.logging import configure_logging
@@ -43,6 +52,34 @@ ADMIN_DSN = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 TENANT = "bench"
 FIRST_DAY = date(2026, 10, 5)
+# "Now" as the service sees it during the bench: opening morning, before every deadline.
+NOW = datetime(2026, 9, 1, 8, 0, tzinfo=PARIS).astimezone(UTC)
+
+# One service process: the app of `python -m booking serve` with the clock pinned and the
+# port shared (reuse_port); it prints READY once migrated, connected and listening.
+LAUNCHER = """
+import os, sys
+from datetime import datetime
+from aiohttp import web
+from booking.app import create_app
+from booking.runtime import CLOCK
+from booking.settings import BookingSettings
+from shared.logging import configure_logging
+
+settings = BookingSettings.from_env()
+configure_logging(settings.service, json=settings.json_logs, level=settings.log_level)
+app = create_app(settings)
+app[CLOCK].fixed = datetime.fromisoformat(os.environ["BENCH_FIXED_NOW"])
+web.run_app(
+    app,
+    host=settings.http_host,
+    port=settings.http_port,
+    reuse_port=True,
+    access_log=None,
+    shutdown_timeout=settings.shutdown_timeout,
+    print=lambda *_: (sys.stdout.write("READY\\n"), sys.stdout.flush()),
+)
+"""
 
 
 def pct(values: list[float], p: float) -> float:
@@ -80,7 +117,55 @@ async def bare_postgres(dsn: str, clients: int, seconds: float) -> float:
     return done / (time.monotonic() - started)
 
 
-async def run(families: int, capacity: int, days: int, concurrency: int) -> None:
+async def start_processes(
+    settings: BookingSettings, count: int, port: int, processes: list[asyncio.subprocess.Process]
+) -> None:
+    """Adds to `processes` `count` service processes listening on the same port, each ready
+    (READY printed); those started are in the list even if a later one fails."""
+    env = {
+        **os.environ,
+        **settings.to_env(),
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": str(port),
+        "BENCH_FIXED_NOW": NOW.isoformat(),
+    }
+    for _ in range(count):
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", LAUNCHER, env=env, stdout=asyncio.subprocess.PIPE
+        )
+        processes.append(process)
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), 60)
+        if line.strip() != b"READY":
+            raise SystemExit(f"service process exited with {await process.wait()}")
+
+
+async def stop_processes(processes: list[asyncio.subprocess.Process]) -> None:
+    for process in processes:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            await asyncio.wait_for(process.wait(), 30)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+def _process_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by these processes (Linux), or 0."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def run(families: int, capacity: int, days: int, concurrency: int, processes: int) -> None:
     run_id = uuid.uuid4().hex[:8]
     database = f"pf_bench_{run_id}"
     admin = await asyncpg.connect(ADMIN_DSN)
@@ -114,15 +199,24 @@ async def run(families: int, capacity: int, days: int, concurrency: int) -> None
     # Stands for billing and notify: booking events are routed somewhere, as in production.
     tap = EventTap(AMQP_URL, namespace.name, ["booking.*"])
     await tap.__aenter__()
-    app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
     port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
     base = f"http://127.0.0.1:{port}/tenants/{TENANT}"
-    app[CLOCK].fixed = datetime(2026, 9, 1, 8, 0, tzinfo=PARIS).astimezone(UTC)
+    runner: web.AppRunner | None = None
+    children: list[asyncio.subprocess.Process] = []
+    pool: asyncpg.Pool | None = None
     try:
-        pool = app[POOL]
+        if processes:
+            await start_processes(settings, processes, port, children)
+            # The bench's own connections, for seeding and checking (not timed).
+            pool = await db.create_pool(dataclasses.replace(settings, db_pool_max=4))
+        else:
+            app = create_app(settings)
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+            app[CLOCK].fixed = NOW
+            pool = app[POOL]
+        assert pool is not None
         staff = tokens.header(tenant=TENANT, roles=("staff",))
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with aiohttp.ClientSession(connector=connector) as http:
@@ -213,10 +307,13 @@ async def run(families: int, capacity: int, days: int, concurrency: int) -> None
                 for line in body["lines"]:
                     outcomes[line["outcome"]] = outcomes.get(line["outcome"], 0) + 1
 
+            pids = [c.pid for c in children]
             started, cpu, machine = time.perf_counter(), time.process_time(), _machine_cpu()
+            service_cpu = _process_cpu(pids)
             await asyncio.gather(*(validate(b, h) for b, h in zip(baskets, headers, strict=True)))
             elapsed = time.perf_counter() - started
             cpu = time.process_time() - cpu
+            service_cpu = _process_cpu(pids) - service_cpu
             machine = _busy(machine, _machine_cpu())
 
         booked = await pool.fetch(
@@ -233,7 +330,7 @@ async def run(families: int, capacity: int, days: int, concurrency: int) -> None
         lines = families * len(dates)
         print(
             f"families={families} capacity/day={capacity} days/basket={len(dates)} "
-            f"client concurrency={concurrency}"
+            f"client concurrency={concurrency} service processes={processes or 'in process'}"
         )
         print(
             f"validations: {families / elapsed:,.0f} baskets/s, "
@@ -245,9 +342,16 @@ async def run(families: int, capacity: int, days: int, concurrency: int) -> None
             f"p95 {pct(latencies, 95) * 1000:.0f} ms, p99 {pct(latencies, 99) * 1000:.0f} ms"
         )
         print(f"outcomes: {outcomes}, http errors: {errors}")
+        if processes:
+            where = (
+                f"service ({processes} process(es) with their relays) {service_cpu / elapsed:.0%}"
+                f" of one core, this process (clients) {cpu / elapsed:.0%}"
+            )
+        else:
+            where = f"this process (service, clients, relay) {cpu / elapsed:.0%}"
         print(
-            f"CPU during the rush: this process (service, clients, relay) {cpu / elapsed:.0%}"
-            f" of one core; whole machine {machine:.0%} busy of {os.cpu_count()} cores"
+            f"CPU during the rush: {where} of one core;"
+            f" whole machine {machine:.0%} busy of {os.cpu_count()} cores"
         )
         print(
             "per day (booked/capacity, booking rows): "
@@ -263,7 +367,11 @@ async def run(families: int, capacity: int, days: int, concurrency: int) -> None
         if overbooked or outcomes.get("confirmed", 0) != min(families, capacity) * len(dates):
             raise SystemExit("FAILED: confirmed count does not equal capacity")
     finally:
-        await runner.cleanup()
+        if runner is not None:
+            await runner.cleanup()
+        elif pool is not None:
+            await pool.close()
+        await stop_processes(children)
         await tap.__aexit__(None, None, None)
         await jwks_runner.cleanup()
         await delete_topology(namespace)
@@ -300,5 +408,11 @@ if __name__ == "__main__":
     parser.add_argument("--capacity", type=int, default=300)
     parser.add_argument("--days", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="service processes sharing the port (0: the service runs in this process)",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.families, args.capacity, args.days, args.concurrency))
+    asyncio.run(run(args.families, args.capacity, args.days, args.concurrency, args.processes))
