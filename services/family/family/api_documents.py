@@ -26,12 +26,12 @@ from family.schemas import (
     RejectIn,
     ValidateDocumentIn,
 )
-from family.uploads import download, field_problem, read_form
 from shared.auth import Caller, require_caller
 from shared.errors import DomainError, NotFound, validation_problem
 from shared.http.keys import POOL
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json, read_query
+from shared.http.uploads import download, field_problem, read_form
 
 routes = web.RouteTableDef()
 

@@ -24,13 +24,14 @@ from family.api import (
 )
 from family.operations import MemberNotFound
 from family.schemas import ChangeOut, PhotoOut
-from family.uploads import Upload, download, read_image
+from family.uploads import read_image
 from shared import files
 from shared.auth import require_caller
 from shared.errors import NotFound
 from shared.http.keys import POOL
 from shared.http.openapi import doc
 from shared.http.requests import json_response
+from shared.http.uploads import Upload, download
 
 routes = web.RouteTableDef()
 

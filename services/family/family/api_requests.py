@@ -16,12 +16,12 @@ from family.domain import catalog
 from family.operations import Ops, utcnow
 from family.runtime import VAULT
 from family.schemas import MessageIn, RequestIn, RequestOut, RequestPageOut, RequestsQuery
-from family.uploads import Upload, download, field_problem, is_multipart, read_form
 from shared.auth import require_caller
 from shared.errors import DomainError, NotFound, validation_problem
 from shared.http.keys import POOL
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json, read_query
+from shared.http.uploads import Upload, download, field_problem, is_multipart, read_form
 
 routes = web.RouteTableDef()
 

@@ -18,13 +18,13 @@ from marshmallow import ValidationError
 from notify import schemas, store
 from notify.domain import calendar
 from notify.settings import NotifySettings
-from notify.uploads import ATTACHMENT, Form, Upload, field_problem, is_multipart, read_form
-from shared import files
+from notify.uploads import ATTACHMENT, read_form
 from shared.auth import Caller, require_caller
 from shared.errors import NotFound, Problem, validation_problem
 from shared.http.keys import POOL, SETTINGS
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json, read_query
+from shared.http.uploads import Form, Upload, download, field_problem, is_multipart
 
 routes = web.RouteTableDef()
 
@@ -111,16 +111,12 @@ async def _store_uploads(
 
 
 def _download(row: dict[str, Any]) -> web.Response:
-    return web.Response(
-        body=bytes(row["content"]),
-        headers={
-            "Content-Type": row["content_type"],
-            "Content-Disposition": files.content_disposition(row["filename"], fallback=ATTACHMENT),
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, no-cache",
-            "ETag": f'"{row["sha256"]}"',
-        },
+    return download(
+        row["filename"],
+        row["content_type"],
+        bytes(row["content"]),
+        fallback_name=ATTACHMENT,
+        headers={"Cache-Control": "private, no-cache", "ETag": f'"{row["sha256"]}"'},
     )
 
 

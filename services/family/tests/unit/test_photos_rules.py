@@ -1,9 +1,9 @@
 import pytest
 
 from family.domain import catalog, changes
-from family.uploads import checked
 from shared import files
 from shared.errors import Problem
+from shared.http.uploads import checked
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 40
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 40
