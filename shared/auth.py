@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +71,7 @@ class TokenVerifier:
         leeway: float = 30,
         min_refresh_interval: float = 30,
         failure_retry_interval: float = 1.0,
+        verified_cache_size: int = 10_000,
     ) -> None:
         self.source = source
         self.issuer = issuer
@@ -80,6 +82,11 @@ class TokenVerifier:
         self.failure_retry_interval = failure_retry_interval
         self._attempted_at = float("-inf")
         self._lock = asyncio.Lock()
+        # Tokens already verified: a family's page sends the same token with every request,
+        # and the signature check is the costliest step of a small request. Bounded (LRU);
+        # an entry serves only until the token expires and while its key is still published.
+        self._verified: OrderedDict[str, tuple[Caller, float, str]] = OrderedDict()
+        self.verified_cache_size = verified_cache_size
 
     async def _fetch(self) -> None:
         self._attempted_at = time.monotonic()
@@ -110,6 +117,13 @@ class TokenVerifier:
         return self._keys[kid]
 
     async def verify(self, token: str) -> Caller:
+        cached = self._verified.get(token)
+        if cached is not None:
+            caller, expires, kid = cached
+            if time.time() < expires + self.leeway and kid in self._keys:
+                self._verified.move_to_end(token)
+                return caller
+            del self._verified[token]
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -132,7 +146,12 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from None
-        return caller_from_claims(claims)
+        caller = caller_from_claims(claims)
+        if self.verified_cache_size > 0:
+            self._verified[token] = (caller, float(claims["exp"]), kid)
+            if len(self._verified) > self.verified_cache_size:
+                self._verified.popitem(last=False)
+        return caller
 
 
 def caller_from_claims(claims: dict[str, Any]) -> Caller:

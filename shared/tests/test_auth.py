@@ -11,6 +11,7 @@ import time
 import uuid
 from typing import Any
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -334,6 +335,50 @@ async def test_verifier_accepts_a_key_rotated_after_its_cache_was_filled(tokens)
     assert caller.roles == frozenset({"family"}) and not caller.is_staff
     assert caller.household_id == "h-1"
     assert source.calls >= 2
+
+
+async def test_a_verified_token_is_served_from_cache_only_while_valid(tokens, monkeypatch):
+    source = CountingSource(tokens)
+    verifier = verifier_for(source, tokens, min_refresh_interval=0, leeway=0)
+    token = tokens.token(ttl=60)
+    first = await verifier.verify(token)
+    decoded = 0
+    real_decode = jwt.decode
+
+    def counting_decode(*args: Any, **kwargs: Any) -> Any:
+        nonlocal decoded
+        decoded += 1
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    assert await verifier.verify(token) is first
+    assert decoded == 0  # the signature was not checked again
+    # Past its expiry (as the cache reads the clock), the entry no longer serves: the token
+    # goes through the full check again.
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 120)
+    await verifier.verify(token)
+    assert decoded == 1
+    monkeypatch.setattr(time, "time", real_time)
+
+    # A key that left the JWKS: its cached tokens are refused at once.
+    other = tokens.token()
+    await verifier.verify(other)
+    rotate(tokens)
+    await verifier.verify(tokens.token())  # unknown kid: the key set is fetched again
+    with pytest.raises(InvalidToken, match="unknown key id"):
+        await verifier.verify(other)
+
+
+def test_the_verified_token_cache_is_bounded(tokens):
+    verifier = verifier_for(CountingSource(tokens), tokens, verified_cache_size=3)
+
+    async def fill() -> None:
+        for _ in range(5):
+            await verifier.verify(tokens.token())
+
+    asyncio.run(fill())
+    assert len(verifier._verified) == 3
 
 
 async def test_verifier_rate_limits_refreshes_for_unknown_kids(tokens):
