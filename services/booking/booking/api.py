@@ -17,6 +17,7 @@ from booking import attendance, ical, store
 from booking import operations as ops
 from booking.domain.activity import Activity, deadline_from, deadline_to
 from booking.domain.days import SCHOOL_TIME_TYPES, Opening, Rhythm, expand
+from booking.group_commit import GROUP_COMMIT
 from booking.runtime import CLOCK
 from booking.schemas import (
     AbsenceDecisionIn,
@@ -589,16 +590,16 @@ _VALIDATE_IN, _VALIDATION_OUT = ValidateIn(), ValidationOut()
 )
 async def validate_basket(request: web.Request) -> web.Response:
     caller = require_caller(request, roles=ANYONE)
-    basket = await _basket(request, caller)
+    basket_id = path_uuid(request, "basket_id", ops.BasketNotFound)
     data = await read_json(request, _VALIDATE_IN)
-    if basket["status"] != "open":
-        raise ops.BasketValidated()
     result = await ops.validate_basket(
         pool_of(request),
         caller.tenant,
-        basket,
+        basket_id,
+        owner=None if caller.is_staff else household_of(caller),
         now=request.app[CLOCK].now(),
         all_or_nothing=data["all_or_nothing"],
+        group=request.app[GROUP_COMMIT],
     )
     return json_response(_VALIDATION_OUT, result)
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
@@ -21,6 +21,9 @@ from booking.domain.deadlines import PARIS
 from shared.errors import DomainError, NotFound
 from shared.events import outbox
 from shared.events.envelope import Event, new_event
+
+if TYPE_CHECKING:
+    from booking.group_commit import GroupCommit
 
 PRODUCER = "booking"
 
@@ -417,7 +420,7 @@ async def book_schedule(
             for day in days
         ],
     )
-    result = await validate_basket(conn, tenant, basket, now=now)
+    result = await validate_basket(conn, tenant, basket["id"], owner=None, now=now)
     by_outcome: dict[str, list[date]] = defaultdict(list)
     for line in result["lines"]:
         by_outcome[line["outcome"]].append(line["date"])
@@ -467,28 +470,43 @@ class Line:
 async def validate_basket(
     pool: store.Conn,
     tenant: str,
-    basket: dict[str, Any],
+    basket_id: uuid.UUID,
     *,
+    owner: uuid.UUID | None,
     now: datetime,
     all_or_nothing: bool = False,
+    group: GroupCommit | None = None,
 ) -> dict[str, Any]:
     """Apply every line of the basket at once. Each line ends confirmed, on the waiting list,
     cancelled or refused with its reason; with `all_or_nothing`, a single line that is not
-    confirmed (or cancelled) leaves everything as it was.
+    confirmed (or cancelled) leaves everything as it was. A basket of another household than
+    `owner` (None: staff, any household of the tenant) is not found.
 
-    Everything that can be decided without a lock is decided first, from two reads. Then the
+    Everything that can be decided without a lock is decided first, from one read (and the
+    parsed activities, cached by row version). Then the
     additions take their places, get their booking rows, the basket its outcome and the outbox
     its ReservationValidated events in ONE statement (`store.take_places`): on a basket of
     additions, the usual case on the opening morning, it runs as its own transaction, so a hot
-    day row stays locked for no client round trip at all. Baskets with cancellations (which
-    may promote the waiting list) or all-or-nothing run in an explicit transaction."""
-    facts = await store.basket_facts(pool, tenant, basket["id"])
+    day row stays locked for no client round trip at all; given the process's `group` commit,
+    together with the other baskets validated at the same moment (`group_commit`). Baskets
+    with cancellations (which may promote the waiting list) or all-or-nothing run in an
+    explicit transaction."""
+    rows = await store.basket_facts(pool, tenant, basket_id)
+    if not rows or (owner is not None and rows[0]["basket_household_id"] != owner):
+        raise BasketNotFound()
+    basket = {
+        "id": basket_id,
+        "tenant": tenant,
+        "household_id": rows[0]["basket_household_id"],
+        "account_id": rows[0]["basket_account_id"],
+        "by_staff": rows[0]["basket_by_staff"],
+    }
+    if rows[0]["basket_status"] != "open":
+        raise BasketValidated()
+    facts = [r for r in rows if r["line_id"] is not None]
     if not facts:
         raise EmptyBasket()
-    activities = {
-        r["id"]: Activity.from_row(r)
-        for r in await store.activities(pool, tenant, ids={f["activity_id"] for f in facts})
-    }
+    activities = await _activities(pool, tenant, facts)
     lines, adds, cancels = [], [], []
     kids: dict[uuid.UUID, dict[str, Any]] = {}
     for f in facts:
@@ -519,9 +537,7 @@ async def validate_basket(
                 line.refuse("not_eligible", refusal)
             elif window == "closed":
                 line.refuse("deadline_passed")
-            elif f["live_id"] is not None:
-                line.refuse("already_booked")
-            else:
+            else:  # already booked that day: decided as its place is taken
                 line.late = window == "late"
                 line.booking_id = uuid.uuid4()
                 adds.append(line)
@@ -572,15 +588,12 @@ async def validate_basket(
     ]
 
     if not cancels and not all_or_nothing:
-        outcomes = await store.take_places(
-            pool,
-            basket,
-            add_rows,
-            close=True,
-            now=now,
-            envelopes=envelopes,
-            summary={"refused": sum(x.outcome == "refused" for x in lines)},
-        )
+        refused = sum(x.outcome == "refused" for x in lines)
+        taking = store.PlaceTaking(basket, add_rows, now, envelopes, {"refused": refused})
+        if group is not None:
+            outcomes = await group.take_places(taking)
+        else:
+            outcomes = (await store.take_places(pool, [taking]))[0]
         if outcomes is None:
             raise BasketValidated()
         _apply(adds, outcomes)
@@ -594,18 +607,12 @@ async def validate_basket(
         await store.lock_days(conn, [(x.activity_id, x.day) for x in adds + cancels])
         for line in cancels:
             await _cancel(conn, activities[line.activity_id], line, basket["account_id"], now)
-        outcomes = await store.take_places(
-            conn,
-            basket,
-            add_rows,
-            close=False,
-            now=now,
-            envelopes=envelopes,
-            summary={
-                "cancelled": sum(x.outcome == "cancelled" for x in lines),
-                "refused": sum(x.outcome == "refused" for x in lines),
-            },
-        )
+        summary = {
+            "cancelled": sum(x.outcome == "cancelled" for x in lines),
+            "refused": sum(x.outcome == "refused" for x in lines),
+        }
+        taking = store.PlaceTaking(basket, add_rows, now, envelopes, summary)
+        (outcomes,) = await store.take_places(conn, [taking], close=False)
         assert outcomes is not None
         _apply(adds, outcomes)
         if all_or_nothing and any(x.outcome not in ("confirmed", "cancelled") for x in lines):
@@ -614,6 +621,36 @@ async def validate_basket(
         if events:
             await outbox.record(conn, *events)
     return _result(basket, lines)
+
+
+# Parsed activities by (id, row version). An activity row is read on every validation but
+# almost never changes; a new version (any UPDATE) is a new key, so an entry is never stale.
+_PARSED: dict[tuple[uuid.UUID, str], Activity] = {}
+_PARSED_MAX = 5_000
+
+
+async def _activities(
+    pool: store.Conn, tenant: str, facts: list[dict[str, Any]]
+) -> dict[uuid.UUID, Activity]:
+    """The activities of the basket's lines (those of the tenant), parsed once per version."""
+    found, missing = {}, {}
+    for f in facts:
+        version = f["activity_version"]
+        if version is None:
+            continue  # not an activity of the tenant
+        key = (f["activity_id"], version)
+        if key in _PARSED:
+            found[f["activity_id"]] = _PARSED[key]
+        else:
+            missing[f["activity_id"]] = key
+    if missing:
+        if len(_PARSED) > _PARSED_MAX:
+            _PARSED.clear()
+        for row in await store.activities(pool, tenant, ids=missing):
+            # Stored under the version the facts saw; if the row changed in between, the
+            # next validation sees the new version and parses it again.
+            found[row["id"]] = _PARSED[missing[row["id"]]] = Activity.from_row(row)
+    return found
 
 
 @asynccontextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -254,22 +255,45 @@ async def set_day_capacity(
 
 
 async def basket_facts(conn: Conn, tenant: str, basket_id: uuid.UUID) -> list[Row]:
-    """A basket's lines in locking order (activity, day, child), each with what validating it
-    needs in one round trip: the child (None when not of the tenant), the live enrollment's
-    status and the child's live booking that day."""
+    """A basket and its lines in locking order (activity, day, child), each with what
+    validating it needs, in one round trip: the basket's own columns (`basket_*`); the child
+    (`known` false when not of the tenant); the activity's row version (`activity_version`,
+    None when not of the tenant), for the cache of parsed activities; the live enrollment's
+    status and, for a cancellation, the child's live booking that day. No row when there is no
+    such basket; one row with `line_id` None when it has no line.
+
+    An addition's "already booked" is decided where its booking row is written (the unique
+    index, in `take_places`), not here: that check is the exact one, and the bookings table,
+    which grows fastest on the opening morning, stays out of the plan of the rush's commonest
+    read. The LATERAL lookups keep every plan an index probe per line, whatever the
+    statistics say about tables that were just filled."""
     rows = await conn.fetch(
         """
-        SELECT l.child_id, l.activity_id, l.day, l.action, l.accept_waiting,
+        SELECT bk.household_id AS basket_household_id, bk.account_id AS basket_account_id,
+               bk.status AS basket_status, bk.by_staff AS basket_by_staff,
+               l.id AS line_id, l.child_id, l.activity_id, l.day, l.action, l.accept_waiting,
                c.household_id, c.first_name, c.birth_date, c.grade, (c.id IS NOT NULL) AS known,
+               a.xmin::text AS activity_version,
                e.status AS enrollment_status,
                b.id AS live_id, b.status AS live_status, b.late AS live_late
-        FROM basket_lines l
-        LEFT JOIN children c ON c.id = l.child_id AND c.tenant = $2
-        LEFT JOIN enrollments e ON e.activity_id = l.activity_id AND e.child_id = l.child_id
-             AND e.status <> 'rejected'
-        LEFT JOIN bookings b ON b.activity_id = l.activity_id AND b.child_id = l.child_id
-             AND b.day = l.day AND b.status IN ('booked', 'waiting')
-        WHERE l.basket_id = $1
+        FROM baskets bk
+        LEFT JOIN basket_lines l ON l.basket_id = bk.id
+        LEFT JOIN children c ON c.id = l.child_id AND c.tenant = bk.tenant
+        LEFT JOIN activities a ON a.id = l.activity_id AND a.tenant = bk.tenant
+        LEFT JOIN LATERAL (
+            SELECT e.status FROM enrollments e
+            WHERE e.activity_id = l.activity_id AND e.child_id = l.child_id
+              AND e.status <> 'rejected'
+            LIMIT 1
+        ) e ON true
+        LEFT JOIN LATERAL (
+            SELECT b.id, b.status, b.late FROM bookings b
+            WHERE l.action = 'cancel' AND b.activity_id = l.activity_id
+              AND b.child_id = l.child_id AND b.day = l.day
+              AND b.status IN ('booked', 'waiting')
+            LIMIT 1
+        ) b ON true
+        WHERE bk.id = $1 AND bk.tenant = $2
         ORDER BY l.activity_id, l.day, l.child_id
         """,
         basket_id,
@@ -278,28 +302,46 @@ async def basket_facts(conn: Conn, tenant: str, basket_id: uuid.UUID) -> list[Ro
     return [dict(r) for r in rows]
 
 
+@dataclass(frozen=True)
+class PlaceTaking:
+    """One basket's additions, decided and ready to take their places: `lines` sorted by
+    activity, day, child (the locking order), each with its booking id, late flag,
+    waiting-list consent and (`group`) the index of its envelope; the ReservationValidated
+    `envelopes`, dates still empty; `summary`, the counts of the lines decided before."""
+
+    basket: Row
+    lines: Sequence[Row]
+    now: datetime
+    envelopes: Sequence[dict[str, Any]]
+    summary: dict[str, int]
+
+
 async def take_places(
-    conn: Conn,
-    basket: Row,
-    lines: Sequence[Row],
-    *,
-    close: bool,
-    now: datetime,
-    envelopes: Sequence[dict[str, Any]],
-    summary: dict[str, int],
-) -> list[str] | None:
-    """The critical section of a validation in one statement (migration 0002): take the places
-    of `lines` (sorted by activity, day, child), write their bookings, the basket's outcome and
-    the envelopes (dates filled in) to the outbox. One outcome per line; None when `close` and
-    the basket was no longer open."""
-    return await conn.fetchval(
-        "SELECT take_places($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        basket["id"],
+    conn: Conn, group: Sequence[PlaceTaking], *, close: bool = True
+) -> list[list[str] | None]:
+    """The critical section of validations in one statement (migration 0009): take the places
+    of each basket's lines in the given order, write their bookings, the baskets' outcomes and
+    their events (dates filled in) to the outbox; with `close`, close the baskets (else the
+    caller has, in its transaction). The outcomes of each basket, one per line, or None for a
+    basket that was no longer open."""
+    line_ends, envelope_ends, lines, envelopes = [], [], [], []
+    for item in group:
+        lines.extend(item.lines)
+        envelopes.extend(item.envelopes)
+        line_ends.append(len(lines))
+        envelope_ends.append(len(envelopes))
+    rows = await conn.fetch(
+        "SELECT outcomes FROM take_places_group($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+        " $12, $13, $14, $15, $16, $17)",
         close,
-        now,
-        basket["tenant"],
-        basket["household_id"],
-        basket["account_id"],
+        [x.basket["id"] for x in group],
+        [x.now for x in group],
+        [x.basket["tenant"] for x in group],
+        [x.basket["household_id"] for x in group],
+        [x.basket["account_id"] for x in group],
+        [x.summary for x in group],
+        line_ends,
+        envelope_ends,
         [x["id"] for x in lines],
         [x["activity_id"] for x in lines],
         [x["day"] for x in lines],
@@ -307,9 +349,9 @@ async def take_places(
         [x["late"] for x in lines],
         [x["accept_waiting"] for x in lines],
         [x["group"] for x in lines],
-        list(envelopes),
-        summary,
+        envelopes,
     )
+    return [r["outcomes"] for r in rows]
 
 
 async def lock_days(conn: asyncpg.Connection, days: Iterable[tuple[uuid.UUID, date]]) -> None:

@@ -1,0 +1,190 @@
+"""Group commit: baskets written together keep the waiting list in arrival order, two writers
+(two service processes) never deadlock nor overbook, and a failing group is split so that
+only the faulty basket fails."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import asyncpg
+import pytest
+
+from booking import operations as ops
+from booking import store
+from booking.domain.activity import Activity
+from booking.group_commit import GROUP_COMMIT, GroupCommit
+
+from ..conftest import TENANT
+
+Town = Any
+DAYS = [date(2026, 10, 5), date(2026, 10, 6), date(2026, 10, 8)]
+
+
+async def placing(
+    town: Town, activity: dict[str, Any], kid: dict[str, Any], days: list[date]
+) -> store.PlaceTaking:
+    """What validating a basket of `days` for `kid` hands to the group commit."""
+    body = await town.basket(
+        kid, [{"activity_id": activity["id"], "dates": [d.isoformat() for d in days]}]
+    )
+    basket = await store.get_basket(town.pool, TENANT, uuid.UUID(body["id"]))
+    (row,) = await store.activities(town.pool, TENANT, ids=[uuid.UUID(activity["id"])])
+    envelope = ops.event(
+        TENANT,
+        "booking.ReservationValidated",
+        {
+            **ops.who(Activity.from_row(row), kid, basket["account_id"]),
+            "basket_id": basket["id"],
+            "dates": [],
+            "waiting_dates": [],
+        },
+    ).to_json()
+    lines = [
+        {
+            "id": uuid.uuid4(),
+            "activity_id": row["id"],
+            "day": day,
+            "child_id": kid["id"],
+            "late": False,
+            "accept_waiting": True,
+            "group": 1,
+        }
+        for day in sorted(days)
+    ]
+    return store.PlaceTaking(basket, lines, datetime.now(UTC), [envelope], {"refused": 0})
+
+
+async def test_a_group_keeps_the_waiting_list_in_arrival_order(town: Town) -> None:
+    activity = await town.activity(type="VACANCES", capacity=5)
+    kids = [await town.enrolled_child(activity, first_name=f"Enfant{i}") for i in range(12)]
+    items = [await placing(town, activity, kid, DAYS[:1]) for kid in kids]
+    group = town.client.app[GROUP_COMMIT]
+    groups_before = group.groups
+
+    # Started in this order, the validations reach the writer in this order.
+    results = await asyncio.gather(*(group.take_places(item) for item in items))
+
+    assert [r[0] for r in results] == ["confirmed"] * 5 + ["waiting"] * 7
+    assert group.groups - groups_before < len(items)  # written together, not one by one
+    waiting = await town.pool.fetch(
+        "SELECT child_id FROM bookings WHERE activity_id = $1 AND status = 'waiting' ORDER BY seq",
+        uuid.UUID(activity["id"]),
+    )
+    assert [r["child_id"] for r in waiting] == [kid["id"] for kid in kids[5:]]
+    # Every basket closed, with its own outcome and its own event.
+    outcome = await town.pool.fetchval(
+        "SELECT outcome FROM baskets WHERE id = $1", items[-1].basket["id"]
+    )
+    assert outcome == {"confirmed": 0, "waiting_list": 1, "cancelled": 0, "refused": 0}
+    validated = await town.events("booking.ReservationValidated", 12)
+    assert sorted(len(e["payload"]["dates"]) for e in validated) == [0] * 7 + [1] * 5
+
+
+async def test_two_writers_race_on_the_same_days_without_deadlock(town: Town) -> None:
+    activity = await town.activity(type="VACANCES", capacity=10)
+    kids = [await town.enrolled_child(activity, first_name=f"Enfant{i}") for i in range(30)]
+    items = []
+    for i, kid in enumerate(kids):
+        days = DAYS[:]
+        random.Random(i).shuffle(days)
+        items.append(await placing(town, activity, kid, days[: 1 + i % 3]))
+    # A second writer, as a second service process would have, on the same database.
+    other = GroupCommit(max_baskets=4)
+    other.start(town.pool)
+    mine = town.client.app[GROUP_COMMIT]
+    try:
+        results = await asyncio.gather(
+            *((mine if i % 2 else other).take_places(item) for i, item in enumerate(items))
+        )
+    finally:
+        await other.stop()
+
+    for day in DAYS:
+        taken = [
+            outcome
+            for item, result in zip(items, results, strict=True)
+            for line, outcome in zip(item.lines, result, strict=True)
+            if line["day"] == day
+        ]
+        assert taken.count("confirmed") == 10, day
+        assert taken.count("waiting") == len(taken) - 10, day
+    counters = await town.pool.fetch(
+        "SELECT day, booked FROM activity_days WHERE activity_id = $1 AND day = ANY($2)",
+        uuid.UUID(activity["id"]),
+        DAYS,
+    )
+    assert {r["day"]: r["booked"] for r in counters} == dict.fromkeys(DAYS, 10)
+
+
+async def test_a_failing_group_is_split_and_only_the_faulty_basket_fails(town: Town) -> None:
+    activity = await town.activity(type="VACANCES", capacity=5)
+    kids = [await town.enrolled_child(activity, first_name=f"Enfant{i}") for i in range(3)]
+    good, faulty, also_good = [await placing(town, activity, kid, DAYS[:1]) for kid in kids]
+    # The faulty basket carries an event id already used by the first one: its outbox row
+    # cannot be written, so the group's statement fails as a whole.
+    faulty.envelopes[0]["id"] = good.envelopes[0]["id"]
+    group = town.client.app[GROUP_COMMIT]
+
+    results = await asyncio.gather(
+        *(group.take_places(item) for item in (good, faulty, also_good)), return_exceptions=True
+    )
+
+    assert results[0] == ["confirmed"] and results[2] == ["confirmed"]
+    assert isinstance(results[1], asyncpg.UniqueViolationError)
+    status = await town.pool.fetchval(
+        "SELECT status FROM baskets WHERE id = $1", faulty.basket["id"]
+    )
+    assert status == "open"  # nothing of it was written: the family may validate again
+    booked = await town.pool.fetchval(
+        "SELECT booked FROM activity_days WHERE activity_id = $1 AND day = $2",
+        uuid.UUID(activity["id"]),
+        DAYS[0],
+    )
+    assert booked == 2
+
+
+async def test_a_basket_validated_twice_at_once_is_written_once(town: Town) -> None:
+    activity = await town.activity(type="VACANCES", capacity=5)
+    kid = await town.enrolled_child(activity)
+    basket = await town.basket(
+        kid, [{"activity_id": activity["id"], "dates": [DAYS[0].isoformat()]}]
+    )
+    first, second = await asyncio.gather(
+        *(
+            town.client.post(
+                f"/tenants/{TENANT}/baskets/{basket['id']}/validate",
+                json={},
+                headers=town.family(kid["household_id"]),
+            )
+            for _ in range(2)
+        )
+    )
+    assert sorted([first.status, second.status]) == [200, 409]
+    assert (
+        await town.pool.fetchval(
+            "SELECT count(*) FROM bookings WHERE basket_id = $1", uuid.UUID(basket["id"])
+        )
+        == 1
+    )
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_groups_respect_their_size_limits(size: int) -> None:
+    group = GroupCommit(max_baskets=size, max_lines=5)
+    loop = asyncio.new_event_loop()
+    try:
+        future = loop.create_future()
+        item = store.PlaceTaking({}, [{}] * 2, datetime.now(UTC), [], {})
+        big = store.PlaceTaking({}, [{}] * 9, datetime.now(UTC), [], {})
+        group._waiting = [(item, future)] * 4 + [(big, future)]
+        sizes = []
+        while group._waiting:
+            sizes.append(len(group._next_group()))
+        # Never more than `size` baskets nor (unless alone) more than 5 lines.
+        assert sizes == ([1, 1, 1, 1, 1] if size == 1 else [2, 2, 1])
+    finally:
+        loop.close()
