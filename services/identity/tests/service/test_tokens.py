@@ -101,6 +101,9 @@ class Clocks:
     def monotonic(self) -> float:
         return self.mono
 
+    def time(self) -> float:
+        return self.wall.timestamp()
+
 
 async def test_two_phase_rotation_reaches_verifiers_before_the_new_key_signs(
     portal: Portal, monkeypatch: pytest.MonkeyPatch
