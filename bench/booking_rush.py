@@ -60,25 +60,17 @@ NOW = datetime(2026, 9, 1, 8, 0, tzinfo=PARIS).astimezone(UTC)
 LAUNCHER = """
 import os, sys
 from datetime import datetime
-from aiohttp import web
 from booking.app import create_app
 from booking.runtime import CLOCK
 from booking.settings import BookingSettings
+from shared.cli import serve
 from shared.logging import configure_logging
 
 settings = BookingSettings.from_env()
 configure_logging(settings.service, json=settings.json_logs, level=settings.log_level)
 app = create_app(settings)
 app[CLOCK].fixed = datetime.fromisoformat(os.environ["BENCH_FIXED_NOW"])
-web.run_app(
-    app,
-    host=settings.http_host,
-    port=settings.http_port,
-    reuse_port=True,
-    access_log=None,
-    shutdown_timeout=settings.shutdown_timeout,
-    print=lambda *_: (sys.stdout.write("READY\\n"), sys.stdout.flush()),
-)
+serve(app, settings, reuse_port=True, print=lambda *_: (print("READY"), sys.stdout.flush()))
 """
 
 
@@ -165,7 +157,9 @@ def _process_cpu(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-async def run(families: int, capacity: int, days: int, concurrency: int, processes: int) -> None:
+async def run(
+    families: int, capacity: int, days: int, concurrency: int, processes: int, event_loop: str
+) -> None:
     run_id = uuid.uuid4().hex[:8]
     database = f"pf_bench_{run_id}"
     admin = await asyncpg.connect(ADMIN_DSN)
@@ -194,6 +188,7 @@ async def run(families: int, capacity: int, days: int, concurrency: int, process
         jwt_audience=tokens.audience,
         max_inflight_requests=10_000,
         db_pool_max=20,
+        event_loop=event_loop,
     )
     namespace.topologies.append((Topology(namespace.name, "booking"), settings.retry_delays_ms))
     # Stands for billing and notify: booking events are routed somewhere, as in production.
@@ -335,6 +330,7 @@ async def run(families: int, capacity: int, days: int, concurrency: int, process
         print(
             f"families={families} capacity/day={capacity} days/basket={len(dates)} "
             f"client concurrency={concurrency} service processes={processes or 'in process'}"
+            f" event loop={event_loop if processes else 'asyncio'}"
         )
         print(
             f"validations: {families / elapsed:,.0f} baskets/s, "
@@ -418,5 +414,20 @@ if __name__ == "__main__":
         default=1,
         help="service processes sharing the port (0: the service runs in this process)",
     )
+    parser.add_argument(
+        "--event-loop",
+        choices=["uvloop", "asyncio"],
+        default="uvloop",
+        help="the service processes' event loop (EVENT_LOOP)",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.families, args.capacity, args.days, args.concurrency, args.processes))
+    asyncio.run(
+        run(
+            args.families,
+            args.capacity,
+            args.days,
+            args.concurrency,
+            args.processes,
+            args.event_loop,
+        )
+    )

@@ -25,6 +25,31 @@ from shared.logging import configure_logging, get_logger
 from shared.settings import ServiceSettings, SettingsError
 
 
+def event_loop(settings: ServiceSettings) -> asyncio.AbstractEventLoop:
+    """The loop `serve` runs on: uvloop unless EVENT_LOOP=asyncio (or uvloop is missing)."""
+    if settings.event_loop == "uvloop":
+        try:
+            import uvloop
+        except ImportError:  # not built for this platform: the standard loop still works
+            get_logger("cli").warning("uvloop_unavailable")
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
+def serve(app: web.Application, settings: ServiceSettings, **kwargs: Any) -> None:
+    """Run the service until SIGTERM/SIGINT, then shut down gracefully."""
+    options: dict[str, Any] = {
+        "host": settings.http_host,
+        "port": settings.http_port,
+        "print": None,
+        "shutdown_timeout": settings.shutdown_timeout,
+        "access_log": None,
+        **kwargs,
+    }
+    web.run_app(app, loop=event_loop(settings), **options)
+
+
 def main(
     settings_type: type[ServiceSettings],
     definition: Callable[[ServiceSettings], ServiceDefinition],
@@ -56,14 +81,7 @@ def main(
     if command == "serve":
         app = create_service_app(settings, service)
         log.info("starting", host=settings.http_host, port=settings.http_port)
-        web.run_app(
-            app,
-            host=settings.http_host,
-            port=settings.http_port,
-            print=None,
-            shutdown_timeout=settings.shutdown_timeout,
-            access_log=None,
-        )
+        serve(app, settings)
         return 0
     if command == "migrate":
         applied = asyncio.run(migrations.migrate(settings, service.migrations_dir))

@@ -80,28 +80,45 @@ class GroupCommit:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while self._waiting:
-                group = self._next_group()
-                try:
-                    await self._write(self._pool, group)
-                except Exception as exc:  # never lose the writer: answer every basket
-                    log.exception("group_commit_failed")
-                    for _, future in group:
-                        if not future.done():
-                            future.set_exception(exc)
+            if not self._waiting:
+                continue
+            # The writer keeps one connection while there is work: under the rush, the pool's
+            # other connections are all taken by the validations' reads, and the group must
+            # not queue behind them.
+            try:
+                async with self._pool.acquire() as conn:
+                    while self._waiting:
+                        group = self._next_group()
+                        try:
+                            await self._write(conn, group)
+                        except Exception as exc:  # never lose the writer: answer every basket
+                            log.exception("group_commit_failed")
+                            for _, future in group:
+                                if not future.done():
+                                    future.set_exception(exc)
+                            if conn.is_closed():
+                                break
+            except Exception as exc:  # no connection: the baskets waiting get the error
+                log.exception("group_commit_no_connection")
+                waiting, self._waiting = self._waiting, []
+                for _, future in waiting:
+                    if not future.done():
+                        future.set_exception(exc)
 
     async def _write(
-        self, pool: asyncpg.Pool, group: list[tuple[store.PlaceTaking, asyncio.Future[Outcomes]]]
+        self,
+        conn: asyncpg.Connection,
+        group: list[tuple[store.PlaceTaking, asyncio.Future[Outcomes]]],
     ) -> None:
         try:
-            results = await store.take_places(pool, [item for item, _ in group])
+            results = await store.take_places(conn, [item for item, _ in group])
         except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             if len(group) == 1:
                 raise
             log.warning("group_commit_split", baskets=len(group), error=repr(exc))
             for item, future in group:
                 try:
-                    result = await store.take_places(pool, [item])
+                    result = await store.take_places(conn, [item])
                 except Exception as one:
                     if not future.done():
                         future.set_exception(one)
