@@ -234,9 +234,7 @@ def _process_cpu(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-async def run(
-    families: int, capacity: int, days: int, concurrency: int, processes: int, event_loop: str
-) -> None:
+async def run(families: int, capacity: int, days: int, concurrency: int, processes: int) -> None:
     run_id = uuid.uuid4().hex[:8]
     database = f"pf_bench_{run_id}"
     admin = await asyncpg.connect(ADMIN_DSN)
@@ -265,7 +263,6 @@ async def run(
         jwt_audience=tokens.audience,
         max_inflight_requests=10_000,
         db_pool_max=20,
-        event_loop=event_loop,
     )
     namespace.topologies.append((Topology(namespace.name, "booking"), settings.retry_delays_ms))
     # Stands for billing and notify: booking events are routed somewhere, as in production.
@@ -418,7 +415,6 @@ async def run(
         print(
             f"families={families} capacity/day={capacity} days/basket={len(dates)} "
             f"client concurrency={concurrency} service processes={processes or 'in process'}"
-            f" event loop={event_loop if processes else 'asyncio'}"
         )
         print(
             f"validations: {families / elapsed:,.0f} baskets/s, "
@@ -518,12 +514,6 @@ if __name__ == "__main__":
         default=1,
         help="service processes sharing the port (0: the service runs in this process)",
     )
-    parser.add_argument(
-        "--event-loop",
-        choices=["uvloop", "asyncio"],
-        default="uvloop",
-        help="the service processes' event loop (EVENT_LOOP)",
-    )
     args = parser.parse_args()
     asyncio.run(
         run(
@@ -532,6 +522,5 @@ if __name__ == "__main__":
             args.days,
             args.concurrency,
             args.processes,
-            args.event_loop,
         )
     )

@@ -25,18 +25,6 @@ from shared.logging import configure_logging, get_logger
 from shared.settings import ServiceSettings, SettingsError
 
 
-def event_loop(settings: ServiceSettings) -> asyncio.AbstractEventLoop:
-    """The loop `serve` runs on: uvloop unless EVENT_LOOP=asyncio (or uvloop is missing)."""
-    if settings.event_loop == "uvloop":
-        try:
-            import uvloop
-        except ImportError:  # not built for this platform: the standard loop still works
-            get_logger("cli").warning("uvloop_unavailable")
-        else:
-            return uvloop.new_event_loop()
-    return asyncio.new_event_loop()
-
-
 def serve(app: web.Application, settings: ServiceSettings, **kwargs: Any) -> None:
     """Run the service until SIGTERM/SIGINT, then shut down gracefully."""
     options: dict[str, Any] = {
@@ -47,7 +35,7 @@ def serve(app: web.Application, settings: ServiceSettings, **kwargs: Any) -> Non
         "access_log": None,
         **kwargs,
     }
-    web.run_app(app, loop=event_loop(settings), **options)
+    web.run_app(app, **options)
 
 
 def main(
