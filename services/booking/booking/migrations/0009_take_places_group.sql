@@ -4,11 +4,13 @@
 -- a group costs one commit: under the rush, throughput grows with the group size instead of
 -- every basket queueing on the same row lock and the same WAL flush.
 --
--- Every day row the group touches is locked first, in the common order (activity, day), so
--- two groups (two service processes), a group and a cancellation never deadlock. The counters
--- are then kept in memory while each basket is decided in arrival order (the waiting list's
--- order: a booking row is inserted, and gets its `seq`, as its line is decided), and written
--- back once at the end, with every basket's outcome and every ReservationValidated event.
+-- The group's open baskets are locked first, then every day row it touches in the common
+-- order (activity, day): the order of a validation in an explicit transaction (close the
+-- basket, lock its days), so two groups (two service processes), a group and a cancellation
+-- or another validation never deadlock. The counters are then kept in memory while each
+-- basket is decided in arrival order (the waiting list's order: a booking row is inserted,
+-- and gets its `seq`, as its line is decided), and written back once at the end, with every
+-- basket's outcome and every ReservationValidated event.
 --
 -- Lines and envelopes of all baskets come as flat arrays: basket i owns lines
 -- p_line_ends[i-1]+1 .. p_line_ends[i] (sorted by activity, day, child) and envelopes
@@ -66,6 +68,14 @@ DECLARE
     done_outcomes jsonb[] := '{}';
     events        jsonb[] := '{}';
 BEGIN
+    IF p_close THEN
+        SELECT array_agg(b.id) INTO open_baskets
+        FROM (SELECT id FROM baskets WHERE id = ANY(p_baskets) AND status = 'open'
+              ORDER BY id FOR UPDATE) AS b;
+    ELSE
+        open_baskets := p_baskets;
+    END IF;
+
     SELECT array_agg(x.activity_id::text || x.day::text ORDER BY x.activity_id, x.day),
            array_agg(x.activity_id ORDER BY x.activity_id, x.day),
            array_agg(x.day ORDER BY x.activity_id, x.day),
@@ -79,14 +89,6 @@ BEGIN
           ORDER BY d.activity_id, d.day
           FOR UPDATE OF d) AS x;
     day_before := day_booked;
-
-    IF p_close THEN
-        SELECT array_agg(b.id) INTO open_baskets
-        FROM (SELECT id FROM baskets WHERE id = ANY(p_baskets) AND status = 'open'
-              ORDER BY id FOR UPDATE) AS b;
-    ELSE
-        open_baskets := p_baskets;
-    END IF;
 
     FOR i IN 1 .. coalesce(array_length(p_baskets, 1), 0) LOOP
         basket := p_baskets[i];

@@ -430,3 +430,30 @@ async def test_thursday_noon_for_next_week(town: Town) -> None:
         activity_body(booking_deadline={"at": "12:00"}),
         422,
     )
+
+
+async def test_a_full_day_tells_already_booked_from_full(town: Town) -> None:
+    """An addition's "already booked" is decided as its place is taken, full day or not."""
+    activity = await town.activity(capacity=1)
+    lea, tom = [await town.enrolled_child(activity, first_name=n) for n in ("Léa", "Tom")]
+    assert outcomes(await town.book(lea, activity, "2026-09-17")) == {
+        "2026-09-17": ("confirmed", None)
+    }
+    # The day is now full: Léa (booked) and Tom (not) both decline the waiting list.
+    again = await town.book(lea, activity, "2026-09-17", accept_waiting_list=False)
+    assert outcomes(again) == {"2026-09-17": ("refused", "already_booked")}
+    full = await town.book(tom, activity, "2026-09-17", accept_waiting_list=False)
+    assert outcomes(full) == {"2026-09-17": ("refused", "full")}
+    # And on a day with room, a second booking of the same child takes no place.
+    assert outcomes(await town.book(tom, activity, "2026-09-18")) == {
+        "2026-09-18": ("confirmed", None)
+    }
+    assert outcomes(await town.book(tom, activity, "2026-09-18")) == {
+        "2026-09-18": ("refused", "already_booked")
+    }
+    booked = await town.pool.fetch(
+        "SELECT day::text, booked FROM activity_days WHERE activity_id = $1"
+        " AND day IN ('2026-09-17', '2026-09-18') ORDER BY day",
+        uuid.UUID(activity["id"]),
+    )
+    assert [(r["day"], r["booked"]) for r in booked] == [("2026-09-17", 1), ("2026-09-18", 1)]
