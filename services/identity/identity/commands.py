@@ -147,6 +147,22 @@ async def load_demo(settings: IdentitySettings) -> dict[str, Any]:
                         details={"roles": roles, "mode": "demo"},
                     ),
                 )
+                # Told like any activation, so that the other services (notify's address
+                # book) know the demo accounts as they would know real ones.
+                await outbox.record(
+                    conn,
+                    new_event(
+                        "identity.AccountActivated",
+                        {
+                            "account_id": account.id,
+                            "email": account.email,
+                            "display_name": account.display_name,
+                            "roles": account.roles,
+                        },
+                        tenant_id=slug,
+                        producer="identity",
+                    ),
+                )
                 result["accounts"][email] = f"created ({', '.join(roles)})"
     finally:
         await conn.close()

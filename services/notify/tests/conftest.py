@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 
 import aio_pika
@@ -20,7 +16,7 @@ from notify.settings import NotifySettings
 from shared.events.envelope import Event, new_event
 from shared.http.keys import BROKER, CONSUMERS
 from shared.testing.bus import eventually
-from shared.testing.processes import free_port
+from shared.testing.smtp import RecordingHandler, smtp_server
 
 TENANT = "epagny"
 CONTACT = {
@@ -36,52 +32,17 @@ CONTACT = {
 }
 
 
-class RecordingHandler:
-    """Keeps every accepted message; can be told to refuse the next ones (451 or 550)."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.envelopes: list[tuple[str, list[str]]] = []
-        self.refusals: list[str] = []
-        self.refused = 0
-        self._lock = threading.Lock()
-
-    def refuse(self, answer: str, times: int = 1) -> None:
-        with self._lock:
-            self.refusals.extend([answer] * times)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self._lock:
-            if self.refusals:
-                self.refused += 1
-                return self.refusals.pop(0)
-            raw = envelope.original_content or envelope.content
-            message = email.message_from_bytes(raw, policy=email.policy.default)
-            self.messages.append(message)  # type: ignore[arg-type]
-            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
-
-
 @pytest.fixture
 def smtp() -> Iterator[RecordingHandler]:
-    from aiosmtpd.controller import Controller
-
-    handler = RecordingHandler()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), decode_data=False)
-    controller.start()
-    handler.port = controller.port  # type: ignore[attr-defined]
-    yield handler
-    controller.stop()
+    with smtp_server() as handler:
+        yield handler
 
 
 @pytest.fixture
 def notify_settings(make_settings: Callable[..., Any], smtp: RecordingHandler) -> NotifySettings:
     return make_settings(
         NotifySettings,
-        smtp_port=smtp.port,  # type: ignore[attr-defined]
+        smtp_port=smtp.port,
         smtp_timeout=5.0,
         dispatch_sweep_seconds=0.1,
         mail_retry_delays_ms=(100, 200, 300),

@@ -420,6 +420,16 @@ async def test_load_demo_is_idempotent_and_refused_in_production(portal: Portal)
     second = json.loads(out)
     assert second["tenant"] == {"demo": "already present"}
     assert set(second["accounts"].values()) == {"already present"}
+    # Each account was announced once, as an activation (notify's address book learns it).
+    announced = await portal.pool.fetch(
+        "SELECT envelope FROM outbox WHERE type = 'identity.AccountActivated'"
+        " AND envelope ->> 'tenant_id' = 'demo'"
+    )
+    assert sorted(r["envelope"]["payload"]["email"] for r in announced) == [
+        "admin@demo.example",
+        "agent@demo.example",
+        "famille@demo.example",
+    ]
     public = await (await portal.client.get("/tenants/demo")).json()
     assert public["display_name"] == "Ville de Démo"
     assert (public["contact_email"], public["contact_phone"]) == (

@@ -1,0 +1,59 @@
+"""A real SMTP server for tests (aiosmtpd, in a thread) that keeps every message it accepts
+and can be told to refuse the next ones."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
+from typing import Any
+
+from shared.testing.processes import free_port
+
+
+class RecordingHandler:
+    """Keeps every accepted message; can be told to refuse the next ones (451 or 550)."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.refusals: list[str] = []
+        self.refused = 0
+        self.port = 0
+        self._lock = threading.Lock()
+
+    def refuse(self, answer: str, times: int = 1) -> None:
+        with self._lock:
+            self.refusals.extend([answer] * times)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self._lock:
+            if self.refusals:
+                self.refused += 1
+                return self.refusals.pop(0)
+            raw = envelope.original_content or envelope.content
+            message = email.message_from_bytes(raw, policy=email.policy.default)
+            self.messages.append(message)  # type: ignore[arg-type]
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@contextmanager
+def smtp_server() -> Iterator[RecordingHandler]:
+    """An SMTP server on a free local port (`handler.port`) for the duration."""
+    from aiosmtpd.controller import Controller
+
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), decode_data=False)
+    controller.start()
+    handler.port = controller.port
+    try:
+        yield handler
+    finally:
+        controller.stop()
