@@ -17,7 +17,7 @@ from booking import attendance, ical, store
 from booking import operations as ops
 from booking.domain.activity import Activity, deadline_from, deadline_to
 from booking.domain.days import SCHOOL_TIME_TYPES, Opening, Rhythm, expand
-from booking.group_commit import GROUP_COMMIT
+from booking.group_commit import GROUP_COMMIT, GROUP_READ
 from booking.runtime import CLOCK
 from booking.schemas import (
     AbsenceDecisionIn,
@@ -599,7 +599,8 @@ async def validate_basket(request: web.Request) -> web.Response:
         owner=None if caller.is_staff else household_of(caller),
         now=request.app[CLOCK].now(),
         all_or_nothing=data["all_or_nothing"],
-        group=request.app[GROUP_COMMIT],
+        reads=request.app[GROUP_READ],
+        commits=request.app[GROUP_COMMIT],
     )
     return json_response(_VALIDATION_OUT, result)
 

@@ -9,7 +9,13 @@ from aiohttp import web
 
 from booking.api import routes
 from booking.events import HANDLERS
-from booking.group_commit import GROUP_COMMIT, GroupCommit, group_commit_context
+from booking.group_commit import (
+    GROUP_COMMIT,
+    GROUP_READ,
+    GroupCommit,
+    GroupRead,
+    grouping_context,
+)
 from booking.runtime import CLOCK, Clock
 from booking.settings import BookingSettings
 from shared.auth import JwksSource, http_jwks_source
@@ -20,11 +26,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _setup(settings: BookingSettings) -> Callable[[web.Application], JwksSource]:
-    """Install the clock and the group commit before the app is frozen (the hook family uses
+    """Install the clock and the rush's groupings before the app is frozen (the hook family uses
     too); tokens are still verified against identity's JWKS."""
 
     def install(app: web.Application) -> JwksSource:
         app[CLOCK] = Clock()
+        app[GROUP_READ] = GroupRead()
         app[GROUP_COMMIT] = GroupCommit()
         return http_jwks_source(settings.jwks_url)
 
@@ -43,7 +50,7 @@ def definition(settings: ServiceSettings | None = None) -> ServiceDefinition:
         routes=routes,
         event_handlers=HANDLERS,
         jwks_source=_setup(settings),
-        contexts=[group_commit_context],
+        contexts=[grouping_context],
     )
 
 

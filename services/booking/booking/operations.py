@@ -23,7 +23,7 @@ from shared.events import outbox
 from shared.events.envelope import Event, new_event
 
 if TYPE_CHECKING:
-    from booking.group_commit import GroupCommit
+    from booking.group_commit import GroupCommit, GroupRead
 
 PRODUCER = "booking"
 
@@ -475,7 +475,8 @@ async def validate_basket(
     owner: uuid.UUID | None,
     now: datetime,
     all_or_nothing: bool = False,
-    group: GroupCommit | None = None,
+    reads: GroupRead | None = None,
+    commits: GroupCommit | None = None,
 ) -> dict[str, Any]:
     """Apply every line of the basket at once. Each line ends confirmed, on the waiting list,
     cancelled or refused with its reason; with `all_or_nothing`, a single line that is not
@@ -487,11 +488,15 @@ async def validate_basket(
     additions take their places, get their booking rows, the basket its outcome and the outbox
     its ReservationValidated events in ONE statement (`store.take_places`): on a basket of
     additions, the usual case on the opening morning, it runs as its own transaction, so a hot
-    day row stays locked for no client round trip at all; given the process's `group` commit,
-    together with the other baskets validated at the same moment (`group_commit`). Baskets
+    day row stays locked for no client round trip at all. Given the process's groupings
+    (`reads`, `commits`), the read and the write go with those of the other baskets validated
+    at the same moment (`group_commit`). Baskets
     with cancellations (which may promote the waiting list) or all-or-nothing run in an
     explicit transaction."""
-    rows = await store.basket_facts(pool, tenant, basket_id)
+    if reads is not None:
+        rows = await reads.basket_facts(tenant, basket_id)
+    else:
+        rows = await store.basket_facts(pool, tenant, basket_id)
     if not rows or (owner is not None and rows[0]["basket_household_id"] != owner):
         raise BasketNotFound()
     basket = {
@@ -590,8 +595,8 @@ async def validate_basket(
     if not cancels and not all_or_nothing:
         refused = sum(x.outcome == "refused" for x in lines)
         taking = store.PlaceTaking(basket, add_rows, now, envelopes, {"refused": refused})
-        if group is not None:
-            outcomes = await group.take_places(taking)
+        if commits is not None:
+            outcomes = await commits.take_places(taking)
         else:
             outcomes = (await store.take_places(pool, [taking]))[0]
         if outcomes is None:

@@ -255,7 +255,17 @@ async def set_day_capacity(
 
 
 async def basket_facts(conn: Conn, tenant: str, basket_id: uuid.UUID) -> list[Row]:
-    """A basket and its lines in locking order (activity, day, child), each with what
+    """See `baskets_facts`: one basket's rows."""
+    return (await baskets_facts(conn, [(tenant, basket_id)])).get((tenant, basket_id), [])
+
+
+async def baskets_facts(
+    conn: Conn, baskets: Sequence[tuple[str, uuid.UUID]]
+) -> dict[tuple[str, uuid.UUID], list[Row]]:
+    """Several baskets (tenant, id) read at once: for each basket found, its rows, under the
+    same (tenant, id) key (a basket is only ever found in its own tenant).
+
+    A basket and its lines in locking order (activity, day, child), each with what
     validating it needs, in one round trip: the basket's own columns (`basket_*`); the child
     (`known` false when not of the tenant); the activity's row version (`activity_version`,
     None when not of the tenant), for the cache of parsed activities; the live enrollment's
@@ -269,14 +279,16 @@ async def basket_facts(conn: Conn, tenant: str, basket_id: uuid.UUID) -> list[Ro
     statistics say about tables that were just filled."""
     rows = await conn.fetch(
         """
-        SELECT bk.household_id AS basket_household_id, bk.account_id AS basket_account_id,
+        SELECT bk.tenant AS basket_tenant, bk.id AS basket_id,
+               bk.household_id AS basket_household_id, bk.account_id AS basket_account_id,
                bk.status AS basket_status, bk.by_staff AS basket_by_staff,
                l.id AS line_id, l.child_id, l.activity_id, l.day, l.action, l.accept_waiting,
                c.household_id, c.first_name, c.birth_date, c.grade, (c.id IS NOT NULL) AS known,
                a.xmin::text AS activity_version,
                e.status AS enrollment_status,
                b.id AS live_id, b.status AS live_status, b.late AS live_late
-        FROM baskets bk
+        FROM unnest($1::text[], $2::uuid[]) AS wanted(tenant, id)
+        JOIN baskets bk ON bk.id = wanted.id AND bk.tenant = wanted.tenant
         LEFT JOIN basket_lines l ON l.basket_id = bk.id
         LEFT JOIN children c ON c.id = l.child_id AND c.tenant = bk.tenant
         LEFT JOIN activities a ON a.id = l.activity_id AND a.tenant = bk.tenant
@@ -293,13 +305,15 @@ async def basket_facts(conn: Conn, tenant: str, basket_id: uuid.UUID) -> list[Ro
               AND b.status IN ('booked', 'waiting')
             LIMIT 1
         ) b ON true
-        WHERE bk.id = $1 AND bk.tenant = $2
-        ORDER BY l.activity_id, l.day, l.child_id
+        ORDER BY bk.id, l.activity_id, l.day, l.child_id
         """,
-        basket_id,
-        tenant,
+        [tenant for tenant, _ in baskets],
+        [basket_id for _, basket_id in baskets],
     )
-    return [dict(r) for r in rows]
+    found: dict[tuple[str, uuid.UUID], list[Row]] = {}
+    for r in rows:
+        found.setdefault((r["basket_tenant"], r["basket_id"]), []).append(dict(r))
+    return found
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import pytest
 from booking import operations as ops
 from booking import store
 from booking.domain.activity import Activity
-from booking.group_commit import GROUP_COMMIT, GroupCommit
+from booking.group_commit import GROUP_COMMIT, GROUP_READ, GroupCommit
 
 from ..conftest import TENANT
 
@@ -93,7 +93,7 @@ async def test_two_writers_race_on_the_same_days_without_deadlock(town: Town) ->
         random.Random(i).shuffle(days)
         items.append(await placing(town, activity, kid, days[: 1 + i % 3]))
     # A second writer, as a second service process would have, on the same database.
-    other = GroupCommit(max_baskets=4)
+    other = GroupCommit(max_lines=4)
     other.start(town.pool)
     mine = town.client.app[GROUP_COMMIT]
     try:
@@ -172,19 +172,38 @@ async def test_a_basket_validated_twice_at_once_is_written_once(town: Town) -> N
     )
 
 
-@pytest.mark.parametrize("size", [1, 3])
-def test_groups_respect_their_size_limits(size: int) -> None:
-    group = GroupCommit(max_baskets=size, max_lines=5)
+async def test_reads_are_grouped_and_each_basket_gets_its_own_rows(town: Town) -> None:
+    activity = await town.activity(type="VACANCES", capacity=5)
+    kids = [await town.enrolled_child(activity, first_name=f"Enfant{i}") for i in range(3)]
+    items = [await placing(town, activity, kid, DAYS[: i + 1]) for i, kid in enumerate(kids)]
+    reads = town.client.app[GROUP_READ]
+    groups_before = reads.groups
+    wanted = [(TENANT, item.basket["id"]) for item in items]
+    wanted += [("autreville", items[0].basket["id"]), (TENANT, uuid.uuid4())]
+
+    found = await asyncio.gather(*(reads.basket_facts(t, b) for t, b in wanted))
+
+    assert reads.groups - groups_before == 1  # one query for the five
+    for item, kid, rows in zip(items, kids, found, strict=False):
+        assert {r["basket_id"] for r in rows} == {item.basket["id"]}
+        assert [r["day"] for r in rows] == sorted(line["day"] for line in item.lines)
+        assert all(r["child_id"] == kid["id"] for r in rows)
+    assert found[3] == [] and found[4] == []  # another tenant's, and no such basket
+
+
+@pytest.mark.parametrize(("max_lines", "sizes"), [(2, [1, 1, 1, 1, 1]), (5, [2, 2, 1])])
+def test_groups_respect_their_size_limit(max_lines: int, sizes: list[int]) -> None:
+    group = GroupCommit(max_lines=max_lines)
     loop = asyncio.new_event_loop()
     try:
         future = loop.create_future()
         item = store.PlaceTaking({}, [{}] * 2, datetime.now(UTC), [], {})
         big = store.PlaceTaking({}, [{}] * 9, datetime.now(UTC), [], {})
         group._waiting = [(item, future)] * 4 + [(big, future)]
-        sizes = []
+        seen = []
         while group._waiting:
-            sizes.append(len(group._next_group()))
-        # Never more than `size` baskets nor (unless alone) more than 5 lines.
-        assert sizes == ([1, 1, 1, 1, 1] if size == 1 else [2, 2, 1])
+            seen.append(len(group._next_group()))
+        # Never more lines than the limit, unless a basket is alone in its group.
+        assert seen == sizes
     finally:
         loop.close()
