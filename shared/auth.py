@@ -179,8 +179,13 @@ CALLER = web.RequestKey("caller", Caller)
 _AUTH_ERROR = web.RequestKey("auth_error", str)
 
 
-def authentication(verifier_key: web.AppKey[TokenVerifier]) -> Any:
-    """Middleware: verify a bearer token when present and expose the caller to handlers."""
+def authentication(
+    verifier_key: web.AppKey[TokenVerifier],
+    disabled_key: web.AppKey[Any] | None = None,
+) -> Any:
+    """Middleware: verify a bearer token when present and expose the caller to handlers;
+    the token of an account in the app's `disabled_key` set is refused (identity disabled
+    it since the token was issued)."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -191,9 +196,15 @@ def authentication(verifier_key: web.AppKey[TokenVerifier]) -> Any:
                 request[_AUTH_ERROR] = "not a bearer token"
             else:
                 try:
-                    request[CALLER] = await request.app[verifier_key].verify(token.strip())
+                    caller = await request.app[verifier_key].verify(token.strip())
                 except InvalidToken as exc:
                     request[_AUTH_ERROR] = str(exc)
+                else:
+                    disabled = request.app.get(disabled_key) if disabled_key else None
+                    if disabled is not None and caller.account_id in disabled:
+                        request[_AUTH_ERROR] = "account disabled"
+                    else:
+                        request[CALLER] = caller
         return await handler(request)
 
     return middleware

@@ -48,6 +48,11 @@ class ServiceSettings:
     max_body_bytes: int = setting("HTTP_MAX_BODY_BYTES", 1_048_576, validate=Range(1024, None))
     max_inflight_requests: int = setting("HTTP_MAX_INFLIGHT", 256, validate=Range(1, None))
     shutdown_timeout: float = setting("SHUTDOWN_TIMEOUT_SECONDS", 8.0, validate=Range(0, 60))
+    # How soon every process of a service refuses the tokens of an account identity disabled
+    # (the process that receives the event refuses them at once).
+    disabled_accounts_refresh_seconds: float = setting(
+        "DISABLED_ACCOUNTS_REFRESH_SECONDS", 5.0, validate=Range(0.1, 3600)
+    )
 
     database_url: str = setting("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/portail")
     db_schema: str = setting("DB_SCHEMA", "", validate=Regexp(r"^([a-z][a-z0-9_]{0,62})?$"))

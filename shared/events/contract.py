@@ -84,6 +84,23 @@ class AccountLocked(_Account):
     failed_attempts = fields.Integer(required=True)
 
 
+@event_type("identity.AccountDisabled")
+class AccountDisabled(_Payload):
+    """An admin disabled the account: every service refuses its access tokens from now on,
+    without waiting for them to expire."""
+
+    account_id = fields.UUID(required=True)
+    disabled_by = fields.UUID(required=True)
+
+
+@event_type("identity.AccountEnabled")
+class AccountEnabled(_Payload):
+    """A disabled account was enabled again: its new tokens are accepted again."""
+
+    account_id = fields.UUID(required=True)
+    enabled_by = fields.UUID(required=True)
+
+
 # --- family -----------------------------------------------------------------------------
 @event_type("family.HouseholdLinked")
 class HouseholdLinked(_Payload):

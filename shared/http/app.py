@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 from aiohttp import web
 
-from shared import db, migrations
+from shared import db, disabled_accounts, migrations
 from shared.auth import JwksSource, TokenVerifier, authentication, http_jwks_source
 from shared.events.broker import Broker
 from shared.events.consumer import Consumer, EventHandler, run_checks
@@ -21,6 +21,7 @@ from shared.http import health, middlewares
 from shared.http.keys import (
     BROKER,
     CONSUMERS,
+    DISABLED_ACCOUNTS,
     METRICS,
     POOL,
     READINESS,
@@ -60,7 +61,7 @@ def create_service_app(settings: ServiceSettings, service: ServiceDefinition) ->
             middlewares.metrics,
             middlewares.problems,
             middlewares.load_shedding(settings.max_inflight_requests),
-            authentication(VERIFIER),
+            authentication(VERIFIER, DISABLED_ACCOUNTS),
         ],
     )
     app[SETTINGS] = settings
@@ -88,8 +89,11 @@ def create_service_app(settings: ServiceSettings, service: ServiceDefinition) ->
         )
 
     app.router.add_get("/openapi.json", openapi)
+    app[DISABLED_ACCOUNTS] = disabled_accounts.DisabledAccounts()
     app.cleanup_ctx.append(_database(service.migrations_dir))
-    app.cleanup_ctx.append(_event_bus(service.event_handlers))
+    app.cleanup_ctx.append(disabled_accounts.refresh_context)
+    # Every service hears identity disabling an account (its own handlers come on top).
+    app.cleanup_ctx.append(_event_bus({**disabled_accounts.HANDLERS, **service.event_handlers}))
     app.cleanup_ctx.extend(service.contexts)
     return app
 

@@ -12,6 +12,7 @@ from shared.settings import ServiceSettings
 
 if TYPE_CHECKING:
     from shared.auth import TokenVerifier
+    from shared.disabled_accounts import DisabledAccounts
     from shared.events.broker import Broker
     from shared.events.consumer import Consumer
     from shared.events.relay import OutboxRelay
@@ -25,4 +26,5 @@ RELAY: web.AppKey[OutboxRelay] = web.AppKey("relay")
 CONSUMERS: web.AppKey[list[Consumer]] = web.AppKey("consumers")
 READINESS: web.AppKey[Readiness] = web.AppKey("readiness")
 VERIFIER: web.AppKey[TokenVerifier] = web.AppKey("verifier")
+DISABLED_ACCOUNTS: web.AppKey[DisabledAccounts] = web.AppKey("disabled_accounts")
 SERVICE_STATE: web.AppKey[dict[str, Any]] = web.AppKey("service_state")

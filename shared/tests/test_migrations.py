@@ -32,7 +32,7 @@ async def test_applies_shared_and_service_migrations_once(make_settings, tmp_pat
     settings = make_settings(ServiceSettings, service="mig")
     _write(tmp_path, "0001_things.sql", "CREATE TABLE things (id int PRIMARY KEY);")
     applied = await migrations.migrate(settings, tmp_path)
-    assert applied == ["0001_outbox_inbox.sql", "0001_things.sql"]
+    assert applied == ["0001_outbox_inbox.sql", "0002_account_access.sql", "0001_things.sql"]
     assert await migrations.migrate(settings, tmp_path) == []
     assert {"things", "outbox", "inbox", "schema_migrations"} <= await _tables(settings)
 

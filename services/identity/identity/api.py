@@ -1513,10 +1513,22 @@ async def _set_disabled(request: web.Request, *, disabled: bool) -> web.Response
         assert account is not None
         if account.status != before.status:  # asking twice changes nothing and logs nothing
             if disabled:
-                # Its sessions and links end now; access tokens already issued run out
-                # within ACCESS_TOKEN_MINUTES (identity's own endpoints refuse them at once).
+                # Its sessions and links end now; the access tokens already issued are
+                # refused by every service once AccountDisabled reaches it (identity's own
+                # endpoints refuse them at once).
                 await store.revoke_sessions(conn, account.id, now=now)
                 await store.revoke_all_links(conn, account.id, now=now)
+            # Every service refuses the account's access tokens as soon as it hears this.
+            await outbox.record(
+                conn,
+                ctx.event(
+                    "identity.AccountDisabled" if disabled else "identity.AccountEnabled",
+                    {
+                        "account_id": account.id,
+                        ("disabled_by" if disabled else "enabled_by"): actor,
+                    },
+                ),
+            )
             await store.audit(
                 conn,
                 ctx.entry(

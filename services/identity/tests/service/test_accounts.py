@@ -357,8 +357,10 @@ async def test_admin_disables_and_enables_an_account(portal: Portal) -> None:
     assert generic["type"].endswith("/invalid-credentials")
     r = await portal.post("/token/refresh", {"refresh_token": session["refresh_token"]})
     assert r.status == 401
-    # Its tokens still valid for a few minutes get nothing from identity.
-    assert (await portal.get("/me", session["access_token"])).status == 404
+    # Its tokens, valid for a few minutes more, get nothing from identity (404: no active
+    # account), and are refused outright (401) once identity.AccountDisabled, which every
+    # service hears, is handled here too.
+    assert (await portal.get("/me", session["access_token"])).status in (401, 404)
     assert (await portal.post("/password/forgot", {"email": "suspendu@live.fr"})).status == 202
     r = await portal.post(f"/accounts/{account_id}/enable", None, admin)
     assert (await r.json())["status"] == "active"
@@ -369,6 +371,16 @@ async def test_admin_disables_and_enables_an_account(portal: Portal) -> None:
     assert ("account_disabled", {"status_before": "active", "status": "disabled"}) in logged
     assert ("account_enabled", {"status_before": "disabled", "status": "active"}) in logged
     assert [a for a, _ in logged].count("account_disabled") == 1  # the second call: no-op
+    announced = await portal.pool.fetch(
+        "SELECT type, envelope FROM outbox WHERE envelope -> 'payload' ->> 'account_id' = $1"
+        " AND type IN ('identity.AccountDisabled', 'identity.AccountEnabled') ORDER BY seq",
+        account_id,
+    )
+    assert [r["type"] for r in announced] == [
+        "identity.AccountDisabled",
+        "identity.AccountEnabled",
+    ]
+    assert announced[0]["envelope"]["payload"]["disabled_by"] == claims(admin)["sub"]
     reset = await portal.pool.fetchval(
         "SELECT details->>'reason' FROM audit_log WHERE action = 'password_reset_request_ignored'"
     )
