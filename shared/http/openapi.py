@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import web
@@ -26,11 +26,13 @@ def doc(
     description: str | None = None,
     form: dict[str, str] | None = None,
     raw_types: list[str] | None = None,
+    files: Iterable[str] | None = None,
 ) -> Callable[[Any], Any]:
     """Describe a handler for the OpenAPI document.
 
     `form` documents a multipart/form-data body: part name → "file" or "string" (a part whose
-    name ends with "?" is optional). `raw_types` documents a raw binary body of those types.
+    name ends with "?" is optional). `raw_types` documents a raw binary body of those types;
+    `files`, a success response that is a file of one of those types.
     """
 
     def attach(handler: Any) -> Any:
@@ -49,6 +51,7 @@ def doc(
                 "description": description or (handler.__doc__ or "").strip() or None,
                 "form": form,
                 "raw_types": raw_types,
+                "files": sorted(files or ()),
             },
         )
         return handler
@@ -126,6 +129,9 @@ def build_spec(
         ok: dict[str, Any] = {"description": "Success"}
         if info["response"] is not None:
             ok["content"] = {"application/json": {"schema": info["response"]}}
+        elif info["files"]:
+            binary = {"schema": {"type": "string", "format": "binary"}}
+            ok["content"] = {media_type: binary for media_type in info["files"]}
         operation["responses"][str(info["status"])] = ok
         for status, text in info["responses"].items():
             operation["responses"][str(status)] = {"description": text, "content": problem_ref}

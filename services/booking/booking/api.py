@@ -698,6 +698,7 @@ async def revoke_calendar_token(request: web.Request) -> web.Response:
     auth=False,
     tags=["calendar"],
     responses={404: "Unknown or revoked token"},
+    files=["text/calendar"],
 )
 async def calendar_feed(request: web.Request) -> web.Response:
     body = await ical.render(

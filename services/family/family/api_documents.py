@@ -26,6 +26,7 @@ from family.schemas import (
     RejectIn,
     ValidateDocumentIn,
 )
+from shared import files
 from shared.auth import Caller, require_caller
 from shared.errors import DomainError, NotFound, validation_problem
 from shared.http.keys import POOL
@@ -292,6 +293,7 @@ for _prefix, _who in (
                 if _who == "staff"
                 else ""
             ),
+            files=files.DOCUMENTS,
         )(_bind(_download_household_document))
     )
 
@@ -333,6 +335,7 @@ async def get_document(request: web.Request) -> web.Response:
     "Download a document (staff; a certificat médical download is written in the health "
     "access log)",
     tags=["documents"],
+    files=files.DOCUMENTS,
 )
 async def download_document(request: web.Request) -> web.Response:
     caller, document = await _staff_document(request)

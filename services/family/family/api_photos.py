@@ -167,6 +167,7 @@ for _prefix, _who in (
             f"A child's photo ({_who}): the image, with its type",
             tags=_tags,
             responses={404: "No such child in the household, or no photo"},
+            files=files.IMAGES,
         )(_bind(_get_photo))
     )
     routes.delete(_path)(
@@ -200,6 +201,7 @@ async def _proposed_photo(request: web.Request, change: dict[str, Any] | None) -
     "The photo a family proposed, while the change waits (staff)",
     tags=["changes"],
     responses={404: "Not a photo change, or already decided"},
+    files=files.IMAGES,
 )
 async def staff_proposed_photo(request: web.Request) -> web.Response:
     caller = require_caller(request, roles=STAFF)
@@ -214,6 +216,7 @@ async def staff_proposed_photo(request: web.Request) -> web.Response:
     "The photo I proposed, while the change waits (family)",
     tags=["changes"],
     responses={404: "Not a photo change of my household, or already decided"},
+    files=files.IMAGES,
 )
 async def my_proposed_photo(request: web.Request) -> web.Response:
     scope = await Scope.of(request)

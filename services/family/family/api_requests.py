@@ -16,6 +16,7 @@ from family.domain import catalog
 from family.operations import Ops, utcnow
 from family.runtime import VAULT
 from family.schemas import MessageIn, RequestIn, RequestOut, RequestPageOut, RequestsQuery
+from shared import files
 from shared.auth import require_caller
 from shared.errors import DomainError, NotFound, validation_problem
 from shared.http.keys import POOL
@@ -331,7 +332,7 @@ for _prefix, _who in (
         doc(f"Close a request ({_who})", response=RequestOut, tags=["requests"])(_bind(_close))
     )
     routes.get(_prefix + "/{request_id}/messages/{message_id}/attachment")(
-        doc(f"Download a message's attachment ({_who})", tags=["requests"])(
+        doc(f"Download a message's attachment ({_who})", tags=["requests"], files=files.DOCUMENTS)(
             _bind(_attachment_download)
         )
     )

@@ -19,6 +19,7 @@ from notify import schemas, store
 from notify.domain import calendar
 from notify.settings import NotifySettings
 from notify.uploads import ATTACHMENT, read_form
+from shared import files
 from shared.auth import Caller, require_caller
 from shared.errors import NotFound, Problem, validation_problem
 from shared.http.keys import POOL, SETTINGS
@@ -365,6 +366,7 @@ async def add_attachments(request: web.Request) -> web.Response:
     tags=["news"],
     responses={403: "Not staff of this tenant", 404: "No such attachment"},
     description="The file, with its real Content-Type and a Content-Disposition naming it.",
+    files=files.DOCUMENTS,
 )
 async def staff_download(request: web.Request) -> web.Response:
     caller = require_caller(request, roles=STAFF)
@@ -443,6 +445,7 @@ async def my_news_item(request: web.Request) -> web.Response:
     tags=["news"],
     responses={404: "No such attachment, or its news is not visible to my household"},
     description="The file, with its real Content-Type and a Content-Disposition naming it.",
+    files=files.DOCUMENTS,
 )
 async def my_download(request: web.Request) -> web.Response:
     caller = require_caller(request)

@@ -212,3 +212,6 @@ async def test_openapi_lists_attendance_absences_and_baskets(town: Town) -> None
         "/tenants/{tenant}/baskets/{basket_id}/validate",
     ):
         assert path in paths, path
+    # A file answer is described with its type, not as JSON.
+    feed = paths["/calendars/{token}.ics"]["get"]["responses"]["200"]["content"]
+    assert feed == {"text/calendar": {"schema": {"type": "string", "format": "binary"}}}

@@ -175,6 +175,14 @@ async def test_openapi_describes_the_api(town: Town) -> None:
     mine = paths["/tenants/{tenant}/me/household/children/{child_id}/health"]
     assert "logged" in staff["get"]["summary"] and "logged" not in mine["get"]["summary"]
     assert paths["/tenants/{tenant}/changes/{change_id}/approve"]["post"]["responses"]["409"]
+    download = paths["/tenants/{tenant}/documents/{document_id}/content"]["get"]
+    assert set(download["responses"]["200"]["content"]) == {
+        "application/pdf",
+        "image/jpeg",
+        "image/png",
+    }
+    photo = paths["/tenants/{tenant}/me/household/children/{child_id}/photo"]["get"]
+    assert set(photo["responses"]["200"]["content"]) == {"image/jpeg", "image/png"}
     imported = paths["/tenants/{tenant}/households/import"]["post"]
     assert "`enfant_naissance`" in imported["description"]
     for path in [
