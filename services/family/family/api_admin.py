@@ -31,6 +31,7 @@ from family.schemas import (
     DeletionRequestOut,
     HouseholdOut,
     ImportOut,
+    ImportQuery,
     NewHouseholdIn,
     RejectIn,
 )
@@ -189,10 +190,16 @@ async def my_creation(request: web.Request) -> web.Response:
     status=201,
     tags=["households"],
     description=importing.DESCRIPTION,
-    responses={413: "File too large", 415: "Not text/csv"},
+    responses={
+        409: "Some households are already in the file (nothing imported; see `existing`)",
+        413: "File too large",
+        415: "Not text/csv",
+    },
+    query=ImportQuery,
 )
 async def import_households(request: web.Request) -> web.Response:
     caller = require_caller(request, roles=STAFF)
+    existing = read_query(request, ImportQuery())["existing"]
     if request.content_type not in ("text/csv", "application/csv"):
         raise Problem(
             415,
@@ -223,8 +230,35 @@ async def import_households(request: web.Request) -> web.Response:
             f"Rien n'a été importé : {len(problems)} erreur(s), ligne(s) {shown}.",
             errors=problems,
         )
-    created = []
+    created, skipped = [], []
     async with request.app[POOL].acquire() as conn, conn.transaction():
+        # Read in the transaction that creates: what it finds is what the import may not
+        # duplicate (a household imported twice, or a family already registered online).
+        known = importing.already_known(
+            households,
+            *await store.known_people(
+                conn,
+                caller.tenant,
+                sorted({c["birth_date"] for h in households for c in h.children}),
+                sorted({g["email"] for h in households for g in h.guardians if g.get("email")}),
+            ),
+        )
+        if known and existing == "refuse":
+            found = [p for i in sorted(known) for p in known[i]]
+            lines = ", ".join(str(households[i].line) for i in sorted(known))
+            raise Problem(
+                409,
+                "import-existing",
+                "Households already in the file",
+                f"Rien n'a été importé : {len(known)} foyer(s) du fichier sont déjà au dossier"
+                f" (ligne(s) {lines}). Corrigez le fichier, ou importez seulement les autres"
+                " foyers avec existing=skip.",
+                errors=found,
+            )
+        for index in sorted(known):
+            item = households[index]
+            skipped.append({"reference": item.reference, "line": item.line, "found": known[index]})
+        households = [h for i, h in enumerate(households) if i not in known]
         ops = Ops(conn, caller.tenant, uuid.UUID(caller.account_id), request.app[VAULT])
         for item in households:
             row = await ops.create_household(
@@ -250,6 +284,7 @@ async def import_households(request: web.Request) -> web.Response:
         "created": created,
         "households": len(created),
         "children": sum(len(c["children"]) for c in created),
+        "skipped": skipped,
     }
     return json_response(ImportOut(), body, status=201)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from family.domain import codes
 from family.schemas import AddressIn, ChildIn, GuardianIn, _phones
 from shared.errors import flatten, translate
 
@@ -116,7 +117,11 @@ DESCRIPTION = (
     "| `enfant_droit_image` | no | `oui`/`non` |\n\n"
     f"At most {MAX_ROWS} lines. Every line is checked first: any problem answers 422 with "
     "`errors` listing each line, column and a French message, and nothing is written. "
-    "Otherwise all households are created in one transaction, each with a new subscriber code."
+    "Otherwise all households are created in one transaction, each with a new subscriber code. "
+    "A household the town's file already has (a child with the same names, accents and case "
+    "aside, and birth date, or a guardian with the same email) answers 409 `import-existing` "
+    "with each person found and the subscriber code of the household they are in, and nothing "
+    "is written; with `existing=skip`, those households are left out and listed in `skipped`."
 )
 
 
@@ -136,6 +141,48 @@ class Problems:
 
     def add(self, line: int, column: str, detail: str) -> None:
         self.items.append({"line": line, "field": column, "detail": detail})
+
+
+def already_known(
+    households: list[ImportedHousehold],
+    children: list[dict[str, Any]],
+    guardians: list[dict[str, Any]],
+) -> dict[int, list[dict[str, Any]]]:
+    """The imported households (by index) that the town's file already has: a child with the
+    same names (accents and case aside) and birth date, or a guardian with the same email.
+    For each, one problem per person found, naming the household it is in."""
+    by_child = {(_key(c["first_name"]), _key(c["last_name"]), c["birth_date"]): c for c in children}
+    by_email = {g["email"]: g for g in guardians}
+    found: dict[int, list[dict[str, Any]]] = {}
+    for index, item in enumerate(households):
+        for child in item.children:
+            known = by_child.get(
+                (_key(child["first_name"]), _key(child["last_name"]), child["birth_date"])
+            )
+            if known:
+                who = f"{child['first_name']} {child['last_name']}"
+                born = child["birth_date"].strftime("%d/%m/%Y")
+                found.setdefault(index, []).append(
+                    _known(item, "enfant_prenom", f"{who}, né(e) le {born}", known)
+                )
+        for number, guardian in enumerate(item.guardians, start=1):
+            known = by_email.get((guardian.get("email") or "").lower())
+            if known:
+                found.setdefault(index, []).append(
+                    _known(item, f"responsable{number}_email", guardian["email"], known)
+                )
+    return found
+
+
+def _known(item: ImportedHousehold, column: str, who: str, known: dict[str, Any]) -> dict[str, Any]:
+    code = codes.display(known["subscriber_code"])
+    return {
+        "line": item.line,
+        "field": column,
+        "detail": f"{who} : déjà au dossier famille {code}.",
+        "household_id": str(known["household_id"]),
+        "subscriber_code": code,
+    }
 
 
 def _key(name: str) -> str:

@@ -577,10 +577,37 @@ class ImportedOut(Schema):
     children = fields.List(fields.String())
 
 
+class ImportQuery(_In):
+    existing = fields.String(
+        load_default="refuse",
+        validate=validate.OneOf(["refuse", "skip"]),
+        metadata={
+            "description": "What to do with households already in the file (a child with the"
+            " same names and birth date, or a guardian with the same email): `refuse` the"
+            " whole import (409), or `skip` them and import the others."
+        },
+    )
+
+
+class KnownPersonOut(Schema):
+    line = fields.Integer()
+    field = fields.String()
+    detail = fields.String()
+    household_id = fields.UUID()
+    subscriber_code = fields.String()
+
+
+class SkippedOut(Schema):
+    reference = fields.String()
+    line = fields.Integer()
+    found = fields.List(fields.Nested(KnownPersonOut))
+
+
 class ImportOut(Schema):
     created = fields.List(fields.Nested(ImportedOut))
     households = fields.Integer()
     children = fields.Integer()
+    skipped = fields.List(fields.Nested(SkippedOut))
 
 
 class DeletionRequestIn(_In):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -94,6 +95,28 @@ async def household_by_code(conn: Conn, tenant: str, code: str) -> Row | None:
             code,
         )
     )
+
+
+async def known_people(
+    conn: Conn, tenant: str, birth_dates: Sequence[date], emails: Sequence[str]
+) -> tuple[list[Row], list[Row]]:
+    """Children born on one of `birth_dates` and guardians with one of `emails` (any case),
+    each with their household's subscriber code: the candidates an import may duplicate."""
+    children = await conn.fetch(
+        "SELECT c.household_id, h.subscriber_code, c.first_name, c.last_name, c.birth_date"
+        " FROM children c JOIN households h ON h.id = c.household_id"
+        " WHERE c.tenant = $1 AND c.birth_date = ANY($2::date[])",
+        tenant,
+        list(birth_dates),
+    )
+    guardians = await conn.fetch(
+        "SELECT g.household_id, h.subscriber_code, lower(g.email) AS email"
+        " FROM guardians g JOIN households h ON h.id = g.household_id"
+        " WHERE g.tenant = $1 AND lower(g.email) = ANY($2::text[])",
+        tenant,
+        [e.lower() for e in emails],
+    )
+    return [dict(r) for r in children], [dict(r) for r in guardians]
 
 
 async def search_households(

@@ -316,3 +316,39 @@ async def test_a_deletion_request_is_handled_by_anonymising(town: Town) -> None:
     )
     assert refused["status"] == "rejected"
     assert (await town.call("GET", ME, family_b))["guardians"][0]["last_name"] == "Benali"
+
+
+async def test_an_import_does_not_duplicate_households_already_in_the_file(town: Town) -> None:
+    staff = town.staff()
+    headers = {**staff, "Content-Type": "text/csv"}
+    r = await town.client.post(IMPORT, data=CSV.encode(), headers=headers)
+    assert r.status == 201
+    martin = (await r.json())["created"][0]
+    again = (
+        "reference;adresse;code_postal;ville;responsable1_nom;responsable1_prenom;"
+        "responsable1_email;enfant_nom;enfant_prenom;enfant_naissance\n"
+        "G1;1 rue Neuve;74330;Epagny;Petit;Jules;;Petit;Zoé;12/12/2017\n"
+        "G2;3 rue du Lac;74330;Epagny;Martin;Hugo;;MARTIN;Lea;03/09/2016\n"
+        "G3;7 rue Haute;74330;Epagny;Martin;Claire;Claire@Example.fr;;;\n"
+    )
+    r = await town.client.post(IMPORT, data=again.encode(), headers=headers)
+    body = await r.json()
+    assert r.status == 409, body
+    assert body["type"].endswith("/import-existing")
+    assert body["detail"].startswith("Rien n'a été importé : 2 foyer(s)")
+    assert [(e["line"], e["field"], e["subscriber_code"]) for e in body["errors"]] == [
+        (3, "enfant_prenom", martin["subscriber_code"]),
+        (4, "responsable1_email", martin["subscriber_code"]),
+    ]
+    assert "Lea MARTIN, né(e) le 03/09/2016" in body["errors"][0]["detail"]
+    found = await town.call("GET", "/tenants/epagny/households?q=petit", staff)
+    assert found["total"] == 0  # nothing written
+
+    r = await town.client.post(IMPORT + "?existing=skip", data=again.encode(), headers=headers)
+    body = await r.json()
+    assert r.status == 201, body
+    assert [c["reference"] for c in body["created"]] == ["G1"]
+    assert [(s["reference"], s["line"]) for s in body["skipped"]] == [("G2", 3), ("G3", 4)]
+    assert body["skipped"][0]["found"][0]["household_id"] == martin["household_id"]
+    r = await town.client.post(IMPORT + "?existing=maybe", data=again.encode(), headers=headers)
+    assert r.status == 422
