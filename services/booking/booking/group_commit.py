@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Generic, TypeVar
 
 import asyncpg
 from aiohttp import web
+from prometheus_client import CollectorRegistry, Histogram
 
 from booking import store
-from shared.http.keys import POOL
+from shared.http.keys import METRICS, POOL
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -40,6 +42,7 @@ class _Grouping(Generic[Item, Result]):
     """Items submitted while a group is out wait, and go together as the next group."""
 
     name = "grouping"
+    what = "Items"
 
     def __init__(self, max_items: int) -> None:
         self.max_items = max_items
@@ -47,11 +50,26 @@ class _Grouping(Generic[Item, Result]):
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
-        self.groups = 0  # groups done, and items in them (figures for the benchmark)
+        self.groups = 0  # groups done, and items in them
         self.items = 0
+        self._sizes: Histogram | None = None
+        self._seconds: Histogram | None = None
 
-    def start(self, pool: asyncpg.Pool) -> None:
+    def start(self, pool: asyncpg.Pool, registry: CollectorRegistry | None = None) -> None:
         self._pool = pool
+        if registry is not None:  # an operator sees the groups grow with the rush
+            self._sizes = Histogram(
+                f"booking_{self.name}_size",
+                f"{self.what} per group",
+                buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500),
+                registry=registry,
+            )
+            self._seconds = Histogram(
+                f"booking_{self.name}_seconds",
+                "Time to read or write a group",
+                buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1),
+                registry=registry,
+            )
         self._worker = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
@@ -95,6 +113,7 @@ class _Grouping(Generic[Item, Result]):
                 async with self._pool.acquire() as conn:
                     while self._waiting:
                         group = self._next_group()
+                        started = time.perf_counter()
                         try:
                             await self._process(conn, group)
                         except Exception as exc:  # never lose the worker: answer every item
@@ -105,6 +124,9 @@ class _Grouping(Generic[Item, Result]):
                         else:
                             self.groups += 1
                             self.items += len(group)
+                            if self._sizes is not None and self._seconds is not None:
+                                self._sizes.observe(len(group))
+                                self._seconds.observe(time.perf_counter() - started)
             except Exception as exc:  # no connection: the items waiting get the error
                 log.exception(f"{self.name}_no_connection")
                 waiting, self._waiting = self._waiting, []
@@ -131,6 +153,7 @@ class GroupRead(_Grouping[tuple[str, uuid.UUID], list[store.Row]]):
     """`store.basket_facts` for the baskets being validated, read together."""
 
     name = "group_read"
+    what = "Baskets read"
 
     def __init__(self, max_baskets: int = 200) -> None:
         super().__init__(max_baskets)
@@ -153,6 +176,7 @@ class GroupCommit(_Grouping[store.PlaceTaking, Outcomes]):
     together; at most `max_lines` lines per group (a basket alone may have more)."""
 
     name = "group_commit"
+    what = "Baskets written"
 
     def __init__(self, max_lines: int = 2000) -> None:
         super().__init__(max_lines)
@@ -194,8 +218,8 @@ GROUP_COMMIT: web.AppKey[GroupCommit] = web.AppKey("booking_group_commit", Group
 async def grouping_context(app: web.Application) -> AsyncIterator[None]:
     """Starts the read and write groupings once the pool exists; stops them after the last
     request."""
-    app[GROUP_READ].start(app[POOL])
-    app[GROUP_COMMIT].start(app[POOL])
+    app[GROUP_READ].start(app[POOL], app[METRICS].registry)
+    app[GROUP_COMMIT].start(app[POOL], app[METRICS].registry)
     yield
     await app[GROUP_COMMIT].stop()
     await app[GROUP_READ].stop()

@@ -207,3 +207,13 @@ def test_groups_respect_their_size_limit(max_lines: int, sizes: list[int]) -> No
         assert seen == sizes
     finally:
         loop.close()
+
+
+async def test_groups_are_measured_on_metrics(town: Town) -> None:
+    activity = await town.activity(type="VACANCES", capacity=5)
+    kid = await town.enrolled_child(activity)
+    await town.book(kid, activity, DAYS[0].isoformat())
+    text = await (await town.client.get("/metrics")).text()
+    assert "booking_group_commit_size_count 1.0" in text
+    assert "booking_group_read_size_count 1.0" in text
+    assert "booking_group_commit_seconds_bucket" in text
