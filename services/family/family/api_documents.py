@@ -26,6 +26,7 @@ from family.schemas import (
     RejectIn,
     ValidateDocumentIn,
 )
+from family.uploads import ensure_room
 from shared import files
 from shared.auth import Caller, require_caller
 from shared.errors import DomainError, NotFound, validation_problem
@@ -136,6 +137,9 @@ async def _upload(request: web.Request) -> web.Response:
     upload = form.file
     document_id = uuid.uuid4()
     async with scope.pool.acquire() as conn, conn.transaction():
+        if not scope.staff:
+            limit = settings_of(request).household_pending_uploads
+            await ensure_room(conn, scope.household_id, limit)
         types = await store.catalog(conn, "document_types", scope.tenant, catalog.DOCUMENT_TYPES)
         if data["document_type"] not in {t["code"] for t in types}:
             raise field_problem(

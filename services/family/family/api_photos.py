@@ -24,7 +24,7 @@ from family.api import (
 )
 from family.operations import MemberNotFound
 from family.schemas import ChangeOut, PhotoOut
-from family.uploads import read_image
+from family.uploads import ensure_room, read_image
 from shared import files
 from shared.auth import require_caller
 from shared.errors import NotFound
@@ -69,10 +69,12 @@ async def _child(scope: Scope, conn: Any, child_id: uuid.UUID) -> dict[str, Any]
 
 
 async def _propose(
-    scope: Scope, child_id: uuid.UUID, operation: str, upload: Upload | None
+    scope: Scope, child_id: uuid.UUID, operation: str, upload: Upload | None, limit: int
 ) -> web.Response:
     """A family's photo change, stored as pending with the current photo's description."""
     async with scope.pool.acquire() as conn, conn.transaction():
+        if upload is not None:
+            await ensure_room(conn, scope.household_id, limit)
         child = await _child(scope, conn, child_id)
         current = await store.get_photo(conn, scope.tenant, child_id)
         if operation == "delete" and current is None:
@@ -108,7 +110,8 @@ async def _put_photo(request: web.Request) -> web.Response:
         await _child(scope, conn, child_id)
     upload = await read_image(request, max_bytes=settings_of(request).photo_max_bytes)
     if not scope.staff:
-        return await _propose(scope, child_id, "update", upload)
+        limit = settings_of(request).household_pending_uploads
+        return await _propose(scope, child_id, "update", upload, limit)
     async with scope.pool.acquire() as conn, conn.transaction():
         row = await scope.ops(conn).put_photo(
             scope.household_id,
@@ -136,7 +139,7 @@ async def _delete_photo(request: web.Request) -> web.Response:
     scope = await Scope.of(request)
     child_id = path_uuid(request, "child_id", MemberNotFound)
     if not scope.staff:
-        return await _propose(scope, child_id, "delete", None)
+        return await _propose(scope, child_id, "delete", None, 0)
     async with scope.pool.acquire() as conn, conn.transaction():
         if not await scope.ops(conn).delete_photo(scope.household_id, child_id):
             raise NoPhoto()

@@ -49,6 +49,12 @@ class FamilySettings(ServiceSettings):
         validate=Range(1024, 20 * 1024 * 1024),
         help="largest child photo accepted (bytes; JPEG or PNG)",
     )
+    household_pending_uploads: int = setting(
+        "HOUSEHOLD_PENDING_UPLOADS",
+        30,
+        validate=Range(1, 1000),
+        help="documents and photos a household may have waiting for staff at once",
+    )
     import_max_bytes: int = setting(
         "IMPORT_MAX_BYTES",
         4 * 1024 * 1024,

@@ -665,6 +665,19 @@ _DOCUMENT_FROM = (
 )
 
 
+async def pending_uploads(conn: Conn, household_id: uuid.UUID) -> int:
+    """The household's files waiting for staff: documents and proposed photos."""
+    return int(
+        await conn.fetchval(
+            "SELECT (SELECT count(*) FROM documents WHERE household_id = $1"
+            "        AND status = 'pending')"
+            "     + (SELECT count(*) FROM pending_changes WHERE household_id = $1"
+            "        AND entity = 'photo' AND status = 'pending')",
+            household_id,
+        )
+    )
+
+
 async def insert_document(conn: Conn, values: dict[str, Any]) -> None:
     columns = list(values)
     placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
