@@ -131,6 +131,8 @@ class _Grouping(Generic[Item, Result]):
                 log.exception(f"{self.name}_no_connection")
                 waiting, self._waiting = self._waiting, []
                 self._fail(waiting, exc)
+            if self._waiting:  # its connection broke mid-way: go on with a new one
+                self._wake.set()
 
     async def _process(
         self, conn: asyncpg.Connection, group: list[tuple[Item, asyncio.Future[Result]]]

@@ -217,3 +217,47 @@ async def test_groups_are_measured_on_metrics(town: Town) -> None:
     assert "booking_group_commit_size_count 1.0" in text
     assert "booking_group_read_size_count 1.0" in text
     assert "booking_group_commit_seconds_bucket" in text
+
+
+async def test_a_broken_connection_fails_its_group_and_the_next_group_gets_a_new_one() -> None:
+    """Without a database: a stand-in pool whose first connection dies during a group."""
+    from contextlib import asynccontextmanager
+
+    from booking.group_commit import _Grouping
+
+    class Conn:
+        def __init__(self, number: int) -> None:
+            self.number, self.closed = number, False
+
+        def is_closed(self) -> bool:
+            return self.closed
+
+    class Pool:
+        def __init__(self) -> None:
+            self.opened = 0
+
+        @asynccontextmanager
+        async def acquire(self) -> Any:
+            self.opened += 1
+            yield Conn(self.opened)
+
+    class Echo(_Grouping[int, int]):
+        async def _process(self, conn: Any, group: list[Any]) -> None:
+            if conn.number == 1:
+                conn.closed = True
+                raise ConnectionResetError("connection lost")
+            for item, future in group:
+                self._answer(future, item * 10)
+
+    pool = Pool()
+    echo = Echo(max_items=2)
+    echo.start(pool)  # type: ignore[arg-type]
+    try:
+        results = await asyncio.wait_for(
+            asyncio.gather(*(echo._submit(i) for i in range(5)), return_exceptions=True), 5
+        )
+    finally:
+        await echo.stop()
+    assert [type(r) for r in results[:2]] == [ConnectionResetError] * 2  # the first group
+    assert results[2:] == [20, 30, 40]  # the others, on a new connection
+    assert pool.opened == 2
