@@ -25,7 +25,9 @@ PASSWORD = "Demo-2026-portail"
 FAMILY_EMAIL = "famille@demo.example"
 
 
-async def test_a_household_books_a_holiday_week_and_gets_the_recap(make_settings, aiohttp_client):
+async def test_a_household_books_a_holiday_week_and_gets_the_recap(
+    make_settings, aiohttp_client, demo_household
+):
     with smtp_server() as smtp:
         identity_settings = make_settings(IdentitySettings)
         identity = await aiohttp_client(create_identity(identity_settings))
@@ -75,31 +77,7 @@ async def test_a_household_books_a_holiday_week_and_gets_the_recap(make_settings
             "POST",
             "/tenants/demo/households",
             staff,
-            {
-                "address": {
-                    "line1": "3 place de la Mairie",
-                    "postal_code": "74330",
-                    "city": "Epagny",
-                },
-                "guardians": [
-                    {
-                        "first_name": "Marie",
-                        "last_name": "Durand",
-                        "email": FAMILY_EMAIL,
-                        "phones": ["06 12 34 56 78"],
-                    }
-                ],
-                "children": [
-                    {
-                        "first_name": "Léo",
-                        "last_name": "Durand",
-                        "birth_date": "2017-05-03",
-                        "sex": "M",
-                        "school": "École du centre",
-                        "grade": "CE2",
-                    }
-                ],
-            },
+            demo_household,
         )
         (child,) = household["children"]
 

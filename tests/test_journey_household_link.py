@@ -21,7 +21,9 @@ def _claims(token: str) -> dict:
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
-async def test_subscriber_code_link_reaches_the_next_token(make_settings, aiohttp_client):
+async def test_subscriber_code_link_reaches_the_next_token(
+    make_settings, aiohttp_client, demo_household
+):
     identity_settings = make_settings(IdentitySettings)
     identity = await aiohttp_client(create_identity(identity_settings))
     await commands.load_demo(identity_settings)
@@ -43,27 +45,7 @@ async def test_subscriber_code_link_reaches_the_next_token(make_settings, aiohtt
     created = await family.post(
         "/tenants/demo/households",
         headers=staff,
-        json={
-            "address": {"line1": "3 place de la Mairie", "postal_code": "74330", "city": "Epagny"},
-            "guardians": [
-                {
-                    "first_name": "Marie",
-                    "last_name": "Durand",
-                    "email": "famille@demo.example",
-                    "phones": ["06 12 34 56 78"],
-                }
-            ],
-            "children": [
-                {
-                    "first_name": "Léo",
-                    "last_name": "Durand",
-                    "birth_date": "2017-05-03",
-                    "sex": "M",
-                    "school": "École du centre",
-                    "grade": "CE2",
-                }
-            ],
-        },
+        json=demo_household,
     )
     assert created.status == 201, await created.text()
     household = await created.json()
