@@ -484,15 +484,14 @@ async def validate_basket(
     `owner` (None: staff, any household of the tenant) is not found.
 
     Everything that can be decided without a lock is decided first, from one read (and the
-    parsed activities, cached by row version). Then the
-    additions take their places, get their booking rows, the basket its outcome and the outbox
-    its ReservationValidated events in ONE statement (`store.take_places`): on a basket of
-    additions, the usual case on the opening morning, it runs as its own transaction, so a hot
-    day row stays locked for no client round trip at all. Given the process's groupings
-    (`reads`, `commits`), the read and the write go with those of the other baskets validated
-    at the same moment (`group_commit`). Baskets
-    with cancellations (which may promote the waiting list) or all-or-nothing run in an
-    explicit transaction."""
+    parsed activities, cached by row version). Then the additions take their places, get
+    their booking rows, the basket its outcome and the outbox its ReservationValidated events
+    in ONE statement (`store.take_places`): on a basket of additions, the usual case on the
+    opening morning, it runs as its own transaction, so a hot day row stays locked for no
+    client round trip at all. Given the process's groupings (`reads`, `commits`), the read and
+    the write go with those of the other baskets validated at the same moment
+    (`group_commit`). Baskets with cancellations (which may promote the waiting list) or
+    all-or-nothing run in an explicit transaction."""
     if reads is not None:
         rows = await reads.basket_facts(tenant, basket_id)
     else:
