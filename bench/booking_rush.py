@@ -1,20 +1,23 @@
 """Benchmark of the opening rush: N families validate baskets at once for M places.
 
-Runs the booking service in process (real HTTP on localhost, real Postgres and RabbitMQ),
-seeds N enrolled children, opens one basket per family on the same hot day(s), then fires
-every validation at once and prints validations per second, median/p95/p99 latency, the
-confirmed count (must equal the capacity) and, in the same run, the rate of a bare Postgres
-transaction taking one place on one hot row (asyncpg loop), to show how close to the limit
-the service is. Also prints the CPU used during the rush (this process, the service
-processes, the whole machine): on a small machine the service, its clients, Postgres and
+Runs the booking service (real HTTP on localhost, real Postgres and RabbitMQ) against a fresh
+database, seeds N enrolled children, opens one basket per family on the same hot day(s),
+then fires every validation at once over `--concurrency` keep-alive connections and prints
+validations per second, latency (from the rush's start and from each request's sending), the
+baskets per group commit, the confirmed count (must equal the capacity, or the run fails)
+and, in the same run, the rate of the bare place-taking transaction on one hot row, driven
+by an asyncpg loop and by pgbench when it is installed, so that the ratios show how close to
+the limit the service is. Also prints the CPU used during the rush (the service processes,
+this process, the whole machine): on a small machine the service, its clients, Postgres and
 RabbitMQ share the same cores.
 
 --processes N (default 1) runs the service as N OS processes sharing one port (SO_REUSEPORT,
 the kernel spreads the connections), each with its own outbox relay, the clients staying in
-this process; --processes 0 runs the service inside this process (one core for everything).
+this process; --processes 0 runs the service inside this process (one core for everything);
+--separate-relay gives the outbox relay a process of its own (`python -m booking relay`).
 
-    PYTHONPATH=services/booking uv run python bench/booking_rush.py [--families 1000]
-        [--capacity 300] [--days 1] [--concurrency 64] [--processes 1]
+    uv run python bench/booking_rush.py [--families 1000] [--capacity 300] [--days 1]
+        [--concurrency 64] [--processes 1] [--separate-relay]
 """
 
 from __future__ import annotations
@@ -234,7 +237,14 @@ def _process_cpu(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-async def run(families: int, capacity: int, days: int, concurrency: int, processes: int) -> None:
+async def run(
+    families: int,
+    capacity: int,
+    days: int,
+    concurrency: int,
+    processes: int,
+    separate_relay: bool,
+) -> None:
     run_id = uuid.uuid4().hex[:8]
     database = f"pf_bench_{run_id}"
     admin = await asyncpg.connect(ADMIN_DSN)
@@ -263,6 +273,7 @@ async def run(families: int, capacity: int, days: int, concurrency: int, process
         jwt_audience=tokens.audience,
         max_inflight_requests=10_000,
         db_pool_max=20,
+        outbox_relay_in_process=not separate_relay,
     )
     namespace.topologies.append((Topology(namespace.name, "booking"), settings.retry_delays_ms))
     # Stands for billing and notify: booking events are routed somewhere, as in production.
@@ -276,6 +287,16 @@ async def run(families: int, capacity: int, days: int, concurrency: int, process
     try:
         if processes:
             await start_processes(settings, processes, port, children)
+        if separate_relay:  # once the service has migrated its schema
+            children.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "booking",
+                    "relay",
+                    env={**os.environ, **settings.to_env()},
+                )
+            )
             # The bench's own connections, for seeding and checking (not timed).
             pool = await db.create_pool(dataclasses.replace(settings, db_pool_max=4))
         else:
@@ -414,6 +435,7 @@ async def run(families: int, capacity: int, days: int, concurrency: int, process
         print(
             f"families={families} capacity/day={capacity} days/basket={len(dates)} "
             f"client concurrency={concurrency} service processes={processes or 'in process'}"
+            + (" + a relay process" if separate_relay else "")
         )
         print(
             f"validations: {families / elapsed:,.0f} baskets/s, "
@@ -438,7 +460,9 @@ async def run(families: int, capacity: int, days: int, concurrency: int, process
         print(f"outcomes: {outcomes}, http errors: {errors}")
         if processes:
             where = (
-                f"service ({processes} process(es) with their relays) {service_cpu / elapsed:.0%}"
+                f"service ({processes} process(es)"
+                + (" and the relay process" if separate_relay else " with their relays")
+                + f") {service_cpu / elapsed:.0%}"
                 f" of one core, this process (clients) {cpu / elapsed:.0%}"
             )
         else:
@@ -513,7 +537,14 @@ if __name__ == "__main__":
         default=1,
         help="service processes sharing the port (0: the service runs in this process)",
     )
+    parser.add_argument(
+        "--separate-relay",
+        action="store_true",
+        help="the outbox relay in a process of its own (`python -m booking relay`)",
+    )
     args = parser.parse_args()
+    if args.separate_relay and not args.processes:
+        parser.error("--separate-relay needs service processes (--processes 1 or more)")
     asyncio.run(
         run(
             args.families,
@@ -521,5 +552,6 @@ if __name__ == "__main__":
             args.days,
             args.concurrency,
             args.processes,
+            args.separate_relay,
         )
     )

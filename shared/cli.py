@@ -2,6 +2,7 @@
 
 python -m identity serve            # the HTTP service with its relay and consumers
 python -m identity migrate          # apply pending migrations and exit
+python -m identity relay            # the outbox relay alone (OUTBOX_RELAY_IN_PROCESS=false)
 python -m identity parked list      # dead-lettered events with the reason
 python -m identity parked replay [--id MESSAGE_ID]
 """
@@ -19,6 +20,7 @@ from aiohttp import web
 
 from shared import migrations
 from shared.events.parked import list_parked, replay_parked
+from shared.events.relay import serve_relay
 from shared.events.topology import Topology
 from shared.http.app import ServiceDefinition, create_service_app
 from shared.logging import configure_logging, get_logger
@@ -47,6 +49,7 @@ def main(
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the HTTP service (default)")
     sub.add_parser("migrate", help="apply pending migrations")
+    sub.add_parser("relay", help="publish the outbox only (OUTBOX_RELAY_IN_PROCESS=false)")
     parked = sub.add_parser("parked", help="dead-lettered events")
     parked_sub = parked.add_subparsers(dest="action", required=True)
     parked_sub.add_parser("list")
@@ -70,6 +73,9 @@ def main(
         app = create_service_app(settings, service)
         log.info("starting", host=settings.http_host, port=settings.http_port)
         serve(app, settings)
+        return 0
+    if command == "relay":
+        asyncio.run(serve_relay(settings))
         return 0
     if command == "migrate":
         applied = asyncio.run(migrations.migrate(settings, service.migrations_dir))

@@ -61,6 +61,9 @@ class ServiceSettings:
     db_pool_max: int = setting("DB_POOL_MAX", 10, validate=Range(1, None))
     db_acquire_timeout: float = setting("DB_ACQUIRE_TIMEOUT_SECONDS", 5.0, validate=Range(0, None))
     migrate_on_start: bool = setting("MIGRATE_ON_START", True)
+    # false: this process only writes its outbox, and `python -m <service> relay` (one or
+    # more, anywhere) publishes it, so the HTTP processes and the relay scale apart.
+    outbox_relay_in_process: bool = setting("OUTBOX_RELAY_IN_PROCESS", True)
 
     amqp_url: str = setting("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     bus_namespace: str = setting(

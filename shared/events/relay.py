@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -188,3 +189,38 @@ class OutboxRelay:
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("outbox_prune_failed", error=repr(exc))
+
+
+async def serve_relay(settings: ServiceSettings, stop: asyncio.Event | None = None) -> None:
+    """The service's outbox relay alone (`python -m <service> relay`), for deployments whose
+    HTTP processes run with OUTBOX_RELAY_IN_PROCESS=false; until SIGTERM/SIGINT (or `stop`),
+    then it publishes what it can within SHUTDOWN_TIMEOUT_SECONDS and closes."""
+    from shared.events.topology import Topology  # the broker's topology, as the service's
+
+    loop = asyncio.get_running_loop()
+    if stop is None:
+        stop = asyncio.Event()
+        for signal_name in ("SIGTERM", "SIGINT"):
+            loop.add_signal_handler(getattr(signal, signal_name), stop.set)
+    pool = await db.create_pool(settings)
+    broker = Broker(settings, Topology(settings.bus_namespace, settings.service))
+    relay = OutboxRelay(settings, pool, broker, ServiceMetrics())
+    tasks = [
+        asyncio.create_task(broker.run(), name="broker"),
+        asyncio.create_task(relay.run(), name="outbox-relay"),
+    ]
+    log.info("relay_started", service=settings.service)
+    try:
+        await stop.wait()
+    finally:
+        if broker.connected.is_set():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(relay.drain(), settings.shutdown_timeout / 2)
+        await broker.stop()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await pool.close()
+        log.info("relay_stopped", service=settings.service)

@@ -148,15 +148,16 @@ def _event_bus(handlers: dict[str, EventHandler]) -> CleanupContext:
         app[BROKER], app[RELAY], app[CONSUMERS] = broker, relay, consumers
         tasks = [
             asyncio.create_task(broker.run(), name="broker"),
-            asyncio.create_task(relay.run(), name="outbox-relay"),
             asyncio.create_task(run_checks(consumers), name="consumer-checks"),
         ]
+        if settings.outbox_relay_in_process:
+            tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
         yield
         # Graceful: stop taking messages, let handlers finish, publish what can be, close.
         budget = settings.shutdown_timeout
         for consumer in consumers:
             await consumer.stop(timeout=budget / 2)
-        if broker.connected.is_set():
+        if broker.connected.is_set() and settings.outbox_relay_in_process:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(relay.drain(), budget / 4)
         await broker.stop()

@@ -215,3 +215,42 @@ async def _connected(client) -> bool:
 async def _at_least(listing, count: int):
     found = await listing
     return found if len(found) >= count else None
+
+
+async def test_a_relay_of_its_own_publishes_for_http_processes_without_one(
+    make_settings, aiohttp_client
+):
+    """OUTBOX_RELAY_IN_PROCESS=false: the service only writes its outbox; `relay` (here
+    run in this process, as `python -m <service> relay` runs it) publishes it."""
+    from shared.events.relay import serve_relay
+    from shared.http.app import create_service_app
+    from shared.testing.sample import SampleSettings, definition
+
+    settings = make_settings(SampleSettings, outbox_relay_in_process=False)
+    client = await aiohttp_client(create_service_app(settings, definition()))
+    pool = client.app[POOL]
+    async with EventTap(AMQP_URL, settings.bus_namespace, ["test.#"]) as tap:
+        await _record(pool, 3)
+        await asyncio.sleep(1.0)  # an in-process relay would have published by now
+        assert tap.messages == []
+        unpublished = "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+        assert await pool.fetchval(unpublished) == 3
+
+        stop = asyncio.Event()
+        relay = asyncio.create_task(serve_relay(settings, stop))
+        try:
+            await tap.wait_for(3)
+            await eventually(lambda: _none_left(pool, unpublished), timeout=10)
+        finally:
+            stop.set()
+            await asyncio.wait_for(relay, 15)
+        # The service's own consumer got them too, each applied once.
+        await eventually(lambda: _count_is(pool, 3), timeout=10)
+
+
+async def _none_left(pool, query: str) -> bool:
+    return await pool.fetchval(query) == 0
+
+
+async def _count_is(pool, expected: int) -> bool:
+    return await _applied(pool) == expected
