@@ -17,6 +17,7 @@ from family.operations import Ops, utcnow
 from family.runtime import VAULT
 from family.schemas import (
     CatalogEntryIn,
+    CatalogLabelIn,
     CatalogOut,
     DocumentFormIn,
     DocumentOut,
@@ -50,6 +51,11 @@ class DocumentAlreadyDecided(DomainError):
     detail = "Ce document a déjà été validé ou refusé."
 
 
+class CatalogEntryNotFound(NotFound):
+    code = "catalog-entry-not-found"
+    detail = "Ce code n'est pas dans la liste."
+
+
 class CatalogEntryExists(DomainError):
     code = "catalog-entry-exists"
     kind = "conflict"
@@ -80,6 +86,18 @@ async def _add_catalog(request: web.Request, table: str) -> web.Response:
     return json_response(CatalogOut(), {"items": items}, status=201)
 
 
+async def _rename_catalog(request: web.Request, table: str) -> web.Response:
+    caller = require_caller(request, roles=STAFF)
+    data = await read_json(request, CatalogLabelIn())
+    code = request.match_info["code"]
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        await store.catalog(conn, table, caller.tenant, catalog.DEFAULTS[table])  # seed first
+        if not await store.rename_catalog_entry(conn, table, caller.tenant, code, data["label"]):
+            raise CatalogEntryNotFound()
+        items = await store.catalog(conn, table, caller.tenant, ())
+    return json_response(CatalogOut(), {"items": items})
+
+
 for _table, _path, _what in (
     ("document_types", "document-types", "document types"),
     ("request_topics", "request-topics", "request topics"),
@@ -90,6 +108,9 @@ for _table, _path, _what in (
 
     def _adder(request: web.Request, table: str = _table) -> Any:
         return _add_catalog(request, table)
+
+    def _renamer(request: web.Request, table: str = _table) -> Any:
+        return _rename_catalog(request, table)
 
     routes.get(f"/tenants/{{tenant}}/{_path}")(
         doc(
@@ -107,6 +128,15 @@ for _table, _path, _what in (
             tags=["lists"],
             responses={409: "The code is already in the list"},
         )(_bind(_adder))
+    )
+    routes.put(f"/tenants/{{tenant}}/{_path}/{{code}}")(
+        doc(
+            f"Rename one of the tenant's {_what} (staff): its label changes, its code stays",
+            request=CatalogLabelIn,
+            response=CatalogOut,
+            tags=["lists"],
+            responses={404: "No such code in the list"},
+        )(_bind(_renamer))
     )
 
 

@@ -393,6 +393,10 @@ class ExportOut(Schema):
 # --- per-tenant lists -------------------------------------------------------------------
 
 
+class CatalogLabelIn(_In):
+    label = fields.String(required=True, validate=validate.Length(1, 100))
+
+
 class CatalogEntryIn(_In):
     label = fields.String(required=True, validate=validate.Length(1, 100))
     code = fields.String(

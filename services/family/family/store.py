@@ -653,6 +653,20 @@ async def add_catalog_entry(conn: Conn, table: str, tenant: str, code: str, labe
     )
 
 
+async def rename_catalog_entry(conn: Conn, table: str, tenant: str, code: str, label: str) -> bool:
+    """False when the code is not in the tenant's list. The code stays: what refers to it
+    (documents, requests, other services' rules) keeps referring to it."""
+    assert table in _LISTS
+    return bool(
+        await conn.fetchval(
+            f"UPDATE {table} SET label = $3 WHERE tenant = $1 AND code = $2 RETURNING true",
+            tenant,
+            code,
+            label,
+        )
+    )
+
+
 # --- documents --------------------------------------------------------------------------
 
 _DOCUMENT_META = (

@@ -198,6 +198,31 @@ async def test_staff_add_document_types_per_tenant(town: Town) -> None:
     other = await town.call("GET", "/tenants/annecy/document-types", town.staff("annecy"))
     assert "attestation_d_assurance" not in [t["code"] for t in other["items"]]
 
+    # Staff rename an entry: the label changes everywhere it shows, the code stays.
+    renamed = await town.call(
+        "PUT",
+        "/tenants/epagny/document-types/attestation_d_assurance",
+        staff,
+        {"label": "Attestation d'assurance scolaire"},
+    )
+    assert {
+        "code": "attestation_d_assurance",
+        "label": "Attestation d'assurance scolaire",
+    } in renamed["items"]
+    mine = await town.call("GET", f"{ME}/documents", family)
+    assert mine["items"][0]["document_label"] == "Attestation d'assurance scolaire"
+    for path, headers, status in (
+        ("/tenants/epagny/document-types/inconnu", staff, 404),
+        ("/tenants/epagny/document-types/attestation_d_assurance", family, 403),
+        ("/tenants/annecy/document-types/attestation_d_assurance", town.staff("annecy"), 404),
+    ):
+        r = await town.client.put(path, json={"label": "Autre"}, headers=headers)
+        assert r.status == status, (path, await r.text())
+    r = await town.client.put(
+        "/tenants/epagny/request-topics/inconnu", json={"label": ""}, headers=staff
+    )
+    assert r.status == 422
+
 
 async def test_a_family_cannot_reach_another_households_documents(town: Town) -> None:
     a = await town.household()
