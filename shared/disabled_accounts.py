@@ -1,7 +1,8 @@
 """Accounts identity disabled: every service refuses their access tokens at once, instead of
 accepting them until they expire (ACCESS_TOKEN_MINUTES).
 
-Each service keeps its own copy, fed by identity.AccountDisabled / AccountEnabled through
+Each service keeps its own copy, fed by identity.AccountDisabled / AccountEnabled (and
+AccountAnnounced, for the accounts disabled before the service was deployed) through
 its own queue into its `account_access` table (shared migration 0002); the authentication
 middleware checks an in-memory set of the disabled ids, which the handler updates at once
 in the process that got the event and every process re-reads every
@@ -70,9 +71,14 @@ async def on_account_enabled(ctx: HandlerContext, event: Event) -> None:
     await _record(ctx, event, disabled=False)
 
 
+async def on_account_announced(ctx: HandlerContext, event: Event) -> None:
+    await _record(ctx, event, disabled=event.payload["status"] == "disabled")
+
+
 HANDLERS = {
     "identity.AccountDisabled": on_account_disabled,
     "identity.AccountEnabled": on_account_enabled,
+    "identity.AccountAnnounced": on_account_announced,
 }
 
 

@@ -84,6 +84,17 @@ class AccountLocked(_Account):
     failed_attempts = fields.Integer(required=True)
 
 
+@event_type("identity.AccountAnnounced")
+class AccountAnnounced(_Account):
+    """An existing account told again (`python -m identity announce-accounts`), for the
+    services deployed after it was created: they learn it as it is now; nobody is emailed."""
+
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf(["pending", "invited", "active", "disabled"])
+    )
+
+
 @event_type("identity.AccountDisabled")
 class AccountDisabled(_Payload):
     """An admin disabled the account: every service refuses its access tokens from now on,

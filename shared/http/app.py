@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -92,10 +93,30 @@ def create_service_app(settings: ServiceSettings, service: ServiceDefinition) ->
     app[DISABLED_ACCOUNTS] = disabled_accounts.DisabledAccounts()
     app.cleanup_ctx.append(_database(service.migrations_dir))
     app.cleanup_ctx.append(disabled_accounts.refresh_context)
-    # Every service hears identity disabling an account (its own handlers come on top).
-    app.cleanup_ctx.append(_event_bus({**disabled_accounts.HANDLERS, **service.event_handlers}))
+    # Every service hears identity disabling an account, besides its own events.
+    app.cleanup_ctx.append(
+        _event_bus(_combined(disabled_accounts.HANDLERS, service.event_handlers))
+    )
     app.cleanup_ctx.extend(service.contexts)
     return app
+
+
+def _combined(*maps: dict[str, EventHandler]) -> dict[str, EventHandler]:
+    """One handler per event type; a type several maps handle runs each of their handlers,
+    in order, in the same transaction."""
+    found: dict[str, list[EventHandler]] = {}
+    for handlers in maps:
+        for event_type, handler in handlers.items():
+            found.setdefault(event_type, []).append(handler)
+    return {t: hs[0] if len(hs) == 1 else _in_turn(hs) for t, hs in found.items()}
+
+
+def _in_turn(handlers: list[EventHandler]) -> EventHandler:
+    async def handle(ctx: Any, event: Any) -> None:
+        for handler in handlers:
+            await handler(ctx, event)
+
+    return handle
 
 
 def _database(migrations_dir: Path | None) -> CleanupContext:

@@ -86,3 +86,29 @@ async def test_an_older_event_arriving_late_changes_nothing(sample):
             "SELECT disabled FROM account_access WHERE account_id = $1", account
         )
         assert disabled is False
+
+
+async def test_an_announced_disabled_account_is_refused(sample, tokens):
+    """A service deployed after an account was disabled learns it from announce-accounts."""
+
+    async def consuming() -> bool:
+        return all(consumer.running for consumer in sample.app[CONSUMERS])
+
+    await eventually(consuming, timeout=20)
+    account = str(uuid.uuid4())
+    headers = tokens.header(roles=("staff",), account_id=account)
+    assert (await post_note(sample, headers)).status == 201
+    await announce(
+        sample,
+        "identity.AccountAnnounced",
+        account,
+        email="ancien.agent@example.org",
+        display_name="Ancien Agent",
+        roles=["staff"],
+        status="disabled",
+    )
+
+    async def refused() -> bool:
+        return (await post_note(sample, headers)).status == 401
+
+    await eventually(refused, timeout=15, interval=0.1)

@@ -1,5 +1,5 @@
 """python -m identity [serve|migrate|parked ...|settings|create-tenant|rotate-signing-key|
-load-demo]"""
+load-demo|announce-accounts]"""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ from shared.settings import SettingsError
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("create-tenant", "rotate-signing-key", "load-demo"):
+    if argv and argv[0] in (
+        "create-tenant",
+        "rotate-signing-key",
+        "load-demo",
+        "announce-accounts",
+    ):
         from identity import commands
 
         if argv[0] == "load-demo" and os.environ.get("APP_ENV", "").strip() == "production":

@@ -30,7 +30,7 @@ from shared import db, migrations
 from shared.events import outbox
 from shared.events.envelope import new_event
 
-COMMANDS = ("create-tenant", "rotate-signing-key", "load-demo")
+COMMANDS = ("create-tenant", "rotate-signing-key", "load-demo", "announce-accounts")
 
 # The development data of `load-demo` (scripts/dev). Never in production.
 DEMO_TENANT = store.Tenant(
@@ -91,6 +91,11 @@ def parser() -> argparse.ArgumentParser:
         help="override SIGNING_KEY_ACTIVATION_MINUTES (0: sign at once; other services may "
         "then refuse the new tokens for up to 30 s)",
     )
+    announce = sub.add_parser(
+        "announce-accounts",
+        help="tell every account again (AccountAnnounced), for services deployed after them",
+    )
+    announce.add_argument("--tenant", default=None, help="only this municipality's accounts")
     sub.add_parser(
         "load-demo",
         help="development only: create the demo municipality and its accounts (idempotent)",
@@ -299,11 +304,58 @@ async def rotate_signing_key(
     }
 
 
+async def announce_accounts(settings: IdentitySettings, tenant: str | None) -> dict[str, Any]:
+    """An AccountAnnounced per account (of `tenant`, or all), through the outbox, a thousand
+    per transaction: a service deployed after the accounts existed (notify's address book,
+    every service's disabled accounts) learns them as they are now. Consumers are idempotent
+    and keep the newest state, so announcing twice is harmless."""
+    conn = await db.connect(settings)
+    announced, after = 0, (None, None)
+    try:
+        while True:
+            async with conn.transaction():
+                rows = await conn.fetch(
+                    "SELECT id, tenant, email, display_name, roles, status FROM accounts"
+                    " WHERE ($1::text IS NULL OR tenant = $1)"
+                    "   AND ($2::text IS NULL OR (tenant, id) > ($2, $3::uuid))"
+                    " ORDER BY tenant, id LIMIT 1000",
+                    tenant,
+                    *after,
+                )
+                if not rows:
+                    break
+                await outbox.record(
+                    conn,
+                    *(
+                        new_event(
+                            "identity.AccountAnnounced",
+                            {
+                                "account_id": r["id"],
+                                "email": r["email"],
+                                "display_name": r["display_name"],
+                                "roles": list(r["roles"]),
+                                "status": r["status"],
+                            },
+                            tenant_id=r["tenant"],
+                            producer="identity",
+                        )
+                        for r in rows
+                    ),
+                )
+            announced += len(rows)
+            after = (rows[-1]["tenant"], rows[-1]["id"])
+    finally:
+        await conn.close()
+    return {"announced": announced}
+
+
 def run(argv: list[str], settings: IdentitySettings) -> int:
     args = parser().parse_args(argv)
     try:
         if args.command == "create-tenant":
             result = asyncio.run(create_tenant(settings, args))
+        elif args.command == "announce-accounts":
+            result = asyncio.run(announce_accounts(settings, args.tenant))
         elif args.command == "load-demo":
             if settings.environment == "production":
                 print(PRODUCTION_REFUSAL, file=sys.stderr)

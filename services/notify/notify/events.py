@@ -394,6 +394,7 @@ HANDLED = (
     "identity.EmailChangeRequested",
     "identity.EmailChanged",
     "identity.AccountLocked",
+    "identity.AccountAnnounced",  # recorded, nobody emailed
     "family.HouseholdLinked",
     "family.HouseholdAnonymised",
     *FAMILY_EMAILS,

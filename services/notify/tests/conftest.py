@@ -116,6 +116,7 @@ def identity_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Eve
             "locked_until": datetime.now(UTC) + timedelta(minutes=15),
             "failed_attempts": 5,
         },
+        "identity.AccountAnnounced": {"roles": ["family"], "status": "active"},
     }
     return new_event(
         event_type,

@@ -460,3 +460,27 @@ async def test_load_demo_is_idempotent_and_refused_in_production(portal: Portal)
     code, out, err = await run_identity({**env, "APP_ENV": "production"}, "load-demo")
     assert code == 2
     assert "refused: APP_ENV=production" in err and out == ""
+
+
+async def test_announce_accounts_tells_every_account_again(portal: Portal) -> None:
+    session = await portal.family("annonce@live.fr")
+    account_id = claims(session["access_token"])["sub"]
+    r = await portal.post(f"/accounts/{account_id}/disable", None, portal.admins["epagny"])
+    assert r.status == 200
+    env = {**portal.settings.to_env(), "LOG_LEVEL": "warning"}
+    code, out, err = await run_identity(env, "announce-accounts", "--tenant", "epagny")
+    assert code == 0, err
+    count = json.loads(out)["announced"]
+    accounts = await portal.pool.fetchval("SELECT count(*) FROM accounts WHERE tenant = 'epagny'")
+    assert count == accounts >= 2
+    announced = await portal.pool.fetch(
+        "SELECT envelope FROM outbox WHERE type = 'identity.AccountAnnounced'"
+    )
+    assert len(announced) == count
+    mine = next(
+        r["envelope"]["payload"]
+        for r in announced
+        if r["envelope"]["payload"]["account_id"] == account_id
+    )
+    assert mine["email"] == "annonce@live.fr" and mine["status"] == "disabled"
+    assert all(r["envelope"]["tenant_id"] == "epagny" for r in announced)

@@ -261,3 +261,29 @@ async def test_every_identity_email_goes_out_with_defaults(notify, smtp, h):
         assert text.startswith("Epagny\r\n\r\nBonjour")
         assert "En cas de problème lié à l'utilisation du portail famille" in text
         assert '<html lang="fr">' in html
+
+
+async def test_an_announced_account_is_recorded_and_nobody_is_emailed(notify, smtp, h):
+    """identity's announce-accounts, for a notify deployed after the accounts existed."""
+    import uuid
+
+    event = h.identity_event(
+        "identity.AccountAnnounced",
+        email="deja.inscrite@example.org",
+        display_name="Déjà Inscrite",
+        roles=["family"],
+        status="active",
+    )
+    await h.publish(notify, event)
+    pool = notify.app[POOL]
+
+    async def recorded():
+        return await pool.fetchval(
+            "SELECT email FROM accounts WHERE account_id = $1",
+            uuid.UUID(str(event.payload["account_id"])),
+        )
+
+    assert await eventually(recorded) == "deja.inscrite@example.org"
+    await asyncio.sleep(0.5)  # an email would be queued in the same transaction as the account
+    assert await pool.fetchval("SELECT count(*) FROM emails") == 0
+    assert smtp.messages == []
