@@ -121,7 +121,9 @@ DESCRIPTION = (
     "A household the town's file already has (a child with the same names, accents and case "
     "aside, and birth date, or a guardian with the same email) answers 409 `import-existing` "
     "with each person found and the subscriber code of the household they are in, and nothing "
-    "is written; with `existing=skip`, those households are left out and listed in `skipped`."
+    "is written; with `existing=skip`, those households are left out and listed in `skipped`. "
+    "A person twice in the file (the same child, or the same guardian email) is a problem of "
+    "the file (422)."
 )
 
 
@@ -233,6 +235,20 @@ def parse(text: str) -> tuple[list[ImportedHousehold], list[dict[str, Any]]]:
     households: dict[str, ImportedHousehold] = {}
     first_values: dict[str, dict[str, str]] = {}
     failed: set[str] = set()
+    # Each person once in the file: where a child (names and birth date) or an email was seen.
+    seen: dict[Any, int] = {}
+
+    def once(key: Any, line: int, column: str) -> None:
+        if key in seen:
+            problems.add(
+                line,
+                column,
+                f"Déjà à la ligne {seen[key]} du fichier : une même personne ne peut figurer"
+                " qu'une fois.",
+            )
+        else:
+            seen[key] = line
+
     count = 0
     for row in reader:
         line = reader.line_num
@@ -267,6 +283,9 @@ def parse(text: str) -> tuple[list[ImportedHousehold], list[dict[str, Any]]]:
                 continue
             households[reference] = household
             first_values[reference] = values
+            for number, guardian in enumerate(household.guardians, start=1):
+                if guardian.get("email"):
+                    once(guardian["email"].lower(), line, f"responsable{number}_email")
         else:
             first = first_values[reference]
             for name in SHARED:
@@ -279,6 +298,11 @@ def parse(text: str) -> tuple[list[ImportedHousehold], list[dict[str, Any]]]:
                     )
         child = _child(values, line, problems)
         if child is not None:
+            once(
+                (_key(child["first_name"]), _key(child["last_name"]), child["birth_date"]),
+                line,
+                "enfant_prenom",
+            )
             household.children.append(child)
     if not households and not problems.items:
         problems.add(2, "_file", "Le fichier ne contient aucune ligne de foyer.")

@@ -352,3 +352,22 @@ async def test_an_import_does_not_duplicate_households_already_in_the_file(town:
     assert body["skipped"][0]["found"][0]["household_id"] == martin["household_id"]
     r = await town.client.post(IMPORT + "?existing=maybe", data=again.encode(), headers=headers)
     assert r.status == 422
+
+
+async def test_a_person_twice_in_the_file_is_a_problem_of_the_file(town: Town) -> None:
+    twice = (
+        "reference;adresse;code_postal;ville;responsable1_nom;responsable1_prenom;"
+        "responsable1_email;enfant_nom;enfant_prenom;enfant_naissance\n"
+        "H1;1 rue A;74330;Epagny;Roux;Anne;anne@example.fr;Roux;Lou;01/02/2016\n"
+        "H2;2 rue B;74330;Epagny;Roux;Paul;ANNE@example.fr;ROUX;Lou;2016-02-01\n"
+    )
+    r = await town.client.post(
+        IMPORT, data=twice.encode(), headers={**town.staff(), "Content-Type": "text/csv"}
+    )
+    body = await r.json()
+    assert r.status == 422, body
+    assert {(e["line"], e["field"]) for e in body["errors"]} == {
+        (3, "responsable1_email"),
+        (3, "enfant_prenom"),
+    }
+    assert body["errors"][0]["detail"].startswith("Déjà à la ligne 2 du fichier")
