@@ -147,10 +147,14 @@ class OutboxRelay:
                     f"refused by the broker (unroutable?): {error!r}"[:1000],
                     float(backoff),
                 )
-                log.error(
+                # The first refusals are usually a consumer not started yet (its queue not
+                # declared); the event waits in the outbox. Past a few, someone should look.
+                (log.warning if row["attempts"] < 3 else log.error)(
                     "outbox_publish_refused",
                     event_id=str(row["id"]),
                     type=row["type"],
+                    attempts=row["attempts"] + 1,
+                    retry_in_seconds=backoff,
                     error=repr(error),
                 )
         self.metrics.outbox_published.inc(len(sent))

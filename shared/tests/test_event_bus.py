@@ -254,3 +254,38 @@ async def _none_left(pool, query: str) -> bool:
 
 async def _count_is(pool, expected: int) -> bool:
     return await _applied(pool) == expected
+
+
+async def test_an_unroutable_event_waits_in_the_outbox_until_a_queue_binds(sample, sample_settings):
+    """No consumer has declared a queue for it yet (a service not deployed yet): the broker
+    returns it, the row stays with its error and a backoff, and goes once a queue binds."""
+    from datetime import UTC, datetime, timedelta
+
+    pool = sample.app[POOL]
+    event = new_event(
+        "identity.AccountLocked",
+        {
+            "account_id": uuid.uuid4(),
+            "email": "bloque@example.org",
+            "display_name": "Compte Bloqué",
+            "locked_until": datetime.now(UTC) + timedelta(minutes=15),
+            "failed_attempts": 5,
+        },
+        tenant_id="testville",
+        producer="identity",
+    )
+    async with pool.acquire() as conn, conn.transaction():
+        await outbox.record(conn, event)
+    query = "SELECT attempts, last_error, published_at FROM outbox WHERE id = $1"
+
+    async def refused():
+        row = await pool.fetchrow(query, event.id)
+        return row if row["attempts"] >= 1 else None
+
+    row = await eventually(refused, timeout=15)
+    assert row["published_at"] is None and "unroutable" in row["last_error"]
+
+    async with EventTap(AMQP_URL, sample_settings.bus_namespace, ["identity.AccountLocked"]) as tap:
+        (delivered,) = await tap.wait_for(1, timeout=30)
+    assert delivered["id"] == str(event.id)
+    assert (await pool.fetchrow(query, event.id))["published_at"] is not None
