@@ -6,9 +6,23 @@ import json
 from typing import Any
 
 from aiohttp import web
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, pre_load
 
 from shared.errors import Problem, validation_problem
+
+
+class RequestSchema(Schema):
+    """Base of the request bodies' schemas: unknown fields are refused (marshmallow's
+    default), strings are trimmed, except passwords, whose every character counts."""
+
+    @pre_load
+    def strip(self, data: object, **_: object) -> object:
+        if isinstance(data, dict):
+            return {
+                k: v.strip() if isinstance(v, str) and "password" not in k else v
+                for k, v in data.items()
+            }
+        return data
 
 
 async def read_json(request: web.Request, schema: Schema) -> Any:

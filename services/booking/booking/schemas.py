@@ -11,27 +11,20 @@ from marshmallow import (
     ValidationError,
     fields,
     post_load,
-    pre_load,
     validate,
     validates_schema,
 )
 
 from booking.domain import rules
 from shared.events.contract import ABSENCE_REASONS, ACTIVITY_TYPES, ATTENDANCE, DIETS
+from shared.http.requests import RequestSchema
 
 _NAME = validate.Length(1, 200)
 _WEEKDAY = fields.Integer(validate=validate.Range(1, 7))
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
-class _In(Schema):
-    """Request bodies: unknown fields are refused, strings are trimmed."""
-
-    @pre_load
-    def strip(self, data: object, **_: object) -> object:
-        if isinstance(data, dict):
-            return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
-        return data
+_In = RequestSchema  # request bodies: unknown fields refused, strings trimmed
 
 
 class DeadlineIn(_In):

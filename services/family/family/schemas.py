@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate, val
 from family.domain.codes import display
 from family.domain.quotient import SOURCES
 from shared.events.contract import DIETS
+from shared.http.requests import RequestSchema
 
 _NAME = validate.Length(1, 100)
 _TEXT = validate.Length(0, 200)
@@ -26,14 +27,7 @@ def _not_future(value: date) -> None:
         raise ValidationError("Date invalide.")
 
 
-class _In(Schema):
-    """Request bodies: unknown fields are refused, strings are trimmed."""
-
-    @pre_load
-    def strip(self, data: object, **_: object) -> object:
-        if isinstance(data, dict):
-            return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
-        return data
+_In = RequestSchema  # request bodies: unknown fields refused, strings trimmed
 
 
 # --- household file ---------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, validate
+
+from shared.http.requests import RequestSchema
 
 ROLES = ("family", "staff", "admin")
 SLUG = validate.Regexp(
@@ -15,17 +17,7 @@ _PASSWORD = fields.String(required=True, validate=validate.Length(1, 1024))
 _LINK_TOKEN = fields.String(required=True, validate=validate.Length(1, 200))
 
 
-class _In(Schema):
-    """Request bodies: unknown fields are refused, strings are trimmed."""
-
-    @pre_load
-    def strip(self, data: object, **_: object) -> object:
-        if isinstance(data, dict):
-            return {
-                k: v.strip() if isinstance(v, str) and "password" not in k else v
-                for k, v in data.items()
-            }
-        return data
+_In = RequestSchema  # request bodies: unknown fields refused, strings trimmed
 
 
 def _lower_email(required: bool = True) -> fields.Email:
