@@ -48,7 +48,7 @@ from booking.runtime import CLOCK
 from booking.settings import BookingSettings
 from shared import db
 from shared.events.topology import Topology
-from shared.http.keys import POOL
+from shared.keys import POOL
 from shared.logging import configure_logging
 from shared.testing.bus import EventTap
 from shared.testing.plugin import BusNamespace, delete_topology
@@ -287,16 +287,16 @@ async def run(
     try:
         if processes:
             await start_processes(settings, processes, port, children)
-        if separate_relay:  # once the service has migrated its schema
-            children.append(
-                await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-m",
-                    "booking",
-                    "relay",
-                    env={**os.environ, **settings.to_env()},
+            if separate_relay:  # once the service has migrated its schema
+                children.append(
+                    await asyncio.create_subprocess_exec(
+                        sys.executable,
+                        "-m",
+                        "booking",
+                        "relay",
+                        env={**os.environ, **settings.to_env()},
+                    )
                 )
-            )
             # The bench's own connections, for seeding and checking (not timed).
             pool = await db.create_pool(dataclasses.replace(settings, db_pool_max=4))
         else:

@@ -23,7 +23,7 @@ from shared.events import outbox
 from shared.events.envelope import new_event
 from shared.events.topology import Topology
 from shared.http.app import create_service_app
-from shared.http.keys import POOL
+from shared.keys import POOL
 from shared.logging import configure_logging
 from shared.testing.plugin import BusNamespace, delete_topology
 from shared.testing.sample import SampleSettings, definition

@@ -29,7 +29,7 @@ from identity.runtime import STATE, utcnow
 from identity.settings import IdentitySettings
 from shared.auth import TokenVerifier
 from shared.events.topology import Topology
-from shared.http.keys import POOL
+from shared.keys import POOL
 from shared.logging import configure_logging
 from shared.testing.plugin import BusNamespace, delete_topology
 from shared.testing.processes import free_port

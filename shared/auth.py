@@ -260,3 +260,6 @@ def require_caller(
             "Vous n'avez pas les droits nécessaires pour cette opération.",
         )
     return caller
+
+
+VERIFIER = web.AppKey("verifier", TokenVerifier)

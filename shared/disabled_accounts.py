@@ -19,7 +19,7 @@ from aiohttp import web
 
 from shared.events.consumer import HandlerContext
 from shared.events.envelope import Event
-from shared.http.keys import DISABLED_ACCOUNTS, POOL, SETTINGS
+from shared.keys import POOL, SETTINGS
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -40,6 +40,9 @@ class DisabledAccounts:
 
     def set(self, account_id: str, disabled: bool) -> None:
         self.ids = self.ids | {account_id} if disabled else self.ids - {account_id}
+
+
+DISABLED_ACCOUNTS = web.AppKey("disabled_accounts", DisabledAccounts)
 
 
 async def _record(ctx: HandlerContext, event: Event, *, disabled: bool) -> None:

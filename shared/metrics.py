@@ -26,6 +26,12 @@ class ServiceMetrics:
         self.outbox_published = Counter(
             "outbox_published", "Events published and confirmed by the broker", registry=r
         )
+        self.outbox_archived = Counter(
+            "outbox_archived",
+            "Events no queue was bound for, kept in the event archive",
+            ["type"],
+            registry=r,
+        )
         self.outbox_failures = Counter(
             "outbox_publish_failures", "Event publications that failed", ["reason"], registry=r
         )

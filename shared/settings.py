@@ -76,6 +76,14 @@ class ServiceSettings:
     outbox_batch_size: int = setting("OUTBOX_BATCH_SIZE", 200, validate=Range(1, 10000))
     outbox_sweep_seconds: float = setting("OUTBOX_SWEEP_SECONDS", 5.0, validate=Range(0.05, None))
     outbox_retention_hours: float = setting("OUTBOX_RETENTION_HOURS", 72.0, validate=Range(0, None))
+    # Events published while no queue was bound for them are kept this long (and within
+    # this size) in the archive stream, for services deployed later to replay.
+    event_archive_max_age: str = setting(
+        "EVENT_ARCHIVE_MAX_AGE", "30D", validate=Regexp(r"^[1-9][0-9]*[YMDhms]$")
+    )
+    event_archive_max_bytes: int = setting(
+        "EVENT_ARCHIVE_MAX_BYTES", 1_000_000_000, validate=Range(1_000_000, None)
+    )
     broker_reconnect_max_seconds: float = setting("BROKER_RECONNECT_MAX_SECONDS", 5.0)
 
     jwks_url: str = setting("JWKS_URL", "http://127.0.0.1:8081/.well-known/jwks.json")

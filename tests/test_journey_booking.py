@@ -17,7 +17,7 @@ from identity.app import create_app as create_identity
 from identity.settings import IdentitySettings
 from notify.app import create_app as create_notify
 from notify.settings import NotifySettings
-from shared.http.keys import CONSUMERS
+from shared.keys import CONSUMERS
 from shared.testing.bus import eventually
 from shared.testing.smtp import smtp_server
 

@@ -13,7 +13,7 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,10 +34,15 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class HandlerContext:
-    """What an event handler gets: the open transaction and the service's app state."""
+    """What an event handler gets: the open transaction (which also holds the event's inbox
+    row) and the service's app state. Handlers reach their use cases through
+    `UnitOfWork.for_event(ctx)`, which joins this transaction."""
 
     conn: asyncpg.Connection
     app: Any  # the aiohttp Application (typed keys give settings and the rest)
+    producer: str = ""
+    # Callbacks the consumer runs once the transaction has committed.
+    after_commit: list[Callable[[], Awaitable[None] | None]] = field(default_factory=list)
 
 
 EventHandler = Callable[[HandlerContext, Event], Awaitable[None]]
@@ -179,7 +184,12 @@ class Consumer:
             )
             if not fresh:
                 return "duplicate"
-            await handler(HandlerContext(conn=conn, app=self.app), event)
+            ctx = HandlerContext(conn=conn, app=self.app, producer=self.settings.service)
+            await handler(ctx, event)
+        for callback in ctx.after_commit:
+            result = callback()
+            if result is not None:
+                await result
         return "applied"
 
     async def _retry_or_park(

@@ -11,6 +11,9 @@ import structlog
 from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.events import registry
+from shared.events.registry import InvalidEvent
+
+__all__ = ["Event", "InvalidEvent", "new_event", "parse_event"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,10 +45,6 @@ class EnvelopeSchema(Schema):
 
 
 _ENVELOPE = EnvelopeSchema()
-
-
-class InvalidEvent(Exception):
-    """An incoming message is not a valid event of the contract (it goes to the parked queue)."""
 
 
 def new_event(

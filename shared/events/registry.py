@@ -17,6 +17,10 @@ class ContractError(Exception):
     """A producer built an event that does not follow its schema (a bug, caught by tests)."""
 
 
+class InvalidEvent(Exception):
+    """An incoming message is not a valid event of the contract (it goes to the parked queue)."""
+
+
 def event_type(name: str, version: int = 1):  # type: ignore[no-untyped-def]
     """Class decorator registering a payload schema: `@event_type("booking.X")`."""
 
@@ -30,17 +34,11 @@ def event_type(name: str, version: int = 1):  # type: ignore[no-untyped-def]
     return register
 
 
-def _ensure_loaded() -> None:
-    from shared.events import contract  # noqa: F401  (declares every event type)
-
-
 def known_types() -> list[str]:
-    _ensure_loaded()
     return sorted({name for name, _ in _SCHEMAS})
 
 
 def latest_version(name: str) -> int:
-    _ensure_loaded()
     versions = [v for n, v in _SCHEMAS if n == name]
     if not versions:
         raise ContractError(f"unknown event type {name!r}")
@@ -52,7 +50,6 @@ _INSTANCES: dict[tuple[str, int], Schema] = {}
 
 def schema_for(name: str, version: int) -> Schema:
     """The payload schema; instances are reused (building one costs more than using it)."""
-    _ensure_loaded()
     key = (name, version)
     schema = _INSTANCES.get(key)
     if schema is None:
@@ -75,8 +72,6 @@ def dump_payload(name: str, version: int, payload: dict[str, Any]) -> dict[str, 
 
 
 def load_payload(name: str, version: int, payload: dict[str, Any]) -> dict[str, Any]:
-    from shared.events.envelope import InvalidEvent
-
     try:
         schema = schema_for(name, version)
     except ContractError as exc:

@@ -19,7 +19,9 @@ import asyncpg
 from aio_pika.exceptions import PublishError
 
 from shared import db
+from shared.events.archive import archive_message, declare_archive
 from shared.events.broker import Broker, BrokerUnavailable
+from shared.events.topology import Topology
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
 from shared.settings import ServiceSettings
@@ -44,6 +46,7 @@ class OutboxRelay:
         self.metrics = metrics
         self.wake = asyncio.Event()
         self._listener = db.Listener(settings, self.channel, self.wake)
+        self._archive_declared_on: Any = None
         # Test seam: called after the broker confirmed a batch and before it is marked.
         self.after_publish: Callable[[list[Any]], Awaitable[None]] | None = None
 
@@ -176,7 +179,36 @@ class OutboxRelay:
             correlation_id=row["correlation_id"],
             headers={"tenant_id": row["tenant_id"] or "", "version": row["version"]},
         )
-        await exchange.publish(message, routing_key=row["type"], mandatory=True, timeout=10)
+        try:
+            await exchange.publish(message, routing_key=row["type"], mandatory=True, timeout=10)
+        except PublishError:
+            # No queue is bound for this type yet: a service that will consume it may be
+            # deployed later. Into the archive, from which it can replay (shared.events.archive).
+            await self._archive(message)
+            self.metrics.outbox_archived.labels(row["type"]).inc()
+            log.info("outbox_event_archived", event_id=str(row["id"]), type=row["type"])
+
+    async def _archive(self, message: aio_pika.Message) -> None:
+        connection = self.broker.connection
+        if connection is None:
+            raise BrokerUnavailable("broker not connected")
+        if self._archive_declared_on is not connection:
+            # Its own channel: differing arguments close the channel they are declared on.
+            channel = await connection.channel()
+            try:
+                await declare_archive(
+                    channel,
+                    self.broker.topology,
+                    max_age=self.settings.event_archive_max_age,
+                    max_bytes=self.settings.event_archive_max_bytes,
+                )
+            except aio_pika.exceptions.ChannelPreconditionFailed as exc:
+                log.warning("archive_settings_differ", error=repr(exc))
+            finally:
+                with contextlib.suppress(Exception):
+                    await channel.close()
+            self._archive_declared_on = connection
+        await archive_message(self.broker.publisher, self.broker.topology, message)
 
     async def backlog(self) -> int:
         count = await self.pool.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
@@ -199,8 +231,6 @@ async def serve_relay(settings: ServiceSettings, stop: asyncio.Event | None = No
     """The service's outbox relay alone (`python -m <service> relay`), for deployments whose
     HTTP processes run with OUTBOX_RELAY_IN_PROCESS=false; until SIGTERM/SIGINT (or `stop`),
     then it publishes what it can within SHUTDOWN_TIMEOUT_SECONDS and closes."""
-    from shared.events.topology import Topology  # the broker's topology, as the service's
-
     loop = asyncio.get_running_loop()
     if stop is None:
         stop = asyncio.Event()

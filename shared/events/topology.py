@@ -23,6 +23,11 @@ class Topology:
         return f"{self.namespace}.events"
 
     @property
+    def archive(self) -> str:
+        """The stream of events that no queue was bound for (shared.events.archive)."""
+        return f"{self.namespace}.events.archive"
+
+    @property
     def queue(self) -> str:
         return f"{self.namespace}.{self.service}"
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,24 +14,16 @@ import asyncpg
 from aiohttp import web
 
 from shared import db, disabled_accounts, migrations
-from shared.auth import JwksSource, TokenVerifier, authentication, http_jwks_source
+from shared.auth import VERIFIER, JwksSource, TokenVerifier, authentication, http_jwks_source
+from shared.disabled_accounts import DISABLED_ACCOUNTS
 from shared.events.broker import Broker
 from shared.events.consumer import Consumer, EventHandler, run_checks
 from shared.events.relay import OutboxRelay
 from shared.events.topology import Topology
 from shared.http import health, middlewares
-from shared.http.keys import (
-    BROKER,
-    CONSUMERS,
-    DISABLED_ACCOUNTS,
-    METRICS,
-    POOL,
-    READINESS,
-    RELAY,
-    SETTINGS,
-    VERIFIER,
-)
+from shared.http.health import READINESS
 from shared.http.openapi import build_spec
+from shared.keys import BROKER, CONSUMERS, METRICS, POOL, RELAY, SETTINGS, settings_key
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
 from shared.settings import ServiceSettings
@@ -40,21 +33,52 @@ log = get_logger(__name__)
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 
+@dataclass(frozen=True)
+class Command:
+    """A command of the service's own: `python -m <service> <name> [arguments]`.
+
+    `run` gets the service's settings and the parsed arguments and returns the exit code.
+    `refused_in_production` is said (exit 2) when APP_ENV=production, before the settings
+    are even read (they may not load there without secrets the command does not need).
+    """
+
+    help: str
+    run: Callable[[Any, argparse.Namespace], int]
+    arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    refused_in_production: str | None = None
+
+
+# Public answers that a browser or proxy may keep; everything else may carry a secret or a
+# personal detail when the service asks for `cache_control`.
+PUBLIC_PATHS = ("/openapi.json", "/healthz", "/readyz", "/metrics")
+
+
 @dataclass
 class ServiceDefinition:
     """What makes a service itself; everything else comes from the foundation."""
 
     title: str
+    settings_type: type[ServiceSettings]
     migrations_dir: Path | None
     routes: web.RouteTableDef | list[web.RouteDef] = field(default_factory=list)
     event_handlers: dict[str, EventHandler] = field(default_factory=dict)
+    # Installs the service's own state on the app before it is frozen (the settings are
+    # already at `app[settings_key(<its settings type>)]`).
+    setup: Callable[[web.Application], None] | None = None
+    # Where tokens' keys come from (default: identity's JWKS over HTTP; identity: its keyring).
     jwks_source: Callable[[web.Application], JwksSource] | None = None
     contexts: list[CleanupContext] = field(default_factory=list)
+    # e.g. "no-store": set on every answer but `PUBLIC_PATHS` and `public_paths`.
+    cache_control: str | None = None
+    public_paths: tuple[str, ...] = ()
+    commands: dict[str, Command] = field(default_factory=dict)
     description: str = ""
     version: str = "1.0.0"
 
 
 def create_service_app(settings: ServiceSettings, service: ServiceDefinition) -> web.Application:
+    if not isinstance(settings, service.settings_type):
+        raise TypeError(f"{service.title} needs {service.settings_type.__name__} settings")
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         middlewares=[
@@ -66,14 +90,21 @@ def create_service_app(settings: ServiceSettings, service: ServiceDefinition) ->
         ],
     )
     app[SETTINGS] = settings
+    app[settings_key(service.settings_type)] = settings
     app[METRICS] = ServiceMetrics()
     app[READINESS] = health.Readiness(service.migrations_dir)
+    if service.setup is not None:
+        service.setup(app)
     source = (
         service.jwks_source(app) if service.jwks_source else http_jwks_source(settings.jwks_url)
     )
     app[VERIFIER] = TokenVerifier(
         source, issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )
+    if service.cache_control:
+        app.on_response_prepare.append(
+            _cache_control(service.cache_control, (*PUBLIC_PATHS, *service.public_paths))
+        )
     app.router.add_get("/healthz", health.healthz)
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", health.metrics)
@@ -99,6 +130,16 @@ def create_service_app(settings: ServiceSettings, service: ServiceDefinition) ->
     )
     app.cleanup_ctx.extend(service.contexts)
     return app
+
+
+def _cache_control(
+    value: str, public: tuple[str, ...]
+) -> Callable[[web.Request, web.StreamResponse], Awaitable[None]]:
+    async def set_header(request: web.Request, response: web.StreamResponse) -> None:
+        if request.path not in public:
+            response.headers.setdefault("Cache-Control", value)
+
+    return set_header
 
 
 def _combined(*maps: dict[str, EventHandler]) -> dict[str, EventHandler]:

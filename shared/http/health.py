@@ -11,7 +11,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import migrations
-from shared.http.keys import BROKER, CONSUMERS, METRICS, POOL, RELAY
+from shared.keys import BROKER, CONSUMERS, METRICS, POOL, RELAY
 
 # Without these the service cannot answer at all; the others only degrade it (state changes
 # still succeed while the broker is away: their events wait in the outbox).
@@ -65,8 +65,6 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     """200 ready, 200 degraded (with reasons), or 503 with reasons; `?strict=1`: 503 on any."""
-    from shared.http.keys import READINESS
-
     checks = await request.app[READINESS].checks(request.app)
     failing = {name: c["reason"] for name, c in checks.items() if not c["ok"]}
     strict = request.query.get("strict") in ("1", "true")
@@ -95,3 +93,6 @@ async def metrics(request: web.Request) -> web.Response:
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     response.charset = "utf-8"
     return response
+
+
+READINESS = web.AppKey("readiness", Readiness)

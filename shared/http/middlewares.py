@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from shared.errors import DomainError, Problem
-from shared.http.keys import METRICS, SETTINGS
+from shared.keys import METRICS, SETTINGS
 from shared.logging import get_logger
 
 log = get_logger("http")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from aiohttp import web
 from marshmallow import Schema, ValidationError, pre_load
 
-from shared.errors import Problem, validation_problem
+from shared.errors import DomainError, NotFound, Problem, validation_problem
 
 
 class RequestSchema(Schema):
@@ -69,3 +70,11 @@ def json_response(
     schema: Schema, data: Any, *, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
     return web.json_response(schema.dump(data), status=status, headers=headers)
+
+
+def path_uuid(request: web.Request, name: str, error: type[DomainError] = NotFound) -> uuid.UUID:
+    """The id in the URL's `{name}`; one that is not a UUID names nothing: `error` (404)."""
+    try:
+        return uuid.UUID(request.match_info[name])
+    except ValueError:
+        raise error() from None

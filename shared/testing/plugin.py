@@ -214,6 +214,9 @@ async def delete_topology(namespace: BusNamespace) -> None:
         channel = await connection.channel()
         with contextlib.suppress(Exception):
             await channel.exchange_delete(f"{namespace.name}.events")
+        channel = await connection.channel()
+        with contextlib.suppress(Exception):
+            await channel.queue_delete(f"{namespace.name}.events.archive")
     finally:
         await connection.close()
 

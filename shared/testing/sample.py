@@ -20,9 +20,9 @@ from shared.events.consumer import HandlerContext
 from shared.events.envelope import Event, new_event
 from shared.events.registry import event_type
 from shared.http.app import ServiceDefinition
-from shared.http.keys import POOL
 from shared.http.openapi import doc
 from shared.http.requests import read_json
+from shared.keys import POOL
 from shared.settings import ServiceSettings, setting
 
 
@@ -102,9 +102,10 @@ async def on_note_recorded(ctx: HandlerContext, event: Event) -> None:
     )
 
 
-def definition(settings: ServiceSettings | None = None) -> ServiceDefinition:
+def definition() -> ServiceDefinition:
     return ServiceDefinition(
         title="Sample service",
+        settings_type=SampleSettings,
         migrations_dir=Path(__file__).parent / "sample_migrations",
         routes=routes,
         event_handlers={"test.NoteRecorded": on_note_recorded},
@@ -114,4 +115,4 @@ def definition(settings: ServiceSettings | None = None) -> ServiceDefinition:
 if __name__ == "__main__":
     from shared.cli import main
 
-    raise SystemExit(main(SampleSettings, definition))
+    raise SystemExit(main(definition))

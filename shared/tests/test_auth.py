@@ -16,9 +16,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from shared.auth import Caller, InvalidToken, TokenVerifier
+from shared.auth import VERIFIER, Caller, InvalidToken, TokenVerifier
 from shared.errors import PROBLEM_BASE
-from shared.http.keys import POOL, VERIFIER
+from shared.keys import POOL
 from shared.testing.tokens import TokenFactory
 
 NOTES = "/tenants/testville/notes"

@@ -8,10 +8,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.disabled_accounts import DisabledAccounts
+from shared.disabled_accounts import DISABLED_ACCOUNTS, DisabledAccounts
 from shared.events import outbox
 from shared.events.envelope import new_event
-from shared.http.keys import CONSUMERS, DISABLED_ACCOUNTS, POOL
+from shared.keys import CONSUMERS, POOL
 from shared.testing.bus import eventually
 
 from .test_auth import assert_401, post_note

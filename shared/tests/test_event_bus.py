@@ -14,7 +14,7 @@ from shared.events.envelope import new_event
 from shared.events.parked import list_parked, replay_parked
 from shared.events.relay import OutboxRelay
 from shared.events.topology import Topology
-from shared.http.keys import BROKER, METRICS, POOL, RELAY
+from shared.keys import BROKER, CONSUMERS, METRICS, POOL, RELAY
 from shared.metrics import ServiceMetrics
 from shared.testing.bus import EventTap, eventually
 from shared.testing.plugin import AMQP_URL
@@ -256,16 +256,27 @@ async def _count_is(pool, expected: int) -> bool:
     return await _applied(pool) == expected
 
 
-async def test_an_unroutable_event_waits_in_the_outbox_until_a_queue_binds(sample, sample_settings):
-    """No consumer has declared a queue for it yet (a service not deployed yet): the broker
-    returns it, the row stays with its error and a backoff, and goes once a queue binds."""
+async def test_an_event_nobody_consumes_is_archived_then_replayed_to_a_later_consumer(
+    sample, sample_settings, make_settings, aiohttp_client, monkeypatch
+):
+    """No service consumes it yet (its consumer is not deployed): the relay archives it instead
+    of retrying it; a service deployed later replays the archive and applies it once, even
+    when the replay runs twice."""
+    from dataclasses import replace
     from datetime import UTC, datetime, timedelta
 
+    from shared.cli import main as cli_main
+    from shared.events.archive import replay_archive
+    from shared.http.app import create_service_app
+    from shared.testing.sample import SampleSettings, definition
+
+    before = datetime.now(UTC) - timedelta(seconds=5)
     pool = sample.app[POOL]
+    account_id = uuid.uuid4()
     event = new_event(
         "identity.AccountLocked",
         {
-            "account_id": uuid.uuid4(),
+            "account_id": account_id,
             "email": "bloque@example.org",
             "display_name": "Compte Bloqué",
             "locked_until": datetime.now(UTC) + timedelta(minutes=15),
@@ -278,14 +289,47 @@ async def test_an_unroutable_event_waits_in_the_outbox_until_a_queue_binds(sampl
         await outbox.record(conn, event)
     query = "SELECT attempts, last_error, published_at FROM outbox WHERE id = $1"
 
-    async def refused():
+    async def archived():
         row = await pool.fetchrow(query, event.id)
-        return row if row["attempts"] >= 1 else None
+        return row if row["published_at"] is not None else None
 
-    row = await eventually(refused, timeout=15)
-    assert row["published_at"] is None and "unroutable" in row["last_error"]
+    row = await eventually(archived, timeout=15)
+    assert row["last_error"] is None and row["attempts"] == 1
+    assert sample.app[METRICS].outbox_archived.labels("identity.AccountLocked")._value.get() == 1
 
-    async with EventTap(AMQP_URL, sample_settings.bus_namespace, ["identity.AccountLocked"]) as tap:
-        (delivered,) = await tap.wait_for(1, timeout=30)
-    assert delivered["id"] == str(event.id)
-    assert (await pool.fetchrow(query, event.id))["published_at"] is not None
+    # A service deployed later, consuming the type (handler: one applied_notes row).
+    async def on_locked(ctx, received) -> None:
+        await ctx.conn.execute(
+            "INSERT INTO applied_notes (note_id, event_id) VALUES ($1, $2)",
+            received.payload["account_id"],
+            received.id,
+        )
+
+    late_settings = make_settings(SampleSettings, service="late")
+    late = replace(definition(), event_handlers={"identity.AccountLocked": on_locked})
+    client = await aiohttp_client(create_service_app(late_settings, late))
+    late_pool = client.app[POOL]
+    topology = Topology(late_settings.bus_namespace, "late")
+
+    async def consuming():
+        return all(c.running for c in client.app[CONSUMERS]) or None
+
+    await eventually(consuming, timeout=15)
+    assert await replay_archive(AMQP_URL, topology, before, ["identity.AccountLocked"]) == 1
+    # The command line does the same, here with the types the service consumes (none of the
+    # sample's own test.NoteRecorded is archived), and a second replay changes nothing.
+    for name, value in late_settings.to_env().items():
+        monkeypatch.setenv(name, value)
+    command = ["replay-archive", "--since", before.isoformat()]
+    assert await asyncio.to_thread(cli_main, lambda: late, command) == 0
+
+    async def applied():
+        rows = await late_pool.fetch("SELECT note_id FROM applied_notes")
+        return rows or None
+
+    rows = await eventually(applied, timeout=15)
+    await asyncio.sleep(1.0)  # the second replay's delivery has had time to arrive
+    rows = await late_pool.fetch("SELECT note_id FROM applied_notes")
+    assert [r["note_id"] for r in rows] == [account_id]
+    assert await late_pool.fetchval("SELECT count(*) FROM inbox") == 1
+    await client.close()

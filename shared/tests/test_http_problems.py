@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient, make_mocked_request
 
 from shared.errors import PROBLEM_BASE, Problem
 from shared.http.app import create_service_app
-from shared.http.keys import METRICS, POOL
 from shared.http.middlewares import load_shedding, problem_response
+from shared.keys import METRICS, POOL
 from shared.metrics import ServiceMetrics
 from shared.testing.sample import SampleSettings, definition
 

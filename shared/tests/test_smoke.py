@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 
-from shared.http.keys import POOL
+from shared.keys import POOL
 
 
 async def test_note_is_recorded_and_its_event_applied(sample, tokens):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from booking.app import definition
-from booking.settings import BookingSettings
 from shared.cli import main
 
 if __name__ == "__main__":
-    raise SystemExit(main(BookingSettings, definition))
+    raise SystemExit(main(definition))

@@ -58,9 +58,9 @@ from booking.schemas import (
 from booking.settings import BookingSettings
 from shared.auth import Caller, require_caller
 from shared.errors import DomainError, NotFound
-from shared.http.keys import POOL, SETTINGS
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json, read_query
+from shared.keys import POOL, SETTINGS
 
 routes = web.RouteTableDef()
 STAFF = ("staff", "admin")

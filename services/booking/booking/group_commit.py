@@ -28,7 +28,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Histogram
 
 from booking import store
-from shared.http.keys import METRICS, POOL
+from shared.keys import METRICS, POOL
 from shared.logging import get_logger
 
 log = get_logger(__name__)

@@ -6,6 +6,7 @@ import dataclasses
 
 from marshmallow.validate import OneOf, Range
 
+from shared.keys import settings_key
 from shared.settings import ServiceSettings, setting
 
 
@@ -27,3 +28,7 @@ class BookingSettings(ServiceSettings):
         validate=OneOf(["A", "B", "C"]),
         help="school holidays zone of a tenant that has not set its own",
     )
+
+
+# The settings as the app holds them, typed (the app factory stores them under this key).
+SETTINGS = settings_key(BookingSettings)

@@ -16,7 +16,7 @@ from booking.app import create_app
 from booking.domain.deadlines import PARIS
 from booking.runtime import CLOCK
 from booking.settings import BookingSettings
-from shared.http.keys import CONSUMERS, POOL
+from shared.keys import CONSUMERS, POOL
 from shared.testing.bus import EventTap, eventually
 from shared.testing.plugin import AMQP_URL
 from shared.testing.tokens import TokenFactory

@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"configuration error: {exc}", file=sys.stderr)
             return 2
         return commands.run(argv, settings)
-    return shared_main(FamilySettings, definition, argv)
+    return shared_main(definition, argv)
 
 
 if __name__ == "__main__":

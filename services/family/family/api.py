@@ -70,9 +70,9 @@ from shared.auth import Caller, require_caller
 from shared.errors import DomainError, NotFound, Problem, validation_problem
 from shared.events import outbox
 from shared.events.envelope import new_event
-from shared.http.keys import POOL, SETTINGS
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json, read_query
+from shared.keys import POOL, SETTINGS
 
 routes = web.RouteTableDef()
 STAFF = ("staff", "admin")

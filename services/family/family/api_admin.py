@@ -37,9 +37,9 @@ from family.schemas import (
 )
 from shared.auth import require_caller
 from shared.errors import DomainError, NotFound, Problem
-from shared.http.keys import POOL
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json, read_query
+from shared.keys import POOL
 
 routes = web.RouteTableDef()
 

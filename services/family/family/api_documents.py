@@ -31,10 +31,10 @@ from family.uploads import ensure_room
 from shared import files
 from shared.auth import Caller, require_caller
 from shared.errors import DomainError, NotFound, validation_problem
-from shared.http.keys import POOL
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json, read_query
 from shared.http.uploads import download, field_problem, read_form
+from shared.keys import POOL
 
 routes = web.RouteTableDef()
 

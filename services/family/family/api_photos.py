@@ -28,10 +28,10 @@ from family.uploads import ensure_room, read_image
 from shared import files
 from shared.auth import require_caller
 from shared.errors import NotFound
-from shared.http.keys import POOL
 from shared.http.openapi import doc
 from shared.http.requests import json_response
 from shared.http.uploads import Upload, download
+from shared.keys import POOL
 
 routes = web.RouteTableDef()
 

@@ -19,10 +19,10 @@ from family.schemas import MessageIn, RequestIn, RequestOut, RequestPageOut, Req
 from shared import files
 from shared.auth import require_caller
 from shared.errors import DomainError, NotFound, validation_problem
-from shared.http.keys import POOL
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json, read_query
 from shared.http.uploads import Upload, download, field_problem, is_multipart, read_form
+from shared.keys import POOL
 
 routes = web.RouteTableDef()
 

@@ -9,6 +9,7 @@ from marshmallow.validate import Range
 
 from family.domain.throttle import LinkPolicy
 from family.domain.vault import Vault, parse_keys
+from shared.keys import settings_key
 from shared.settings import ServiceSettings, SettingsError, setting
 
 # Development-only key (32 zero-ish bytes, base64): refused in production.
@@ -81,3 +82,7 @@ class FamilySettings(ServiceSettings):
             max_failures=self.link_max_failures,
             window=timedelta(minutes=self.link_window_minutes),
         )
+
+
+# The settings as the app holds them, typed (the app factory stores them under this key).
+SETTINGS = settings_key(FamilySettings)

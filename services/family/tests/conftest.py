@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 from family.app import create_app
 from family.runtime import VAULT
 from family.settings import FamilySettings
-from shared.http.keys import POOL
+from shared.keys import POOL
 from shared.testing.bus import EventTap
 from shared.testing.plugin import AMQP_URL
 from shared.testing.tokens import TokenFactory

@@ -56,9 +56,9 @@ from shared.auth import Caller, require_caller
 from shared.errors import DomainError, Problem
 from shared.events import outbox
 from shared.events.envelope import new_event
-from shared.http.keys import POOL, SETTINGS
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json, read_query
+from shared.keys import POOL, SETTINGS
 
 PRODUCER = "identity"
 routes = web.RouteTableDef()

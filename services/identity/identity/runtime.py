@@ -29,7 +29,8 @@ from identity.domain.lockout import ThrottlePolicy
 from identity.domain.passwords import PasswordHasher
 from identity.domain.tokens import DEFAULT_LEEWAY
 from identity.settings import IdentitySettings
-from shared.http.keys import POOL, SETTINGS, VERIFIER
+from shared.auth import VERIFIER
+from shared.keys import POOL, SETTINGS
 from shared.logging import get_logger
 
 log = get_logger(__name__)

@@ -9,6 +9,7 @@ from marshmallow.validate import Range
 
 from identity.domain.captcha import CaptchaSettings
 from identity.domain.lockout import ThrottlePolicy
+from shared.keys import settings_key
 from shared.settings import ServiceSettings, SettingsError, setting
 
 # Development-only secrets: good enough on a laptop, refused in production.
@@ -154,3 +155,7 @@ class IdentitySettings(ServiceSettings):
             max_delay=timedelta(seconds=max(60.0, self.login_max_delay_seconds)),
             lock_after=None,
         )
+
+
+# The settings as the app holds them, typed (the app factory stores them under this key).
+SETTINGS = settings_key(IdentitySettings)

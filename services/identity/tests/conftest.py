@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient
 from identity import commands
 from identity.app import create_app
 from identity.settings import IdentitySettings
-from shared.http.keys import POOL
+from shared.keys import POOL
 from shared.testing.bus import EventTap
 from shared.testing.plugin import AMQP_URL
 

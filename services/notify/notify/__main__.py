@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 from notify.app import definition
-from notify.settings import NotifySettings
 from shared.cli import main as shared_main
 
 
@@ -15,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
         from notify import sink  # aiosmtpd is a development dependency: imported only here
 
         return sink.main(argv[1:])
-    return shared_main(NotifySettings, definition, argv)
+    return shared_main(definition, argv)
 
 
 if __name__ == "__main__":

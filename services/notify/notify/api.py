@@ -13,9 +13,9 @@ from notify.render import Tenant
 from notify.settings import NotifySettings
 from shared.auth import Caller, require_caller
 from shared.errors import Forbidden, NotFound
-from shared.http.keys import POOL, SETTINGS
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json, read_query
+from shared.keys import POOL, SETTINGS
 
 routes = web.RouteTableDef()
 

@@ -22,10 +22,10 @@ from notify.uploads import ATTACHMENT, read_form
 from shared import files
 from shared.auth import Caller, require_caller
 from shared.errors import NotFound, Problem, validation_problem
-from shared.http.keys import POOL, SETTINGS
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json, read_query
 from shared.http.uploads import Form, Upload, download, field_problem, is_multipart
+from shared.keys import POOL, SETTINGS
 
 routes = web.RouteTableDef()
 

@@ -17,9 +17,9 @@ from notify.domain import calendar
 from notify.settings import NotifySettings
 from shared.auth import require_caller
 from shared.errors import NotFound, validation_problem
-from shared.http.keys import POOL, SETTINGS
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json, read_query
+from shared.keys import POOL, SETTINGS
 
 routes = web.RouteTableDef()
 

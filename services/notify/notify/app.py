@@ -11,14 +11,14 @@ from notify.dispatcher import dispatcher_context
 from notify.events import HANDLERS
 from notify.settings import NotifySettings
 from shared.http.app import ServiceDefinition, create_service_app
-from shared.settings import ServiceSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def definition(settings: ServiceSettings | None = None) -> ServiceDefinition:
+def definition() -> ServiceDefinition:
     return ServiceDefinition(
         title="Portail Famille: notify",
+        settings_type=NotifySettings,
         description=(
             "Emails for every event (French, exactly once, retried), in-app notifications,"
             " the tenants' mail settings, news with attachments, information pages and canteen"
@@ -33,4 +33,4 @@ def definition(settings: ServiceSettings | None = None) -> ServiceDefinition:
 
 def create_app(settings: NotifySettings | None = None) -> web.Application:
     settings = settings or NotifySettings.from_env()
-    return create_service_app(settings, definition(settings))
+    return create_service_app(settings, definition())

@@ -29,7 +29,7 @@ from notify.mailer import Outcome, SmtpMailer, build_message
 from notify.render import Renderer, Tenant
 from notify.settings import NotifySettings
 from shared import db
-from shared.http.keys import METRICS, POOL, SETTINGS
+from shared.keys import METRICS, POOL, SETTINGS
 from shared.logging import get_logger
 
 log = get_logger(__name__)

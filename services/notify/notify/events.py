@@ -30,7 +30,7 @@ from notify import store
 from notify.render import french_date, french_datetime
 from shared.events.consumer import HandlerContext
 from shared.events.envelope import Event
-from shared.http.keys import SETTINGS
+from shared.keys import SETTINGS
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,6 +9,7 @@ from zoneinfo import available_timezones
 from marshmallow import ValidationError
 from marshmallow.validate import Range, Validator
 
+from shared.keys import settings_key
 from shared.settings import SLUG, ServiceSettings, setting
 
 
@@ -99,3 +100,7 @@ class NotifySettings(ServiceSettings):
     news_max_attachments: int = setting(
         "NEWS_MAX_ATTACHMENTS", 10, validate=Range(1, 50), help="attachments of one news at most"
     )
+
+
+# The settings as the app holds them, typed (the app factory stores them under this key).
+SETTINGS = settings_key(NotifySettings)

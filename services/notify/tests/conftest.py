@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 from notify.app import create_app
 from notify.settings import NotifySettings
 from shared.events.envelope import Event, new_event
-from shared.http.keys import BROKER, CONSUMERS
+from shared.keys import BROKER, CONSUMERS
 from shared.testing.bus import eventually
 from shared.testing.smtp import RecordingHandler, smtp_server
 

@@ -10,7 +10,7 @@ import aio_pika
 
 from booking import store
 from shared.events.envelope import new_event
-from shared.http.keys import BROKER
+from shared.keys import BROKER
 from shared.testing.bus import eventually
 
 from ..conftest import TENANT, consuming

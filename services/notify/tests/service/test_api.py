@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from notify.events import apply
-from shared.http.keys import POOL
+from shared.keys import POOL
 
 SETTINGS = "/tenants/epagny/settings"
 

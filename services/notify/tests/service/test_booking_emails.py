@@ -9,7 +9,7 @@ import uuid
 from datetime import date
 
 from notify.render import french_day
-from shared.http.keys import POOL
+from shared.keys import POOL
 from shared.testing.bus import eventually
 
 FOOTER = (

@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 
 from notify.dispatcher import DISPATCHER
-from shared.http.keys import POOL
+from shared.keys import POOL
 from shared.testing.bus import eventually
 from shared.testing.processes import free_port
 
@@ -160,7 +160,7 @@ async def test_connection_refused_is_retried_until_the_server_answers(
 ):
     from notify.app import create_app
     from notify.settings import NotifySettings
-    from shared.http.keys import CONSUMERS
+    from shared.keys import CONSUMERS
 
     settings = make_settings(
         NotifySettings,

@@ -8,7 +8,7 @@ import dataclasses
 import uuid
 from datetime import date, timedelta
 
-from shared.http.keys import CONSUMERS, POOL
+from shared.keys import CONSUMERS, POOL
 from shared.testing.bus import eventually
 
 EMAILS = "/tenants/epagny/emails"

@@ -15,7 +15,7 @@ from aiohttp import FormData
 
 from notify import store
 from notify.settings import NotifySettings
-from shared.http.keys import POOL
+from shared.keys import POOL
 
 NEWS = "/tenants/epagny/news"
 MY_NEWS = "/tenants/epagny/me/news"
