@@ -12,6 +12,16 @@ from shared.events.registry import event_type
 
 ROLES = ("family", "staff", "admin")
 
+# Event types produced before any service consumes them, and why they are produced already
+# (the archive keeps them for the consumer to replay: shared.events.archive). Every other type
+# must have a consumer; tests/test_contract_matrix.py checks both against every service.
+KEPT_FOR_LATER_CONSUMERS: dict[str, str] = {
+    "family.HouseholdCreated": "billing and the staff back-office will open a payer's account "
+    "and a work-queue item per new household",
+    "family.QuotientChanged": "billing prices by family quotient (brackets, effort rate)",
+    "booking.AttendanceRecorded": "billing bills postpaid activities from attendance",
+}
+
 
 class _Payload(Schema):
     class Meta:
