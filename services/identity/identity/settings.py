@@ -94,9 +94,12 @@ class IdentitySettings(ServiceSettings):
                 raise SettingsError("SIGNING_KEY_SECRET must be set in production")
             if self.captcha_hmac_key == DEV_CAPTCHA_HMAC_KEY:
                 raise SettingsError("CAPTCHA_HMAC_KEY must be set in production")
-        for name in ("signing_key_secret", "captcha_hmac_key"):
-            if len(getattr(self, name).encode()) < MIN_SECRET_LENGTH:
-                raise SettingsError(f"{name.upper()} must be at least {MIN_SECRET_LENGTH} bytes")
+        for name, secret in (
+            ("SIGNING_KEY_SECRET", self.signing_key_secret),
+            ("CAPTCHA_HMAC_KEY", self.captcha_hmac_key),
+        ):
+            if len(secret.encode()) < MIN_SECRET_LENGTH:
+                raise SettingsError(f"{name} must be at least {MIN_SECRET_LENGTH} bytes")
         # A verifier may wait 30 s before refetching the JWKS, a cache may keep it 60 s and a
         # replica reloads its keys every KEYRING_RELOAD_SECONDS: a new key must be published
         # for longer than all that before it signs.

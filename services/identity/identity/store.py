@@ -5,25 +5,22 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+from identity.domain.accounts import Account
+from identity.domain.links import LinkToken
+from identity.domain.tenants import Tenant
+from identity.domain.vault import SealedKey
+
+# The schema these statements run against.
+MIGRATIONS = Path(__file__).parent / "migrations"
+
 Conn = asyncpg.Connection | asyncpg.Pool
 
 # --- tenants ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Tenant:
-    slug: str
-    display_name: str
-    contact_email: str
-    contact_phone: str
-    password_min_length: int
-    terms_version: int | None
-    terms_url: str | None
-    terms_text: str | None
 
 
 _TENANT_COLUMNS = (
@@ -85,22 +82,6 @@ async def update_tenant(conn: Conn, slug: str, changes: dict[str, Any]) -> Tenan
 # --- accounts ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Account:
-    id: uuid.UUID
-    tenant: str
-    email: str
-    display_name: str
-    roles: list[str]
-    status: str
-    password_hash: str | None
-    must_change_password: bool
-    household_id: uuid.UUID | None
-    terms_accepted_version: int | None
-    terms_accepted_at: datetime | None
-    created_at: datetime
-
-
 _ACCOUNT_COLUMNS = (
     "id, tenant, email, display_name, roles, status, password_hash, must_change_password,"
     " household_id, terms_accepted_version, terms_accepted_at, created_at"
@@ -152,11 +133,6 @@ async def get_account(
         tenant,
         account_id,
     )
-    return _account(row)
-
-
-async def get_account_any_tenant(conn: Conn, account_id: uuid.UUID) -> Account | None:
-    row = await conn.fetchrow(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = $1", account_id)
     return _account(row)
 
 
@@ -348,18 +324,25 @@ async def list_accounts(
     return [Account(**row) for row in rows], total
 
 
+async def accounts_after(
+    conn: Conn, tenant: str | None, after: tuple[str, uuid.UUID] | None, *, limit: int
+) -> list[Account]:
+    """The next `limit` accounts (of `tenant`, or of all) after `after` in (tenant, id) order."""
+    last_tenant, last_id = after or (None, None)
+    rows = await conn.fetch(
+        f"SELECT {_ACCOUNT_COLUMNS} FROM accounts"
+        " WHERE ($1::text IS NULL OR tenant = $1)"
+        "   AND ($2::text IS NULL OR (tenant, id) > ($2, $3::uuid))"
+        " ORDER BY tenant, id LIMIT $4",
+        tenant,
+        last_tenant,
+        last_id,
+        limit,
+    )
+    return [Account(**row) for row in rows]
+
+
 # --- single-use links -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LinkToken:
-    purpose: str
-    account_id: uuid.UUID
-    tenant: str
-    new_email: str | None
-    expires_at: datetime
-    used_at: datetime | None
-    revoked_at: datetime | None
 
 
 async def insert_link(
@@ -406,16 +389,6 @@ async def get_link(conn: Conn, digest: str, *, for_update: bool = False) -> Link
 
 async def use_link(conn: Conn, digest: str, *, now: datetime) -> None:
     await conn.execute("UPDATE link_tokens SET used_at = $2 WHERE digest = $1", digest, now)
-
-
-async def revoke_links(conn: Conn, account_id: uuid.UUID, purpose: str, *, now: datetime) -> None:
-    await conn.execute(
-        "UPDATE link_tokens SET revoked_at = $3"
-        " WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL AND revoked_at IS NULL",
-        account_id,
-        purpose,
-        now,
-    )
 
 
 # --- refresh tokens ---------------------------------------------------------------------
@@ -702,24 +675,15 @@ async def remember_captcha(
 # --- signing keys -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class StoredKey:
-    kid: str
-    encrypted_private_key: bytes
-    created_at: datetime
-    retire_after: datetime | None
-    activates_at: datetime
-
-
-async def signing_keys(conn: Conn) -> list[StoredKey]:
+async def signing_keys(conn: Conn) -> list[SealedKey]:
     rows = await conn.fetch(
         "SELECT kid, encrypted_private_key, created_at, retire_after, activates_at"
         " FROM signing_keys ORDER BY created_at DESC"
     )
-    return [StoredKey(**row) for row in rows]
+    return [SealedKey(**row) for row in rows]
 
 
-async def insert_first_key(conn: Conn, key: StoredKey) -> bool:
+async def insert_first_key(conn: Conn, key: SealedKey) -> bool:
     """Store the first current key; False when another process stored one first."""
     return bool(
         await conn.fetchval(
@@ -733,7 +697,7 @@ async def insert_first_key(conn: Conn, key: StoredKey) -> bool:
     )
 
 
-async def rotate_keys(conn: Conn, new: StoredKey, *, retire_after: datetime, now: datetime) -> None:
+async def rotate_keys(conn: Conn, new: SealedKey, *, retire_after: datetime, now: datetime) -> None:
     """Plan the retirement of the newest key (verifies until `retire_after`), store `new`
     (signing from its `activates_at`), drop dead keys."""
     await conn.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+import string
 import unicodedata
 from collections.abc import Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -110,6 +111,17 @@ class PasswordPolicy:
                 )
             )
         return problems
+
+
+_TEMPORARY_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "lIO0o1")
+
+
+def temporary_password(length: int = 14) -> str:
+    """Random, readable over the phone (no l/I/O/0), with an upper-case letter and a digit."""
+    while True:
+        candidate = "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(length))
+        if any(c.isupper() for c in candidate) and any(c.isdigit() for c in candidate):
+            return candidate
 
 
 def normalize_password(password: str) -> str:

@@ -14,11 +14,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import shared.auth as shared_auth
-from identity.runtime import STATE, RotationPending, load_keyring, rotate_keyring, utcnow
+from identity.domain.errors import RotationPending
+from identity.state import STATE, utcnow
+from identity.usecases.keys import load_keyring, rotate_keyring
 from shared.auth import InvalidToken, TokenVerifier
 from shared.events.envelope import new_event
 from shared.testing.bus import eventually
 from shared.testing.plugin import AMQP_URL
+from shared.uow import unit_of_work
 
 Portal = Any
 
@@ -76,7 +79,9 @@ async def test_key_rotation_keeps_old_tokens_valid(portal: Portal) -> None:
     assert (await portal.get("/me", before["access_token"])).status == 200
     # As the command does with --activate-in-minutes 0 (another process); the periodic
     # reload then picks it up.
-    await rotate_keyring(portal.pool, portal.settings, now=utcnow(), activate_after=timedelta(0))
+    await rotate_keyring(
+        unit_of_work(portal.client.app), portal.settings, now=utcnow(), activate_after=timedelta(0)
+    )
     await portal.client.app[STATE].reload_keys()
     await asyncio.sleep(0.6)  # the verifier may look again for an unknown kid
     after = await portal.login("cles@live.fr")
@@ -147,7 +152,7 @@ async def test_two_phase_rotation_reaches_verifiers_before_the_new_key_signs(
         await v.verify(before["access_token"])
     one_phase_jwks = await jwks_at_wall_clock()  # what a one-phase rotation publishes first
 
-    await rotate_keyring(portal.pool, portal.settings, now=rotated_at)
+    await rotate_keyring(unit_of_work(portal.client.app), portal.settings, now=rotated_at)
     await state.reload_keys()
     ring = state.current_keyring
     new_kid = ring.current.kid  # signing since 10 s (real time)
@@ -188,9 +193,9 @@ async def test_two_phase_rotation_reaches_verifiers_before_the_new_key_signs(
     with pytest.raises(InvalidToken, match="unknown key id"):
         await blind.verify(after["access_token"])
     # One rotation at a time: another one while a key is pending is refused.
-    await rotate_keyring(portal.pool, portal.settings, now=utcnow())
+    await rotate_keyring(unit_of_work(portal.client.app), portal.settings, now=utcnow())
     with pytest.raises(RotationPending):
-        await rotate_keyring(portal.pool, portal.settings, now=utcnow())
+        await rotate_keyring(unit_of_work(portal.client.app), portal.settings, now=utcnow())
 
 
 async def test_household_link_from_the_family_service(portal: Portal, bus_namespace: Any) -> None:

@@ -1,0 +1,58 @@
+"""What every identity HTTP adapter reads from a request, and the answers they share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from aiohttp import web
+
+from identity.domain.errors import TooManyAttempts
+from identity.settings import SETTINGS
+from identity.usecases.audit import Origin
+from shared.errors import Problem
+
+# The answer to a request that may or may not send an email: it tells nothing.
+ACCEPTED = {
+    "detail": "Demande enregistrée. Si les informations correspondent à un compte, "
+    "un e-mail vient d'être envoyé."
+}
+
+
+def tenant(request: web.Request) -> str:
+    """The municipality's slug in the URL."""
+    return request.match_info["tenant"]
+
+
+def origin(request: web.Request) -> Origin:
+    """Where the request comes from, for the audit log and the per-address throttling."""
+    return Origin(
+        ip=client_address(request, request.app[SETTINGS].trusted_proxy_hops),
+        user_agent=request.headers.get("User-Agent", ""),
+    )
+
+
+def client_address(request: web.Request, trusted_hops: int) -> str:
+    """The peer address, or the one our own proxies saw when they are trusted."""
+    if trusted_hops:
+        forwarded = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= trusted_hops:
+            return forwarded[-trusted_hops][:64]
+    return request.remote or "unknown"
+
+
+@contextmanager
+def retry_after() -> Iterator[None]:
+    """Too many password attempts: 429 with the Retry-After header saying how long to wait."""
+    try:
+        yield
+    except TooManyAttempts as error:
+        raise Problem(
+            429,
+            error.code,
+            error.title,
+            error.detail,
+            headers={"Retry-After": str(error.seconds)},
+            **error.extra,
+        ) from None
