@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aiohttp import web
 
-from family import api, api_admin, api_documents, api_photos, api_requests
+from family import api, store
+from family.commands import COMMANDS
 from family.events import HANDLERS
-from family.runtime import VAULT
 from family.settings import SETTINGS, FamilySettings
+from family.state import VAULT
 from shared.http.app import ServiceDefinition, create_service_app
-
-MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _setup(app: web.Application) -> None:
@@ -28,18 +25,13 @@ def definition() -> ServiceDefinition:
         "family quotient, subscriber codes, changes proposed by families and staff decisions, "
         "children's photos, supporting documents, requests to the town, CSV import, "
         "deletion requests.",
-        migrations_dir=MIGRATIONS,
-        routes=[
-            *api.routes,
-            *api_photos.routes,
-            *api_documents.routes,
-            *api_requests.routes,
-            *api_admin.routes,
-        ],
+        migrations_dir=store.MIGRATIONS,
+        routes=api.routes,
         event_handlers=HANDLERS,
         setup=_setup,
         # Household files and health records must not sit in a browser or proxy cache.
         cache_control="no-store",
+        commands=COMMANDS,
     )
 
 

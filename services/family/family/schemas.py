@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from family.domain import catalog
 from family.domain.codes import display
 from family.domain.quotient import SOURCES
 from shared.events.contract import DIETS
@@ -395,7 +396,7 @@ class CatalogEntryIn(_In):
     label = fields.String(required=True, validate=validate.Length(1, 100))
     code = fields.String(
         validate=validate.Regexp(
-            r"^[a-z0-9][a-z0-9_]{0,39}$",
+            catalog.CODE,
             error="Code invalide : lettres minuscules sans accent, chiffres et _ (40 au plus).",
         ),
         metadata={"description": "default: derived from the label"},

@@ -5,9 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
+
+# The schema these functions work on.
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 Conn = asyncpg.Connection | asyncpg.Pool
 Row = dict[str, Any]
@@ -43,6 +47,12 @@ _LINKS = {"guardians": (), "children": (), "contacts": ("child_id",)}
 
 def _row(record: asyncpg.Record | None) -> Row | None:
     return dict(record) if record else None
+
+
+async def lock(conn: asyncpg.Connection, key: str) -> None:
+    """Wait for, then hold until the transaction ends, the lock named `key` (one decision at
+    a time about one thing, e.g. ``link:<tenant>:<account>``)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", key)
 
 
 # --- households -------------------------------------------------------------------------
@@ -82,6 +92,23 @@ async def get_household(
     return _row(
         await conn.fetchrow(
             f"SELECT * FROM households WHERE tenant = $1 AND id = $2{lock}", tenant, household_id
+        )
+    )
+
+
+async def lock_household(conn: asyncpg.Connection, household_id: uuid.UUID) -> None:
+    """Hold the household's row until the transaction ends (whatever its tenant)."""
+    await conn.execute("SELECT 1 FROM households WHERE id = $1 FOR UPDATE", household_id)
+
+
+async def household_by_guardian_email(conn: Conn, tenant: str, email: str) -> Row | None:
+    """The oldest household of the tenant with a guardian of this email (any case)."""
+    return _row(
+        await conn.fetchrow(
+            "SELECT h.* FROM households h JOIN guardians g ON g.household_id = h.id"
+            " WHERE h.tenant = $1 AND lower(g.email) = lower($2) ORDER BY h.created_at LIMIT 1",
+            tenant,
+            email,
         )
     )
 
@@ -347,6 +374,13 @@ async def get_health(conn: Conn, tenant: str, child_id: uuid.UUID) -> Row | None
             "SELECT * FROM health_records WHERE tenant = $1 AND child_id = $2", tenant, child_id
         )
     )
+
+
+async def children_with_health(conn: Conn, household_id: uuid.UUID) -> set[uuid.UUID]:
+    rows = await conn.fetch(
+        "SELECT child_id FROM health_records WHERE household_id = $1", household_id
+    )
+    return {r["child_id"] for r in rows}
 
 
 async def put_health(
@@ -944,6 +978,13 @@ async def handle_deletion_request(
         handled_by,
         now,
         reason,
+    )
+
+
+async def clear_deletion_messages(conn: Conn, household_id: uuid.UUID) -> None:
+    """The family's own words in its deletion requests go with the rest."""
+    await conn.execute(
+        "UPDATE deletion_requests SET message = '' WHERE household_id = $1", household_id
     )
 
 

@@ -12,8 +12,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from family.app import create_app
-from family.runtime import VAULT
 from family.settings import FamilySettings
+from family.state import VAULT
 from shared.keys import POOL
 from shared.testing.bus import EventTap
 from shared.testing.plugin import AMQP_URL

@@ -34,6 +34,7 @@ def is_health_document(document_type: str) -> bool:
 
 DEFAULTS = {"document_types": DOCUMENT_TYPES, "request_topics": REQUEST_TOPICS}
 
+# A list entry's code: what documents, requests and other services' rules refer to.
 CODE = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
 
 
@@ -50,8 +51,8 @@ def end_of_school_year(today: date) -> date:
     return end if today <= end else date(today.year + 1, 8, 31)
 
 
-# Requests to the town: who wrote last decides the status; closed is final.
-REQUEST_STATUSES = ("open", "answered", "closed")
+# Requests to the town (open, answered, closed): who wrote last decides the status; closed
+# is final.
 
 
 class RequestClosed(Exception):

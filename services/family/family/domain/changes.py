@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 ENTITIES = (
@@ -48,6 +49,18 @@ class Change:
             raise ValueError(f"unknown status {self.status}")
 
 
+@dataclass(frozen=True)
+class Edit:
+    """A change to the household file as asked: of what (`entity`), how (`operation`), on
+    which row (`entity_id`) or under which child (`parent_id`), with which checked values."""
+
+    entity: str
+    operation: str
+    entity_id: uuid.UUID | None = None
+    parent_id: uuid.UUID | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
 def decide(change: Change, decision: str, reason: str | None) -> str:
     """The new status; raises ChangeNotPending, or ValueError for a rejection without reason."""
     if change.status != "pending":
@@ -70,10 +83,3 @@ def summary(entity: str, operation: str, label: str | None = None) -> str:
     for wrong, right in (("de le ", "du "), ("de les ", "des "), ("de un", "d'un")):
         text = text.replace(wrong, right)
     return f"{text} : {label}" if label else text
-
-
-def changed_fields(before: dict[str, Any] | None, proposed: dict[str, Any]) -> list[str]:
-    """Fields whose proposed value differs from the current one (all of them for a creation)."""
-    if before is None:
-        return sorted(proposed)
-    return sorted(k for k, v in proposed.items() if before.get(k) != v)

@@ -1,4 +1,4 @@
-from family import importing
+from family import household_csv
 
 HEADER = (
     "reference;adresse;code_postal;ville;responsable1_nom;responsable1_prenom;"
@@ -9,7 +9,7 @@ HEADER = (
 def test_lines_of_one_reference_make_one_household() -> None:
     text = HEADER + "A;1 rue X;74330;Epagny;Martin;Claire;Martin;Léa;3/9/2016;oui\n"
     text += "A;;;;;;Martin;Tom;2019-01-20;non\n\n"
-    households, problems = importing.parse(text)
+    households, problems = household_csv.parse(text)
     assert problems == []
     (household,) = households
     assert [c["first_name"] for c in household.children] == ["Léa", "Tom"]
@@ -20,7 +20,7 @@ def test_lines_of_one_reference_make_one_household() -> None:
 def test_every_problem_is_reported_with_its_line_and_column() -> None:
     text = HEADER + "A;1 rue X;74330;Epagny;Martin;Claire;Martin;Léa;2016-09-03;peut-être\n"
     text += "A;2 rue Y;;;;;;;;\n"
-    _, problems = importing.parse(text)
+    _, problems = household_csv.parse(text)
     assert [(p["line"], p["field"]) for p in problems] == [
         (2, "enfant_droit_image"),
         (3, "adresse"),
@@ -28,7 +28,7 @@ def test_every_problem_is_reported_with_its_line_and_column() -> None:
 
 
 def test_a_wrong_header_stops_at_line_one() -> None:
-    _, problems = importing.parse("nom,prenom\nMartin,Claire\n")
+    _, problems = household_csv.parse("nom,prenom\nMartin,Claire\n")
     fields = {p["field"] for p in problems}
     assert {p["line"] for p in problems} == {1}
     assert {"nom", "prenom", "reference", "adresse"} <= fields

@@ -1,7 +1,8 @@
-"""The CSV import of a town's existing household file: parse, check every line, then build.
+"""The town's existing household file as CSV: parse, check every line, build households.
 
 Nothing here touches the database: `parse` returns either the households to create or every
-problem found (line, column, French message), so the caller writes all or nothing.
+problem found (line, column, French message), so the import (`usecases.importing`) writes
+all or nothing.
 """
 
 from __future__ import annotations

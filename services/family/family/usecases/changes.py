@@ -1,0 +1,436 @@
+"""Changes proposed by families: stored with what is there now, nothing applied, until
+staff approve (applied through `edits.apply_change`, with their events) or reject them.
+A new family's request for its own household is such a change (`new_household`)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from marshmallow import Schema, ValidationError
+
+from family import store
+from family.domain import changes as change_rules
+from family.domain.changes import Edit
+from family.domain.errors import (
+    AlreadyLinked,
+    ChangeAlreadyDecided,
+    ChangeNoLongerApplies,
+    ChangeNotFound,
+    CreationPending,
+    HouseholdNotFound,
+    MemberNotFound,
+    NoPhoto,
+)
+from family.domain.vault import Sealed, Vault, aad_for
+from family.schemas import (
+    ChildOut,
+    ContactOut,
+    GuardianOut,
+    HealthOut,
+    HouseholdPatchIn,
+    NewHouseholdIn,
+)
+from family.usecases import Actor, File, utcnow
+from family.usecases.documents import ensure_room
+from family.usecases.edits import apply_change, change_schema
+from family.usecases.health_records import log_access, read_health
+from family.usecases.households import add_household, household
+from family.usecases.linking import link
+from family.usecases.members import TABLES, child
+from shared.errors import validation_problem
+from shared.uow import UnitOfWork
+
+Conn = asyncpg.Connection | asyncpg.Pool
+
+# How a member's current values are shown next to the proposed ones.
+_OUT: dict[str, type[Schema]] = {
+    "guardian": GuardianOut,
+    "child": ChildOut,
+    "contact": ContactOut,
+}
+
+
+def change_body(change: dict[str, Any], vault: Vault, *, reveal: bool = False) -> dict[str, Any]:
+    """A change as shown: with its French summary; a health change's content (sealed) only
+    when `reveal`ed."""
+    body = {
+        **change,
+        "summary": change_rules.summary(change["entity"], change["operation"], change["label"]),
+        "sensitive": change["sealed"] is not None,
+    }
+    if change["sealed"] is not None:
+        body["before"] = body["proposed"] = None
+        if reveal:
+            content = vault.open_json(
+                Sealed(change["key_id"], change["sealed"]),
+                aad_for(change["tenant"], "change", change["id"]),
+            )
+            body.update(before=content["before"], proposed=content["proposed"])
+    return body
+
+
+# --- a family proposes -------------------------------------------------------------------
+
+
+def _label(entity: str, row: dict[str, Any] | None, data: dict[str, Any]) -> str:
+    source = {**(row or {}), **data}
+    if entity in ("guardian", "child", "contact") and source.get("first_name"):
+        return f"{source['first_name']} {source.get('last_name', '')}".strip()
+    if entity == "quotient" and "value" in data:
+        return f"QF {data['value']} à partir du {data['valid_from'].strftime('%d/%m/%Y')}"
+    return ""
+
+
+async def propose(
+    uow: UnitOfWork,
+    actor: Actor,
+    vault: Vault,
+    household_id: uuid.UUID,
+    edit: Edit,
+    schema: Schema,
+) -> dict[str, Any]:
+    """Store what a family asks for, with what is there now; nothing is applied. `schema`:
+    what the proposal was checked against (it stores the proposal as such)."""
+    entity, operation, data = edit.entity, edit.operation, edit.data
+    async with uow:
+        conn = uow.conn
+        before: dict[str, Any] | None = None
+        row: dict[str, Any] | None = None
+        if entity == "household":
+            row = await household(conn, actor.tenant, household_id)
+            before = HouseholdPatchIn().dump({k: row[k] for k in ("address", "phones")})
+        elif entity in TABLES and edit.entity_id is not None:
+            row = await store.get_member(
+                conn, TABLES[entity], actor.tenant, household_id, edit.entity_id
+            )
+            if row is None:
+                raise MemberNotFound()
+            before = _OUT[entity]().dump(row)
+        elif edit.parent_id is not None:
+            row = await child(conn, actor.tenant, household_id, edit.parent_id)
+            if entity == "health":
+                before = await read_health(conn, vault, actor.tenant, household_id, edit.parent_id)
+                if before is not None:
+                    before = {k: v for k, v in HealthOut().dump(before).items()}
+        proposed = schema.dump(data) if operation != "delete" else None
+        label = _label(entity, row if entity != "health" else None, data)
+        if entity == "health" and row is not None:
+            label = f"{row['first_name']} {row['last_name']}"
+        change_id = uuid.uuid4()
+        values: dict[str, Any] = {
+            "id": change_id,
+            "tenant": actor.tenant,
+            "household_id": household_id,
+            "entity": entity,
+            "operation": operation,
+            "entity_id": edit.entity_id,
+            "parent_id": edit.parent_id,
+            "label": label,
+            "submitted_by": actor.account_id,
+            "submitted_at": utcnow(),
+        }
+        if entity == "health":
+            # Health data never rests in clear, not even while it waits for staff.
+            sealed = vault.seal_json(
+                {"before": before, "proposed": proposed},
+                aad_for(actor.tenant, "change", change_id),
+            )
+            values.update(key_id=sealed.key_id, sealed=sealed.blob)
+        else:
+            values.update(before=before, proposed=proposed)
+        change = await store.insert_change(conn, values)
+    return change_body(change, vault)
+
+
+def _photo_meta(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {k: row[k] for k in ("content_type", "size", "sha256")}
+
+
+async def propose_photo(
+    uow: UnitOfWork,
+    actor: Actor,
+    vault: Vault,
+    household_id: uuid.UUID,
+    child_id: uuid.UUID,
+    file: File | None,
+    *,
+    room: int,
+) -> dict[str, Any]:
+    """A family's new photo of a child (`file`) or its removal (None), stored as pending
+    with the current photo's description; the image waits apart until staff decide.
+    `room`: how many files the household may have waiting for staff."""
+    operation = "delete" if file is None else "update"
+    async with uow:
+        if file is not None:
+            await ensure_room(uow, household_id, room)
+        row = await child(uow.conn, actor.tenant, household_id, child_id)
+        current = await store.get_photo(uow.conn, actor.tenant, child_id)
+        if file is None and current is None:
+            raise NoPhoto()
+        change = await store.insert_change(
+            uow.conn,
+            {
+                "id": uuid.uuid4(),
+                "tenant": actor.tenant,
+                "household_id": household_id,
+                "entity": "photo",
+                "operation": operation,
+                "entity_id": None,
+                "parent_id": child_id,
+                "label": f"{row['first_name']} {row['last_name']}",
+                "before": _photo_meta(current),
+                "proposed": (
+                    None
+                    if file is None
+                    else {
+                        "content_type": file.content_type,
+                        "size": file.size,
+                        "sha256": file.sha256,
+                    }
+                ),
+                "submitted_by": actor.account_id,
+                "submitted_at": utcnow(),
+            },
+        )
+        if file is not None:
+            await store.put_pending_photo(uow.conn, change["id"], file.content)
+    return change_body(change, vault)
+
+
+async def ask_for_household(
+    uow: UnitOfWork, actor: Actor, vault: Vault, data: dict[str, Any]
+) -> dict[str, Any]:
+    """A new family without a subscriber code asks for its own household: a pending change
+    (`new_household`) in staff's queue."""
+    names = ", ".join(f"{g['first_name']} {g['last_name']}" for g in data["guardians"])
+    async with uow:
+        await store.lock(uow.conn, f"link:{actor.tenant}:{actor.account_id}")
+        if await store.household_of_account(uow.conn, actor.tenant, actor.account_id) is not None:
+            raise AlreadyLinked("Votre compte est déjà rattaché à un foyer.")
+        previous = await store.pending_creation(uow.conn, actor.tenant, actor.account_id)
+        if previous is not None and previous["status"] == "pending":
+            raise CreationPending()
+        change = await store.insert_change(
+            uow.conn,
+            {
+                "id": uuid.uuid4(),
+                "tenant": actor.tenant,
+                "household_id": None,
+                "entity": "new_household",
+                "operation": "create",
+                "label": names[:200],
+                "proposed": NewHouseholdIn().dump(data),
+                "submitted_by": actor.account_id,
+                "submitted_at": utcnow(),
+            },
+        )
+    return change_body(change, vault)
+
+
+# --- reading changes ---------------------------------------------------------------------
+
+
+async def my_creation(pool: Conn, vault: Vault, tenant: str, account_id: uuid.UUID) -> dict:
+    """The account's latest request for a household of its own, and staff's decision."""
+    change = await store.pending_creation(pool, tenant, account_id)
+    if change is None:
+        raise ChangeNotFound("Vous n'avez pas demandé la création d'un foyer.")
+    return change_body(change, vault)
+
+
+async def changes(
+    pool: Conn,
+    vault: Vault,
+    tenant: str,
+    *,
+    status: str,
+    household_id: uuid.UUID | None,
+    page: int,
+    per_page: int,
+) -> dict[str, Any]:
+    """A page of changes (health contents hidden); `status` "all" or one."""
+    rows, total = await store.list_changes(
+        pool,
+        tenant,
+        status=None if status == "all" else status,
+        household_id=household_id,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
+    return {
+        "items": [change_body(r, vault) for r in rows],
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+    }
+
+
+async def my_change(
+    pool: Conn, vault: Vault, tenant: str, household_id: uuid.UUID, change_id: uuid.UUID
+) -> dict[str, Any]:
+    """One of the household's changes, with its content."""
+    change = await store.get_change(pool, tenant, change_id)
+    if change is None or change["household_id"] != household_id:
+        raise ChangeNotFound()
+    return change_body(change, vault, reveal=True)
+
+
+async def review_change(
+    uow: UnitOfWork, actor: Actor, vault: Vault, change_id: uuid.UUID
+) -> dict[str, Any]:
+    """Staff read a change with its content; reading a health change is logged."""
+    async with uow:
+        change = await store.get_change(uow.conn, actor.tenant, change_id)
+        if change is None:
+            raise ChangeNotFound()
+        if change["sealed"] is not None:
+            await log_access(
+                uow, actor, change["household_id"], change["parent_id"], "change-review"
+            )
+    return change_body(change, vault, reveal=True)
+
+
+# --- staff decide ------------------------------------------------------------------------
+
+
+async def decide_change(
+    uow: UnitOfWork,
+    actor: Actor,
+    vault: Vault,
+    change_id: uuid.UUID,
+    decision: str,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Approve (the change applied with its events, in the same transaction) or reject (with
+    a reason the family will read); ChangeRequestDecided either way."""
+    now = utcnow()
+    async with uow:
+        conn = uow.conn
+        change = await store.get_change(conn, actor.tenant, change_id, for_update=True)
+        if change is None:
+            raise ChangeNotFound()
+        try:
+            status = change_rules.decide(
+                change_rules.Change(change["entity"], change["operation"], change["status"]),
+                decision,
+                reason,
+            )
+        except change_rules.ChangeNotPending:
+            raise ChangeAlreadyDecided() from None
+        result_id = None
+        household_id = change["household_id"]
+        if change["entity"] == "new_household" and status == "rejected":
+            uow.emit(
+                "family.HouseholdCreationRejected",
+                {"change_id": change_id, "account_id": change["submitted_by"], "reason": reason},
+                tenant=actor.tenant,
+            )
+        elif change["entity"] == "new_household":
+            household_id = result_id = await _create_requested_household(uow, actor, change, now)
+        elif status == "approved":
+            result_id = await _approve(uow, actor, vault, change, now)
+        await store.decide_change(
+            conn,
+            change_id,
+            status=status,
+            decided_by=actor.account_id,
+            reason=reason,
+            result_id=result_id,
+            now=now,
+        )
+        if change["entity"] == "photo":
+            # Applied (copied to the child) or refused: the proposed image is not kept.
+            await store.drop_pending_photo(conn, change_id)
+        if household_id is not None:
+            await _decided_event(uow, actor, change, household_id, status, reason)
+        decided = await store.get_change(conn, actor.tenant, change_id)
+    assert decided is not None
+    return change_body(decided, vault)
+
+
+async def _approve(
+    uow: UnitOfWork, actor: Actor, vault: Vault, change: dict[str, Any], now: datetime
+) -> uuid.UUID | None:
+    """Apply an approved change, checked again against the file as it is now."""
+    if change["entity"] == "photo":
+        data = await _photo_change_data(uow, change)
+    else:
+        content = change_body(change, vault, reveal=True)["proposed"] or {}
+        try:
+            data = (
+                {}
+                if change["operation"] == "delete"
+                else change_schema(change["entity"], change["operation"]).load(content)
+            )
+        except ValidationError as exc:
+            problem = validation_problem(exc.messages)
+            raise ChangeNoLongerApplies(errors=problem.extra["errors"]) from None
+    edit = Edit(
+        change["entity"], change["operation"], change["entity_id"], change["parent_id"], data
+    )
+    try:
+        return await apply_change(uow, actor, vault, change["household_id"], edit, now=now)
+    except (MemberNotFound, HouseholdNotFound) as exc:
+        raise ChangeNoLongerApplies(exc.detail) from None
+
+
+async def _photo_change_data(uow: UnitOfWork, change: dict[str, Any]) -> dict[str, Any]:
+    """What an approved photo change applies: the image kept apart while it waited."""
+    if change["operation"] == "delete":
+        return {}
+    content = await store.pending_photo(uow.conn, change["id"])
+    if content is None or hashlib.sha256(content).hexdigest() != change["proposed"]["sha256"]:
+        raise ChangeNoLongerApplies()
+    return {"content_type": change["proposed"]["content_type"], "content": content}
+
+
+async def _create_requested_household(
+    uow: UnitOfWork, actor: Actor, change: dict[str, Any], now: datetime
+) -> uuid.UUID:
+    """Approve a new family's own household: create it and link the account that asked."""
+    account_id = change["submitted_by"]
+    if await store.household_of_account(uow.conn, actor.tenant, account_id) is not None:
+        raise ChangeNoLongerApplies(
+            "Ce compte a été rattaché à un foyer entre-temps ; rejetez la demande."
+        )
+    try:
+        data = NewHouseholdIn().load(change["proposed"] or {})
+    except ValidationError as exc:
+        problem = validation_problem(exc.messages)
+        raise ChangeNoLongerApplies(errors=problem.extra["errors"]) from None
+    row = await add_household(uow, actor, data, now=now)
+    await link(uow, actor.tenant, account_id, row["id"], linked_by="staff", now=now)
+    await store.set_change_household(uow.conn, change["id"], row["id"])
+    return row["id"]
+
+
+async def _decided_event(
+    uow: UnitOfWork,
+    actor: Actor,
+    change: dict[str, Any],
+    household_id: uuid.UUID,
+    status: str,
+    reason: str | None,
+) -> None:
+    accounts = await store.linked_accounts(uow.conn, household_id)
+    uow.emit(
+        "family.ChangeRequestDecided",
+        {
+            "change_id": change["id"],
+            "household_id": household_id,
+            "entity": change["entity"],
+            "operation": change["operation"],
+            "summary": change_rules.summary(change["entity"], change["operation"], change["label"]),
+            "decision": status,
+            "reason": reason,
+            "submitted_by": change["submitted_by"],
+            "account_ids": [a["account_id"] for a in accounts],
+        },
+        tenant=actor.tenant,
+    )
