@@ -6,7 +6,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from notify import api, api_news, api_pages
+from notify.api import routes
+from notify.commands import COMMANDS
 from notify.dispatcher import dispatcher_context
 from notify.events import HANDLERS
 from notify.settings import NotifySettings
@@ -25,9 +26,10 @@ def definition() -> ServiceDefinition:
             " menus."
         ),
         migrations_dir=MIGRATIONS,
-        routes=[*api.routes, *api_news.routes, *api_pages.routes],
+        routes=routes,
         event_handlers=HANDLERS,
         contexts=[dispatcher_context],
+        commands=COMMANDS,
     )
 
 

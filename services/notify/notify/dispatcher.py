@@ -18,18 +18,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import Any
 
 import asyncpg
 from aiohttp import web
 from prometheus_client import Counter
 
 from notify import store
+from notify.domain.tenants import Tenant
 from notify.mailer import Outcome, SmtpMailer, build_message
-from notify.render import Renderer, Tenant
-from notify.settings import NotifySettings
+from notify.render import Renderer
+from notify.settings import SETTINGS, NotifySettings
 from shared import db
-from shared.keys import METRICS, POOL, SETTINGS
+from shared.keys import METRICS, POOL
 from shared.logging import get_logger
 
 log = get_logger(__name__)
@@ -203,7 +204,7 @@ DISPATCHER: web.AppKey[Dispatcher] = web.AppKey("notify_dispatcher")
 
 
 async def dispatcher_context(app: web.Application) -> AsyncIterator[None]:
-    settings = cast(NotifySettings, app[SETTINGS])
+    settings = app[SETTINGS]
     dispatcher = Dispatcher(settings, app[POOL], registry=app[METRICS].registry)
     app[DISPATCHER] = dispatcher
     task = asyncio.create_task(dispatcher.run(), name="email-dispatcher")

@@ -12,7 +12,8 @@ from typing import Literal
 
 import aiosmtplib
 
-from notify.render import Rendered, Tenant
+from notify.domain.tenants import Tenant
+from notify.render import Rendered
 from notify.settings import NotifySettings
 
 Status = Literal["sent", "temporary", "permanent"]

@@ -9,76 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 
+from notify.domain.french import french_date, french_datetime, french_day, join_fr
+from notify.domain.tenants import Tenant
+
 TEMPLATES = Path(__file__).parent / "templates"
-
-DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
-DEFAULT_PRIMARY = "#1d4f91"
-DEFAULT_ACCENT = "#f2a900"
-
-
-@dataclasses.dataclass(frozen=True)
-class Tenant:
-    """What an email needs to know about its town (with defaults when nothing is configured)."""
-
-    tenant: str
-    name: str
-    sender_name: str
-    sender_address: str
-    reply_to: str | None
-    contact_service: str
-    contact_email: str | None
-    contact_phone: str | None
-    primary_color: str
-    accent_color: str
-    portal_url: str
-    configured: bool = False
-
-    @classmethod
-    def build(
-        cls,
-        tenant: str,
-        row: dict[str, Any] | None,
-        *,
-        default_sender: str,
-        default_portal_url: str,
-    ) -> Tenant:
-        row = dict(row or {})
-        name = row.get("name") or tenant.replace("-", " ").replace("_", " ").title()
-        return cls(
-            tenant=tenant,
-            name=name,
-            sender_name=row.get("sender_name") or name,
-            sender_address=row.get("sender_address") or default_sender,
-            reply_to=row.get("reply_to") or row.get("contact_email") or None,
-            contact_service=row.get("contact_service") or "le service Enfance de votre mairie",
-            contact_email=row.get("contact_email") or None,
-            contact_phone=row.get("contact_phone") or None,
-            primary_color=row.get("primary_color") or DEFAULT_PRIMARY,
-            accent_color=row.get("accent_color") or DEFAULT_ACCENT,
-            portal_url=row.get("portal_url") or default_portal_url,
-            configured=bool(row),
-        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,48 +25,6 @@ class Rendered:
     subject: str
     html: str
     text: str
-
-
-def parse_moment(value: Any) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
-
-
-def french_datetime(value: Any, timezone: str = "Europe/Paris") -> str:
-    """'mardi 25 novembre 2025 à 14 h 30' in the town's time zone."""
-    moment = parse_moment(value)
-    if moment is None:
-        return ""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(ZoneInfo(timezone))
-    day = "1er" if moment.day == 1 else str(moment.day)
-    return (
-        f"{DAYS[moment.weekday()]} {day} {MONTHS[moment.month - 1]} {moment.year}"
-        f" à {moment.hour} h {moment.minute:02d}"
-    )
-
-
-def french_date(value: Any) -> str:
-    """'31 août 2026' (a date, or the day of an ISO date or datetime)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def french_day(value: Any) -> str:
-    """'lundi 5 janvier 2026': a calendar day (booking's days are already the town's days,
-    Europe/Paris; an ISO datetime is taken at its own date)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    return f"{DAYS[value.weekday()]} {french_date(value)}"
 
 
 def booking_groups(parts: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -171,14 +68,6 @@ def booking_groups(parts: dict[str, Any] | list[dict[str, Any]]) -> list[dict[st
     return sorted(
         out, key=lambda g: (g["child_first_name"].casefold(), g["activity_name"].casefold())
     )
-
-
-def join_fr(values: Any) -> str:
-    """['Léa', 'Hugo', 'Inès'] → 'Léa, Hugo et Inès'."""
-    items = [str(value) for value in values]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " et " + items[-1]
 
 
 def portal_link(tenant: Tenant, *path: Any) -> str:

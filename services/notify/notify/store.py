@@ -10,6 +10,9 @@ from typing import Any
 
 import asyncpg
 
+# A pool (one statement) or a unit of work's connection (inside its transaction).
+Conn = asyncpg.Pool | asyncpg.Connection
+
 TENANT_FIELDS = (
     "name",
     "sender_name",
@@ -25,7 +28,7 @@ TENANT_FIELDS = (
 
 
 # --- tenants ------------------------------------------------------------------------------
-async def tenant_row(conn: asyncpg.Pool | asyncpg.Connection, tenant: str) -> dict[str, Any] | None:
+async def tenant_row(conn: Conn, tenant: str) -> dict[str, Any] | None:
     row = await conn.fetchrow("SELECT * FROM tenants WHERE tenant = $1", tenant)
     return dict(row) if row else None
 
@@ -35,12 +38,12 @@ async def tenant_rows(pool: asyncpg.Pool, tenants: Iterable[str]) -> dict[str, d
     return {row["tenant"]: dict(row) for row in rows}
 
 
-async def upsert_tenant(pool: asyncpg.Pool, tenant: str, data: dict[str, Any]) -> dict[str, Any]:
+async def upsert_tenant(conn: Conn, tenant: str, data: dict[str, Any]) -> dict[str, Any]:
     values = [data.get(name) for name in TENANT_FIELDS]
     columns = ", ".join(TENANT_FIELDS)
     placeholders = ", ".join(f"${i + 2}" for i in range(len(TENANT_FIELDS)))
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in TENANT_FIELDS)
-    row = await pool.fetchrow(
+    row = await conn.fetchrow(
         f"INSERT INTO tenants (tenant, {columns}) VALUES ($1, {placeholders})"
         f" ON CONFLICT (tenant) DO UPDATE SET {updates}, updated_at = now() RETURNING *",
         tenant,
@@ -49,7 +52,7 @@ async def upsert_tenant(pool: asyncpg.Pool, tenant: str, data: dict[str, Any]) -
     return dict(row)
 
 
-# --- emails (written by the event handlers) ----------------------------------------------
+# --- emails (queued by the use cases of the consumed events) --------------------------
 async def queue_email(
     conn: asyncpg.Connection,
     *,
@@ -372,15 +375,6 @@ async def record_account(
     return bool(changed)
 
 
-async def account(
-    conn: asyncpg.Pool | asyncpg.Connection, tenant: str, account_id: uuid.UUID
-) -> dict[str, Any] | None:
-    row = await conn.fetchrow(
-        "SELECT * FROM accounts WHERE tenant = $1 AND account_id = $2", tenant, account_id
-    )
-    return dict(row) if row else None
-
-
 async def link_household(
     conn: asyncpg.Connection,
     *,
@@ -409,9 +403,7 @@ async def unlink_household(
     )
 
 
-async def household_accounts(
-    conn: asyncpg.Pool | asyncpg.Connection, tenant: str, household_id: uuid.UUID
-) -> list[uuid.UUID]:
+async def household_accounts(conn: Conn, tenant: str, household_id: uuid.UUID) -> list[uuid.UUID]:
     """The accounts linked to a household, in the order they were linked."""
     rows = await conn.fetch(
         "SELECT account_id FROM household_members WHERE tenant = $1 AND household_id = $2"
@@ -452,9 +444,9 @@ async def list_notifications(
 
 
 async def mark_read(
-    pool: asyncpg.Pool, tenant: str, account_id: uuid.UUID, notification_id: uuid.UUID
+    conn: Conn, tenant: str, account_id: uuid.UUID, notification_id: uuid.UUID
 ) -> dict[str, Any] | None:
-    row = await pool.fetchrow(
+    row = await conn.fetchrow(
         """UPDATE notifications SET read_at = coalesce(read_at, now())
            WHERE id = $1 AND tenant = $2 AND account_id = $3
            RETURNING id, kind, title, body, created_at, read_at""",
@@ -465,8 +457,8 @@ async def mark_read(
     return dict(row) if row else None
 
 
-async def mark_all_read(pool: asyncpg.Pool, tenant: str, account_id: uuid.UUID) -> int:
-    result = await pool.execute(
+async def mark_all_read(conn: Conn, tenant: str, account_id: uuid.UUID) -> int:
+    result = await conn.execute(
         "UPDATE notifications SET read_at = now()"
         " WHERE tenant = $1 AND account_id = $2 AND read_at IS NULL",
         tenant,
@@ -497,9 +489,7 @@ VISIBLE = """n.tenant = $1 AND n.unpublished_at IS NULL
 NEWS_UPDATABLE = ("title", "body", "publish_from", "publish_until", "activity_id")
 
 
-async def _with_attachments(
-    conn: asyncpg.Pool | asyncpg.Connection, rows: list[asyncpg.Record]
-) -> list[dict[str, Any]]:
+async def _with_attachments(conn: Conn, rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
     items = [{**dict(row), "attachments": []} for row in rows]
     if not items:
         return items
@@ -580,9 +570,7 @@ async def lock_news(conn: asyncpg.Connection, tenant: str, news_id: uuid.UUID) -
     )
 
 
-async def get_news(
-    conn: asyncpg.Pool | asyncpg.Connection, tenant: str, news_id: uuid.UUID
-) -> dict[str, Any] | None:
+async def get_news(conn: Conn, tenant: str, news_id: uuid.UUID) -> dict[str, Any] | None:
     rows = await conn.fetch(
         f"SELECT {NEWS_COLUMNS} FROM news n WHERE n.tenant = $1 AND n.id = $2", tenant, news_id
     )
@@ -620,10 +608,8 @@ async def update_news(
     )
 
 
-async def set_unpublished(
-    pool: asyncpg.Pool, tenant: str, news_id: uuid.UUID, unpublished: bool
-) -> bool:
-    result = await pool.execute(
+async def set_unpublished(conn: Conn, tenant: str, news_id: uuid.UUID, unpublished: bool) -> bool:
+    result = await conn.execute(
         """UPDATE news SET unpublished_at = CASE WHEN $3 THEN coalesce(unpublished_at, now()) END,
                            updated_at = now()
            WHERE tenant = $1 AND id = $2""",
@@ -634,8 +620,8 @@ async def set_unpublished(
     return result != "UPDATE 0"
 
 
-async def delete_news(pool: asyncpg.Pool, tenant: str, news_id: uuid.UUID) -> bool:
-    result = await pool.execute("DELETE FROM news WHERE tenant = $1 AND id = $2", tenant, news_id)
+async def delete_news(conn: Conn, tenant: str, news_id: uuid.UUID) -> bool:
+    result = await conn.execute("DELETE FROM news WHERE tenant = $1 AND id = $2", tenant, news_id)
     return result != "DELETE 0"
 
 
@@ -654,9 +640,9 @@ async def attachment(
 
 
 async def delete_attachment(
-    pool: asyncpg.Pool, tenant: str, news_id: uuid.UUID, attachment_id: uuid.UUID
+    conn: Conn, tenant: str, news_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> bool:
-    result = await pool.execute(
+    result = await conn.execute(
         "DELETE FROM news_attachments WHERE tenant = $1 AND news_id = $2 AND id = $3",
         tenant,
         news_id,
@@ -719,7 +705,7 @@ async def visible_attachment(
 
 # --- the family ↔ activity read model (filled by the booking events) ----------------------
 async def add_family_activity(
-    conn: asyncpg.Pool | asyncpg.Connection,
+    conn: Conn,
     tenant: str,
     household_id: uuid.UUID,
     activity_id: uuid.UUID,
@@ -733,28 +719,11 @@ async def add_family_activity(
     )
 
 
-async def forget_family_activities(
-    conn: asyncpg.Pool | asyncpg.Connection, tenant: str, household_id: uuid.UUID
-) -> None:
+async def forget_family_activities(conn: Conn, tenant: str, household_id: uuid.UUID) -> None:
     await conn.execute(
         "DELETE FROM family_activities WHERE tenant = $1 AND household_id = $2",
         tenant,
         household_id,
-    )
-
-
-async def remove_family_activity(
-    conn: asyncpg.Pool | asyncpg.Connection,
-    tenant: str,
-    household_id: uuid.UUID,
-    activity_id: uuid.UUID,
-) -> None:
-    await conn.execute(
-        "DELETE FROM family_activities"
-        " WHERE tenant = $1 AND household_id = $2 AND activity_id = $3",
-        tenant,
-        household_id,
-        activity_id,
     )
 
 
@@ -776,10 +745,10 @@ async def get_page(pool: asyncpg.Pool, tenant: str, slug: str) -> dict[str, Any]
 
 
 async def put_page(
-    pool: asyncpg.Pool, tenant: str, slug: str, data: dict[str, Any]
+    conn: Conn, tenant: str, slug: str, data: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
     """Create or replace a page; (page, created)."""
-    row = await pool.fetchrow(
+    row = await conn.fetchrow(
         """INSERT INTO info_pages (tenant, slug, title, body, position)
            VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (tenant, slug) DO UPDATE
@@ -796,8 +765,8 @@ async def put_page(
     return page, bool(page.pop("created"))
 
 
-async def delete_page(pool: asyncpg.Pool, tenant: str, slug: str) -> bool:
-    result = await pool.execute(
+async def delete_page(conn: Conn, tenant: str, slug: str) -> bool:
+    result = await conn.execute(
         "DELETE FROM info_pages WHERE tenant = $1 AND slug = $2", tenant, slug
     )
     return result != "DELETE 0"
@@ -819,13 +788,13 @@ async def menus(pool: asyncpg.Pool, tenant: str, weeks: list[date]) -> dict[date
 
 
 async def put_menu(
-    pool: asyncpg.Pool,
+    conn: Conn,
     tenant: str,
     week_start: date,
     days: list[dict[str, Any]],
     remarks: str | None,
 ) -> tuple[dict[str, Any], bool]:
-    row = await pool.fetchrow(
+    row = await conn.fetchrow(
         """INSERT INTO canteen_menus (tenant, week_start, days, remarks)
            VALUES ($1, $2, $3::jsonb, $4)
            ON CONFLICT (tenant, week_start) DO UPDATE
@@ -840,8 +809,8 @@ async def put_menu(
     return menu, bool(menu.pop("created"))
 
 
-async def delete_menu(pool: asyncpg.Pool, tenant: str, week_start: date) -> bool:
-    result = await pool.execute(
+async def delete_menu(conn: Conn, tenant: str, week_start: date) -> bool:
+    result = await conn.execute(
         "DELETE FROM canteen_menus WHERE tenant = $1 AND week_start = $2", tenant, week_start
     )
     return result != "DELETE 0"

@@ -17,6 +17,7 @@ from shared.events.envelope import Event, new_event
 from shared.keys import BROKER, CONSUMERS
 from shared.testing.bus import eventually
 from shared.testing.smtp import RecordingHandler, smtp_server
+from shared.uow import UnitOfWork
 
 TENANT = "epagny"
 CONTACT = {
@@ -130,7 +131,12 @@ def family_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Event
     """A family event with plausible values; `payload` overrides them (household_id and
     account_ids are usually given)."""
     base: dict[str, Any] = {"household_id": uuid.uuid4(), "account_ids": []}
-    document = {"document_id": uuid.uuid4(), "child_id": None, "document_type": "attestation_caf"}
+    document = {
+        "document_id": uuid.uuid4(),
+        "child_id": None,
+        "document_type": "attestation_caf",
+        "document_label": "Attestation CAF",
+    }
     extra: dict[str, dict[str, Any]] = {
         "family.HouseholdLinked": {"account_id": uuid.uuid4(), "linked_by": "subscriber_code"},
         "family.ChangeRequestDecided": {
@@ -148,6 +154,7 @@ def family_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Event
             "request_id": uuid.uuid4(),
             "child_id": None,
             "topic": "other",
+            "topic_label": "Autre demande",
             "subject": "Question sur la cantine",
             "status": "answered",
         },
@@ -178,6 +185,11 @@ def booking_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Even
     return new_event(event_type, {**base, **payload}, tenant_id=tenant, producer="booking")
 
 
+def joining(conn: Any) -> UnitOfWork:
+    """A unit of work in the test's open transaction (a use case applied below the inbox)."""
+    return UnitOfWork.joining(conn, producer="notify")
+
+
 def booked_days(*days: Any, late: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     return [{"booking_id": uuid.uuid4(), "date": day, "late": day in late} for day in days]
 
@@ -192,6 +204,7 @@ class Helpers:
     family_event = staticmethod(family_event)
     booking_event = staticmethod(booking_event)
     booked_days = staticmethod(booked_days)
+    joining = staticmethod(joining)
 
 
 @pytest.fixture

@@ -8,24 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.errors import DomainError
-
-
-class InvalidWindow(DomainError):
-    code = "invalid-publication-window"
-    kind = "invalid"
-    title = "Invalid publication window"
-    detail = "La fin de publication doit être postérieure à son début."
-
-    def __init__(self) -> None:
-        super().__init__(
-            errors=[
-                {
-                    "field": "publish_until",
-                    "detail": "La date de fin de publication doit être après la date de début.",
-                }
-            ]
-        )
+from notify.domain.errors import InvalidWindow
 
 
 def start_of(day: date, tz: str) -> datetime:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from notify.events import apply
+from notify.events import HANDLERS
+from shared.events.consumer import HandlerContext
 from shared.keys import POOL
 
 SETTINGS = "/tenants/epagny/settings"
@@ -29,6 +30,11 @@ async def test_tenant_settings_defaults_then_set(notify, tokens, h):
     assert body["reply_to"] == "petite-enfance@epagnymetztessy.fr"  # the contact by default
 
 
+async def apply(app, conn, event) -> None:
+    """The event's handler, in the test's transaction (below the inbox)."""
+    await HANDLERS[event.type](HandlerContext(conn, app, producer="notify"), event)
+
+
 async def test_settings_and_emails_are_for_staff_of_the_tenant(notify, tokens):
     family = tokens.header(tenant="epagny", roles=("family",))
     staff = tokens.header(tenant="epagny", roles=("staff",))
@@ -48,7 +54,7 @@ async def test_emails_listing_filters_and_pages(notify, tokens, h):
     events.append(h.identity_event("identity.PasswordChanged", tenant="annecy"))
     async with pool.acquire() as conn, conn.transaction():
         for event in events:
-            await apply(conn, event)
+            await apply(notify.app, conn, event)
     staff = tokens.header(tenant="epagny", roles=("staff",))
     url = "/tenants/epagny/emails"
     r = await notify.get(
@@ -76,8 +82,8 @@ async def test_notifications_are_the_callers_own(notify, tokens, h):
     mine = h.identity_event("identity.PasswordChanged")
     theirs = h.identity_event("identity.AccountLocked")
     async with pool.acquire() as conn, conn.transaction():
-        await apply(conn, mine)
-        await apply(conn, theirs)
+        await apply(notify.app, conn, mine)
+        await apply(notify.app, conn, theirs)
     me = tokens.header(tenant="epagny", account_id=str(mine.payload["account_id"]))
     them = tokens.header(tenant="epagny", account_id=str(theirs.payload["account_id"]))
     r = await notify.get("/tenants/epagny/me/notifications", headers=me)

@@ -349,7 +349,7 @@ async def test_enrollment_promotion_and_staff_cancellation(notify, smtp, tokens,
 async def test_gathering_is_once_per_event_and_account(notify, h):
     """Applied twice (without the inbox), an event adds its part once; the parts of a basket
     gather into one open email per account until the dispatcher claims it."""
-    from notify.events import apply
+    from notify.usecases import activities
 
     pool = notify.app[POOL]
     household_id, basket, account = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -371,7 +371,10 @@ async def test_gathering_is_once_per_event_and_account(notify, h):
         for day in (5, 6)
     ]
     async with pool.acquire() as conn, conn.transaction():
-        assert [await apply(conn, event, basket_grace=30) for event in events * 2] == [1, 1, 0, 0]
+        assert [
+            await activities.reservation_validated(h.joining(conn), event, basket_grace=30)
+            for event in events * 2
+        ] == [1, 1, 0, 0]
     (row,) = await pool.fetch("SELECT * FROM emails WHERE group_key = $1", f"basket:{basket}")
     assert row["group_open"] and row["recipient"] is None and row["account_id"] == account
     assert sorted(row["context"]["parts"]) == sorted(str(event.id) for event in events)

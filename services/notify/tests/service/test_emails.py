@@ -112,12 +112,12 @@ async def test_redelivered_event_sends_one_email(notify, smtp, h):
 
 async def test_the_same_event_applied_twice_queues_one_email(notify, h):
     """Below the inbox: the unique (event, recipient) key alone keeps it exactly once."""
-    from notify.events import apply
+    from notify.usecases import accounts
 
     event = h.identity_event("identity.EmailChangeRequested")
     async with notify.app[POOL].acquire() as conn, conn.transaction():
-        assert await apply(conn, event) == 2
-        assert await apply(conn, event) == 0
+        assert await accounts.email_change_requested(h.joining(conn), event) == 2
+        assert await accounts.email_change_requested(h.joining(conn), event) == 0
     assert await notify.app[POOL].fetchval("SELECT count(*) FROM emails") == 2
 
 

@@ -176,6 +176,7 @@ async def test_documents_and_request_answers(notify, smtp, tokens, h):
         "family.DocumentValidated",
         household_id=household_id,
         document_type="avis_imposition",
+        document_label="Avis d'imposition",
         valid_until=date(2026, 8, 31),
         account_ids=[lea],
     )
@@ -233,6 +234,7 @@ async def test_email_waits_for_an_address_not_known_yet(notify, smtp, tokens, h)
     event = h.family_event(
         "family.DocumentValidated",
         document_type="livret_famille",
+        document_label="Livret de famille",
         account_ids=[newcomer],
     )
     await h.publish(notify, event)
@@ -320,7 +322,7 @@ async def test_unknown_address_is_failed_after_the_wait(
 async def test_the_latest_address_of_the_tenant_is_used(notify, smtp, h):
     """An older identity event delivered late does not bring back an old address; an account
     of another tenant is not this one."""
-    from notify.events import apply
+    from notify.usecases import accounts, households
 
     pool = notify.app[POOL]
     account_id = uuid.uuid4()
@@ -342,10 +344,12 @@ async def test_the_latest_address_of_the_tenant_is_used(notify, smtp, h):
     )
     decided = h.family_event("family.ChangeRequestDecided", account_ids=[account_id])
     async with pool.acquire() as conn, conn.transaction():
-        for event in (changed, late, elsewhere):
-            await apply(conn, event)
-        assert await apply(conn, decided) == 1
-        assert await apply(conn, decided) == 0  # once per (event, account)
+        await accounts.email_changed(h.joining(conn), changed)
+        await accounts.account_activated(h.joining(conn), late)
+        await accounts.account_activated(h.joining(conn), elsewhere)
+        assert await households.change_request_decided(h.joining(conn), decided) == 1
+        # once per (event, account)
+        assert await households.change_request_decided(h.joining(conn), decided) == 0
     assert (
         await pool.fetchval(
             "SELECT email FROM accounts WHERE tenant = 'epagny' AND account_id = $1", account_id
@@ -363,7 +367,7 @@ async def test_the_latest_address_of_the_tenant_is_used(notify, smtp, h):
 async def test_creation_refused_and_anonymised_household(notify, smtp, tokens, h):
     """A refused household creation is told to the account that asked; once a household is
     anonymised its accounts are no longer told of it."""
-    from notify.events import apply
+    from notify.usecases import households
 
     await configure(notify, tokens, h)
     paul = await known_account(notify, h, "paul.bernard@example.org", "Paul Bernard")
@@ -399,4 +403,4 @@ async def test_creation_refused_and_anonymised_household(notify, smtp, tokens, h
     await eventually(unlinked)
     late = h.family_event("family.DocumentValidated", household_id=household_id, account_ids=[])
     async with pool.acquire() as conn, conn.transaction():
-        assert await apply(conn, late) == 0
+        assert await households.document_validated(h.joining(conn), late) == 0

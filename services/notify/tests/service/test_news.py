@@ -271,7 +271,12 @@ async def test_targeted_news_reach_only_the_households_of_the_activity(notify, t
         assert (await r.json())["detail"] == "Cette pièce jointe est introuvable."
 
     # the child leaves the activity: the news is gone for the family
-    await store.remove_family_activity(pool, "epagny", in_activity, activity)
+    await pool.execute(
+        "DELETE FROM family_activities WHERE tenant = 'epagny' AND household_id = $1"
+        " AND activity_id = $2",
+        in_activity,
+        activity,
+    )
     assert (await notify.get(download, headers=parent)).status == 404
     # untargeted again: everyone sees it
     await notify.patch(f"{NEWS}/{targeted['id']}", json={"activity_id": None}, headers=staff)

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from notify import booking
-from notify.events import HANDLED
+from notify.domain import activity_emails
+from notify.domain.plans import Plan
+from notify.events import HANDLERS
 from notify.render import Renderer, Tenant, booking_groups, french_day, join_fr
 from shared.events.envelope import new_event, parse_event
 
@@ -31,6 +32,26 @@ A, B = uuid.uuid4(), uuid.uuid4()
 LEA, HUGO = uuid.uuid4(), uuid.uuid4()
 CANTINE, PERI = uuid.uuid4(), uuid.uuid4()
 HOUSEHOLD = uuid.uuid4()
+
+
+# What each booking event writes (its use case sends it to the household's guardians).
+LETTERS = {
+    "booking.ReservationValidated": lambda e: activity_emails.reservation_validated(
+        e.payload, e.id
+    ),
+    "booking.ReservationCancelled": lambda e: activity_emails.reservation_cancelled(
+        e.payload, e.id
+    ),
+    "booking.WaitingListPromoted": lambda e: activity_emails.waiting_list_promoted(e.payload),
+    "booking.EnrollmentDecided": lambda e: activity_emails.enrollment_decided(e.payload),
+    "booking.AbsenceJustified": lambda e: activity_emails.absence_justified(e.payload),
+    "booking.AbsenceRefused": lambda e: activity_emails.absence_refused(e.payload),
+}
+
+
+def plan(event, accounts) -> Plan:
+    """The event's emails and notice to these accounts."""
+    return LETTERS[event.type](event).to(accounts)
 
 
 def booking_event(event_type: str, child=LEA, activity=CANTINE, **payload: Any):
@@ -95,14 +116,16 @@ def render(template: str, context: dict[str, Any], name: str = "Simon Durand"):
 
 def recap(*events):
     """The recap an account gets for these events of one basket (as the store gathers it)."""
-    mails = [booking.plan(event, [A])[0][0] for event in events]
+    mails = [plan(event, [A])[0][0] for event in events]
     parts = {key: part for mail in mails for key, part in mail.context["parts"].items()}
-    assert {mail.group for mail in mails} == {booking.basket_key(events[0])}
+    assert {mail.group for mail in mails} == {
+        activity_emails.basket_key(events[0].payload["basket_id"])
+    }
     return render("basket_recap", {**mails[0].context, "parts": parts})
 
 
 def test_booking_events_are_consumed():
-    assert set(booking.BOOKING_EMAILS) <= set(HANDLED)
+    assert set(LETTERS) <= set(HANDLERS)
 
 
 def test_french_days():
@@ -123,7 +146,7 @@ def test_basket_recap_lists_every_day_late_and_waiting():
         late=(date(2026, 1, 5),),
         waiting=(date(2026, 1, 19), date(2026, 1, 20)),
     )
-    mails, notice = booking.plan(event, [A, B])
+    mails, notice = plan(event, [A, B])
     assert [(m.recipient, m.account_id, m.template, m.group) for m in mails] == [
         (None, A, "basket_recap", f"basket:{basket}"),
         (None, B, "basket_recap", f"basket:{basket}"),
@@ -178,7 +201,7 @@ def test_basket_recap_only_waiting_or_only_cancelled():
     assert out.subject == "Vos demandes en liste d'attente pour Léa"
     assert "Jour en liste d'attente (1)" in out.text
     assert "Jour réservé" not in out.text
-    _, notice = booking.plan(validated(basket, waiting=(date(2026, 2, 2),)), [A])
+    _, notice = plan(validated(basket, waiting=(date(2026, 2, 2),)), [A])
     assert notice.title == "Inscription en liste d'attente"
     assert notice.body.startswith("Cantine pour Léa : en liste d'attente le lundi 2 février 2026")
     basket = uuid.uuid4()
@@ -225,7 +248,7 @@ def test_cancellation(by):
         reason="Sortie scolaire" if by == "staff" else None,
         dates=(date(2026, 3, 30), date(2026, 3, 31)),
     )
-    (mail,), notice = booking.plan(event, [A])
+    (mail,), notice = plan(event, [A])
     assert mail.template == "reservation_cancelled" and mail.group is None
     out = render(mail.template, mail.context)
     assert out.subject == "Annulation : Léa — Cantine"
@@ -248,7 +271,7 @@ def test_cancellation(by):
 
 
 def test_one_day_cancellation_subject():
-    (mail,), _ = booking.plan(cancelled(), [A])
+    (mail,), _ = plan(cancelled(), [A])
     out = render(mail.template, mail.context)
     assert out.subject == "Annulation : Léa — Cantine le lundi 5 janvier 2026"
     assert "Ce jour ne vous sera pas facturé." in out.text
@@ -258,7 +281,7 @@ def test_waiting_list_promoted():
     event = booking_event(
         "booking.WaitingListPromoted", booking_id=uuid.uuid4(), date=date(2026, 1, 8), late=True
     )
-    (mail,), notice = booking.plan(event, [A])
+    (mail,), notice = plan(event, [A])
     out = render(mail.template, mail.context)
     assert out.subject == "Une place s'est libérée : Léa est inscrit(e) le jeudi 8 janvier 2026"
     assert "une place s'est libérée" in out.text
@@ -270,28 +293,28 @@ def test_waiting_list_promoted():
 
 
 def test_enrollment_approved():
-    (mail,), notice = booking.plan(enrollment("approved"), [A])
+    (mail,), notice = plan(enrollment("approved"), [A])
     out = render(mail.template, mail.context)
     assert out.subject == "Inscription de Léa à « Cantine » acceptée"
     assert (
         "L'inscription de Léa à l'activité « Cantine » (École du Centre) est acceptée, pour la"
         " période du 1er septembre 2025 au 3 juillet 2026." in out.text
     )
-    (mail,), _ = booking.plan(enrollment("approved", decided_by=uuid.uuid4()), [A])
+    (mail,), _ = plan(enrollment("approved", decided_by=uuid.uuid4()), [A])
     assert "est acceptée par le service Petite Enfance" in render(mail.template, mail.context).text
     assert notice.kind == "enrollment_approved" and notice.title == "Inscription acceptée"
 
 
 def test_enrollment_rejected_with_and_without_reason():
     reason = "Léa n'a pas encore 3 ans au 1er septembre.\nMerci de nous contacter."
-    (mail,), notice = booking.plan(enrollment("rejected", reason, uuid.uuid4()), [A])
+    (mail,), notice = plan(enrollment("rejected", reason, uuid.uuid4()), [A])
     out = render(mail.template, mail.context)
     assert out.subject == "Inscription de Léa à « Cantine » refusée"
     assert "n'a pas accepté l'inscription de Léa à l'activité « Cantine »" in out.text
     assert f"Motif du refus :\n{reason}\n" in out.text
     assert "Léa n&#39;a pas encore 3 ans" in out.html
     assert notice.body.endswith(f"Motif : {reason}")
-    (mail,), notice = booking.plan(enrollment("rejected", "  "), [A])
+    (mail,), notice = plan(enrollment("rejected", "  "), [A])
     assert "Aucun motif n'a été indiqué." in render(mail.template, mail.context).text
     assert notice.body.endswith("Aucun motif n'a été indiqué.")
 
@@ -309,7 +332,7 @@ def absence(event_type: str, **payload: Any):
 
 def test_absence_justified():
     event = absence("booking.AbsenceJustified", late=False, note="Fièvre, certificat joint")
-    mails, notice = booking.plan(event, [A, B])
+    mails, notice = plan(event, [A, B])
     assert [(m.recipient, m.account_id, m.template, m.group) for m in mails] == [
         (None, A, "absence_justified", None),
         (None, B, "absence_justified", None),
@@ -332,7 +355,7 @@ def test_absence_justified():
 def test_absence_refused_with_and_without_reason():
     reason = "Le certificat médical ne couvre pas ce jour.\nMerci de nous contacter."
     event = absence("booking.AbsenceRefused", reason="transport", decision_reason=reason)
-    (mail,), notice = booking.plan(event, [A])
+    (mail,), notice = plan(event, [A])
     assert mail.template == "absence_refused" and mail.group is None
     out = render(mail.template, mail.context)
     assert out.subject == "Absence de Léa le lundi 5 janvier 2026 : justification refusée"
@@ -351,6 +374,6 @@ def test_absence_refused_with_and_without_reason():
         "La justification de l'absence de Léa le lundi 5 janvier 2026 (Cantine) n'a pas été"
         f" acceptée : ce jour reste facturé. Motif : {reason}"
     )
-    (mail,), notice = booking.plan(absence("booking.AbsenceRefused", decision_reason=" "), [A])
+    (mail,), notice = plan(absence("booking.AbsenceRefused", decision_reason=" "), [A])
     assert "Aucun motif n'a été indiqué." in render(mail.template, mail.context).text
     assert notice.body.endswith("Aucun motif n'a été indiqué.")

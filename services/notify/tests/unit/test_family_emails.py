@@ -7,7 +7,10 @@ from datetime import date
 
 import pytest
 
-from notify.events import FAMILY_EMAILS, HANDLED, _unique, document_label, plan
+from notify.domain import household_emails
+from notify.domain.plans import Plan
+from notify.domain.recipients import unique
+from notify.events import HANDLERS
 from notify.render import Renderer, Tenant, french_date, portal_link
 from shared.events.envelope import new_event, parse_event
 
@@ -26,6 +29,21 @@ TENANT = Tenant.build(
     default_portal_url="http://127.0.0.1:8080",
 )
 A, B = uuid.uuid4(), uuid.uuid4()
+
+
+# What each family event writes (its use case sends it to the household's guardians).
+LETTERS = {
+    "family.ChangeRequestDecided": household_emails.change_request_decided,
+    "family.DocumentValidated": household_emails.document_validated,
+    "family.DocumentRejected": household_emails.document_rejected,
+    "family.RequestAnswered": household_emails.request_answered,
+    "family.HouseholdCreationRejected": household_emails.household_creation_rejected,
+}
+
+
+def plan(event, accounts) -> Plan:
+    """The event's emails and notice to these accounts."""
+    return LETTERS[event.type](event.payload).to(accounts)
 
 
 def family_event(event_type: str, **payload):
@@ -57,7 +75,7 @@ def document(event_type: str, **extra):
         child_id=None,
         document_type="avis_imposition",
         account_ids=[A],
-        **extra,
+        **{"document_label": "Avis d'imposition", **extra},
     )
 
 
@@ -68,6 +86,7 @@ def answered(status: str = "answered"):
         household_id=uuid.uuid4(),
         child_id=None,
         topic="absence",
+        topic_label="Absence",
         subject="Absence de Léa le 3 mars",
         status=status,
         account_ids=[A],
@@ -79,8 +98,8 @@ def render(mail, name: str = "Léa Martin"):
 
 
 def test_family_events_are_consumed():
-    assert set(FAMILY_EMAILS) <= set(HANDLED)
-    assert "family.HouseholdLinked" in HANDLED
+    assert set(LETTERS) <= set(HANDLERS)
+    assert "family.HouseholdLinked" in HANDLERS
 
 
 def test_one_email_per_account_addressed_to_the_account():
@@ -185,22 +204,15 @@ def test_request_answered_links_to_the_request(status):
     assert ("close" in notice.body) is (status == "closed")
 
 
-def test_document_labels():
-    assert document_label("avis_imposition") == "Avis d'imposition"
-    assert document_label("ATTESTATION_CAF") == "Attestation CAF"
-    assert document_label("attestation_employeur") == "Attestation employeur"
-    assert document_label("Certificat de scolarité") == "Certificat de scolarité"
-
-
 def test_helpers():
     assert french_date(date(2026, 9, 1)) == "1er septembre 2026"
     assert french_date("2026-08-31") == "31 août 2026"
     assert french_date(None) == ""
     assert portal_link(TENANT, "demandes", "/x/") == "https://portail.epagnymetztessy.fr/demandes/x"
-    assert _unique([str(A), B, A]) == [A, B]
+    assert unique([str(A), B, A]) == [A, B]
 
 
-def test_labels_sent_by_family_are_preferred():
+def test_labels_travel_in_the_payload():
     (mail,), notice = plan(
         document(
             "family.DocumentValidated",

@@ -1,4 +1,4 @@
-"""Attachment sniffing and names, publication windows and weeks (no I/O)."""
+"""Attachment sniffing and names, publication windows, weeks and menus (no I/O)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from notify.domain import calendar
-from notify.uploads import ATTACHMENT
+from notify.api.attachments import ATTACHMENT
+from notify.domain import calendar, menus
 from shared import files
 
 NOW = datetime(2025, 3, 5, 10, 0, tzinfo=UTC)
@@ -89,6 +89,19 @@ def test_weeks():
     assert calendar.iso_week(date(2024, 12, 30)) == "2025-W01"
     late = datetime(2025, 3, 9, 23, 30, tzinfo=UTC)  # Monday 00:30 in Paris
     assert calendar.local_today("Europe/Paris", late) == date(2025, 3, 10)
+
+
+def test_menu_weeks_and_days():
+    assert menus.shown_weeks(date(2025, 3, 9)) == [date(2025, 3, 3), date(2025, 3, 10)]
+    week = date(2025, 3, 3)
+    days = [{"date": date(2025, 3, 4)}, {"date": date(2025, 3, 10)}, {"date": date(2025, 3, 4)}]
+    assert menus.misplaced_days(week, days) == {
+        "days.1.date": ["Ce jour n'est pas dans la semaine du 03/03/2025."],
+        "days.2.date": ["Ce jour est déjà saisi."],
+    }
+    assert menus.misplaced_days(week, days[:1]) == {}
+    view = menus.week_view(week, None)
+    assert (view["week"], view["published"], view["days"]) == ("2025-W10", False, [])
 
 
 def test_sizes_in_french():

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import aiosmtplib
 import pytest
 
-from notify.events import jsonable, plan
+from notify.domain import account_emails
+from notify.domain.plans import jsonable
 from notify.mailer import build_message, classify, message_id
 from notify.render import Renderer, Tenant, french_datetime
 from shared.events.envelope import new_event
@@ -125,7 +126,7 @@ CASES = {
         "Votre demande de création de dossier famille a été refusée",
         "https://portail.epagnymetztessy.fr/dossier",
     ),
-    # booking events: the context notify.booking builds
+    # booking events: the context notify.domain.activity_emails builds
     "basket_recap": (
         {
             "basket_id": "b1",
@@ -298,6 +299,21 @@ def test_smtp_failures_are_classified(error, status):
 def _event(event_type, **payload):
     base = {"account_id": uuid.uuid4(), "email": "lea@example.org", "display_name": "Léa"}
     return new_event(event_type, {**base, **payload}, tenant_id="epagny", producer="identity")
+
+
+def plan(event):
+    """An identity event's emails and notice (what its use case writes)."""
+    p = event.payload
+    match event.type:
+        case "identity.EmailChangeRequested":
+            return account_emails.email_change_requested(p)
+        case "identity.EmailChanged":
+            return account_emails.email_changed(p)
+        case "identity.AccountInvited":
+            return account_emails.account_invited(p)
+        case "identity.AccountLocked":
+            return account_emails.account_locked(p, "Europe/Paris")
+    raise AssertionError(event.type)
 
 
 def test_plan_recipients():

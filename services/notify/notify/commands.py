@@ -1,10 +1,13 @@
-"""A local SMTP sink for development: keeps every email as a .eml file and lists them.
+"""The notify service's own commands (`python -m notify <command>`).
 
-python -m notify smtp-sink [--host 127.0.0.1] [--port 1025] [--dir var/mail]
+smtp-sink: a local SMTP server for development that keeps every email as a .eml file and
+lists them.
+
+    python -m notify smtp-sink [--host 127.0.0.1] [--port 1025] [--dir var/mail]
 
 Each message is written to DIR/<time>-<n>.eml and a line is appended to DIR/index.tsv (and
-printed): time, sender, recipients, subject, file. aiosmtpd is a development dependency, so
-this module is imported only by this command.
+printed): time, sender, recipients, subject, file. aiosmtpd is a development dependency: it is
+imported only when the command runs.
 """
 
 from __future__ import annotations
@@ -13,10 +16,14 @@ import argparse
 import asyncio
 import email
 import email.policy
+import logging
 import signal
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from notify.settings import NotifySettings
+from shared.http.app import Command
 
 
 class MailboxHandler:
@@ -46,14 +53,17 @@ class MailboxHandler:
         return "250 Message accepted for delivery"
 
 
-def main(argv: list[str]) -> int:
-    from aiosmtpd.controller import Controller
-
-    parser = argparse.ArgumentParser(prog="python -m notify smtp-sink")
+def _sink_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=1025)
     parser.add_argument("--dir", default="var/mail", type=Path)
-    args = parser.parse_args(argv)
+
+
+def smtp_sink(settings: NotifySettings, args: argparse.Namespace) -> int:
+    from aiosmtpd.controller import Controller  # a development dependency
+
+    # aiosmtpd logs every SMTP command at INFO: the one line per email printed below is enough.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     args.dir.mkdir(parents=True, exist_ok=True)
     controller = Controller(
         MailboxHandler(args.dir), hostname=args.host, port=args.port, decode_data=False
@@ -73,3 +83,14 @@ def main(argv: list[str]) -> int:
     finally:
         controller.stop()
     return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "smtp-sink": Command(
+        help="a development mailbox: keeps every email as a .eml file and lists them",
+        run=smtp_sink,
+        arguments=_sink_arguments,
+        refused_in_production="smtp-sink is a development tool (aiosmtpd is a development"
+        " dependency): emails go to SMTP_HOST in production.",
+    ),
+}

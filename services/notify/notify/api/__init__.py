@@ -1,0 +1,15 @@
+"""The notify service's HTTP adapters, one module per resource: parse, call a use case,
+answer. `routes` is every route of the service."""
+
+from __future__ import annotations
+
+from notify.api import emails, menus, news, notifications, pages, tenants
+
+routes = [
+    *tenants.routes,
+    *emails.routes,
+    *notifications.routes,
+    *news.routes,
+    *pages.routes,
+    *menus.routes,
+]

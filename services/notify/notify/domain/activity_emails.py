@@ -1,0 +1,227 @@
+"""The family-facing emails about the children's activities (booking's events): basket
+recaps, cancellations, waiting lists, enrollment decisions, absence decisions. One function
+per event type.
+
+A validated basket gives one event per child and activity (`booking.ReservationValidated`,
+and `booking.ReservationCancelled` for the days the basket cancelled): each is a part of the
+basket's recap (`group` names the basket, `context["parts"]` holds the part under the event's
+id), gathered into one email per account, grouped by child and activity, listing every day.
+A cancellation outside a basket (one day, by the family or by staff), an enrollment decision,
+a waiting list promotion and staff's decision on a justified absence each get an email of
+their own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from notify.domain.french import french_date, french_day
+from notify.domain.plans import Letter, Notice, iso, reason
+
+BASKET_TEMPLATE = "basket_recap"
+# The reasons a family gives for an absence (contract ABSENCE_REASONS), in French.
+ABSENCE_REASONS = {
+    "illness": "Maladie",
+    "family": "Raison familiale",
+    "transport": "Problème de transport",
+    "other": "Autre motif",
+}
+
+
+def absence_reason(code: str) -> str:
+    return ABSENCE_REASONS.get(code, code)
+
+
+def basket_key(basket_id: uuid.UUID | str) -> str:
+    """The group of a basket's recap: one email per (basket, account)."""
+    return f"basket:{basket_id}"
+
+
+def _days(days: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(
+        ({"date": iso(day["date"]), "late": bool(day["late"])} for day in days),
+        key=lambda day: day["date"],
+    )
+
+
+def _who(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "child_id": str(p["child_id"]),
+        "child_first_name": p["child_first_name"],
+        "activity_id": str(p["activity_id"]),
+        "activity_name": p["activity_name"],
+        "activity_type": p["activity_type"],
+        "site": p["site"],
+    }
+
+
+def _span(days: Sequence[str]) -> str:
+    if len(days) == 1:
+        return f"le {french_day(days[0])}"
+    return f"du {french_day(days[0])} au {french_day(days[-1])}"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _basket_letter(
+    event_id: uuid.UUID, p: Mapping[str, Any], part: dict[str, Any], notice: Notice
+) -> Letter:
+    context = {"basket_id": str(p["basket_id"]), "parts": {str(event_id): part}}
+    return Letter(BASKET_TEMPLATE, context, notice, group=basket_key(p["basket_id"]))
+
+
+def reservation_validated(p: Mapping[str, Any], event_id: uuid.UUID) -> Letter:
+    """A basket's confirmed and waiting days for one child and activity: a part of the
+    basket's recap."""
+    part = {
+        **_who(p),
+        "confirmed": _days(p["dates"]),
+        "waiting": sorted(iso(day) for day in p["waiting_dates"]),
+        "cancelled": [],
+    }
+    child, activity = p["child_first_name"], p["activity_name"]
+    confirmed = [day["date"] for day in part["confirmed"]]
+    late = sum(1 for day in part["confirmed"] if day["late"])
+    sentences = []
+    if confirmed:
+        booked = _count(len(confirmed), "jour réservé", "jours réservés")
+        text = f"{activity} pour {child} : {booked} {_span(confirmed)}"
+        if late:
+            late_ones = _count(late, "réservation hors délai", "réservations hors délai")
+            text += f", dont {late_ones} (tarif majoré)"
+        sentences.append(text + ".")
+    if part["waiting"]:
+        sentences.append(
+            f"{'En' if confirmed else activity + ' pour ' + child + ' : en'} liste"
+            f" d'attente {_span(part['waiting'])}"
+            f" ({_count(len(part['waiting']), 'jour', 'jours')}) : vous serez prévenu"
+            " si une place se libère."
+        )
+    title = "Réservations confirmées" if confirmed else "Inscription en liste d'attente"
+    notice = Notice("reservation_validated", title, " ".join(sentences))
+    return _basket_letter(event_id, p, part, notice)
+
+
+def reservation_cancelled(p: Mapping[str, Any], event_id: uuid.UUID) -> Letter:
+    """Days cancelled: a part of the basket's recap when a basket cancelled them, else an
+    email of its own."""
+    child, activity = p["child_first_name"], p["activity_name"]
+    days = _days(p["dates"])
+    dates = [day["date"] for day in days]
+    why = reason(p.get("reason"))
+    by = "par la mairie" if p["cancelled_by"] == "staff" else "à votre demande"
+    charged = "facturée" if len(dates) == 1 else "facturés"
+    body = (
+        f"{activity} pour {child} : {_count(len(dates), 'jour annulé', 'jours annulés')}"
+        f" {by} ({_span(dates)})."
+        + (f" Motif : {why}." if why else "")
+        + (
+            f" {'Ce jour reste' if len(dates) == 1 else 'Ces jours restent'} {charged}."
+            if p["charged"]
+            else " Pas de facturation."
+        )
+    )
+    notice = Notice("reservation_cancelled", "Réservation annulée", body)
+    if p.get("basket_id"):
+        part = {**_who(p), "confirmed": [], "waiting": [], "cancelled": days}
+        return _basket_letter(event_id, p, part, notice)
+    context = {
+        **_who(p),
+        "dates": days,
+        "cancelled_by": p["cancelled_by"],
+        "reason": why,
+        "charged": bool(p["charged"]),
+    }
+    return Letter("reservation_cancelled", context, notice)
+
+
+def waiting_list_promoted(p: Mapping[str, Any]) -> Letter:
+    body = (
+        f"Une place s'est libérée : {p['child_first_name']} est inscrit(e) à"
+        f" {p['activity_name']} le {french_day(p['date'])}."
+    )
+    if p["late"]:
+        body += " Réservation hors délai : tarif majoré."
+    context = {
+        **_who(p),
+        "booking_id": str(p["booking_id"]),
+        "date": iso(p["date"]),
+        "late": bool(p["late"]),
+    }
+    return Letter(
+        "waiting_list_promoted",
+        context,
+        Notice("waiting_list_promoted", "Une place s'est libérée", body),
+    )
+
+
+def enrollment_decided(p: Mapping[str, Any]) -> Letter:
+    child, activity = p["child_first_name"], p["activity_name"]
+    approved = p["decision"] == "approved"
+    why = reason(p.get("reason"))
+    context = {
+        **_who(p),
+        "enrollment_id": str(p["enrollment_id"]),
+        "decision": p["decision"],
+        "reason": why,
+        "automatic": p.get("decided_by") is None,
+        "period_from": iso(p["period_from"]),
+        "period_to": iso(p["period_to"]),
+    }
+    period = f"du {french_date(p['period_from'])} au {french_date(p['period_to'])}"
+    if approved:
+        notice = Notice(
+            "enrollment_approved",
+            "Inscription acceptée",
+            f"L'inscription de {child} à {activity} ({period}) est acceptée : vous"
+            " pouvez réserver ses jours.",
+        )
+        return Letter("enrollment_approved", context, notice)
+    because = f" Motif : {why}" if why else " Aucun motif n'a été indiqué."
+    notice = Notice(
+        "enrollment_rejected",
+        "Inscription refusée",
+        f"L'inscription de {child} à {activity} ({period}) est refusée.{because}",
+    )
+    return Letter("enrollment_rejected", context, notice)
+
+
+def _absence(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        **_who(p),
+        "absence_id": str(p["absence_id"]),
+        "booking_id": str(p["booking_id"]),
+        "date": iso(p["date"]),
+        "absence_reason": absence_reason(p["reason"]),
+    }
+
+
+def absence_justified(p: Mapping[str, Any]) -> Letter:
+    """Staff accepted the family's justification: the day is not charged."""
+    notice = Notice(
+        "absence_justified",
+        "Absence justifiée",
+        f"L'absence de {p['child_first_name']} le {french_day(p['date'])} est justifiée :"
+        f" elle ne vous sera pas facturée. Activité : {p['activity_name']}.",
+    )
+    context = {**_absence(p), "note": reason(p.get("note"))}
+    return Letter("absence_justified", context, notice)
+
+
+def absence_refused(p: Mapping[str, Any]) -> Letter:
+    """Staff refused the family's justification: the day stays charged, with their reason."""
+    why = reason(p.get("decision_reason"))
+    because = f" Motif : {why}" if why else " Aucun motif n'a été indiqué."
+    notice = Notice(
+        "absence_refused",
+        "Justification d'absence refusée",
+        f"La justification de l'absence de {p['child_first_name']} le"
+        f" {french_day(p['date'])} ({p['activity_name']}) n'a pas été acceptée : ce jour"
+        f" reste facturé.{because}",
+    )
+    context = {**_absence(p), "decision_reason": why}
+    return Letter("absence_refused", context, notice)

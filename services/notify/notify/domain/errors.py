@@ -1,0 +1,59 @@
+"""The notify service's domain errors (mapped once to problem+json by the shared middleware)."""
+
+from __future__ import annotations
+
+from shared.errors import DomainError, NotFound
+
+
+class NotificationNotFound(NotFound):
+    code = "notification-not-found"
+    detail = "Cette notification est introuvable."
+
+
+class NewsNotFound(NotFound):
+    code = "news-not-found"
+    detail = "Cette actualité est introuvable."
+
+
+class AttachmentNotFound(NotFound):
+    code = "attachment-not-found"
+    detail = "Cette pièce jointe est introuvable."
+
+
+class PageNotFound(NotFound):
+    code = "page-not-found"
+    detail = "Cette page d'information est introuvable."
+
+
+class MenuNotFound(NotFound):
+    code = "menu-not-found"
+    detail = "Aucun menu n'est saisi pour cette semaine."
+
+
+class InvalidWindow(DomainError):
+    code = "invalid-publication-window"
+    kind = "invalid"
+    title = "Invalid publication window"
+    detail = "La fin de publication doit être postérieure à son début."
+
+    def __init__(self) -> None:
+        super().__init__(
+            errors=[
+                {
+                    "field": "publish_until",
+                    "detail": "La date de fin de publication doit être après la date de début.",
+                }
+            ]
+        )
+
+
+class TooManyAttachments(DomainError):
+    """A news has at most NEWS_MAX_ATTACHMENTS attachments."""
+
+    code = "too-many-attachments"
+    kind = "invalid"
+    title = "Too many attachments"
+
+    def __init__(self, *, limit: int, count: int, field: str) -> None:
+        detail = f"Une actualité a au plus {limit} pièces jointes (elle en a déjà {count})."
+        super().__init__(detail, errors=[{"field": field, "detail": detail}])

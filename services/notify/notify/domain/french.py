@@ -1,0 +1,73 @@
+"""Dates and lists written the French way, as emails and notifications show them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
+def parse_moment(value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def french_datetime(value: Any, timezone: str = "Europe/Paris") -> str:
+    """'mardi 25 novembre 2025 à 14 h 30' in the town's time zone."""
+    moment = parse_moment(value)
+    if moment is None:
+        return ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo(timezone))
+    day = "1er" if moment.day == 1 else str(moment.day)
+    return (
+        f"{DAYS[moment.weekday()]} {day} {MONTHS[moment.month - 1]} {moment.year}"
+        f" à {moment.hour} h {moment.minute:02d}"
+    )
+
+
+def french_date(value: Any) -> str:
+    """'31 août 2026' (a date, or the day of an ISO date or datetime)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def french_day(value: Any) -> str:
+    """'lundi 5 janvier 2026': a calendar day (booking's days are already the town's days,
+    Europe/Paris; an ISO datetime is taken at its own date)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return f"{DAYS[value.weekday()]} {french_date(value)}"
+
+
+def join_fr(values: Any) -> str:
+    """['Léa', 'Hugo', 'Inès'] → 'Léa, Hugo et Inès'."""
+    items = [str(value) for value in values]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " et " + items[-1]

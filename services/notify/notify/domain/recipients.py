@@ -1,0 +1,30 @@
+"""Who is told of an event.
+
+- An email about an account (identity's events: activation, password, address change, lock)
+  goes to the address the event carries, and its notice to that account.
+- A family-facing email (the household's file: changes, documents, requests; its children's
+  activities: enrollments, baskets, cancellations, waiting lists, absences) goes to the
+  household's guardians' accounts, whoever acted. The accounts an event names as the one who
+  acted (booking's `account_id`, `decided_by`, family's `submitted_by`) are not recipients:
+  staff acting on a family's behalf are not told in the family's place.
+- A refused household creation goes to the account that asked for it (there is no household
+  yet).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+
+def guardians(
+    linked: Iterable[uuid.UUID], listed: Iterable[uuid.UUID | str] = ()
+) -> list[uuid.UUID]:
+    """The household's guardians' accounts, once each: those the event lists as the
+    household's (family's `account_ids`, the household's accounts when family raised it), then
+    those the address book links to the household (from family.HouseholdLinked)."""
+    return unique([*listed, *linked])
+
+
+def unique(ids: Iterable[uuid.UUID | str]) -> list[uuid.UUID]:
+    return list(dict.fromkeys(uuid.UUID(str(value)) for value in ids))

@@ -1,0 +1,71 @@
+"""Emails: queued for the dispatcher (exactly once per event and address, or event and
+account), and listed for staff."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from notify import store
+from notify.domain.paging import page
+from notify.domain.plans import Mail
+from shared.events.envelope import Event
+from shared.uow import UnitOfWork
+
+
+async def queue(uow: UnitOfWork, event: Event, mails: Sequence[Mail], *, grace: float) -> int:
+    """Queue an event's emails in the open unit of work; how many were new. A mail of a
+    `group` is gathered into the account's open email of that group, due `grace` seconds after
+    its last part."""
+    queued = 0
+    for mail in mails:
+        if mail.group is not None:
+            assert mail.account_id is not None
+            queued += await store.gather_email(
+                uow.conn,
+                tenant=event.tenant_id,
+                event_id=event.id,
+                event_type=event.type,
+                account_id=mail.account_id,
+                template=mail.template,
+                group_key=mail.group,
+                context=mail.context,
+                grace=grace,
+            )
+        else:
+            queued += await store.queue_email(
+                uow.conn,
+                tenant=event.tenant_id,
+                event_id=event.id,
+                event_type=event.type,
+                recipient=mail.recipient,
+                account_id=mail.account_id,
+                template=mail.template,
+                context=mail.context,
+            )
+    return queued
+
+
+async def email_page(
+    pool: asyncpg.Pool,
+    tenant: str,
+    *,
+    recipient: str | None,
+    account_id: uuid.UUID | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    items = await store.list_emails(
+        pool,
+        tenant,
+        recipient=recipient,
+        account_id=account_id,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
+    return page(items, limit=limit, offset=offset)
