@@ -73,8 +73,17 @@ class Problem(Exception):
 
     @classmethod
     def from_domain(cls, error: DomainError) -> Problem:
+        # A refusal that says when to come back (`retry_after` seconds, e.g. too many
+        # attempts) also says it in the header clients and proxies read.
+        retry_after = error.extra.get("retry_after")
+        headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else None
         return cls(
-            KIND_STATUS.get(error.kind, 409), error.code, error.title, error.detail, **error.extra
+            KIND_STATUS.get(error.kind, 409),
+            error.code,
+            error.title,
+            error.detail,
+            headers=headers,
+            **error.extra,
         )
 
     def body(self, instance: str, request_id: str | None) -> dict[str, Any]:

@@ -6,10 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from family.api.access import Scope, family, settings, uow
-from family.domain.errors import TooManyWrongCodes
 from family.schemas import AccountLinkIn, HouseholdOut, LinkedOut, LinkIn
 from family.usecases import linking
-from shared.errors import Problem
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json
 
@@ -27,14 +25,9 @@ routes = web.RouteTableDef()
 async def link_with_code(request: web.Request) -> web.Response:
     actor = family(request)
     data = await read_json(request, LinkIn())
-    try:
-        household_id = await linking.link_with_code(
-            uow(request, actor), actor, data["code"], settings(request).link_policy()
-        )
-    except TooManyWrongCodes as exc:
-        problem = Problem.from_domain(exc)
-        problem.headers["Retry-After"] = str(exc.retry_after_seconds)
-        raise problem from None
+    household_id = await linking.link_with_code(
+        uow(request, actor), actor, data["code"], settings(request).link_policy()
+    )
     return json_response(
         LinkedOut(),
         {

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from aiohttp import web
 
-from identity.domain.errors import TooManyAttempts
 from identity.settings import SETTINGS
 from identity.usecases.audit import Origin
-from shared.errors import Problem
 
 # The answer to a request that may or may not send an email: it tells nothing.
 ACCEPTED = {
@@ -40,19 +35,3 @@ def client_address(request: web.Request, trusted_hops: int) -> str:
         if len(forwarded) >= trusted_hops:
             return forwarded[-trusted_hops][:64]
     return request.remote or "unknown"
-
-
-@contextmanager
-def retry_after() -> Iterator[None]:
-    """Too many password attempts: 429 with the Retry-After header saying how long to wait."""
-    try:
-        yield
-    except TooManyAttempts as error:
-        raise Problem(
-            429,
-            error.code,
-            error.title,
-            error.detail,
-            headers={"Retry-After": str(error.seconds)},
-            **error.extra,
-        ) from None

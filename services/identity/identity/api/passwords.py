@@ -6,7 +6,7 @@ import uuid
 
 from aiohttp import web
 
-from identity.api.common import ACCEPTED, origin, retry_after, tenant
+from identity.api.common import ACCEPTED, origin, tenant
 from identity.schemas import (
     AcceptedOut,
     ChangePasswordIn,
@@ -42,17 +42,16 @@ async def change_password(request: web.Request) -> web.Response:
     caller = require_caller(request, allow_password_change=True, allow_terms_pending=True)
     data = await read_json(request, ChangePasswordIn())
     slug = tenant(request)
-    with retry_after():
-        body = await passwords.change_password(
-            unit_of_work(request.app, tenant=slug),
-            request.app[POOL],
-            request.app[STATE],
-            slug,
-            uuid.UUID(caller.account_id),
-            current_password=data["current_password"],
-            new_password=data["new_password"],
-            origin=origin(request),
-        )
+    body = await passwords.change_password(
+        unit_of_work(request.app, tenant=slug),
+        request.app[POOL],
+        request.app[STATE],
+        slug,
+        uuid.UUID(caller.account_id),
+        current_password=data["current_password"],
+        new_password=data["new_password"],
+        origin=origin(request),
+    )
     return json_response(TokensOut(), body)
 
 

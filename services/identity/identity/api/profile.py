@@ -6,7 +6,7 @@ import uuid
 
 from aiohttp import web
 
-from identity.api.common import origin, retry_after, tenant
+from identity.api.common import origin, tenant
 from identity.domain.accounts import terms_status
 from identity.schemas import (
     AcceptedOut,
@@ -92,17 +92,16 @@ async def change_email(request: web.Request) -> web.Response:
     data = await read_json(request, ChangeEmailIn())
     slug = tenant(request)
     new_email = data["new_email"].lower()
-    with retry_after():
-        await profile.change_email(
-            unit_of_work(request.app, tenant=slug),
-            request.app[POOL],
-            request.app[STATE],
-            slug,
-            uuid.UUID(caller.account_id),
-            new_email=new_email,
-            password=data["password"],
-            origin=origin(request),
-        )
+    await profile.change_email(
+        unit_of_work(request.app, tenant=slug),
+        request.app[POOL],
+        request.app[STATE],
+        slug,
+        uuid.UUID(caller.account_id),
+        new_email=new_email,
+        password=data["password"],
+        origin=origin(request),
+    )
     body = {"detail": f"Un lien de confirmation a été envoyé à {new_email}."}
     return json_response(AcceptedOut(), body, status=202)
 

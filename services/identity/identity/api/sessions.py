@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from identity.api.common import origin, retry_after, tenant
+from identity.api.common import origin, tenant
 from identity.schemas import LoginIn, RefreshIn, TokensOut
 from identity.state import STATE
 from identity.usecases import sessions
@@ -32,16 +32,15 @@ routes = web.RouteTableDef()
 async def login(request: web.Request) -> web.Response:
     data = await read_json(request, LoginIn())
     slug = tenant(request)
-    with retry_after():
-        body = await sessions.login(
-            unit_of_work(request.app, tenant=slug),
-            request.app[POOL],
-            request.app[STATE],
-            slug,
-            login=data["login"].lower(),
-            password=data["password"],
-            origin=origin(request),
-        )
+    body = await sessions.login(
+        unit_of_work(request.app, tenant=slug),
+        request.app[POOL],
+        request.app[STATE],
+        slug,
+        login=data["login"].lower(),
+        password=data["password"],
+        origin=origin(request),
+    )
     return json_response(TokensOut(), body)
 
 
