@@ -15,12 +15,7 @@ ROLES = ("family", "staff", "admin")
 # Event types produced before any service consumes them, and why they are produced already
 # (the archive keeps them for the consumer to replay: shared.events.archive). Every other type
 # must have a consumer; tests/test_contract_matrix.py checks both against every service.
-KEPT_FOR_LATER_CONSUMERS: dict[str, str] = {
-    "family.HouseholdCreated": "billing and the staff back-office will open a payer's account "
-    "and a work-queue item per new household",
-    "family.QuotientChanged": "billing prices by family quotient (brackets, effort rate)",
-    "booking.AttendanceRecorded": "billing bills postpaid activities from attendance",
-}
+KEPT_FOR_LATER_CONSUMERS: dict[str, str] = {}
 
 
 class _Payload(Schema):
@@ -216,7 +211,7 @@ class _Document(_Payload):
         validate=validate.OneOf(["guardian", "child"]),
     )
     document_label = fields.String(
-        required=False, load_default=None, allow_none=True, metadata={"description": "French"}
+        required=True, allow_none=False, metadata={"description": "the type's French label"}
     )
 
 
@@ -243,7 +238,9 @@ class RequestAnswered(_Payload):
     subject = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(["answered", "closed"]))
     account_ids = fields.List(fields.UUID(), required=True)
-    topic_label = fields.String(required=False, allow_none=True, load_default=None)
+    topic_label = fields.String(
+        required=True, allow_none=False, metadata={"description": "the topic's French label"}
+    )
 
 
 @event_type("family.HouseholdCreationRejected")
@@ -385,3 +382,41 @@ class AbsenceRefused(_ChildActivity):
     reason = fields.String(required=True, validate=validate.OneOf(ABSENCE_REASONS))
     decision_reason = fields.String(required=True)
     decided_by = fields.UUID(required=True)
+
+
+# --- billing ----------------------------------------------------------------------------
+class _BillingDocument(_Payload):
+    """A numbered document of a régie for a payer (the household, until payers split)."""
+
+    regie_id = fields.UUID(required=True)
+    regie_name = fields.String(required=True)
+    household_id = fields.UUID(required=True)
+    payer_id = fields.UUID(required=True)
+    number = fields.String(required=True)
+    issue_date = fields.Date(required=True)
+    total_cents = fields.Integer(required=True)
+
+
+@event_type("billing.InvoiceIssued")
+class InvoiceIssued(_BillingDocument):
+    """An invoice was finalised (a prepaid basket, or a postpaid campaign): notify tells the
+    household's accounts that it is available, with the amount due and the due date.
+    `amount_due_cents` is the total less the credit notes deducted from it."""
+
+    invoice_id = fields.UUID(required=True)
+    origin = fields.String(required=True, validate=validate.OneOf(["basket", "campaign"]))
+    basket_id = fields.UUID(required=True, allow_none=True)
+    campaign_id = fields.UUID(required=True, allow_none=True)
+    due_date = fields.Date(required=True)
+    credit_cents = fields.Integer(required=True)
+    amount_due_cents = fields.Integer(required=True)
+
+
+@event_type("billing.CreditNoteIssued")
+class CreditNoteIssued(_BillingDocument):
+    """A credit note was issued (prepaid days cancelled before the deadline); it is deducted
+    from the payer's next invoice of the régie."""
+
+    credit_note_id = fields.UUID(required=True)
+    reason = fields.String(required=True)
+    invoice_ids = fields.List(fields.UUID(), required=True)  # the invoices whose days it credits

@@ -1,0 +1,16 @@
+"""Billing's HTTP adapters, one module per resource; `routes` is all of them."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from billing.api import activities, campaigns, households, invoices, prices, regies
+
+routes: list[web.RouteDef] = [
+    *regies.routes,
+    *activities.routes,
+    *households.routes,
+    *prices.routes,
+    *invoices.routes,
+    *campaigns.routes,
+]

@@ -1,0 +1,42 @@
+"""The billing service's app factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from billing.api import routes
+from billing.events import HANDLERS
+from billing.finaliser import finaliser_context
+from billing.settings import BillingSettings
+from billing.state import CLOCK, Clock
+from shared.http.app import ServiceDefinition, create_service_app
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _setup(app: web.Application) -> None:
+    app[CLOCK] = Clock()
+
+
+def definition() -> ServiceDefinition:
+    return ServiceDefinition(
+        title="Portail Famille: billing",
+        settings_type=BillingSettings,
+        description="Régies, price grids by family quotient, quotes and price lists, prepaid "
+        "invoices per validated basket, credit notes for cancelled days deducted from the next "
+        "invoice, postpaid monthly campaigns (from bookings or attendance) reviewed then "
+        "finalised with gapless numbers, and the ledger each payer's balance derives from.",
+        migrations_dir=MIGRATIONS,
+        routes=routes,
+        event_handlers=HANDLERS,
+        setup=_setup,
+        contexts=[finaliser_context],
+        cache_control="no-store",
+    )
+
+
+def create_app(settings: BillingSettings | None = None) -> web.Application:
+    settings = settings or BillingSettings.from_env()
+    return create_service_app(settings, definition())

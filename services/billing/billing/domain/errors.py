@@ -1,0 +1,93 @@
+"""Billing's domain errors (mapped once to problem+json by the shared middleware)."""
+
+from __future__ import annotations
+
+from shared.errors import DomainError, Forbidden, NotFound
+
+
+class RegieNotFound(NotFound):
+    code = "regie-not-found"
+    detail = "Cette régie n'existe pas."
+
+
+class RegieCodeTaken(DomainError):
+    code = "regie-code-taken"
+    kind = "conflict"
+    title = "Régie code already used"
+    detail = "Une autre régie de la collectivité porte déjà ce code."
+
+
+class ActivityNotConfigured(NotFound):
+    code = "activity-not-configured"
+    detail = "La facturation de cette activité n'est pas paramétrée."
+
+
+class GridNotFound(NotFound):
+    code = "price-grid-not-found"
+    detail = "Cette grille tarifaire n'existe pas."
+
+
+class InvalidGrid(DomainError):
+    code = "invalid-price-grid"
+    kind = "invalid"
+    title = "Invalid price grid"
+    detail = "La grille tarifaire n'est pas valide."
+
+
+class GridOverlap(DomainError):
+    code = "price-grid-overlap"
+    kind = "conflict"
+    title = "Price grids overlap"
+    detail = "Une autre grille tarifaire de cette activité couvre déjà une partie de la période."
+
+
+class InvoiceNotFound(NotFound):
+    code = "invoice-not-found"
+    detail = "Cette facture n'existe pas."
+
+
+class CreditNoteNotFound(NotFound):
+    code = "credit-note-not-found"
+    detail = "Cet avoir n'existe pas."
+
+
+class CampaignNotFound(NotFound):
+    code = "campaign-not-found"
+    detail = "Cette campagne de facturation n'existe pas."
+
+
+class CampaignNotDraft(DomainError):
+    code = "campaign-not-draft"
+    kind = "conflict"
+    title = "Campaign already finalised or cancelled"
+    detail = "Cette campagne n'est plus en brouillon."
+
+
+class CampaignInProgress(DomainError):
+    code = "campaign-in-progress"
+    kind = "conflict"
+    title = "A draft campaign already covers the period"
+    detail = (
+        "Une campagne en brouillon de cette régie couvre déjà une partie de la période : "
+        "finalisez-la ou annulez-la d'abord."
+    )
+
+
+class InvalidPeriod(DomainError):
+    code = "invalid-period"
+    kind = "invalid"
+    title = "Invalid period"
+    detail = "La fin de la période précède son début."
+
+
+class NotLinked(Forbidden):
+    code = "household-not-linked"
+    title = "No household linked"
+    detail = (
+        "Aucun foyer n'est rattaché à votre compte : saisissez le code abonné reçu par courrier."
+    )
+
+
+class HouseholdNotFound(NotFound):
+    code = "household-not-found"
+    detail = "Ce foyer est inconnu de la facturation."

@@ -1,0 +1,21 @@
+"""What a running billing service holds besides the foundation's state: its clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+
+@dataclass
+class Clock:
+    """Now, as billing sees it (issue dates, QF validity). Tests pin it with `fixed`."""
+
+    fixed: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.fixed or datetime.now(UTC)
+
+
+CLOCK: web.AppKey[Clock] = web.AppKey("billing_clock", Clock)

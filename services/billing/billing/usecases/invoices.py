@@ -1,0 +1,83 @@
+"""Reading invoices, credit notes and payers' accounts. A family reads only its household's
+(another household's document is "not found", never "forbidden": its existence is not
+told); staff read their tenant's."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from billing import store
+from billing.domain.errors import CreditNoteNotFound, InvoiceNotFound
+from billing.domain.ledger import Entry, balance
+from billing.store import Conn
+
+
+async def invoices_with_lines(
+    conn: Conn, tenant: str, filters: dict[str, Any]
+) -> list[dict[str, Any]]:
+    rows = await store.list_invoices(conn, tenant, filters)
+    lines: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for line in await store.invoice_lines(conn, [r["id"] for r in rows]):
+        lines[line["invoice_id"]].append(line)
+    return [{**row, "lines": lines[row["id"]]} for row in rows]
+
+
+async def invoice(
+    conn: Conn, tenant: str, invoice_id: uuid.UUID, household_id: uuid.UUID | None = None
+) -> dict[str, Any]:
+    """`household_id`: the caller's household (a family); None for staff."""
+    row = await store.get_invoice(conn, tenant, invoice_id)
+    if row is None or row["status"] != "issued":
+        raise InvoiceNotFound()
+    if household_id is not None and row["household_id"] != household_id:
+        raise InvoiceNotFound()
+    row["lines"] = await store.invoice_lines(conn, [invoice_id])
+    return row
+
+
+async def credit_notes(conn: Conn, tenant: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = await store.list_credit_notes(conn, tenant, filters)
+    lines: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for line in await store.credit_note_lines(conn, [r["id"] for r in rows]):
+        lines[line["credit_note_id"]].append(line)
+    return [{**row, "lines": lines[row["id"]], "allocations": None} for row in rows]
+
+
+async def credit_note(
+    conn: Conn, tenant: str, credit_note_id: uuid.UUID, household_id: uuid.UUID | None = None
+) -> dict[str, Any]:
+    row = await store.get_credit_note(conn, tenant, credit_note_id)
+    if row is None or (household_id is not None and row["household_id"] != household_id):
+        raise CreditNoteNotFound()
+    row["lines"] = await store.credit_note_lines(conn, [credit_note_id])
+    row["allocations"] = await store.credit_note_allocations(conn, credit_note_id)
+    return row
+
+
+async def account(conn: Conn, tenant: str, payer_id: uuid.UUID) -> dict[str, Any]:
+    """The payer's ledger and the balance derived from it, per régie and in all."""
+    entries = await store.payer_ledger(conn, tenant, payer_id)
+    by_regie: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for entry in entries:
+        by_regie[entry["regie_id"]].append(entry)
+
+    def derived(rows: list[dict[str, Any]]) -> int:
+        return balance(
+            Entry(r["kind"], r["document_id"], r["amount_cents"], r["related_id"]) for r in rows
+        )
+
+    return {
+        "payer_id": payer_id,
+        "balance_cents": derived(entries),
+        "regies": [
+            {
+                "regie_id": regie_id,
+                "regie_name": rows[0]["regie_name"],
+                "balance_cents": derived(rows),
+            }
+            for regie_id, rows in by_regie.items()
+        ],
+        "entries": entries,
+    }

@@ -1,0 +1,45 @@
+"""Régies: a tenant's collection offices (name, address, email, legal mentions), each
+numbering its own documents."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from billing import store
+from billing.domain.errors import RegieCodeTaken, RegieNotFound
+from billing.store import Conn
+from shared.uow import UnitOfWork
+
+
+async def create_regie(uow: UnitOfWork, tenant: str, data: dict[str, Any]) -> dict[str, Any]:
+    async with uow:
+        row = await store.insert_regie(uow.conn, tenant, data)
+        if row is None:
+            raise RegieCodeTaken()
+    return row
+
+
+async def update_regie(
+    uow: UnitOfWork, tenant: str, regie_id: uuid.UUID, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Issued documents keep the copy they were issued with."""
+    async with uow:
+        if await store.lock_regie(uow.conn, tenant, regie_id) is None:
+            raise RegieNotFound()
+        if await store.code_taken(uow.conn, tenant, data["code"], regie_id):
+            raise RegieCodeTaken()
+        row = await store.update_regie(uow.conn, tenant, regie_id, data)
+        assert row is not None
+    return row
+
+
+async def regie(conn: Conn, tenant: str, regie_id: uuid.UUID) -> dict[str, Any]:
+    row = await store.get_regie(conn, tenant, regie_id)
+    if row is None:
+        raise RegieNotFound()
+    return row
+
+
+async def regies(conn: Conn, tenant: str) -> list[dict[str, Any]]:
+    return await store.list_regies(conn, tenant)
