@@ -6,14 +6,16 @@ the consumer's transaction (which also holds the event's inbox row: applied once
 - family's events keep the household address book (which accounts are a household's
   guardians) and tell the guardians of what happened to their file (`usecases.households`);
 - booking's events tell the guardians of their children's activities, a basket's events
-  gathered into one recap (`usecases.activities`).
+  gathered into one recap (`usecases.activities`);
+- billing's events tell the guardians of a new invoice (amount to pay, due date) and of a
+  credit note deducted from the next one (`usecases.invoices`).
 Family-facing emails go to the household's guardians' accounts, whoever acted.
 """
 
 from __future__ import annotations
 
 from notify.settings import SETTINGS, NotifySettings
-from notify.usecases import accounts, activities, households
+from notify.usecases import accounts, activities, households, invoices
 from shared.events.consumer import EventHandler, HandlerContext
 from shared.events.envelope import Event
 from shared.uow import UnitOfWork
@@ -123,6 +125,15 @@ async def on_absence_refused(ctx: HandlerContext, event: Event) -> None:
     await activities.absence_refused(_uow(ctx, event), event)
 
 
+# --- billing ------------------------------------------------------------------------------
+async def on_invoice_issued(ctx: HandlerContext, event: Event) -> None:
+    await invoices.invoice_issued(_uow(ctx, event), event)
+
+
+async def on_credit_note_issued(ctx: HandlerContext, event: Event) -> None:
+    await invoices.credit_note_issued(_uow(ctx, event), event)
+
+
 HANDLERS: dict[str, EventHandler] = {
     "identity.AccountRegistered": on_account_registered,
     "identity.AccountActivated": on_account_activated,
@@ -146,4 +157,6 @@ HANDLERS: dict[str, EventHandler] = {
     "booking.EnrollmentDecided": on_enrollment_decided,
     "booking.AbsenceJustified": on_absence_justified,
     "booking.AbsenceRefused": on_absence_refused,
+    "billing.InvoiceIssued": on_invoice_issued,
+    "billing.CreditNoteIssued": on_credit_note_issued,
 }

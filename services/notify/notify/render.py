@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from notify.domain.french import french_date, french_datetime, french_day, join_fr
+from notify.domain.french import euros, french_date, french_datetime, french_day, join_fr
 from notify.domain.tenants import Tenant
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -93,6 +93,7 @@ class Renderer:
             env.filters["day_fr"] = french_date
             env.filters["weekday_fr"] = french_day
             env.filters["join_fr"] = join_fr
+            env.filters["euros"] = euros
             env.filters["capitalize_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
             env.globals["portal_link"] = portal_link
             env.globals["booking_groups"] = booking_groups

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import aio_pika
@@ -185,6 +185,19 @@ def booking_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Even
     return new_event(event_type, {**base, **payload}, tenant_id=tenant, producer="booking")
 
 
+def billing_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Event:
+    """A billing event of the canteen's régie; `payload` overrides (household_id and the
+    event's own fields are usually given)."""
+    base: dict[str, Any] = {
+        "regie_id": uuid.uuid4(),
+        "regie_name": "Régie Enfance-Jeunesse",
+        "household_id": uuid.uuid4(),
+        "payer_id": uuid.uuid4(),
+        "issue_date": date(2026, 12, 31),
+    }
+    return new_event(event_type, {**base, **payload}, tenant_id=tenant, producer="billing")
+
+
 def joining(conn: Any) -> UnitOfWork:
     """A unit of work in the test's open transaction (a use case applied below the inbox)."""
     return UnitOfWork.joining(conn, producer="notify")
@@ -203,6 +216,7 @@ class Helpers:
     identity_event = staticmethod(identity_event)
     family_event = staticmethod(family_event)
     booking_event = staticmethod(booking_event)
+    billing_event = staticmethod(billing_event)
     booked_days = staticmethod(booked_days)
     joining = staticmethod(joining)
 

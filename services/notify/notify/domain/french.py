@@ -1,4 +1,4 @@
-"""Dates and lists written the French way, as emails and notifications show them."""
+"""Dates, amounts and lists written the French way, as emails and notifications show them."""
 
 from __future__ import annotations
 
@@ -71,3 +71,12 @@ def join_fr(values: Any) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " et " + items[-1]
+
+
+def euros(cents: int) -> str:
+    """An amount in cents as French invoices print it: 7055 → '70,55 €', 123456 →
+    '1 234,56 €' (thin no-break space between thousands), -1200 → '-12,00 €'."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(int(cents)), 100)
+    grouped = f"{whole:,}".replace(",", "\u202f")
+    return f"{sign}{grouped},{rest:02d} €"

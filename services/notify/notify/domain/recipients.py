@@ -3,10 +3,11 @@
 - An email about an account (identity's events: activation, password, address change, lock)
   goes to the address the event carries, and its notice to that account.
 - A family-facing email (the household's file: changes, documents, requests; its children's
-  activities: enrollments, baskets, cancellations, waiting lists, absences) goes to the
-  household's guardians' accounts, whoever acted. The accounts an event names as the one who
-  acted (booking's `account_id`, `decided_by`, family's `submitted_by`) are not recipients:
-  staff acting on a family's behalf are not told in the family's place.
+  activities: enrollments, baskets, cancellations, waiting lists, absences; its bills:
+  invoices, credit notes) goes to the household's guardians' accounts, whoever acted. The
+  accounts an event names as the one who acted (booking's `account_id`, `decided_by`,
+  family's `submitted_by`) are not recipients: staff acting on a family's behalf are not told
+  in the family's place (billing's events name no one).
 - A refused household creation goes to the account that asked for it (there is no household
   yet).
 """

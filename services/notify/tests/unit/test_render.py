@@ -183,6 +183,35 @@ CASES = {
         "Absence de Léa le lundi 5 janvier 2026 : justification refusée",
         "https://portail.epagnymetztessy.fr/reservations",
     ),
+    # billing events: the context notify.domain.invoice_emails builds
+    "invoice_issued": (
+        {
+            "invoice_id": "i1",
+            "regie_name": "Régie Enfance-Jeunesse",
+            "number": "F-CANTINE-2026-000042",
+            "origin": "campaign",
+            "issue_date": "2026-12-31",
+            "due_date": "2027-01-15",
+            "total_cents": 7055,
+            "credit_cents": 0,
+            "amount_due_cents": 7055,
+            "to_pay": True,
+        },
+        "Nouvelle facture disponible : facture n° F-CANTINE-2026-000042",
+        "https://portail.epagnymetztessy.fr/factures",
+    ),
+    "credit_note_issued": (
+        {
+            "credit_note_id": "c1",
+            "regie_name": "Régie Enfance-Jeunesse",
+            "number": "A-CANTINE-2026-000007",
+            "issue_date": "2026-12-20",
+            "total_cents": 1200,
+            "reason": "Absence justifiée",
+        },
+        "Avoir émis : avoir n° A-CANTINE-2026-000007 de 12,00 €",
+        "https://portail.epagnymetztessy.fr/factures",
+    ),
 }
 
 
