@@ -25,8 +25,8 @@ from aiohttp import web
 from identity import store
 from identity.app import create_app
 from identity.domain.passwords import PasswordHasher
-from identity.runtime import STATE, utcnow
 from identity.settings import IdentitySettings
+from identity.state import STATE, utcnow
 from shared.auth import TokenVerifier
 from shared.events.topology import Topology
 from shared.keys import POOL

@@ -26,15 +26,17 @@ try:
 except ImportError:  # not installed as a package yet: use the source tree
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "notify"))
 
-from notify import events
 from notify.app import MIGRATIONS
 from notify.dispatcher import Dispatcher
+from notify.domain.plans import jsonable
 from notify.render import Renderer, Tenant
 from notify.settings import NotifySettings
+from notify.usecases import accounts
 from shared import db, migrations
 from shared.events.envelope import new_event
 from shared.logging import configure_logging
 from shared.testing.processes import free_port
+from shared.uow import UnitOfWork
 
 ADMIN_DSN = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -68,7 +70,7 @@ def bench_render(count: int) -> float:
     tenant = Tenant.build(
         "bench", {"name": "Ville"}, default_sender="a@b.fr", default_portal_url="http://x"
     )
-    context = events.jsonable(_event(0).payload)
+    context = jsonable(_event(0).payload)
     started = time.perf_counter()
     for _ in range(count):
         renderer.render("password_reset", context, tenant)
@@ -100,7 +102,8 @@ async def run(emails: int, batch: int, workers: int) -> None:
         pool = await db.create_pool(settings)
         async with pool.acquire() as conn, conn.transaction():
             for i in range(emails):
-                await events.apply(conn, _event(i))
+                uow = UnitOfWork.joining(conn, producer="notify")
+                await accounts.password_reset_requested(uow, _event(i), timezone=settings.timezone)
         dispatchers = [Dispatcher(settings, pool, registry=_registry()) for _ in range(workers)]
         started = time.perf_counter()
         await asyncio.gather(*(d.drain() for d in dispatchers))

@@ -1,21 +1,38 @@
 """Run every service locally as its own process, with its port and a log prefix.
 
 Used by `scripts/dev`. Creates the database if missing, applies each service's migrations,
-loads the demo tenant once, then starts the services; Ctrl-C (or SIGTERM) stops them all
-cleanly and waits for them.
+loads the demo tenant once, starts the services and the development mailbox, then says when
+every service's `/readyz?strict=1` answers 200. Ctrl-C (or SIGTERM, SIGHUP) stops them all:
+each gets one SIGTERM (they run in sessions of their own, so a terminal's Ctrl-C reaches
+only this process, never twice) and is killed if it has not exited within its
+`SHUTDOWN_TIMEOUT_SECONDS` and a margin.
+
+Environment: DATABASE_URL; DEV_PORT_OFFSET (added to every port below, the mailbox's
+included, so that a second copy or a test runs beside the first); DEV_READY_TIMEOUT_SECONDS
+(how long to wait for readiness before saying what is missing); every service setting.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import signal
 import sys
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
+import aiohttp
 import asyncpg
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/portail")
+PORT_OFFSET = int(os.environ.get("DEV_PORT_OFFSET", "0"))
+READY_TIMEOUT = float(os.environ.get("DEV_READY_TIMEOUT_SECONDS", "60"))
+# The services' own graceful shutdown (shared settings' default), then a margin.
+STOP_TIMEOUT = float(os.environ.get("SHUTDOWN_TIMEOUT_SECONDS", "8")) + 5
+LINE_LIMIT = 1 << 20  # bytes of one line of a child's output
+T = TypeVar("T")
 COLORS = ["\033[36m", "\033[35m", "\033[33m", "\033[32m", "\033[34m", "\033[31m"]
 RESET = "\033[0m"
 
@@ -24,7 +41,15 @@ RESET = "\033[0m"
 class Service:
     name: str
     module: str
-    port: int
+    port: int  # with DEV_PORT_OFFSET=0
+
+    @property
+    def listen_port(self) -> int:
+        return self.port + PORT_OFFSET
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listen_port}"
 
 
 # One line per service; each later service issue adds its own.
@@ -34,8 +59,15 @@ SERVICES = [
     Service("family", "family", 8082),
     Service("booking", "booking", 8083),
 ]
+# The services whose `load-demo` fills the demo tenant, in this order (accounts first).
+DEMO_LOADERS = ["identity", "family"]
 # Development mailbox: every email the services send lands in var/mail/ (.eml + index.tsv).
-MAIL_SINK = ["-m", "notify", "smtp-sink", "--port", "1025", "--dir", "var/mail"]
+MAIL_PORT = 1025 + PORT_OFFSET
+MAIL_SINK = ["-m", "notify", "smtp-sink", "--port", str(MAIL_PORT), "--dir", "var/mail"]
+
+
+def log(text: str) -> None:
+    print(f"[dev] {text}", flush=True)
 
 
 async def ensure_database() -> None:
@@ -45,94 +77,196 @@ async def ensure_database() -> None:
     try:
         if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
             await admin.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}", flush=True)
+            log(f"created database {name}")
     finally:
         await admin.close()
 
 
-def environment(service: Service) -> dict[str, str]:
+def environment(service: Service | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("APP_ENV", "development")
-    env["HTTP_PORT"] = str(service.port)
+    if service is not None:
+        env["HTTP_PORT"] = str(service.listen_port)
     env["DATABASE_URL"] = DATABASE_URL
-    env.setdefault("JWKS_URL", "http://127.0.0.1:8081/.well-known/jwks.json")
+    identity = next(s for s in SERVICES if s.name == "identity")
+    env.setdefault("JWKS_URL", f"{identity.url}/.well-known/jwks.json")
+    env.setdefault("SMTP_PORT", str(MAIL_PORT))  # notify sends to the mailbox
     return env
 
 
-async def run_once(service: Service, *args: str) -> int:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", service.module, *args, env=environment(service)
+try:
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL(None) if sys.platform == "linux" else None
+except OSError:
+    _LIBC = None
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: a new session (a terminal's Ctrl-C reaches only the
+    parent, which stops each child once) and, on Linux, SIGTERM if the parent dies."""
+    os.setsid()
+    if _LIBC is not None:
+        _LIBC.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+async def spawn(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        *args,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        preexec_fn=_die_with_parent,
+        limit=LINE_LIMIT,
     )
-    return await process.wait()
 
 
 async def pump(prefix: str, stream: asyncio.StreamReader) -> None:
-    while line := await stream.readline():
+    while True:
+        try:
+            line = await stream.readline()
+        except ValueError:  # longer than LINE_LIMIT: dropped by the stream, say so
+            line = b"(a line longer than %d bytes was left out)\n" % LINE_LIMIT
+        if not line:
+            return
         sys.stdout.write(f"{prefix} {line.decode(errors='replace')}")
         sys.stdout.flush()
 
 
-async def main() -> int:
-    await ensure_database()
-    for service in SERVICES:
-        if await run_once(service, "migrate") != 0:
-            print(f"migrations of {service.name} failed", file=sys.stderr)
-            return 1
-    if await run_once(SERVICES[0], "load-demo") != 0:
-        print("loading the demo tenant failed", file=sys.stderr)
-        return 1
-    if await run_once(SERVICES[2], "load-demo") != 0:
-        print("loading the demo households failed", file=sys.stderr)
-        return 1
-    processes: list[asyncio.subprocess.Process] = []
-    pumps = []
-    sink = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *MAIL_SINK,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    assert sink.stdout is not None
-    pumps.append(asyncio.create_task(pump("[mailbox:1025]", sink.stdout)))
-    print("[mailbox:1025] emails are kept in var/mail/ (listing: var/mail/index.tsv)", flush=True)
-    for index, service in enumerate(SERVICES):
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            service.module,
-            "serve",
-            env=environment(service),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        color = COLORS[index % len(COLORS)] if sys.stdout.isatty() else ""
-        prefix = f"{color}[{service.name}:{service.port}]{RESET if color else ''}"
-        assert process.stdout is not None
-        pumps.append(asyncio.create_task(pump(prefix, process.stdout)))
-        processes.append(process)
-        print(f"{prefix} started: http://127.0.0.1:{service.port}", flush=True)
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    exited = [asyncio.create_task(p.wait()) for p in processes]
-    waiter = asyncio.create_task(stop.wait())
-    await asyncio.wait([waiter, *exited], return_when=asyncio.FIRST_COMPLETED)
-    print("stopping every service...", flush=True)
-    for process in processes:
+async def stop_processes(processes: list[tuple[str, asyncio.subprocess.Process]]) -> list[str]:
+    """One SIGTERM each, then wait; kill what is still there after STOP_TIMEOUT. Returns the
+    names of those that had to be killed."""
+    for _, process in processes:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
-    await asyncio.gather(*exited)
-    if sink.returncode is None:
-        sink.send_signal(signal.SIGTERM)
-    await sink.wait()
+    killed = []
+    for name, process in processes:
+        try:
+            await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+        except TimeoutError:
+            killed.append(name)
+            process.kill()
+            await process.wait()
+    return killed
+
+
+class Stopped(Exception):
+    """Ctrl-C (or SIGTERM/SIGHUP) before everything was started."""
+
+
+async def until_stopped(stop: asyncio.Event, awaitable: Awaitable[T]) -> T:
+    task = asyncio.ensure_future(awaitable)
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    raise Stopped()
+
+
+async def run_once(stop: asyncio.Event, service: Service, command: str) -> int:
+    """`python -m <service> <command>`, its output prefixed; stopped with us."""
+    process = await spawn("-m", service.module, command, env=environment(service))
+    assert process.stdout is not None
+    output = asyncio.create_task(pump(f"[{service.name} {command}]", process.stdout))
+    try:
+        return await until_stopped(stop, process.wait())
+    except Stopped:
+        await stop_processes([(service.name, process)])
+        raise
+    finally:
+        await output
+
+
+async def wait_ready(
+    services: list[Service], processes: list[asyncio.subprocess.Process]
+) -> list[str]:
+    """Waits until every service's `/readyz?strict=1` answers 200 (READY_TIMEOUT at most,
+    or until one exits); returns what is still missing (empty: all ready)."""
+    missing: dict[str, str] = {s.name: "no answer yet" for s in services}
+    deadline = asyncio.get_running_loop().time() + READY_TIMEOUT
+    timeout = aiohttp.ClientTimeout(total=2)
+    async with aiohttp.ClientSession(timeout=timeout) as http:
+        while missing and asyncio.get_running_loop().time() < deadline:
+            for service, process in zip(services, processes, strict=True):
+                if service.name not in missing:
+                    continue
+                if process.returncode is not None:
+                    return [f"{service.name} exited with {process.returncode}"]
+                try:
+                    async with http.get(f"{service.url}/readyz", params={"strict": "1"}) as r:
+                        if r.status == 200:
+                            del missing[service.name]
+                        else:
+                            missing[service.name] = f"readyz {r.status}: {await r.text()}"
+                except (aiohttp.ClientError, TimeoutError) as exc:
+                    missing[service.name] = repr(exc)
+            if missing:
+                await asyncio.sleep(0.25)
+    return [f"{name}: {reason}" for name, reason in missing.items()]
+
+
+async def main() -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        loop.add_signal_handler(sig, stop.set)
+    by_name = {s.name: s for s in SERVICES}
+    try:
+        await until_stopped(stop, ensure_database())
+        for service in SERVICES:
+            if await run_once(stop, service, "migrate") != 0:
+                print(f"[dev] migrations of {service.name} failed", file=sys.stderr, flush=True)
+                return 1
+        for name in DEMO_LOADERS:
+            if await run_once(stop, by_name[name], "load-demo") != 0:
+                print(f"[dev] load-demo of {name} failed", file=sys.stderr, flush=True)
+                return 1
+    except Stopped:
+        log("stopped before the services started")
+        return 0
+
+    children: list[tuple[str, asyncio.subprocess.Process]] = []
+    pumps = []
+    sink = await spawn(*MAIL_SINK, env=environment())
+    assert sink.stdout is not None
+    pumps.append(asyncio.create_task(pump(f"[mailbox:{MAIL_PORT}]", sink.stdout)))
+    log(f"mailbox on port {MAIL_PORT}: emails are kept in var/mail/ (list: var/mail/index.tsv)")
+    for index, service in enumerate(SERVICES):
+        process = await spawn("-m", service.module, "serve", env=environment(service))
+        color = COLORS[index % len(COLORS)] if sys.stdout.isatty() else ""
+        prefix = f"{color}[{service.name}:{service.listen_port}]{RESET if color else ''}"
+        assert process.stdout is not None
+        pumps.append(asyncio.create_task(pump(prefix, process.stdout)))
+        children.append((service.name, process))
+        log(f"started {service.name}: {service.url}")
+    processes = [p for _, p in children]
+
+    async def announce() -> None:
+        missing = await wait_ready(SERVICES, processes)
+        if not missing:
+            urls = ", ".join(f"{s.name} {s.url}" for s in SERVICES)
+            log(f"every service is ready: {urls} (Ctrl-C stops them all)")
+        elif all(p.returncode is None for p in processes):
+            log(f"not ready after {READY_TIMEOUT:.0f} s: " + "; ".join(missing))
+
+    readiness = asyncio.create_task(announce())
+    exited = [asyncio.create_task(p.wait()) for p in [*processes, sink]]
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait([waiter, *exited], return_when=asyncio.FIRST_COMPLETED)
+    readiness.cancel()
+    gone = [name for name, p in [*children, ("mailbox", sink)] if p.returncode is not None]
+    log("stopping every service...")
+    killed = await stop_processes([*children, ("mailbox", sink)])
     await asyncio.gather(*pumps, return_exceptions=True)
-    failed = [s.name for s, p in zip(SERVICES, processes, strict=True) if p.returncode]
-    if failed and not stop.is_set():
-        print(f"stopped because {failed} exited", file=sys.stderr)
+    if killed:
+        print(f"[dev] killed after {STOP_TIMEOUT:.0f} s: {killed}", file=sys.stderr, flush=True)
+    if not stop.is_set():
+        print(f"[dev] stopped because {gone} exited", file=sys.stderr, flush=True)
         return 1
-    return 0
+    log("every service stopped")
+    return 1 if killed else 0
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ log = get_logger(__name__)
 
 # Backoff of a row the broker refused (unroutable, nacked): its next attempt waits longer.
 _MAX_BACKOFF_SECONDS = 300
+# Once per connection, after declaring the archive stream, before the first publication to it.
+_ARCHIVE_SETTLE_SECONDS = 1.0
 
 
 class OutboxRelay:
@@ -207,6 +209,10 @@ class OutboxRelay:
             finally:
                 with contextlib.suppress(Exception):
                     await channel.close()
+            # RabbitMQ answers the declaration of a new stream before the stream's writer is
+            # up; a publication in between crashes the channel and closes the connection
+            # (seen on 3.10: osiris_writer function_clause, or "Stream not found").
+            await asyncio.sleep(_ARCHIVE_SETTLE_SECONDS)
             self._archive_declared_on = connection
         await archive_message(self.broker.publisher, self.broker.topology, message)
 

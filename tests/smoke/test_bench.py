@@ -1,0 +1,158 @@
+"""Smoke of the benchmarks: each `bench/*.py` runs to the end at a tiny size and prints its
+figures. Timings are never asserted (they depend on the machine); the figures' lines must be
+there, and what the benchmarks check themselves (no overbooking, every login accepted, every
+email handed over) must hold. Also: every option the README documents exists."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shared.testing import plugin
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 180  # seconds per benchmark run; they take 3 to 10 s here
+
+N = r"[\d,.]+"  # a figure as the benchmarks print it: 1,234 or 12.5
+EVENT_BUS = [
+    rf"^write phase: {N} events/s committed$",
+    rf"^end to end: {N} events/s \(commit -> published with confirms",
+    rf"^delay commit -> handled: median {N} ms, p95 {N} ms, p99 {N} ms, max {N} ms$",
+]
+RUSH = [
+    rf"^validations: {N} baskets/s, {N} confirmed days/s, {N} lines/s \({N} s\)$",
+    rf"^latency from the rush's start .*: median {N} ms, p95 {N} ms, p99 {N} ms$",
+    rf"^latency from sending the request: median {N} ms, p95 {N} ms, p99 {N} ms$",
+    rf"^group commits: {N} transactions for 30 baskets \({N} baskets per commit\)$",
+    r"^outcomes: \{.*\}, http errors: 0$",
+    rf"^CPU during the rush: .*whole machine {N}% busy",
+    rf"^bare Postgres place-taking transactions .*: {N}/s; service/bare = {N} ",
+    r"^OVERBOOKING: none$",
+]
+RUSH_SMALL = ["--families", "30", "--capacity", "10", "--concurrency", "8", "--bare-seconds", "0.5"]
+
+# bench file → runs: (arguments, the lines its figures must match, how often each).
+SMOKE: dict[str, list[tuple[list[str], list[str], int]]] = {
+    "event_bus.py": [
+        # A burst, then a paced run: each prints the same figures.
+        (["--events", "200", "--writers", "4"], EVENT_BUS, 2),
+    ],
+    "identity_login.py": [
+        (
+            ["--accounts", "5", "--logins", "20", "--concurrency", "4", "--verifications", "200"],
+            [
+                r"^logins: 20 over 5 accounts, concurrency 4, argon2id ",
+                rf"^total: {N} s, {N} logins/s, failed: 0$",
+                rf"^latency: p50 {N} ms, p95 {N} ms, p99 {N} ms, max {N} ms$",
+                rf"^largest event-loop stall: {N} ms$",
+                rf"^token verifications, signature checked: {N}/s",
+                rf"^token verifications, already verified: {N}/s",
+            ],
+            1,
+        ),
+    ],
+    "notify_emails.py": [
+        (
+            ["--emails", "20", "--batch", "5", "--workers", "2"],
+            [
+                rf"^rendering only: +{N} emails/s$",
+                rf"^end to end: +{N} emails/s rendered and handed to SMTP \(20 emails, .*"
+                r"the sink received 20\)$",
+            ],
+            1,
+        ),
+    ],
+    "booking_rush.py": [
+        # The README's default mode: one service process, its relay inside.
+        (RUSH_SMALL, [*RUSH, r"'confirmed': 10\b", r"'waiting_list': 20\b"], 1),
+        # The service inside the benchmark's process.
+        ([*RUSH_SMALL, "--processes", "0"], [*RUSH, r"'confirmed': 10\b"], 1),
+        # Two service processes, the relay apart, holiday-week baskets.
+        (
+            [*RUSH_SMALL, "--processes", "2", "--separate-relay", "--days", "3"],
+            [*RUSH, r"'confirmed': 30\b", r"'waiting_list': 60\b"],
+            1,
+        ),
+    ],
+}
+
+
+def _environment() -> dict[str, str]:
+    # The servers of this test run (the plugin may have started containers).
+    return {
+        **os.environ,
+        "TEST_DATABASE_URL": plugin.ADMIN_DSN,
+        "TEST_AMQP_URL": plugin.AMQP_URL,
+    }
+
+
+def _run(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=_environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, f"{' '.join(args)} exited with {done.returncode}:\n{output}"
+    return output
+
+
+def test_every_benchmark_has_a_smoke_run() -> None:
+    assert sorted(p.name for p in (ROOT / "bench").glob("*.py")) == sorted(SMOKE)
+
+
+@pytest.mark.parametrize(
+    ("bench", "arguments", "figures", "times"),
+    [
+        pytest.param(bench, arguments, figures, times, id=f"{bench}{' '.join(['', *arguments])}")
+        for bench, runs in SMOKE.items()
+        for arguments, figures, times in runs
+    ],
+)
+def test_benchmark_runs_and_prints_its_figures(
+    test_run: plugin.TestRun, bench: str, arguments: list[str], figures: list[str], times: int
+) -> None:
+    # (test_run: the servers answer, or the run stops with instructions.)
+    output = _run(f"bench/{bench}", *arguments)
+    print(output)
+    lines = output.splitlines()
+    missing = [
+        figure for figure in figures if sum(1 for line in lines if re.search(figure, line)) < times
+    ]
+    assert not missing, f"figures missing from bench/{bench}: {missing}\n{output}"
+
+
+def _documented_commands() -> dict[str, set[str]]:
+    """bench file → the options the README's Benchmarks section shows for it."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Benchmarks\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands: dict[str, set[str]] = {}
+    current = None
+    for line in block.splitlines():
+        match = re.match(r"^uv run python bench/(\S+\.py)", line)
+        if match:
+            current = match[1]
+            commands[current] = set()
+        if current is not None:  # the command's line and the comment lines under it
+            commands[current] |= set(re.findall(r"--[a-z][a-z-]*", line))
+    return commands
+
+
+def test_the_readme_documents_existing_benchmarks_and_options() -> None:
+    commands = _documented_commands()
+    assert sorted(commands) == sorted(SMOKE)
+    for bench, options in commands.items():
+        source = (ROOT / "bench" / bench).read_text()
+        known = set(re.findall(r"add_argument\(\s*\"(--[a-z][a-z-]*)\"", source))
+        unknown = sorted(options - known)
+        assert not unknown, f"README shows options that bench/{bench} does not have: {unknown}"
