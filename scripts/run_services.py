@@ -7,21 +7,28 @@ each gets one SIGTERM (they run in sessions of their own, so a terminal's Ctrl-C
 only this process, never twice) and is killed if it has not exited within its
 `SHUTDOWN_TIMEOUT_SECONDS` and a margin.
 
-Environment: DATABASE_URL; DEV_PORT_OFFSET (added to every port below, the mailbox's
-included, so that a second copy or a test runs beside the first); DEV_READY_TIMEOUT_SECONDS
-(how long to wait for readiness before saying what is missing); every service setting.
+Once every service is ready, the gateway (nginx, `scripts/gateway.py`, configuration in
+deploy/gateway/) starts in front of them on port 8080 with the API documentation
+(`scripts/apidocs.py`): http://localhost:8080/ is the one entry point.
+
+Environment: DATABASE_URL; DEV_PORT_OFFSET (added to every port below, the mailbox's and the
+gateway's included, so that a second copy or a test runs beside the first);
+DEV_READY_TIMEOUT_SECONDS (how long to wait for readiness before saying what is missing);
+GATEWAY_* (scripts/gateway.py: CORS origins...); every service setting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
+import importlib.util
 import os
 import signal
 import sys
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 import aiohttp
 import asyncpg
@@ -58,12 +65,29 @@ SERVICES = [
     Service("notify", "notify", 8085),
     Service("family", "family", 8082),
     Service("booking", "booking", 8083),
+    Service("billing", "billing", 8084),
 ]
 # The services whose `load-demo` fills the demo tenant, in this order (accounts first).
 DEMO_LOADERS = ["identity", "family"]
 # Development mailbox: every email the services send lands in var/mail/ (.eml + index.tsv).
 MAIL_PORT = 1025 + PORT_OFFSET
 MAIL_SINK = ["-m", "notify", "smtp-sink", "--port", str(MAIL_PORT), "--dir", "var/mail"]
+SCRIPTS = Path(__file__).resolve().parent
+GATEWAY_DIR = SCRIPTS.parent / "var/gateway"
+APIDOCS = SCRIPTS / "apidocs.py"
+
+
+def _load_gateway() -> Any:
+    """scripts/gateway.py (this file may itself be loaded from a path, as the smoke test does)."""
+    spec = importlib.util.spec_from_file_location("_scripts_gateway", SCRIPTS / "gateway.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+gateway = _load_gateway()
+GATEWAY_PORT = int(os.environ.get("GATEWAY_LISTEN", str(8080 + PORT_OFFSET)).rpartition(":")[2])
 
 
 def log(text: str) -> None:
@@ -91,6 +115,9 @@ def environment(service: Service | None = None) -> dict[str, str]:
     identity = next(s for s in SERVICES if s.name == "identity")
     env.setdefault("JWKS_URL", f"{identity.url}/.well-known/jwks.json")
     env.setdefault("SMTP_PORT", str(MAIL_PORT))  # notify sends to the mailbox
+    # Behind the gateway: the client's address is the last X-Forwarded-For entry (identity's
+    # per-address throttling and audit log).
+    env.setdefault("TRUSTED_PROXY_HOPS", "1")
     return env
 
 
@@ -108,9 +135,11 @@ def _die_with_parent() -> None:
         _LIBC.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-async def spawn(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
+async def spawn(
+    *args: str, env: dict[str, str], program: str = sys.executable
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable,
+        program,
         *args,
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
@@ -207,6 +236,43 @@ async def wait_ready(
     return [f"{name}: {reason}" for name, reason in missing.items()]
 
 
+async def _set_when_exited(process: asyncio.subprocess.Process, event: asyncio.Event) -> None:
+    await process.wait()
+    event.set()
+
+
+async def start_gateway(pumps: list[asyncio.Task[None]]) -> asyncio.subprocess.Process | None:
+    """The API documentation (scripts/apidocs.py, from the running services), then nginx in
+    front of the services; None (said) when it cannot start."""
+    out = GATEWAY_DIR
+    docs = await spawn(
+        str(APIDOCS),
+        "--out",
+        str(out / "docs"),
+        *(f"--from={s.name}={s.url}" for s in SERVICES),
+        env=environment(),
+    )
+    assert docs.stdout is not None
+    await pump("[gateway docs]", docs.stdout)
+    if await docs.wait() != 0:
+        print("[dev] the API documentation could not be built", file=sys.stderr, flush=True)
+        return None
+    try:
+        nginx = await asyncio.to_thread(gateway.nginx_binary)
+        settings = gateway.settings_from_env(port_offset=PORT_OFFSET)
+        conf = gateway.write(out, gateway.render(out=out, **settings))
+        await asyncio.to_thread(gateway.check, conf, nginx)
+    except gateway.GatewayError as exc:
+        print(f"[dev] the gateway cannot start: {exc}", file=sys.stderr, flush=True)
+        return None
+    command = gateway.command(conf, nginx)
+    process = await spawn(*command[1:], env=environment(), program=command[0])
+    assert process.stdout is not None
+    pumps.append(asyncio.create_task(pump(f"[gateway:{GATEWAY_PORT}]", process.stdout)))
+    log(f"started gateway: http://127.0.0.1:{GATEWAY_PORT}")
+    return process
+
+
 async def main() -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -243,22 +309,39 @@ async def main() -> int:
         log(f"started {service.name}: {service.url}")
     processes = [p for _, p in children]
 
+    gateway_exited = asyncio.Event()
+
     async def announce() -> None:
         missing = await wait_ready(SERVICES, processes)
-        if not missing:
-            urls = ", ".join(f"{s.name} {s.url}" for s in SERVICES)
-            log(f"every service is ready: {urls} (Ctrl-C stops them all)")
-        elif all(p.returncode is None for p in processes):
-            log(f"not ready after {READY_TIMEOUT:.0f} s: " + "; ".join(missing))
+        if missing:
+            if all(p.returncode is None for p in processes):
+                log(f"not ready after {READY_TIMEOUT:.0f} s: " + "; ".join(missing))
+            return
+        front = await start_gateway(pumps)
+        if front is None:
+            gateway_exited.set()
+            return
+        children.append(("gateway", front))
+        gateway_exited.clear()
+        pumps.append(asyncio.create_task(_set_when_exited(front, gateway_exited)))
+        log(
+            f"every service is ready behind the gateway: http://localhost:{GATEWAY_PORT}/ "
+            "(Ctrl-C stops them all)"
+        )
 
     readiness = asyncio.create_task(announce())
     exited = [asyncio.create_task(p.wait()) for p in [*processes, sink]]
     waiter = asyncio.create_task(stop.wait())
-    await asyncio.wait([waiter, *exited], return_when=asyncio.FIRST_COMPLETED)
+    gateway_gone = asyncio.create_task(gateway_exited.wait())
+    await asyncio.wait([waiter, gateway_gone, *exited], return_when=asyncio.FIRST_COMPLETED)
     readiness.cancel()
-    gone = [name for name, p in [*children, ("mailbox", sink)] if p.returncode is not None]
+    gateway_gone.cancel()
+    everything = [*children, ("mailbox", sink)]
+    gone = [name for name, p in everything if p.returncode is not None]
+    if gateway_exited.is_set() and not gone:
+        gone = ["gateway"]
     log("stopping every service...")
-    killed = await stop_processes([*children, ("mailbox", sink)])
+    killed = await stop_processes(everything)
     await asyncio.gather(*pumps, return_exceptions=True)
     if killed:
         print(f"[dev] killed after {STOP_TIMEOUT:.0f} s: {killed}", file=sys.stderr, flush=True)

@@ -38,6 +38,11 @@ def known_types() -> list[str]:
     return sorted({name for name, _ in _SCHEMAS})
 
 
+def declared() -> list[tuple[str, int, type[Schema]]]:
+    """Every (event type, version, payload schema), in order (the AsyncAPI document)."""
+    return sorted(((n, v, s) for (n, v), s in _SCHEMAS.items()), key=lambda t: t[:2])
+
+
 def latest_version(name: str) -> int:
     versions = [v for n, v in _SCHEMAS if n == name]
     if not versions:

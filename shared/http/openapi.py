@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 _DOC = "__openapi__"
 
@@ -87,7 +87,7 @@ def build_spec(
         title=title,
         version=version,
         openapi_version="3.1.0",
-        plugins=[MarshmallowPlugin()],
+        plugins=[marshmallow_plugin()],
         info={"description": description},
     )
     spec.components.security_scheme(
@@ -147,7 +147,46 @@ def build_spec(
         paths.setdefault(path, {})[route.method.lower()] = operation
     for path, operations in sorted(paths.items()):
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    return _numeric_bounds(spec.to_dict())
+
+
+def marshmallow_plugin() -> MarshmallowPlugin:
+    """apispec's plugin, describing a Decimal sent as a string ("12.50") as such."""
+    plugin = MarshmallowPlugin()
+    init_spec = plugin.init_spec
+
+    def init(spec: APISpec) -> None:
+        init_spec(spec)
+        assert plugin.converter is not None
+        plugin.converter.add_attribute_function(_decimal_as_string)
+
+    plugin.init_spec = init  # type: ignore[method-assign]
+    return plugin
+
+
+def _decimal_as_string(self: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    if isinstance(field, fields.Decimal) and field.as_string:
+        nullable = field.allow_none or "null" in (ret.get("type") or [])
+        return {"type": ["string", "null"] if nullable else "string", "format": "decimal"}
+    return {}
+
+
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+
+
+def _numeric_bounds(node: Any) -> Any:
+    """A Decimal field serialised as a string gives its range as strings ("24.00"): JSON
+    Schema wants numbers there."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _BOUNDS and isinstance(value, str):
+                node[key] = float(value) if "." in value else int(value)
+            else:
+                _numeric_bounds(value)
+    elif isinstance(node, list):
+        for value in node:
+            _numeric_bounds(value)
+    return node
 
 
 def _form_schema(form: dict[str, str]) -> dict[str, Any]:

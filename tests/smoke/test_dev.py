@@ -1,8 +1,9 @@
 """Smoke of `scripts/dev`, the README's first command, as a newcomer runs it.
 
-Starts `scripts/dev` (bootstrap, migrations, demo data, every service, the mailbox) with its
-own database, bus namespace and ports; waits until every service's `/readyz` answers 200;
-logs the demo family in and reads its household with the token; then presses Ctrl-C
+Starts `scripts/dev` (bootstrap, migrations, demo data, every service, the mailbox, the
+gateway) with its own database, bus namespace and ports; waits until every service's `/readyz`
+answers 200 and scripts/dev prints the gateway's one URL; logs the demo family in and reads
+its household with the token, through the gateway; then presses Ctrl-C
 (SIGINT to the process group, as a terminal does) and checks that every process it started
 is gone within the shutdown timeout. A fresh start must log no warning and no error: every
 line of the run is read, and those at level warning or above are printed and fail the test.
@@ -149,7 +150,7 @@ async def test_scripts_dev_starts_serves_the_demo_family_and_stops_cleanly(
 ) -> None:
     run_services = _run_services()
     services = [s.name for s in run_services.SERVICES]
-    offset = _port_offset([s.port for s in run_services.SERVICES] + [1025])
+    offset = _port_offset([s.port for s in run_services.SERVICES] + [1025, 8080])
     run_id = uuid.uuid4().hex[:10]
     database = f"pf_smoke_{run_id}"
     namespace = f"smoke{run_id}"
@@ -200,13 +201,16 @@ async def test_scripts_dev_starts_serves_the_demo_family_and_stops_cleanly(
         await _wait_until_ready(process, urls)
         ready_after = time.monotonic() - started_at
 
-        household = await _demo_household(urls, lines)
+        gateway = await _wait_for_gateway(process, lines)
+        assert gateway == f"http://localhost:{8080 + offset}/"
+        household = await _demo_household(gateway, lines)
         assert household["id"] == _demo_household_id(lines)
         assert FAMILY_EMAIL in [g["email"] for g in household["guardians"]]
         await asyncio.sleep(2)  # the link's events flow (identity, notify): logged too
 
         tree = _process_tree(process.pid)
-        assert len(tree) >= len(services) + 2, tree  # uv, run_services, the services, mailbox
+        # uv, run_services, the services, the mailbox, nginx (master and worker)
+        assert len(tree) >= len(services) + 4, tree
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C
         stopping = time.monotonic()
         await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
@@ -273,6 +277,19 @@ async def _wait_until_ready(process: asyncio.subprocess.Process, urls: dict[str,
             await asyncio.sleep(0.25)
 
 
+async def _wait_for_gateway(process: asyncio.subprocess.Process, lines: list[str]) -> str:
+    """The one URL scripts/dev prints once the services are ready behind the gateway."""
+    ready = re.compile(r"^\[dev\] every service is ready behind the gateway: (http://\S+) ")
+    deadline = time.monotonic() + READY_TIMEOUT
+    while True:
+        found = [m[1] for line in lines if (m := ready.match(line))]
+        if found:
+            return found[0]
+        assert process.returncode is None, f"scripts/dev exited with {process.returncode}"
+        assert time.monotonic() < deadline, f"no gateway URL within {READY_TIMEOUT} s"
+        await asyncio.sleep(0.2)
+
+
 def _load_demo_output(lines: list[str]) -> dict[str, Any]:
     """What `python -m family load-demo` printed (JSON over several lines)."""
     text = "\n".join(
@@ -289,24 +306,30 @@ def _demo_household_id(lines: list[str]) -> str:
     return next(h["household_id"] for h in households if h["guardian_email"] == FAMILY_EMAIL)
 
 
-async def _demo_household(urls: dict[str, str], lines: list[str]) -> dict[str, Any]:
-    """Logs the demo family in (identity), links its account with the subscriber code that
-    load-demo printed and reads its household (family), with the access token."""
+async def _demo_household(gateway: str, lines: list[str]) -> dict[str, Any]:
+    """Through the gateway: logs the demo family in (identity), links its account with the
+    subscriber code that load-demo printed and reads its household (family), with the access
+    token; the documentation is served there too."""
     code = _load_demo_output(lines)["link"]["body"]["code"]
+    api = f"{gateway}api"
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        async with http.get(f"{api}/openapi.json") as r:
+            assert r.status == 200, await r.text()
+            assert "/api/family/tenants/{tenant}/me/household" in (await r.json())["paths"]
         async with http.post(
-            f"{urls['identity']}/tenants/{TENANT}/login",
+            f"{api}/identity/tenants/{TENANT}/login",
             json={"login": FAMILY_EMAIL, "password": PASSWORD},
         ) as r:
             assert r.status == 200, await r.text()
             token = (await r.json())["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
         async with http.post(
-            f"{urls['family']}/tenants/{TENANT}/me/household/link",
+            f"{api}/family/tenants/{TENANT}/me/household/link",
             json={"code": code},
             headers=auth,
         ) as r:
             assert r.status in (200, 201), await r.text()
-        async with http.get(f"{urls['family']}/tenants/{TENANT}/me/household", headers=auth) as r:
+        async with http.get(f"{api}/family/tenants/{TENANT}/me/household", headers=auth) as r:
             assert r.status == 200, await r.text()
+            assert r.headers["X-Content-Type-Options"] == "nosniff"  # the gateway answered
             return await r.json()
