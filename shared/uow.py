@@ -155,9 +155,18 @@ class UnitOfWork:
                     await self._transaction.rollback()
                     raise
             else:
-                await self._transaction.rollback()
+                try:
+                    await self._transaction.rollback()
+                except Exception:
+                    # A cancelled query leaves the connection busy and asyncpg refuses the
+                    # rollback; the original exception (often the cancellation) must go on,
+                    # and the pool's release below closes such a connection.
+                    pass
         finally:
-            await self._pool.release(conn)
+            try:
+                await self._pool.release(conn)
+            except Exception:
+                conn.terminate()
         if exc is None:
             await self._run_after_commit()
 

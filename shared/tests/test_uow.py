@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -89,4 +90,24 @@ async def test_an_event_handler_joins_the_consumer_transaction(sample):
         assert await conn.fetchval("SELECT count(*) FROM outbox") == 1
         await tx.rollback()
     assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
+    assert await pool.fetchval("SELECT count(*) FROM notes") == 0
+
+
+async def test_a_cancelled_use_case_stays_cancelled(sample):
+    """Cancelled mid-query (a shutdown): the cancellation propagates and nothing is written."""
+    pool = sample.app[POOL]
+    started = asyncio.Event()
+
+    async def slow() -> None:
+        async with unit_of_work(sample.app, tenant="testville") as uow:
+            await uow.conn.execute(NOTE, uuid.uuid4())
+            started.set()
+            await uow.conn.execute("SELECT pg_sleep(10)")
+
+    task = asyncio.create_task(slow())
+    await started.wait()
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
     assert await pool.fetchval("SELECT count(*) FROM notes") == 0

@@ -67,6 +67,21 @@ SMOKE: dict[str, list[tuple[list[str], list[str], int]]] = {
             1,
         ),
     ],
+    "billing_campaign.py": [
+        (
+            ["--households", "20", "--lines", "3", "--pdfs", "2"],
+            [
+                rf"^draft: {N} s \({N} lines/s\), 20 draft invoices, 0 errors",
+                rf"^finalise: {N} s \({N} invoices/s\)$",
+                rf"^campaign: {N} s for 20 invoices",
+                r"^issued: 20 invoices, 60 invoice lines, .* 20 events in the outbox$",
+                rf"^pdf: 2 invoices in {N} s = {N} PDFs/s",
+                rf"^bare postgres: 60 rows with COPY {N} rows/s, executemany {N} rows/s$",
+                r"^ratio: campaign ",
+            ],
+            1,
+        ),
+    ],
     "booking_rush.py": [
         # The README's default mode: one service process, its relay inside.
         (RUSH_SMALL, [*RUSH, r"'confirmed': 10\b", r"'waiting_list': 20\b"], 1),
