@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
@@ -9,8 +10,9 @@ from aiohttp import web
 from billing.api import routes
 from billing.events import HANDLERS
 from billing.finaliser import finaliser_context
-from billing.settings import BillingSettings
-from billing.state import CLOCK, Clock
+from billing.render import PdfRenderer
+from billing.settings import SETTINGS, BillingSettings
+from billing.state import CLOCK, PDF, Clock
 from shared.http.app import ServiceDefinition, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -18,6 +20,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def _setup(app: web.Application) -> None:
     app[CLOCK] = Clock()
+    app[PDF] = PdfRenderer(app[SETTINGS].pdf_threads)
+
+
+async def _pdf_threads(app: web.Application) -> AsyncIterator[None]:
+    app[PDF].warm_up()
+    yield
+    app[PDF].close()
 
 
 def definition() -> ServiceDefinition:
@@ -27,12 +36,13 @@ def definition() -> ServiceDefinition:
         description="Régies, price grids by family quotient, quotes and price lists, prepaid "
         "invoices per validated basket, credit notes for cancelled days deducted from the next "
         "invoice, postpaid monthly campaigns (from bookings or attendance) reviewed then "
-        "finalised with gapless numbers, and the ledger each payer's balance derives from.",
+        "finalised with gapless numbers, the ledger each payer's balance derives from, and "
+        "every document as a PDF.",
         migrations_dir=MIGRATIONS,
         routes=routes,
         event_handlers=HANDLERS,
         setup=_setup,
-        contexts=[finaliser_context],
+        contexts=[finaliser_context, _pdf_threads],
         cache_control="no-store",
     )
 

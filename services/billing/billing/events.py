@@ -1,6 +1,7 @@
 """Handlers of the events billing consumes, one per type, each calling a use case in the
-consumer's transaction (`UnitOfWork.for_event`): family's households, children and
-quotients; booking's reservations, cancellations, promotions, attendance and absences."""
+consumer's transaction (`UnitOfWork.for_event`): family's households, linked accounts,
+children and quotients; booking's reservations, cancellations, promotions, attendance and
+absences."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from billing.settings import SETTINGS
 from billing.state import CLOCK
-from billing.usecases import attendance, households, prepaid
+from billing.usecases import attendance, households, payers, prepaid
 from shared.events.consumer import EventHandler, HandlerContext
 from shared.events.envelope import Event
 from shared.uow import UnitOfWork
@@ -20,6 +21,10 @@ def _uow(ctx: HandlerContext, event: Event) -> UnitOfWork:
 
 async def on_household_created(ctx: HandlerContext, event: Event) -> None:
     await households.household_created(_uow(ctx, event), event.tenant_id, event.payload)
+
+
+async def on_household_linked(ctx: HandlerContext, event: Event) -> None:
+    await payers.household_linked(_uow(ctx, event), event.tenant_id, event.payload)
 
 
 async def on_child_registered(ctx: HandlerContext, event: Event) -> None:
@@ -83,6 +88,7 @@ async def on_absence_justified(ctx: HandlerContext, event: Event) -> None:
 
 HANDLERS: dict[str, EventHandler] = {
     "family.HouseholdCreated": on_household_created,
+    "family.HouseholdLinked": on_household_linked,
     "family.ChildRegistered": on_child_registered,
     "family.ChildUpdated": on_child_updated,
     "family.QuotientChanged": on_quotient_changed,

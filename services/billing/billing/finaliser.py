@@ -20,9 +20,9 @@ from shared.uow import unit_of_work
 log = get_logger(__name__)
 
 
-async def _run(app: web.Application) -> None:
+async def _run(app: web.Application, stop: asyncio.Event) -> None:
     pause = app[SETTINGS].basket_invoice_sweep_seconds
-    while True:
+    while not stop.is_set():
         try:
             done = await prepaid.finalise_due(
                 lambda: unit_of_work(app), now=app[CLOCK].now(), wall=datetime.now(UTC)
@@ -33,13 +33,20 @@ async def _run(app: web.Application) -> None:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            # A cancellation landing mid-query may come back as another error (the
+            # rollback of a busy connection): `stop` ends the loop all the same.
+            if stop.is_set():
+                break
             log.warning("basket_invoices_not_finalised", error=repr(exc))
-        await asyncio.sleep(pause)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), pause)
 
 
 async def finaliser_context(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(_run(app), name="basket-invoice-finaliser")
+    stop = asyncio.Event()
+    task = asyncio.create_task(_run(app, stop), name="basket-invoice-finaliser")
     yield
+    stop.set()
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from billing.domain.pricing import UNITS
 from billing.domain.rules import BILLING_MODES, POSTPAID_SOURCES
+from billing.domain.split import KINDS as SPLIT_KINDS
 from shared.http.requests import RequestSchema
 
 _In = RequestSchema  # request bodies: unknown fields refused, strings trimmed
@@ -47,6 +48,7 @@ class RegieOut(Schema):
     email = fields.String()
     legal_mentions = fields.String()
     payment_delay_days = fields.Integer()
+    has_logo = fields.Boolean(metadata={"description": "a logo is printed on its documents"})
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
 
@@ -81,6 +83,18 @@ class ActivityBillingIn(_In):
     bill_unexpected = fields.Boolean(
         load_default=True, metadata={"description": "present although not booked"}
     )
+    accounting_code = fields.String(
+        load_default="",
+        validate=validate.Length(0, 40),
+        metadata={"description": "revenue account in the finance software (e.g. 7067-251)"},
+    )
+    childcare = fields.Boolean(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "childcare on the tax credit certificate (default: yes, except meals)"
+        },
+    )
 
 
 class ActivityBillingOut(Schema):
@@ -95,6 +109,8 @@ class ActivityBillingOut(Schema):
     bill_absent = fields.Boolean()
     bill_absent_justified = fields.Boolean()
     bill_unexpected = fields.Boolean()
+    accounting_code = fields.String()
+    childcare = fields.Boolean()
     updated_at = fields.AwareDateTime()
 
 
@@ -213,6 +229,89 @@ class BillingProfileOut(Schema):
     payer_email = fields.String(allow_none=True)
 
 
+# --- payers and billing rules (split billing) --------------------------------------------
+
+
+class PayerIn(_In):
+    name = fields.String(required=True, validate=_NAME, metadata={"description": "as printed"})
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 500))
+    email = fields.Email(load_default=None, allow_none=True)
+    account_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "the family account (linked to the household) that sees and pays "
+            "this payer's documents"
+        },
+    )
+
+
+class PayerOut(Schema):
+    id = fields.UUID(metadata={"description": "the household's id for the household itself"})
+    household_id = fields.UUID()
+    kind = fields.String(
+        metadata={"description": "household (its billing contact), or guardian (a named payer)"}
+    )
+    name = fields.String()
+    address = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    account_id = fields.UUID(allow_none=True)
+
+
+class PayerListOut(Schema):
+    payers = fields.List(fields.Nested(PayerOut))
+
+
+class BillingRuleIn(_In):
+    child_id = fields.UUID(required=True)
+    effective_from = fields.Date(
+        required=True, metadata={"description": "applies to the days booked from this date"}
+    )
+    kind = fields.String(required=True, validate=validate.OneOf(SPLIT_KINDS))
+    payer_a = fields.UUID(required=True, metadata={"description": "a payer of the household"})
+    payer_b = fields.UUID(load_default=None, allow_none=True)
+    reference_week = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "alternate_weeks: a day of one of payer A's weeks"},
+    )
+    weekdays = fields.List(
+        fields.Integer(validate=validate.Range(1, 7)),
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, 6),
+        metadata={"description": "weekdays: payer A's days, 1 = Monday … 7 = Sunday"},
+    )
+    percent_a = fields.Decimal(
+        load_default=None,
+        allow_none=True,
+        places=2,
+        as_string=True,
+        validate=validate.Range(0, 100, min_inclusive=False, max_inclusive=False),
+        metadata={"description": "percentage: payer A's share of each day"},
+    )
+
+
+class BillingRuleOut(Schema):
+    id = fields.UUID()
+    household_id = fields.UUID()
+    child_id = fields.UUID()
+    effective_from = fields.Date()
+    kind = fields.String()
+    payer_a = fields.UUID()
+    payer_a_name = fields.String(allow_none=True)
+    payer_b = fields.UUID(allow_none=True)
+    payer_b_name = fields.String(allow_none=True)
+    reference_week = fields.Date(allow_none=True, metadata={"description": "its Monday"})
+    weekdays = fields.List(fields.Integer(), allow_none=True)
+    percent_a = fields.Decimal(as_string=True, allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class BillingRuleListOut(Schema):
+    rules = fields.List(fields.Nested(BillingRuleOut))
+
+
 # --- quotes and price list ---------------------------------------------------------------
 
 
@@ -313,6 +412,8 @@ class InvoiceLineOut(Schema):
     period_from = fields.Date(allow_none=True)
     period_to = fields.Date(allow_none=True)
     credit_note_id = fields.UUID(allow_none=True)
+    child_name = fields.String(allow_none=True, metadata={"description": "as printed"})
+    activity_name = fields.String(allow_none=True, metadata={"description": "as printed"})
 
 
 class InvoiceOut(Schema):
@@ -332,6 +433,7 @@ class InvoiceOut(Schema):
     remaining_cents = fields.Integer(
         allow_none=True, metadata={"description": "still to pay (0: archived)"}
     )
+    paid_cents = fields.Integer(allow_none=True, metadata={"description": "payments received"})
     payer = fields.Nested(PayerCopyOut, allow_none=True)
     regie = fields.Nested(RegieCopyOut, allow_none=True)
     lines = fields.List(fields.Nested(InvoiceLineOut))
@@ -369,6 +471,8 @@ class CreditNoteLineOut(Schema):
     period_from = fields.Date()
     period_to = fields.Date()
     invoice_line_id = fields.UUID()
+    child_name = fields.String(allow_none=True, metadata={"description": "as printed"})
+    activity_name = fields.String(allow_none=True, metadata={"description": "as printed"})
 
 
 class AllocationOut(Schema):
@@ -489,3 +593,36 @@ class CampaignsQuery(Schema):
 class PageQuery(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, None))
+
+
+# --- certificates ------------------------------------------------------------------------
+
+
+class _Period(Schema):
+    start = fields.Date(required=True, data_key="from", metadata={"description": "first day"})
+    end = fields.Date(required=True, data_key="to", metadata={"description": "last day"})
+
+
+_PAYER = {"description": "staff: that payer's documents only (a family: always its own)"}
+
+
+class PeriodQuery(_Period):
+    payer_id = fields.UUID(metadata=_PAYER)
+
+
+class AttendanceCertificateQuery(_Period):
+    child_id = fields.UUID(required=True)
+    activity_id = fields.UUID(metadata={"description": "one activity only (default: all)"})
+
+
+class ChildcareCertificateQuery(Schema):
+    year = fields.Integer(
+        required=True,
+        validate=validate.Range(2000, 2100),
+        metadata={"description": "the calendar year of the expenses"},
+    )
+    payer_id = fields.UUID(metadata=_PAYER)
+
+
+class ExportQuery(_Period):
+    """The documents issued from `from` to `to` (included)."""

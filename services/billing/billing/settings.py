@@ -27,6 +27,19 @@ class BillingSettings(ServiceSettings):
         validate=Range(0.05, 60),
         help="how often the prepaid invoices whose grace has passed are finalised",
     )
+    pdf_threads: int = setting(
+        "PDF_THREADS",
+        1,
+        validate=Range(1, 8),
+        help="threads making PDFs (WeasyPrint) beside the event loop; more processes scale "
+        "better than more threads",
+    )
+    max_logo_bytes: int = setting(
+        "MAX_LOGO_BYTES",
+        512 * 1024,
+        validate=Range(1024, 5 * 1024 * 1024),
+        help="largest régie logo accepted (PNG or JPEG), printed on every document",
+    )
 
 
 # The settings as the app holds them, typed (the app factory stores them under this key).

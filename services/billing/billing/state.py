@@ -1,4 +1,5 @@
-"""What a running billing service holds besides the foundation's state: its clock."""
+"""What a running billing service holds besides the foundation's state: its clock and its
+PDF renderer."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiohttp import web
+
+from billing.render import PdfRenderer
 
 
 @dataclass
@@ -19,3 +22,4 @@ class Clock:
 
 
 CLOCK: web.AppKey[Clock] = web.AppKey("billing_clock", Clock)
+PDF: web.AppKey[PdfRenderer] = web.AppKey("billing_pdf", PdfRenderer)

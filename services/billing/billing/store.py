@@ -28,17 +28,20 @@ Record = Mapping[str, Any]  # bulk reads (a campaign's days) stay asyncpg record
 # --- régies ------------------------------------------------------------------------------
 
 REGIE_FIELDS = ("code", "name", "address", "email", "legal_mentions", "payment_delay_days")
+# A régie without its logo's bytes (read only to print: `regie_logo`).
+_REGIE = """id, tenant, code, name, address, email, legal_mentions, payment_delay_days,
+    created_at, updated_at, logo IS NOT NULL AS has_logo"""
 
 
 async def insert_regie(conn: Conn, tenant: str, data: Row) -> Row | None:
     """None when the tenant already has a régie with that code."""
     return _one(
         await conn.fetchrow(
-            """INSERT INTO regies (id, tenant, code, name, address, email, legal_mentions,
+            f"""INSERT INTO regies (id, tenant, code, name, address, email, legal_mentions,
                                    payment_delay_days)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                ON CONFLICT (tenant, code) DO NOTHING
-               RETURNING *""",
+               RETURNING {_REGIE}""",
             uuid.uuid4(),
             tenant,
             *(data[f] for f in REGIE_FIELDS),
@@ -49,10 +52,10 @@ async def insert_regie(conn: Conn, tenant: str, data: Row) -> Row | None:
 async def update_regie(conn: Conn, tenant: str, regie_id: uuid.UUID, data: Row) -> Row | None:
     return _one(
         await conn.fetchrow(
-            """UPDATE regies SET code = $3, name = $4, address = $5, email = $6,
+            f"""UPDATE regies SET code = $3, name = $4, address = $5, email = $6,
                       legal_mentions = $7, payment_delay_days = $8, updated_at = now()
                WHERE tenant = $1 AND id = $2
-               RETURNING *""",
+               RETURNING {_REGIE}""",
             tenant,
             regie_id,
             *(data[f] for f in REGIE_FIELDS),
@@ -73,20 +76,50 @@ async def code_taken(conn: Conn, tenant: str, code: str, but: uuid.UUID | None) 
 
 async def get_regie(conn: Conn, tenant: str, regie_id: uuid.UUID) -> Row | None:
     return _one(
-        await conn.fetchrow("SELECT * FROM regies WHERE tenant = $1 AND id = $2", tenant, regie_id)
+        await conn.fetchrow(
+            f"SELECT {_REGIE} FROM regies WHERE tenant = $1 AND id = $2", tenant, regie_id
+        )
     )
 
 
 async def lock_regie(conn: Conn, tenant: str, regie_id: uuid.UUID) -> Row | None:
     return _one(
         await conn.fetchrow(
-            "SELECT * FROM regies WHERE tenant = $1 AND id = $2 FOR UPDATE", tenant, regie_id
+            f"SELECT {_REGIE} FROM regies WHERE tenant = $1 AND id = $2 FOR UPDATE",
+            tenant,
+            regie_id,
         )
     )
 
 
 async def list_regies(conn: Conn, tenant: str) -> list[Row]:
-    return _all(await conn.fetch("SELECT * FROM regies WHERE tenant = $1 ORDER BY code", tenant))
+    return _all(
+        await conn.fetch(f"SELECT {_REGIE} FROM regies WHERE tenant = $1 ORDER BY code", tenant)
+    )
+
+
+async def set_regie_logo(
+    conn: Conn, tenant: str, regie_id: uuid.UUID, content: bytes | None, content_type: str | None
+) -> bool:
+    """False when the tenant has no such régie."""
+    updated = await conn.fetchval(
+        """UPDATE regies SET logo = $3, logo_type = $4, updated_at = now()
+           WHERE tenant = $1 AND id = $2 RETURNING id""",
+        tenant,
+        regie_id,
+        content,
+        content_type,
+    )
+    return updated is not None
+
+
+async def regie_logo(conn: Conn, tenant: str, regie_id: uuid.UUID) -> Row | None:
+    """The régie's logo and its type (both None when it has none); None: no such régie."""
+    return _one(
+        await conn.fetchrow(
+            "SELECT logo, logo_type FROM regies WHERE tenant = $1 AND id = $2", tenant, regie_id
+        )
+    )
 
 
 async def take_numbers(conn: Conn, regie_id: uuid.UUID, year: int, kind: str, count: int) -> int:
@@ -108,6 +141,8 @@ async def take_numbers(conn: Conn, regie_id: uuid.UUID, year: int, kind: str, co
 # --- activities and price grids ----------------------------------------------------------
 
 ACTIVITY_FIELDS = (
+    "accounting_code",
+    "childcare",
     "regie_id",
     "name",
     "billing_mode",
@@ -127,12 +162,14 @@ async def upsert_activity(
     """None when the activity is another tenant's."""
     return _one(
         await conn.fetchrow(
-            """INSERT INTO activities (activity_id, tenant, regie_id, name, billing_mode,
-                   postpaid_source, unit, units_per_booking, bill_present, bill_absent,
-                   bill_absent_justified, bill_unexpected, updated_by)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            """INSERT INTO activities (activity_id, tenant, accounting_code, childcare,
+                   regie_id, name, billing_mode, postpaid_source, unit, units_per_booking,
+                   bill_present, bill_absent, bill_absent_justified, bill_unexpected, updated_by)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
                ON CONFLICT (activity_id) DO UPDATE SET
-                   regie_id = EXCLUDED.regie_id, name = EXCLUDED.name,
+                   accounting_code = EXCLUDED.accounting_code,
+                   childcare = EXCLUDED.childcare, regie_id = EXCLUDED.regie_id,
+                   name = EXCLUDED.name,
                    billing_mode = EXCLUDED.billing_mode,
                    postpaid_source = EXCLUDED.postpaid_source, unit = EXCLUDED.unit,
                    units_per_booking = EXCLUDED.units_per_booking,
@@ -326,6 +363,12 @@ async def anonymise_household(conn: Conn, tenant: str, household_id: uuid.UUID) 
         tenant,
         household_id,
     )
+    await conn.execute(
+        """UPDATE payers SET name = 'Anonyme', address = NULL, email = NULL, updated_at = now()
+           WHERE tenant = $1 AND household_id = $2""",
+        tenant,
+        household_id,
+    )
 
 
 async def get_household(conn: Conn, tenant: str, household_id: uuid.UUID) -> Row | None:
@@ -418,6 +461,167 @@ async def households_of(conn: Conn, tenant: str, household_ids: Sequence[uuid.UU
     return _all(
         await conn.fetch(
             "SELECT * FROM households WHERE tenant = $1 AND household_id = ANY($2::uuid[])",
+            tenant,
+            list(household_ids),
+        )
+    )
+
+
+# --- payers, linked accounts, billing rules ----------------------------------------------
+
+PAYER_FIELDS = ("name", "address", "email", "account_id")
+
+
+async def link_account(
+    conn: Conn, tenant: str, account_id: uuid.UUID, household_id: uuid.UUID
+) -> None:
+    await conn.execute(
+        """INSERT INTO household_accounts (tenant, account_id, household_id) VALUES ($1, $2, $3)
+           ON CONFLICT (tenant, account_id) DO UPDATE SET household_id = EXCLUDED.household_id""",
+        tenant,
+        account_id,
+        household_id,
+    )
+
+
+async def account_household(conn: Conn, tenant: str, account_id: uuid.UUID) -> uuid.UUID | None:
+    household_id: uuid.UUID | None = await conn.fetchval(
+        "SELECT household_id FROM household_accounts WHERE tenant = $1 AND account_id = $2",
+        tenant,
+        account_id,
+    )
+    return household_id
+
+
+async def insert_payer(conn: Conn, tenant: str, household_id: uuid.UUID, data: Row) -> Row | None:
+    """None when the account is another payer's already."""
+    return _one(
+        await conn.fetchrow(
+            """INSERT INTO payers (id, tenant, household_id, name, address, email, account_id)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)
+               ON CONFLICT (tenant, account_id) WHERE account_id IS NOT NULL DO NOTHING
+               RETURNING *""",
+            uuid.uuid4(),
+            tenant,
+            household_id,
+            *(data[f] for f in PAYER_FIELDS),
+        )
+    )
+
+
+async def update_payer(conn: Conn, tenant: str, payer_id: uuid.UUID, data: Row) -> Row | None:
+    return _one(
+        await conn.fetchrow(
+            """UPDATE payers SET name = $3, address = $4, email = $5, account_id = $6,
+                      updated_at = now()
+               WHERE tenant = $1 AND id = $2
+               RETURNING *""",
+            tenant,
+            payer_id,
+            *(data[f] for f in PAYER_FIELDS),
+        )
+    )
+
+
+async def payer_account_taken(
+    conn: Conn, tenant: str, account_id: uuid.UUID, but: uuid.UUID | None
+) -> bool:
+    return bool(
+        await conn.fetchval(
+            """SELECT 1 FROM payers
+               WHERE tenant = $1 AND account_id = $2 AND id IS DISTINCT FROM $3""",
+            tenant,
+            account_id,
+            but,
+        )
+    )
+
+
+async def get_payer(conn: Conn, tenant: str, payer_id: uuid.UUID) -> Row | None:
+    return _one(
+        await conn.fetchrow("SELECT * FROM payers WHERE tenant = $1 AND id = $2", tenant, payer_id)
+    )
+
+
+async def household_payers(conn: Conn, tenant: str, household_id: uuid.UUID) -> list[Row]:
+    return _all(
+        await conn.fetch(
+            """SELECT * FROM payers WHERE tenant = $1 AND household_id = $2
+               ORDER BY created_at, id""",
+            tenant,
+            household_id,
+        )
+    )
+
+
+async def payers_of(conn: Conn, tenant: str, payer_ids: Sequence[uuid.UUID]) -> list[Row]:
+    return _all(
+        await conn.fetch(
+            "SELECT * FROM payers WHERE tenant = $1 AND id = ANY($2::uuid[])",
+            tenant,
+            list(payer_ids),
+        )
+    )
+
+
+async def account_payers(
+    conn: Conn, tenant: str, household_id: uuid.UUID, account_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """The household's payers tied to this account."""
+    rows = await conn.fetch(
+        "SELECT id FROM payers WHERE tenant = $1 AND household_id = $2 AND account_id = $3",
+        tenant,
+        household_id,
+        account_id,
+    )
+    return [r["id"] for r in rows]
+
+
+RULE_FIELDS = (
+    "child_id",
+    "effective_from",
+    "kind",
+    "payer_a",
+    "payer_b",
+    "reference_week",
+    "weekdays",
+    "percent_a",
+)
+
+
+async def insert_rule(
+    conn: Conn, tenant: str, household_id: uuid.UUID, data: Row, actor: uuid.UUID
+) -> Row | None:
+    """None when a rule of the child starts that day already."""
+    return _one(
+        await conn.fetchrow(
+            """INSERT INTO billing_rules (id, tenant, household_id, child_id, effective_from,
+                   kind, payer_a, payer_b, reference_week, weekdays, percent_a, created_by)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+               ON CONFLICT (tenant, child_id, effective_from) DO NOTHING
+               RETURNING *""",
+            uuid.uuid4(),
+            tenant,
+            household_id,
+            *(data[f] for f in RULE_FIELDS),
+            actor,
+        )
+    )
+
+
+async def delete_rule(conn: Conn, tenant: str, rule_id: uuid.UUID) -> bool:
+    deleted = await conn.fetchval(
+        "DELETE FROM billing_rules WHERE tenant = $1 AND id = $2 RETURNING id", tenant, rule_id
+    )
+    return deleted is not None
+
+
+async def household_rules(conn: Conn, tenant: str, household_ids: Sequence[uuid.UUID]) -> list[Row]:
+    return _all(
+        await conn.fetch(
+            """SELECT * FROM billing_rules
+               WHERE tenant = $1 AND household_id = ANY($2::uuid[])
+               ORDER BY child_id, effective_from""",
             tenant,
             list(household_ids),
         )
@@ -587,26 +791,29 @@ async def basket_draft(
     basket_id: uuid.UUID,
     regie_id: uuid.UUID,
     household_id: uuid.UUID,
+    payer_id: uuid.UUID,
     finalise_after: datetime,
 ) -> Row:
-    """The draft invoice gathering a basket's days for a régie, locked (created if none).
-    A draft finalised meanwhile is no longer a draft: a new one is made."""
+    """The draft invoice gathering a basket's days for a régie and a payer, locked (created
+    if none). A draft finalised meanwhile is no longer a draft: a new one is made."""
     while True:
         row = await conn.fetchrow(
             """SELECT * FROM invoices
-               WHERE tenant = $1 AND basket_id = $2 AND regie_id = $3 AND status = 'draft'
+               WHERE tenant = $1 AND basket_id = $2 AND regie_id = $3 AND payer_id = $4
+                 AND status = 'draft'
                FOR UPDATE""",
             tenant,
             basket_id,
             regie_id,
+            payer_id,
         )
         if row is not None:
             return dict(row)
         row = await conn.fetchrow(
             """INSERT INTO invoices (id, tenant, regie_id, household_id, payer_id, origin,
                    basket_id, finalise_after)
-               VALUES ($1, $2, $3, $4, $4, 'basket', $5, $6)
-               ON CONFLICT (tenant, basket_id, regie_id)
+               VALUES ($1, $2, $3, $4, $5, 'basket', $6, $7)
+               ON CONFLICT (tenant, basket_id, regie_id, payer_id)
                    WHERE status = 'draft' AND basket_id IS NOT NULL
                DO NOTHING
                RETURNING *""",
@@ -614,6 +821,7 @@ async def basket_draft(
             tenant,
             regie_id,
             household_id,
+            payer_id,
             basket_id,
             finalise_after,
         )
@@ -622,43 +830,57 @@ async def basket_draft(
 
 
 async def new_draft(
-    conn: Conn, tenant: str, regie_id: uuid.UUID, household_id: uuid.UUID, origin: str
+    conn: Conn,
+    tenant: str,
+    regie_id: uuid.UUID,
+    household_id: uuid.UUID,
+    origin: str,
+    payer_id: uuid.UUID | None = None,
 ) -> Row:
-    """A draft invoice of its own (a day promoted from the waiting list)."""
+    """A draft invoice of its own (a day promoted from the waiting list); the household
+    pays unless a payer is given."""
     row = await conn.fetchrow(
         """INSERT INTO invoices (id, tenant, regie_id, household_id, payer_id, origin)
-           VALUES ($1, $2, $3, $4, $4, $5)
+           VALUES ($1, $2, $3, $4, $5, $6)
            RETURNING *""",
         uuid.uuid4(),
         tenant,
         regie_id,
         household_id,
+        payer_id or household_id,
         origin,
     )
     return dict(row)
 
 
 async def insert_campaign_drafts(
-    conn: Conn, tenant: str, regie_id: uuid.UUID, campaign_id: uuid.UUID, households: list[Any]
+    conn: Conn,
+    tenant: str,
+    regie_id: uuid.UUID,
+    campaign_id: uuid.UUID,
+    payers: Sequence[tuple[uuid.UUID, uuid.UUID]],
 ) -> dict[uuid.UUID, uuid.UUID]:
-    """One draft invoice per household of the campaign: household → invoice id."""
-    ids = [uuid.uuid4() for _ in households]
+    """One draft invoice per payer (payer id, household id) of the campaign:
+    payer → invoice id."""
+    ids = [uuid.uuid4() for _ in payers]
     await conn.execute(
         """INSERT INTO invoices (id, tenant, regie_id, household_id, payer_id, origin,
                campaign_id)
-           SELECT id, $1, $2, household_id, household_id, 'campaign', $3
-           FROM unnest($4::uuid[], $5::uuid[]) AS t (id, household_id)""",
+           SELECT id, $1, $2, household_id, payer_id, 'campaign', $3
+           FROM unnest($4::uuid[], $5::uuid[], $6::uuid[]) AS t (id, payer_id, household_id)""",
         tenant,
         regie_id,
         campaign_id,
         ids,
-        households,
+        [p for p, _ in payers],
+        [h for _, h in payers],
     )
-    return dict(zip(households, ids, strict=True))
+    return {payer: invoice for (payer, _), invoice in zip(payers, ids, strict=True)}
 
 
 CHARGE_COLUMNS = (
     "booking_id",
+    "part",
     "invoice_id",
     "unit",
     "unit_cents",
@@ -668,10 +890,25 @@ CHARGE_COLUMNS = (
     "rank",
     "grid_id",
 )
-_CHARGE_TYPES = ("uuid", "uuid", "text", "integer", "numeric", "text", "integer", "integer", "uuid")
+_CHARGE_TYPES = (
+    "uuid",
+    "smallint",
+    "uuid",
+    "text",
+    "integer",
+    "numeric",
+    "text",
+    "integer",
+    "integer",
+    "uuid",
+)
 
 # A charge with its booked day (who, what, when) and the names printed on its line.
 _CHARGE_COLUMNS = """c.*, b.household_id, b.child_id, b.activity_id, b.day, b.late,
+    coalesce(k.first_name, b.child_name) AS child_name,
+    coalesce(a.name, b.activity_name) AS activity_name"""
+_LINE_CHARGE_COLUMNS = """c.invoice_id, c.booking_id, c.unit, c.unit_cents, c.quantity, c.bracket,
+    b.child_id, b.activity_id, b.day, b.late,
     coalesce(k.first_name, b.child_name) AS child_name,
     coalesce(a.name, b.activity_name) AS activity_name"""
 _CHARGE_FROM = """FROM charges c
@@ -681,29 +918,68 @@ _CHARGE_FROM = """FROM charges c
 
 
 async def insert_charges(conn: Conn, tenant: str, charges: Sequence[Row]) -> int:
-    """Charge days; a day some document charges already is left alone (idempotence).
-    Returns how many were charged now."""
+    """Charge days; a day some document charges already is left alone (idempotence). A day
+    shared between two payers is two parts: the second is charged only with the first, in
+    the same statement, so that whatever the rules say when an event comes again, a day is
+    never charged beyond its price. Returns how many parts were charged now."""
     if not charges:
         return 0
     columns = ", ".join(CHARGE_COLUMNS)
-    arrays = ", ".join(f"${i + 2}::{t}[]" for i, t in enumerate(_CHARGE_TYPES))
+    values = [
+        [c.get(name, 1) if name == "part" else c[name] for c in charges] for name in CHARGE_COLUMNS
+    ]
+    if isinstance(conn, asyncpg.Connection) and len(charges) >= BULK:
+        given = await _staged(conn, "charges_given", CHARGE_COLUMNS, _CHARGE_TYPES, values)
+        arrays: list[Any] = []
+    else:
+        types = ", ".join(f"${i + 2}::{t}[]" for i, t in enumerate(_CHARGE_TYPES))
+        given, arrays = f"(SELECT * FROM unnest({types}) AS t ({columns}))", values
     inserted = await conn.fetchval(
-        f"""WITH inserted AS (
+        f"""WITH given AS (SELECT * FROM {given} g),
+            first AS (
                 INSERT INTO charges (tenant, {columns})
-                SELECT $1, * FROM unnest({arrays})
-                ON CONFLICT (booking_id) DO NOTHING
+                SELECT $1, * FROM given WHERE part = 1
+                ON CONFLICT (booking_id, part) DO NOTHING
+                RETURNING booking_id),
+            second AS (
+                INSERT INTO charges (tenant, {columns})
+                SELECT $1, * FROM given
+                WHERE part = 2 AND booking_id IN (SELECT booking_id FROM first)
+                ON CONFLICT (booking_id, part) DO NOTHING
                 RETURNING 1)
-            SELECT count(*) FROM inserted""",
+            SELECT (SELECT count(*) FROM first) + (SELECT count(*) FROM second)""",
         tenant,
-        *([c[name] for c in charges] for name in CHARGE_COLUMNS),
+        *arrays,
     )
     return int(inserted)
 
 
+BULK = 500  # rows from which a bulk write goes through COPY (faster than arrays)
+
+
+async def _staged(
+    conn: asyncpg.Connection,
+    name: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    values: Sequence[Sequence[Any]],
+) -> str:
+    """Rows (given column by column) copied into a temporary table of the transaction,
+    emptied first and at commit; returns its name for the statement that reads them."""
+    definition = ", ".join(f"{c} {t}" for c, t in zip(columns, types, strict=True))
+    await conn.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {name} ({definition}) ON COMMIT DELETE ROWS;"
+        f"TRUNCATE {name}"
+    )
+    await conn.copy_records_to_table(name, records=zip(*values, strict=True), columns=columns)
+    return f"pg_temp.{name}"
+
+
 async def invoices_charges(conn: Conn, invoice_ids: Sequence[uuid.UUID]) -> list[Record]:
+    """The charges of invoices about to be issued: what their lines need only."""
     return list(
         await conn.fetch(
-            f"""SELECT {_CHARGE_COLUMNS} {_CHARGE_FROM}
+            f"""SELECT {_LINE_CHARGE_COLUMNS} {_CHARGE_FROM}
                 WHERE c.invoice_id = ANY($1::uuid[])
                 ORDER BY c.invoice_id, b.day, c.booking_id""",
             list(invoice_ids),
@@ -728,7 +1004,8 @@ async def lock_charges(conn: Conn, tenant: str, booking_ids: Sequence[uuid.UUID]
         await conn.fetch(
             f"""SELECT {_CHARGE_COLUMNS}, i.status AS invoice_status, i.regie_id, i.payer_id,
                        l.id AS line_id, l.label AS line_label,
-                       EXISTS (SELECT 1 FROM credited_days d WHERE d.booking_id = c.booking_id)
+                       EXISTS (SELECT 1 FROM credited_days d
+                               WHERE d.booking_id = c.booking_id AND d.part = c.part)
                            AS credited
                 {_CHARGE_FROM}
                 JOIN invoices i ON i.id = c.invoice_id
@@ -736,7 +1013,7 @@ async def lock_charges(conn: Conn, tenant: str, booking_ids: Sequence[uuid.UUID]
                     AND l.child_id = b.child_id AND l.activity_id = b.activity_id
                     AND l.unit = c.unit AND l.unit_cents = c.unit_cents AND l.detail = c.bracket
                 WHERE c.tenant = $1 AND c.booking_id = ANY($2::uuid[])
-                ORDER BY b.day
+                ORDER BY b.day, c.part
                 FOR UPDATE OF c""",
             tenant,
             list(booking_ids),
@@ -744,8 +1021,14 @@ async def lock_charges(conn: Conn, tenant: str, booking_ids: Sequence[uuid.UUID]
     )
 
 
-async def delete_charges(conn: Conn, booking_ids: Sequence[uuid.UUID]) -> None:
-    await conn.execute("DELETE FROM charges WHERE booking_id = ANY($1::uuid[])", list(booking_ids))
+async def delete_charges(conn: Conn, parts: Sequence[tuple[uuid.UUID, int]]) -> None:
+    """Charges (booking id, part) leaving their drafts."""
+    await conn.execute(
+        """DELETE FROM charges c USING unnest($1::uuid[], $2::smallint[]) AS t (booking_id, part)
+           WHERE c.booking_id = t.booking_id AND c.part = t.part""",
+        [b for b, _ in parts],
+        [p for _, p in parts],
+    )
 
 
 async def credited_quantities(conn: Conn, line_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Any]:
@@ -837,6 +1120,8 @@ LINE_COLUMNS = (
     "period_from",
     "period_to",
     "credit_note_id",
+    "child_name",
+    "activity_name",
 )
 _LINE_TYPES = (
     "uuid",
@@ -854,16 +1139,23 @@ _LINE_TYPES = (
     "date",
     "date",
     "uuid",
+    "text",
+    "text",
 )
 
 
 async def insert_invoice_lines(conn: Conn, lines: Sequence[Row]) -> None:
     columns = ", ".join(LINE_COLUMNS)
+    values = [[line.get(name) for line in lines] for name in LINE_COLUMNS]
+    if isinstance(conn, asyncpg.Connection) and len(lines) >= BULK:
+        given = await _staged(conn, "lines_given", LINE_COLUMNS, _LINE_TYPES, values)
+        await conn.execute(f"INSERT INTO invoice_lines ({columns}) SELECT * FROM {given}")
+        return
     arrays = ", ".join(f"${i + 1}::{t}[]" for i, t in enumerate(_LINE_TYPES))
     await conn.execute(
         f"""INSERT INTO invoice_lines ({columns})
             SELECT * FROM unnest({arrays})""",
-        *([line.get(name) for line in lines] for name in LINE_COLUMNS),
+        *values,
     )
 
 
@@ -890,7 +1182,9 @@ async def get_invoice(conn: Conn, tenant: str, invoice_id: uuid.UUID) -> Row | N
 _INVOICE_VIEW = """i.*,
     i.total_cents - coalesce((SELECT sum(abs(l.amount_cents)) FROM ledger l
         WHERE l.document_id = i.id AND l.kind IN ('allocation', 'payment')), 0)
-        AS remaining_cents"""
+        AS remaining_cents,
+    coalesce((SELECT sum(abs(l.amount_cents)) FROM ledger l
+        WHERE l.document_id = i.id AND l.kind = 'payment'), 0) AS paid_cents"""
 
 
 async def list_invoices(conn: Conn, tenant: str, filters: Row) -> list[Row]:
@@ -907,6 +1201,7 @@ async def list_invoices(conn: Conn, tenant: str, filters: Row) -> list[Row]:
                       AND ($6::text IS NULL OR i.number = $6)
                       AND ($7::date IS NULL OR i.issue_date >= $7)
                       AND ($8::date IS NULL OR i.issue_date <= $8)
+                      AND ($12::uuid[] IS NULL OR i.payer_id = ANY($12))
                 ) v
                 WHERE $9::text IS NULL OR ($9 = 'current') = (v.remaining_cents > 0)
                 ORDER BY v.issue_date DESC, v.number DESC
@@ -922,15 +1217,20 @@ async def list_invoices(conn: Conn, tenant: str, filters: Row) -> list[Row]:
             filters.get("status"),
             filters.get("limit", 100),
             filters.get("offset", 0),
+            _ids(filters.get("payer_ids")),
         )
     )
+
+
+def _ids(ids: Sequence[uuid.UUID] | None) -> list[uuid.UUID] | None:
+    return None if ids is None else list(ids)
 
 
 async def campaign_drafts(conn: Conn, campaign_id: uuid.UUID) -> list[Row]:
     return _all(
         await conn.fetch(
             """SELECT * FROM invoices WHERE campaign_id = $1 AND status = 'draft'
-               ORDER BY household_id""",
+               ORDER BY household_id, payer_id""",
             campaign_id,
         )
     )
@@ -969,6 +1269,129 @@ async def campaign_charges(conn: Conn, campaign_id: uuid.UUID) -> list[Record]:
                 WHERE i.campaign_id = $1 AND i.status = 'draft'
                 ORDER BY c.invoice_id, b.day, c.booking_id""",
             campaign_id,
+        )
+    )
+
+
+# --- certificates ------------------------------------------------------------------------
+
+
+async def present_days(
+    conn: Conn,
+    tenant: str,
+    child_id: uuid.UUID,
+    start: date,
+    end: date,
+    activity_id: uuid.UUID | None,
+) -> list[Row]:
+    """The days a child was marked present at activities billing knows, with their régie."""
+    return _all(
+        await conn.fetch(
+            """SELECT b.day, b.activity_id, a.regie_id, a.name AS activity_name
+               FROM bookings b JOIN activities a USING (activity_id)
+               WHERE b.tenant = $1 AND b.child_id = $2 AND b.day BETWEEN $3 AND $4
+                 AND b.attendance = 'present' AND b.status <> 'cancelled'
+                 AND ($5::uuid IS NULL OR b.activity_id = $5)
+               ORDER BY a.name, b.day""",
+            tenant,
+            child_id,
+            start,
+            end,
+            activity_id,
+        )
+    )
+
+
+async def childcare_amounts(
+    conn: Conn,
+    tenant: str,
+    household_id: uuid.UUID,
+    year: int,
+    payer_ids: Sequence[uuid.UUID] | None,
+) -> list[Row]:
+    """Per régie and child, what the documents of a year charged for childcare activities
+    (invoice lines) and credited back (credit note lines), for these payers (None: all)."""
+    return _all(
+        await conn.fetch(
+            """WITH charged AS (
+                   SELECT i.regie_id, l.child_id, sum(l.amount_cents) AS cents
+                   FROM invoices i
+                   JOIN invoice_lines l ON l.invoice_id = i.id AND l.kind = 'charge'
+                   JOIN activities a ON a.activity_id = l.activity_id AND a.childcare
+                   WHERE i.tenant = $1 AND i.household_id = $2 AND i.status = 'issued'
+                     AND i.year = $3 AND ($4::uuid[] IS NULL OR i.payer_id = ANY($4))
+                   GROUP BY 1, 2),
+               credited AS (
+                   SELECT n.regie_id, l.child_id, sum(l.amount_cents) AS cents
+                   FROM credit_notes n
+                   JOIN credit_note_lines l ON l.credit_note_id = n.id
+                   JOIN activities a ON a.activity_id = l.activity_id AND a.childcare
+                   WHERE n.tenant = $1 AND n.household_id = $2 AND n.year = $3
+                     AND ($4::uuid[] IS NULL OR n.payer_id = ANY($4))
+                   GROUP BY 1, 2)
+               SELECT coalesce(c.regie_id, r.regie_id) AS regie_id,
+                      coalesce(c.child_id, r.child_id) AS child_id,
+                      coalesce(c.cents, 0) AS invoiced_cents,
+                      coalesce(r.cents, 0) AS credited_cents
+               FROM charged c
+               FULL JOIN credited r ON r.regie_id = c.regie_id AND r.child_id = c.child_id""",
+            tenant,
+            household_id,
+            year,
+            _ids(payer_ids),
+        )
+    )
+
+
+# --- accounting export -------------------------------------------------------------------
+
+_ACTIVITY_OF_LINE = "coalesce(l.activity_name, a.name, split_part(l.label, ' — ', 1))"
+
+
+async def accounting_entries(
+    conn: Conn, tenant: str, regie_id: uuid.UUID, start: date, end: date
+) -> list[Row]:
+    """A régie's documents issued over a period, per document and activity (invoices +,
+    credit notes −) and per credit note deducted from an invoice (−, after the invoice's
+    rows), day by day: the invoices in number order, then the credit notes."""
+    return _all(
+        await conn.fetch(
+            f"""SELECT 'invoice' AS kind, i.number, i.issue_date, i.due_date, i.payer,
+                       i.payer_id, i.household_id, l.activity_id,
+                       max(coalesce(a.accounting_code, '')) AS accounting_code,
+                       max({_ACTIVITY_OF_LINE}) AS activity,
+                       sum(l.amount_cents)::integer AS amount_cents, NULL::text AS related,
+                       0 AS doc_rank, 0 AS rank
+                FROM invoices i
+                JOIN invoice_lines l ON l.invoice_id = i.id AND l.kind = 'charge'
+                LEFT JOIN activities a ON a.activity_id = l.activity_id
+                WHERE i.tenant = $1 AND i.regie_id = $2 AND i.status = 'issued'
+                  AND i.issue_date BETWEEN $3 AND $4
+                GROUP BY i.id, l.activity_id
+                UNION ALL
+                SELECT 'allocation', i.number, i.issue_date, i.due_date, i.payer, i.payer_id,
+                       i.household_id, NULL, '', '', l.amount_cents, n.number, 0, 1
+                FROM invoices i
+                JOIN invoice_lines l ON l.invoice_id = i.id AND l.kind = 'credit'
+                JOIN credit_notes n ON n.id = l.credit_note_id
+                WHERE i.tenant = $1 AND i.regie_id = $2 AND i.status = 'issued'
+                  AND i.issue_date BETWEEN $3 AND $4
+                UNION ALL
+                SELECT 'credit_note', n.number, n.issue_date, NULL, n.payer, n.payer_id,
+                       n.household_id, l.activity_id,
+                       max(coalesce(a.accounting_code, '')),
+                       max({_ACTIVITY_OF_LINE}),
+                       -sum(l.amount_cents)::integer, NULL, 1, 0
+                FROM credit_notes n
+                JOIN credit_note_lines l ON l.credit_note_id = n.id
+                LEFT JOIN activities a ON a.activity_id = l.activity_id
+                WHERE n.tenant = $1 AND n.regie_id = $2 AND n.issue_date BETWEEN $3 AND $4
+                GROUP BY n.id, l.activity_id
+                ORDER BY issue_date, doc_rank, number, rank, activity""",
+            tenant,
+            regie_id,
+            start,
+            end,
         )
     )
 
@@ -1039,8 +1462,8 @@ async def insert_credit_note_lines(
     await conn.executemany(
         """INSERT INTO credit_note_lines (id, credit_note_id, position, invoice_line_id, label,
                detail, child_id, activity_id, unit, unit_cents, quantity, amount_cents,
-               period_from, period_to)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)""",
+               period_from, period_to, child_name, activity_name)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)""",
         [
             (
                 x["id"],
@@ -1057,6 +1480,8 @@ async def insert_credit_note_lines(
                 x["amount_cents"],
                 x["period_from"],
                 x["period_to"],
+                x.get("child_name"),
+                x.get("activity_name"),
             )
             for x in lines
         ],
@@ -1064,11 +1489,12 @@ async def insert_credit_note_lines(
 
 
 async def insert_credited_days(
-    conn: Conn, days: Sequence[tuple[uuid.UUID, uuid.UUID, Any]]
+    conn: Conn, days: Sequence[tuple[uuid.UUID, int, uuid.UUID, Any]]
 ) -> None:
-    """(booking id, credit note line id, quantity)."""
+    """(booking id, part, credit note line id, quantity)."""
     await conn.executemany(
-        "INSERT INTO credited_days (booking_id, credit_note_line_id, quantity) VALUES ($1, $2, $3)",
+        """INSERT INTO credited_days (booking_id, part, credit_note_line_id, quantity)
+           VALUES ($1, $2, $3, $4)""",
         days,
     )
 
@@ -1097,6 +1523,7 @@ async def list_credit_notes(conn: Conn, tenant: str, filters: Row) -> list[Row]:
                   AND ($2::uuid IS NULL OR n.household_id = $2)
                   AND ($3::uuid IS NULL OR n.regie_id = $3)
                   AND ($4::integer IS NULL OR n.year = $4)
+                  AND ($7::uuid[] IS NULL OR n.payer_id = ANY($7))
                 ORDER BY n.issue_date DESC, n.number DESC
                 LIMIT $5 OFFSET $6""",
             tenant,
@@ -1105,6 +1532,7 @@ async def list_credit_notes(conn: Conn, tenant: str, filters: Row) -> list[Row]:
             filters.get("year"),
             filters.get("limit", 100),
             filters.get("offset", 0),
+            _ids(filters.get("payer_ids")),
         )
     )
 

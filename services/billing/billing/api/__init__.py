@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from billing.api import activities, campaigns, households, invoices, prices, regies
+from billing.api import (
+    activities,
+    campaigns,
+    certificates,
+    exports,
+    households,
+    invoices,
+    payers,
+    prices,
+    regies,
+)
 
 routes: list[web.RouteDef] = [
     *regies.routes,
     *activities.routes,
     *households.routes,
+    *payers.routes,
     *prices.routes,
     *invoices.routes,
     *campaigns.routes,
+    *certificates.routes,
+    *exports.routes,
 ]

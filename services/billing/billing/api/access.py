@@ -8,8 +8,10 @@ from datetime import datetime
 import asyncpg
 from aiohttp import web
 
+from billing.domain.documents import Viewer
 from billing.domain.errors import NotLinked
 from billing.state import CLOCK
+from billing.usecases import payers
 from shared.auth import Caller, require_caller
 from shared.errors import Forbidden
 from shared.keys import POOL
@@ -40,9 +42,14 @@ def household_of(caller: Caller) -> uuid.UUID:
         raise NotLinked() from None
 
 
-def restricted_to(caller: Caller) -> uuid.UUID | None:
-    """None for staff (the whole tenant); a family's own household otherwise."""
-    return None if caller.is_staff else household_of(caller)
+async def viewer(request: web.Request, caller: Caller) -> Viewer | None:
+    """None for staff (the whole tenant); a family sees its household's joint documents and
+    those of the payer tied to its account (separated parents), nothing else."""
+    if caller.is_staff:
+        return None
+    return await payers.viewer(
+        pool(request), caller.tenant, household_of(caller), uuid.UUID(caller.account_id)
+    )
 
 
 def own_household(caller: Caller, household_id: uuid.UUID) -> None:

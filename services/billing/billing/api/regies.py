@@ -6,9 +6,12 @@ from aiohttp import web
 
 from billing.api.access import pool, staff
 from billing.schemas import RegieIn, RegieListOut, RegieOut
+from billing.settings import SETTINGS
 from billing.usecases import regies
+from shared import files
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json
+from shared.http.uploads import download, read_body
 from shared.uow import unit_of_work
 
 routes = web.RouteTableDef()
@@ -63,3 +66,65 @@ async def update_regie(request: web.Request) -> web.Response:
         unit_of_work(request.app, caller.tenant), caller.tenant, regie_id, data
     )
     return json_response(RegieOut(), row)
+
+
+@routes.put("/tenants/{tenant}/regies/{regie_id}/logo")
+@doc(
+    "Set the régie's logo, printed on its documents from now on: the image as the request "
+    "body (staff)",
+    response=RegieOut,
+    tags=TAGS,
+    raw_types=["image/png", "image/jpeg"],
+    responses={
+        404: "No such régie",
+        413: "Image too large",
+        415: "Not a PNG or JPEG image",
+        422: "Empty",
+    },
+)
+async def put_logo(request: web.Request) -> web.Response:
+    caller = staff(request)
+    regie_id = path_uuid(request, "regie_id")
+    image = await read_body(
+        request,
+        max_bytes=request.app[SETTINGS].max_logo_bytes,
+        accepted=files.IMAGES,
+        fallback_name="logo",
+    )
+    row = await regies.set_logo(
+        unit_of_work(request.app, caller.tenant),
+        caller.tenant,
+        regie_id,
+        image.content,
+        image.content_type,
+    )
+    return json_response(RegieOut(), row)
+
+
+@routes.get("/tenants/{tenant}/regies/{regie_id}/logo")
+@doc(
+    "The régie's logo (staff)",
+    tags=TAGS,
+    files=files.IMAGES,
+    responses={404: "No such régie, or no logo"},
+)
+async def get_logo(request: web.Request) -> web.Response:
+    caller = staff(request)
+    content, content_type = await regies.logo(
+        pool(request), caller.tenant, path_uuid(request, "regie_id")
+    )
+    return download("logo", content_type, content, disposition="inline", fallback_name="logo")
+
+
+@routes.delete("/tenants/{tenant}/regies/{regie_id}/logo")
+@doc("Remove the régie's logo (staff)", status=204, tags=TAGS, responses={404: "No such régie"})
+async def delete_logo(request: web.Request) -> web.Response:
+    caller = staff(request)
+    await regies.set_logo(
+        unit_of_work(request.app, caller.tenant),
+        caller.tenant,
+        path_uuid(request, "regie_id"),
+        None,
+        None,
+    )
+    return web.Response(status=204)

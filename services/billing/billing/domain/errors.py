@@ -17,6 +17,11 @@ class RegieCodeTaken(DomainError):
     detail = "Une autre régie de la collectivité porte déjà ce code."
 
 
+class LogoNotFound(NotFound):
+    code = "regie-logo-not-found"
+    detail = "Cette régie n'a pas de logo."
+
+
 class ActivityNotConfigured(NotFound):
     code = "activity-not-configured"
     detail = "La facturation de cette activité n'est pas paramétrée."
@@ -88,6 +93,56 @@ class NotLinked(Forbidden):
     )
 
 
+class ChildNotFound(NotFound):
+    code = "child-not-found"
+    detail = "Cet enfant n'est pas connu dans ce foyer."
+
+
+class NothingToCertify(NotFound):
+    code = "nothing-to-certify"
+    detail = "Il n'y a rien à attester pour cette période."
+
+
 class HouseholdNotFound(NotFound):
     code = "household-not-found"
     detail = "Ce foyer est inconnu de la facturation."
+
+
+class PayerNotFound(NotFound):
+    code = "payer-not-found"
+    detail = "Ce payeur n'existe pas."
+
+
+class AccountNotLinked(DomainError):
+    code = "account-not-linked"
+    kind = "invalid"
+    title = "Account not linked to the household"
+    detail = (
+        "Ce compte n'est pas rattaché au foyer : il ne peut pas être celui d'un de ses payeurs."
+    )
+
+
+class PayerAccountTaken(DomainError):
+    code = "payer-account-taken"
+    kind = "conflict"
+    title = "Account already tied to a payer"
+    detail = "Ce compte est déjà celui d'un autre payeur."
+
+
+class InvalidRule(DomainError):
+    code = "invalid-billing-rule"
+    kind = "invalid"
+    title = "Invalid billing rule"
+    detail = "La règle de facturation n'est pas valide."
+
+
+class RuleExists(DomainError):
+    code = "billing-rule-exists"
+    kind = "conflict"
+    title = "A rule starts that day already"
+    detail = "Une règle de facturation de cet enfant commence déjà à cette date."
+
+
+class RuleNotFound(NotFound):
+    code = "billing-rule-not-found"
+    detail = "Cette règle de facturation n'existe pas."

@@ -25,6 +25,9 @@ async def configure_activity(
     data: dict[str, Any],
     actor: uuid.UUID,
 ) -> dict[str, Any]:
+    data = {"accounting_code": "", **data}
+    if data.get("childcare") is None:  # meals are not childcare for the tax credit
+        data["childcare"] = data["unit"] != "meal"
     async with uow:
         if await store.get_regie(uow.conn, tenant, data["regie_id"]) is None:
             raise RegieNotFound()

@@ -145,24 +145,26 @@ async def _draft(uow: UnitOfWork, tenant: str, campaign: dict[str, Any], now: da
         if decided.bill:
             billable.append(day)
     book = await pricing_book(conn, tenant, {d["household_id"] for d in billable}, list(activities))
-    charges: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    # Per payer: the household, or a separated parent its child's billing rule names.
+    charges: dict[tuple[uuid.UUID, uuid.UUID], list[dict[str, Any]]] = defaultdict(list)
     for day in billable:
-        charge, error = book.charge(day["household_id"], day)
-        if charge is None:
+        parts, error = book.charges(day["household_id"], day)
+        if not parts:
             issues.add(error or "price-grid-missing", day)
             continue
-        if charge["qf"] is None:
+        if parts[0]["qf"] is None:
             issues.add("quotient-unknown", day)
-        charges[day["household_id"]].append(charge)
+        for part in parts:
+            charges[(part["payer_id"], day["household_id"])].append(part)
     for day in await store.unconfigured_bookings(conn, tenant, start, end):
         issues.add("activity-not-configured", day)
     invoices = await store.insert_campaign_drafts(
         conn, tenant, campaign["regie_id"], campaign["id"], list(charges)
     )
     rows = []
-    for household_id, items in charges.items():
+    for (payer_id, _), items in charges.items():
         for charge in items:
-            charge["invoice_id"] = invoices[household_id]
+            charge["invoice_id"] = invoices[payer_id]
             rows.append(charge)
     await store.insert_charges(conn, tenant, rows)
     await store.drop_empty_drafts(conn, campaign["id"])

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing import store
-from billing.domain.documents import local_date, payer_copy, regie_copy
+from billing.domain.documents import local_date, payer_copies, regie_copy
 from billing.domain.ledger import allocate
 from billing.domain.lines import Charge, Line, credit_amount, group_lines
 from billing.domain.numbering import document_number
@@ -34,8 +34,8 @@ def charge_of(row: Mapping[str, Any]) -> Charge:
         unit_cents=row["unit_cents"],
         quantity=Decimal(row["quantity"]),
         bracket=row["bracket"],
-        qf=row["qf"],
-        rank=row["rank"],
+        qf=row.get("qf"),
+        rank=row.get("rank") or 1,
     )
 
 
@@ -107,10 +107,9 @@ async def _issue(
     credits: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for credit in await store.available_credits(conn, tenant, payers, regie_id):
         credits[credit["payer_id"]].append(credit)
-    households = {
-        h["household_id"]: h
-        for h in await store.households_of(conn, tenant, [i["household_id"] for i in invoices])
-    }
+    printed = await _payers_printed(
+        uow.conn, tenant, {i["payer_id"]: i["household_id"] for i in invoices}
+    )
     regie_printed = regie_copy(regie)
     rows: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
@@ -137,7 +136,7 @@ async def _issue(
                 "seq": seq,
                 "total_cents": total,
                 "credit_cents": credit_cents,
-                "payer": payer_copy(households.get(invoice["household_id"])),
+                "payer": printed[payer_id],
             }
         )
         entry = {
@@ -185,6 +184,18 @@ async def _issue(
     )
 
 
+async def _payers_printed(
+    conn: Any, tenant: str, household_of: dict[uuid.UUID, uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The payers as their documents print them (household contact, or a named payer's)."""
+    households = {
+        h["household_id"]: h
+        for h in await store.households_of(conn, tenant, list(set(household_of.values())))
+    }
+    named = {p["id"]: p for p in await store.payers_of(conn, tenant, list(household_of))}
+    return payer_copies(household_of, households, named, household_of)
+
+
 def _charge_lines(invoice_id: uuid.UUID, lines: list[Line]) -> list[dict[str, Any]]:
     """The charges' lines; a charge's line is found again by its grouping key (store)."""
     rows = []
@@ -205,6 +216,8 @@ def _charge_lines(invoice_id: uuid.UUID, lines: list[Line]) -> list[dict[str, An
                 "amount_cents": line.amount_cents,
                 "period_from": line.period_from,
                 "period_to": line.period_to,
+                "child_name": line.child_name,
+                "activity_name": line.activity_name,
             }
         )
     return rows
@@ -232,11 +245,12 @@ async def credit_days(
     uow: UnitOfWork, tenant: str, booking_ids: list[uuid.UUID], *, reason: str, now: datetime
 ) -> list[dict[str, Any]]:
     """Cancelled days that were charged: a day still on a draft leaves it; the days of
-    issued invoices are credited, one credit note per régie and payer. Days credited already,
+    issued invoices are credited, one credit note per régie and payer (a day shared by
+    percentage is credited to each of its payers). Days credited already,
     or never charged, change nothing (a redelivered cancellation credits nothing twice)."""
     conn = uow.conn
     charges = await store.lock_charges(conn, tenant, booking_ids)
-    drafts = [c["booking_id"] for c in charges if c["invoice_status"] == "draft"]
+    drafts = [(c["booking_id"], c["part"]) for c in charges if c["invoice_status"] == "draft"]
     if drafts:
         await store.delete_charges(conn, drafts)
     issued = [c for c in charges if c["invoice_status"] == "issued" and not c["credited"]]
@@ -291,16 +305,18 @@ async def _credit_note(
                 ),
                 "period_from": min(d["day"] for d in days),
                 "period_to": max(d["day"] for d in days),
+                "child_name": first["child_name"],
+                "activity_name": first["activity_name"],
             }
         )
-        credited.extend((d["booking_id"], line_row_id, d["quantity"]) for d in days)
+        credited.extend((d["booking_id"], d["part"], line_row_id, d["quantity"]) for d in days)
     total = sum(x["amount_cents"] for x in lines)
     if total == 0:
         return None  # free days: nothing to give back
     regie = await store.get_regie(conn, tenant, regie_id)
     assert regie is not None
     household_id = charges[0]["household_id"]
-    household = await store.get_household(conn, tenant, household_id)
+    printed = await _payers_printed(conn, tenant, {payer_id: household_id})
     issue_date = local_date(now)
     seq = await store.take_numbers(conn, regie_id, issue_date.year, "credit_note", 1)
     number = document_number("credit_note", regie["code"], issue_date.year, seq)
@@ -318,7 +334,7 @@ async def _credit_note(
             "issue_date": issue_date,
             "reason": reason,
             "total_cents": total,
-            "payer": payer_copy(household),
+            "payer": printed[payer_id],
             "regie": regie_copy(regie),
         },
     )

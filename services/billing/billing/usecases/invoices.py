@@ -1,6 +1,7 @@
-"""Reading invoices, credit notes and payers' accounts. A family reads only its household's
-(another household's document is "not found", never "forbidden": its existence is not
-told); staff read their tenant's."""
+"""Reading invoices, credit notes and payers' accounts. A family reads only what its
+`Viewer` sees: its household's joint documents and its own payer's (another household's,
+or the other separated parent's, document is "not found", never "forbidden": its existence
+is not told); staff read their tenant's (no viewer)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,23 @@ from collections import defaultdict
 from typing import Any
 
 from billing import store
+from billing.domain.documents import Viewer
 from billing.domain.errors import CreditNoteNotFound, InvoiceNotFound
 from billing.domain.ledger import Entry, balance
 from billing.store import Conn
 
 
+def narrowed(filters: dict[str, Any], viewer: Viewer | None) -> dict[str, Any]:
+    """A family's filters always narrowed to what it sees."""
+    if viewer is None:
+        return filters
+    return {**filters, "household_id": viewer.household_id, "payer_ids": viewer.payer_ids}
+
+
 async def invoices_with_lines(
-    conn: Conn, tenant: str, filters: dict[str, Any]
+    conn: Conn, tenant: str, filters: dict[str, Any], viewer: Viewer | None = None
 ) -> list[dict[str, Any]]:
-    rows = await store.list_invoices(conn, tenant, filters)
+    rows = await store.list_invoices(conn, tenant, narrowed(filters, viewer))
     lines: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for line in await store.invoice_lines(conn, [r["id"] for r in rows]):
         lines[line["invoice_id"]].append(line)
@@ -25,20 +34,21 @@ async def invoices_with_lines(
 
 
 async def invoice(
-    conn: Conn, tenant: str, invoice_id: uuid.UUID, household_id: uuid.UUID | None = None
+    conn: Conn, tenant: str, invoice_id: uuid.UUID, viewer: Viewer | None = None
 ) -> dict[str, Any]:
-    """`household_id`: the caller's household (a family); None for staff."""
     row = await store.get_invoice(conn, tenant, invoice_id)
     if row is None or row["status"] != "issued":
         raise InvoiceNotFound()
-    if household_id is not None and row["household_id"] != household_id:
+    if viewer is not None and not viewer.sees(row):
         raise InvoiceNotFound()
     row["lines"] = await store.invoice_lines(conn, [invoice_id])
     return row
 
 
-async def credit_notes(conn: Conn, tenant: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = await store.list_credit_notes(conn, tenant, filters)
+async def credit_notes(
+    conn: Conn, tenant: str, filters: dict[str, Any], viewer: Viewer | None = None
+) -> list[dict[str, Any]]:
+    rows = await store.list_credit_notes(conn, tenant, narrowed(filters, viewer))
     lines: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for line in await store.credit_note_lines(conn, [r["id"] for r in rows]):
         lines[line["credit_note_id"]].append(line)
@@ -46,10 +56,10 @@ async def credit_notes(conn: Conn, tenant: str, filters: dict[str, Any]) -> list
 
 
 async def credit_note(
-    conn: Conn, tenant: str, credit_note_id: uuid.UUID, household_id: uuid.UUID | None = None
+    conn: Conn, tenant: str, credit_note_id: uuid.UUID, viewer: Viewer | None = None
 ) -> dict[str, Any]:
     row = await store.get_credit_note(conn, tenant, credit_note_id)
-    if row is None or (household_id is not None and row["household_id"] != household_id):
+    if row is None or (viewer is not None and not viewer.sees(row)):
         raise CreditNoteNotFound()
     row["lines"] = await store.credit_note_lines(conn, [credit_note_id])
     row["allocations"] = await store.credit_note_allocations(conn, credit_note_id)

@@ -1,7 +1,8 @@
 """Prepaid activities: the days of a validated basket are invoiced at once [002].
 
 booking.ReservationValidated comes once per child and activity of a basket: their days
-gather on one draft invoice per basket and régie, finalised (numbered, billing.InvoiceIssued)
+gather on one draft invoice per basket, régie and payer (a child's billing rule may send
+some days to a separated parent), finalised (numbered, billing.InvoiceIssued)
 when the basket's grace has passed (`BASKET_INVOICE_GRACE_SECONDS`; 0: at once). A day is
 charged once ever: a redelivered or replayed event adds nothing. A day that cannot be priced
 (no grid covers it) stays unbilled: the régie's next campaign reports or bills it.
@@ -18,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from billing import store
-from billing.usecases.documents import credit_days, finalise_invoice, finalise_invoices
+from billing.usecases.documents import credit_days, finalise_invoices
 from billing.usecases.pricing import pricing_book
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
@@ -46,7 +47,8 @@ def _days(payload: dict[str, Any], dates: list[dict[str, Any]]) -> list[dict[str
 async def _priced(
     uow: UnitOfWork, tenant: str, household_id: uuid.UUID, days: list[dict[str, Any]]
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The activity's billing when it is prepaid, and the days priced."""
+    """The activity's billing when it is prepaid, and the days priced: a charge per payer
+    of each day (two parts for a day shared by percentage)."""
     activity = await store.get_activity(uow.conn, tenant, days[0]["activity_id"])
     if activity is None or activity["billing_mode"] != "prepaid":
         return None, []
@@ -57,8 +59,8 @@ async def _priced(
     for day in days:
         if day["booking_id"] in cancelled:
             continue
-        charge, error = book.charge(household_id, day)
-        if charge is None:
+        parts, error = book.charges(household_id, day)
+        if not parts:
             log.warning(
                 "prepaid_day_not_priced",
                 reason=error,
@@ -66,7 +68,7 @@ async def _priced(
                 day=str(day["day"]),
             )
             continue
-        charges.append(charge)
+        charges.extend(parts)
     return activity, charges
 
 
@@ -89,19 +91,24 @@ async def reservation_validated(
         activity, charges = await _priced(uow, tenant, household_id, days)
         if activity is None or not charges:
             return
-        invoice = await store.basket_draft(
-            uow.conn,
-            tenant,
-            payload["basket_id"],
-            activity["regie_id"],
-            household_id,
-            grace_until or now,
-        )
-        for charge in charges:
-            charge["invoice_id"] = invoice["id"]
+        invoices = []
+        for payer_id in sorted({c["payer_id"] for c in charges}, key=str):
+            invoice = await store.basket_draft(
+                uow.conn,
+                tenant,
+                payload["basket_id"],
+                activity["regie_id"],
+                household_id,
+                payer_id,
+                grace_until or now,
+            )
+            for charge in charges:
+                if charge["payer_id"] == payer_id:
+                    charge["invoice_id"] = invoice["id"]
+            invoices.append(invoice)
         await store.insert_charges(uow.conn, tenant, charges)
         if grace_until is None:
-            await finalise_invoice(uow, invoice, now=now)
+            await finalise_invoices(uow, invoices, now=now)
 
 
 async def waiting_list_promoted(
@@ -119,13 +126,17 @@ async def waiting_list_promoted(
         activity, charges = await _priced(uow, tenant, household_id, days)
         if activity is None or not charges:
             return
-        invoice = await store.new_draft(
-            uow.conn, tenant, activity["regie_id"], household_id, "basket"
-        )
-        for charge in charges:
-            charge["invoice_id"] = invoice["id"]
+        invoices = []
+        for payer_id in sorted({c["payer_id"] for c in charges}, key=str):
+            invoice = await store.new_draft(
+                uow.conn, tenant, activity["regie_id"], household_id, "basket", payer_id
+            )
+            for charge in charges:
+                if charge["payer_id"] == payer_id:
+                    charge["invoice_id"] = invoice["id"]
+            invoices.append(invoice)
         await store.insert_charges(uow.conn, tenant, charges)
-        await finalise_invoice(uow, invoice, now=now)
+        await finalise_invoices(uow, invoices, now=now)
 
 
 async def reservation_cancelled(

@@ -23,6 +23,7 @@ from billing.domain.pricing import (
     quotient_on,
 )
 from billing.domain.rules import AttendanceRules
+from billing.domain.split import BillingRule, shares_on, split_unit
 from billing.store import Conn
 
 
@@ -38,6 +39,7 @@ class PricingBook:
         siblings: dict[uuid.UUID, list[Sibling]],
         residents: dict[uuid.UUID, bool],
         names: dict[uuid.UUID, str],
+        rules: dict[uuid.UUID, list[BillingRule]] | None = None,
     ) -> None:
         self.activities = activities
         self.grids = grids
@@ -45,9 +47,12 @@ class PricingBook:
         self.siblings = siblings
         self.residents = residents
         self.names = names
+        self.rules = rules or {}  # per child: who pays its days (separated parents)
         # A campaign prices its days by the hundred thousand, with few distinct answers.
         self._ranks: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
         self._prices: dict[tuple[Any, ...], Price] = {}
+        self._grids: dict[tuple[uuid.UUID, date], PriceGrid | None] = {}
+        self._qfs: dict[tuple[uuid.UUID, date], int | None] = {}
 
     def pricing(self, household_id: uuid.UUID, activity_id: uuid.UUID) -> Pricing:
         return Pricing(
@@ -65,20 +70,31 @@ class PricingBook:
         day: date,
         late: bool,
     ) -> Price | None:
-        """What `Pricing.price` says, remembered per grid, QF, rank and residence."""
-        grid = grid_on(self.grids.get(activity_id, ()), day)
+        """What `Pricing.price` says, remembered per grid, QF, rank and residence (and the
+        grid and QF of a day, the rank of a child)."""
+        key = (activity_id, day)
+        if key in self._grids:
+            grid = self._grids[key]
+        else:
+            grid = self._grids[key] = grid_on(self.grids.get(activity_id, ()), day)
         if grid is None:
             return None
         rank = self._ranks.get((household_id, child_id))
         if rank is None:
             rank = child_rank(self.siblings.get(household_id, ()), child_id)
             self._ranks[(household_id, child_id)] = rank
-        qf = quotient_on(self.quotients.get(household_id, ()), day)
+        on = (household_id, day)
+        if on in self._qfs:
+            qf = self._qfs[on]
+        else:
+            qf = self._qfs[on] = quotient_on(self.quotients.get(household_id, ()), day)
         resident = self.residents.get(household_id, True)
-        key = (grid.id, qf, rank, late, resident)
-        price = self._prices.get(key)
+        cached = (grid.id, qf, rank, late, resident)
+        price = self._prices.get(cached)
         if price is None:
-            price = self._prices[key] = grid.price(qf=qf, rank=rank, late=late, resident=resident)
+            price = self._prices[cached] = grid.price(
+                qf=qf, rank=rank, late=late, resident=resident
+            )
         return price
 
     def charge(
@@ -96,7 +112,6 @@ class PricingBook:
         if price is None:
             return None, "price-grid-missing"
         return {
-            "id": uuid.uuid4(),
             "booking_id": day["booking_id"],
             "household_id": household_id,
             "child_id": day["child_id"],
@@ -113,6 +128,32 @@ class PricingBook:
             "rank": price.rank,
             "grid_id": price.grid_id,
         }, None
+
+    def charges(
+        self, household_id: uuid.UUID, day: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """A booked day priced, as the charges of the payers who pay it (one, or two parts
+        of a day shared by percentage), each with its `payer_id` and `part`; or why it
+        cannot be priced: ([], error code)."""
+        charge, error = self.charge(household_id, day)
+        if charge is None:
+            return [], error
+        rules = self.rules.get(day["child_id"])
+        if not rules:  # the household pays the whole day (most days)
+            charge["part"], charge["payer_id"] = 1, household_id
+            return [charge], None
+        shares = shares_on(rules, day["day"], household_id)
+        units = split_unit(charge["unit_cents"], shares)
+        return [
+            {
+                **charge,
+                "part": share.part,
+                "payer_id": share.payer_id,
+                "unit_cents": unit,
+                "bracket": charge["bracket"] + share.label,
+            }
+            for share, unit in zip(shares, units, strict=True)
+        ], None
 
 
 async def pricing_book(
@@ -145,7 +186,10 @@ async def pricing_book(
         row["household_id"]: row["resident"]
         for row in await store.households_of(conn, tenant, households)
     }
-    return PricingBook(activities, grids, quotients, siblings, residents, names)
+    rules: dict[uuid.UUID, list[BillingRule]] = defaultdict(list)
+    for row in await store.household_rules(conn, tenant, households):
+        rules[row["child_id"]].append(BillingRule.from_row(row))
+    return PricingBook(activities, grids, quotients, siblings, residents, names, rules)
 
 
 def rules_of(activity: dict[str, Any]) -> AttendanceRules:

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from billing import store
-from billing.domain.errors import RegieCodeTaken, RegieNotFound
+from billing.domain.errors import LogoNotFound, RegieCodeTaken, RegieNotFound
 from billing.store import Conn
 from shared.uow import UnitOfWork
 
@@ -43,3 +43,28 @@ async def regie(conn: Conn, tenant: str, regie_id: uuid.UUID) -> dict[str, Any]:
 
 async def regies(conn: Conn, tenant: str) -> list[dict[str, Any]]:
     return await store.list_regies(conn, tenant)
+
+
+async def set_logo(
+    uow: UnitOfWork,
+    tenant: str,
+    regie_id: uuid.UUID,
+    content: bytes | None,
+    content_type: str | None,
+) -> dict[str, Any]:
+    """The logo printed on the régie's documents from now on (None: no logo)."""
+    async with uow:
+        if not await store.set_regie_logo(uow.conn, tenant, regie_id, content, content_type):
+            raise RegieNotFound()
+        row = await store.get_regie(uow.conn, tenant, regie_id)
+        assert row is not None
+    return row
+
+
+async def logo(conn: Conn, tenant: str, regie_id: uuid.UUID) -> tuple[bytes, str]:
+    row = await store.regie_logo(conn, tenant, regie_id)
+    if row is None:
+        raise RegieNotFound()
+    if row["logo"] is None:
+        raise LogoNotFound()
+    return row["logo"], row["logo_type"]

@@ -67,6 +67,10 @@ async def test_children_and_anonymisation(billing):
 
     (invoice,) = await eventually(issued)
     assert invoice["lines"][0]["label"] == "Cantine — Léane"
+    payers = f"{T}/billing/households/{lea.household_id}/payers"
+    await billing.call(
+        "POST", payers, billing.staff(), {"name": "Simon Martin", "address": "8 rue Haute"}, 201
+    )
     await billing.deliver(
         billing.family_event(
             "family.HouseholdAnonymised",
@@ -79,6 +83,8 @@ async def test_children_and_anonymisation(billing):
     assert profile["guardian_names"] == ["Anonyme"] and profile["payer_name"] is None
     (kept,) = await billing.invoices()
     assert kept["payer"]["name"] == "Claire Martin et Simon Martin"  # an accounting record
+    named = (await billing.get(payers))["payers"][1]
+    assert (named["name"], named["address"]) == ("Anonyme", None)
 
 
 async def test_a_justified_absence_on_an_invoiced_day_is_credited(billing):

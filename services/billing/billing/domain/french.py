@@ -1,0 +1,49 @@
+"""Dates and quantities written the French way, as documents print them."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
+def french_date(value: date | None) -> str:
+    """'1er septembre 2026', '15 octobre 2026'."""
+    if value is None:
+        return ""
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def short_date(value: date | None) -> str:
+    """'01/09/2026'."""
+    return "" if value is None else f"{value:%d/%m/%Y}"
+
+
+def period_text(start: date | None, end: date | None) -> str:
+    """'le 03/09/2026', 'du 03/09/2026 au 08/09/2026'."""
+    if start is None or end is None:
+        return ""
+    if start == end:
+        return f"le {short_date(start)}"
+    return f"du {short_date(start)} au {short_date(end)}"
+
+
+def decimal_text(value: object) -> str:
+    """2.50 → '2,5'; 3.00 → '3' (quantities as a French reader writes them)."""
+    number = Decimal(str(value)).normalize()
+    return format(number, "f").replace(".", ",")
