@@ -17,7 +17,9 @@ this process; --processes 0 runs the service inside this process (one core for e
 --separate-relay gives the outbox relay a process of its own (`python -m booking relay`).
 
     uv run python bench/booking_rush.py [--families 1000] [--capacity 300] [--days 1]
-        [--concurrency 64] [--processes 1] [--separate-relay]
+        [--concurrency 64] [--processes 1] [--separate-relay] [--bare-seconds 3]
+
+`--families 30 --capacity 10 --concurrency 8 --bare-seconds 0.5` is the tests' smoke size.
 """
 
 from __future__ import annotations
@@ -44,8 +46,8 @@ from aiohttp import web
 from booking import store
 from booking.app import create_app
 from booking.domain.deadlines import PARIS
-from booking.runtime import CLOCK
 from booking.settings import BookingSettings
+from booking.state import CLOCK
 from shared import db
 from shared.events.topology import Topology
 from shared.keys import POOL
@@ -68,8 +70,8 @@ LAUNCHER = """
 import os, sys
 from datetime import datetime
 from booking.app import create_app
-from booking.runtime import CLOCK
 from booking.settings import BookingSettings
+from booking.state import CLOCK
 from shared.cli import serve
 from shared.logging import configure_logging
 
@@ -244,6 +246,7 @@ async def run(
     concurrency: int,
     processes: int,
     separate_relay: bool,
+    bare_seconds: float = 3.0,
 ) -> None:
     run_id = uuid.uuid4().hex[:8]
     database = f"pf_bench_{run_id}"
@@ -429,8 +432,8 @@ async def run(
         overbooked = [
             dict(r) for r in booked if r["booked"] > r["capacity"] or r["rows"] != r["booked"]
         ]
-        bare = await bare_postgres(dsn, 16, 3.0)
-        pgbench = await bare_pgbench(dsn, 16, 3)
+        bare = await bare_postgres(dsn, 16, bare_seconds)
+        pgbench = await bare_pgbench(dsn, 16, max(1, round(bare_seconds)))
         lines = families * len(dates)
         print(
             f"families={families} capacity/day={capacity} days/basket={len(dates)} "
@@ -542,6 +545,12 @@ if __name__ == "__main__":
         action="store_true",
         help="the outbox relay in a process of its own (`python -m booking relay`)",
     )
+    parser.add_argument(
+        "--bare-seconds",
+        type=float,
+        default=3.0,
+        help="how long each bare place-taking measure runs (asyncpg loop, pgbench)",
+    )
     args = parser.parse_args()
     if args.separate_relay and not args.processes:
         parser.error("--separate-relay needs service processes (--processes 1 or more)")
@@ -553,5 +562,6 @@ if __name__ == "__main__":
             args.concurrency,
             args.processes,
             args.separate_relay,
+            args.bare_seconds,
         )
     )

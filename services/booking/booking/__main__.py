@@ -1,4 +1,4 @@
-"""python -m booking [serve|migrate|parked ...|settings]"""
+"""python -m booking [serve|migrate|relay|parked ...|replay-archive ...|settings]"""
 
 from __future__ import annotations
 

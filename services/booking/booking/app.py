@@ -8,25 +8,20 @@ from aiohttp import web
 
 from booking.api import routes
 from booking.events import HANDLERS
-from booking.group_commit import (
-    GROUP_COMMIT,
-    GROUP_READ,
-    GroupCommit,
-    GroupRead,
-    grouping_context,
-)
-from booking.runtime import CLOCK, Clock
-from booking.settings import BookingSettings
+from booking.group_commit import GroupedLedger
+from booking.ledger import DirectLedger, ledger_context
+from booking.settings import SETTINGS, BookingSettings
+from booking.state import CLOCK, LEDGER, Clock
 from shared.http.app import ServiceDefinition, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _setup(app: web.Application) -> None:
-    """The clock and the rush's groupings, installed before the app is frozen."""
+    """The clock, and the ledger the validations take their places through: grouped (the
+    opening rush's group commit) unless BOOKING_GROUP_COMMIT is off."""
     app[CLOCK] = Clock()
-    app[GROUP_READ] = GroupRead()
-    app[GROUP_COMMIT] = GroupCommit()
+    app[LEDGER] = GroupedLedger() if app[SETTINGS].group_commit else DirectLedger()
 
 
 def definition() -> ServiceDefinition:
@@ -40,7 +35,8 @@ def definition() -> ServiceDefinition:
         routes=routes,
         event_handlers=HANDLERS,
         setup=_setup,
-        contexts=[grouping_context],
+        contexts=[ledger_context],
+        cache_control="no-store",
     )
 
 

@@ -1,33 +1,53 @@
-"""Handlers of the events booking consumes: the children and documents read models from the
-family service."""
+"""Handlers of the events booking consumes, one per event type, each calling its use case in
+the consumer's transaction (which also holds the event's inbox row): the children and
+documents read models from the family service, and its households' anonymisation."""
 
 from __future__ import annotations
 
-from booking import store
+from booking.usecases import children
 from shared.events.consumer import EventHandler, HandlerContext
 from shared.events.envelope import Event
+from shared.uow import UnitOfWork
 
 
-async def child_changed(ctx: HandlerContext, event: Event) -> None:
-    """Upsert the child; an older event arriving after a newer one changes nothing."""
-    await store.upsert_child(ctx.conn, event.tenant_id, event.payload, event.occurred_at)
+def _uow(ctx: HandlerContext, event: Event) -> UnitOfWork:
+    return UnitOfWork.for_event(ctx, tenant=event.tenant_id)
 
 
-async def document_validated(ctx: HandlerContext, event: Event) -> None:
-    await store.upsert_document(
-        ctx.conn, event.tenant_id, event.payload, "valid", event.occurred_at
+async def on_child_registered(ctx: HandlerContext, event: Event) -> None:
+    await children.child_changed(
+        _uow(ctx, event), event.tenant_id, event.payload, event.occurred_at
     )
 
 
-async def document_rejected(ctx: HandlerContext, event: Event) -> None:
-    await store.upsert_document(
-        ctx.conn, event.tenant_id, event.payload, "rejected", event.occurred_at
+async def on_child_updated(ctx: HandlerContext, event: Event) -> None:
+    await children.child_changed(
+        _uow(ctx, event), event.tenant_id, event.payload, event.occurred_at
+    )
+
+
+async def on_document_validated(ctx: HandlerContext, event: Event) -> None:
+    await children.document_decided(
+        _uow(ctx, event), event.tenant_id, event.payload, "valid", event.occurred_at
+    )
+
+
+async def on_document_rejected(ctx: HandlerContext, event: Event) -> None:
+    await children.document_decided(
+        _uow(ctx, event), event.tenant_id, event.payload, "rejected", event.occurred_at
+    )
+
+
+async def on_household_anonymised(ctx: HandlerContext, event: Event) -> None:
+    await children.household_anonymised(
+        _uow(ctx, event), event.tenant_id, event.payload["household_id"], event.occurred_at
     )
 
 
 HANDLERS: dict[str, EventHandler] = {
-    "family.ChildRegistered": child_changed,
-    "family.ChildUpdated": child_changed,
-    "family.DocumentValidated": document_validated,
-    "family.DocumentRejected": document_rejected,
+    "family.ChildRegistered": on_child_registered,
+    "family.ChildUpdated": on_child_updated,
+    "family.DocumentValidated": on_document_validated,
+    "family.DocumentRejected": on_document_rejected,
+    "family.HouseholdAnonymised": on_household_anonymised,
 }

@@ -1,12 +1,14 @@
 """Grouping of the opening rush's database work: the baskets this process validates at the
-same moment share one read (`GroupRead`) and one write (`GroupCommit`).
+same moment share one read (`GroupRead`) and one write (`GroupCommit`), behind the ledger
+interface (`GroupedLedger`, see `ledger.py`).
 
 On the opening morning every basket wants the same day row: one at a time, each holds that
 row's lock through its own commit, and the others queue on it. In groups, the row is locked
-once per group and a group costs one commit (migration 0009), so the more families arrive at
-once, the larger the groups and the higher the throughput. Their reads are grouped the same
-way: one query and one round trip for all the baskets whose validation starts while the
-previous read is out. A lone basket goes out at once, as a group of one.
+once per group and a group costs one commit (`usecases/capacity.take_places`, migration
+0010), so the more families arrive at once, the larger the groups and the higher the
+throughput. Their reads are grouped the same way: one query and one round trip for all the
+baskets whose validation starts while the previous read is out. A lone basket goes out at
+once, as a group of one.
 
 The order of arrival at the writer is the order of the waiting list. If a group's write
 fails, its baskets are written one by one, so that one basket's error is its answer alone.
@@ -20,22 +22,21 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Collection
 from typing import Generic, TypeVar
 
 import asyncpg
-from aiohttp import web
 from prometheus_client import CollectorRegistry, Histogram
 
 from booking import store
-from shared.keys import METRICS, POOL
+from booking.usecases import capacity
+from booking.usecases.capacity import Placement, Taken
 from shared.logging import get_logger
 
 log = get_logger(__name__)
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
-Outcomes = list[str] | None
 
 
 class _Grouping(Generic[Item, Result]):
@@ -173,9 +174,9 @@ class GroupRead(_Grouping[tuple[str, uuid.UUID], list[store.Row]]):
             self._answer(future, found.get(key, []))
 
 
-class GroupCommit(_Grouping[store.PlaceTaking, Outcomes]):
-    """`store.take_places` (closing the baskets) for the baskets being validated, written
-    together; at most `max_lines` lines per group (a basket alone may have more)."""
+class GroupCommit(_Grouping[Placement, Taken | None]):
+    """`capacity.take_places` for the baskets being validated, written together in one
+    statement; at most `max_lines` additions per group (a basket alone may have more)."""
 
     name = "group_commit"
     what = "Baskets written"
@@ -183,27 +184,31 @@ class GroupCommit(_Grouping[store.PlaceTaking, Outcomes]):
     def __init__(self, max_lines: int = 2000) -> None:
         super().__init__(max_lines)
 
-    async def take_places(self, item: store.PlaceTaking) -> Outcomes:
+    async def take_places(self, item: Placement) -> Taken | None:
         """This basket's outcomes (or None: it was no longer open)."""
         return await self._submit(item)
 
-    def _size(self, item: store.PlaceTaking) -> int:
-        return max(1, len(item.lines))
+    def _size(self, item: Placement) -> int:
+        return max(1, len(item.additions))
+
+    async def _write(self, conn: asyncpg.Connection, items: list[Placement]) -> list[Taken | None]:
+        # One statement, its own transaction: a group costs one round trip and one commit.
+        return await capacity.take_places(conn, items)
 
     async def _process(
         self,
         conn: asyncpg.Connection,
-        group: list[tuple[store.PlaceTaking, asyncio.Future[Outcomes]]],
+        group: list[tuple[Placement, asyncio.Future[Taken | None]]],
     ) -> None:
         try:
-            results = await store.take_places(conn, [item for item, _ in group])
+            results = await self._write(conn, [item for item, _ in group])
         except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             if len(group) == 1:
                 raise
             log.warning("group_commit_split", baskets=len(group), error=repr(exc))
             for item, future in group:
                 try:
-                    (result,) = await store.take_places(conn, [item])
+                    (result,) = await self._write(conn, [item])
                 except Exception as one:
                     self._fail([(item, future)], one)
                 else:
@@ -213,15 +218,32 @@ class GroupCommit(_Grouping[store.PlaceTaking, Outcomes]):
             self._answer(future, result)
 
 
-GROUP_READ: web.AppKey[GroupRead] = web.AppKey("booking_group_read", GroupRead)
-GROUP_COMMIT: web.AppKey[GroupCommit] = web.AppKey("booking_group_commit", GroupCommit)
+class GroupedLedger:
+    """The ledger of the opening rush (`ledger.Ledger`): the reads and the writes of the
+    validations this process runs at the same moment go together."""
 
+    def __init__(self, reads: GroupRead | None = None, commits: GroupCommit | None = None) -> None:
+        self.reads = reads or GroupRead()
+        self.commits = commits or GroupCommit()
+        self._pool: asyncpg.Pool | None = None
 
-async def grouping_context(app: web.Application) -> AsyncIterator[None]:
-    """Starts the read and write groupings once the pool exists; stops them after the last
-    request."""
-    app[GROUP_READ].start(app[POOL], app[METRICS].registry)
-    app[GROUP_COMMIT].start(app[POOL], app[METRICS].registry)
-    yield
-    await app[GROUP_COMMIT].stop()
-    await app[GROUP_READ].stop()
+    def start(self, pool: asyncpg.Pool, registry: CollectorRegistry | None = None) -> None:
+        self._pool = pool
+        self.reads.start(pool, registry)
+        self.commits.start(pool, registry)
+
+    async def stop(self) -> None:
+        await self.commits.stop()
+        await self.reads.stop()
+        self._pool = None
+
+    async def basket_facts(self, tenant: str, basket_id: uuid.UUID) -> list[store.Row]:
+        return await self.reads.basket_facts(tenant, basket_id)
+
+    async def activities(self, tenant: str, ids: Collection[uuid.UUID]) -> list[store.Row]:
+        if self._pool is None:
+            raise RuntimeError("ledger not started")
+        return await store.activities(self._pool, tenant, ids=ids)
+
+    async def take_places(self, placement: Placement) -> Taken | None:
+        return await self.commits.take_places(placement)

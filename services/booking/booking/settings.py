@@ -22,6 +22,11 @@ class BookingSettings(ServiceSettings):
     max_activity_days: int = setting(
         "ACTIVITY_MAX_DAYS", 800, validate=Range(1, 5000), help="longest period of an activity"
     )
+    group_commit: bool = setting(
+        "BOOKING_GROUP_COMMIT",
+        True,
+        help="validations this process runs at the same moment read and write together",
+    )
     default_school_zone: str = setting(
         "DEFAULT_SCHOOL_ZONE",
         "A",

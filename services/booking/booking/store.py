@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
+
+from booking.domain.baskets import Addition
+
+if TYPE_CHECKING:
+    from booking.usecases.capacity import Placement
 
 Conn = asyncpg.Connection | asyncpg.Pool
 Row = dict[str, Any]
@@ -28,7 +32,10 @@ async def upsert_child(
         """
         INSERT INTO children (id, tenant, household_id, first_name, last_name, birth_date,
                               school, grade, diet, version_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        SELECT $1::uuid, $2::text, $3::uuid, $4::text, $5::text, $6::date, $7::text, $8::text,
+               $9::text, $10::timestamptz
+        WHERE NOT EXISTS (SELECT 1 FROM anonymised_households h
+                          WHERE h.tenant = $2 AND h.household_id = $3)
         ON CONFLICT (id) DO UPDATE SET
             household_id = EXCLUDED.household_id, first_name = EXCLUDED.first_name,
             last_name = EXCLUDED.last_name, birth_date = EXCLUDED.birth_date,
@@ -57,18 +64,77 @@ async def get_child(conn: Conn, tenant: str, child_id: uuid.UUID) -> Row | None:
     )
 
 
+ANONYMOUS = "Anonyme"
+
+
+async def anonymise_household(
+    conn: asyncpg.Connection, tenant: str, household_id: uuid.UUID, occurred_at: datetime
+) -> int:
+    """Forget what identifies a household's children, as the family service did: names
+    become « Anonyme », the birth year stays (age bands), school, grade and diet go; their
+    documents and the notes of their absences are deleted, their calendar feeds revoked.
+    Bookings, attendance and absences stay (counts, billing). The household is remembered as
+    anonymised: a family event about it arriving later is not applied (`upsert_child`,
+    `upsert_document`). The number of children anonymised."""
+    await conn.execute(
+        "INSERT INTO anonymised_households (tenant, household_id, anonymised_at)"
+        " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        tenant,
+        household_id,
+        occurred_at,
+    )
+    children = await conn.fetchval(
+        """
+        WITH done AS (
+            UPDATE children SET first_name = $3, last_name = $3,
+                birth_date = make_date(extract(year FROM birth_date)::int, 1, 1),
+                school = NULL, grade = NULL, diet = 'standard',
+                version_at = greatest(version_at, $4)
+            WHERE tenant = $1 AND household_id = $2
+            RETURNING 1
+        )
+        SELECT count(*) FROM done
+        """,
+        tenant,
+        household_id,
+        ANONYMOUS,
+        occurred_at,
+    )
+    await conn.execute(
+        "DELETE FROM documents WHERE tenant = $1 AND household_id = $2", tenant, household_id
+    )
+    await conn.execute(
+        "UPDATE absences SET note = NULL WHERE tenant = $1 AND household_id = $2"
+        " AND note IS NOT NULL",
+        tenant,
+        household_id,
+    )
+    await conn.execute(
+        "UPDATE calendar_tokens SET revoked_at = $3 WHERE tenant = $1 AND household_id = $2"
+        " AND revoked_at IS NULL",
+        tenant,
+        household_id,
+        occurred_at,
+    )
+    return children
+
+
 # --- documents (read model of family events) -------------------------------------------
 
 
 async def upsert_document(
     conn: Conn, tenant: str, payload: dict[str, Any], status: str, occurred_at: datetime
 ) -> None:
-    """A later event wins; an older one arriving late changes nothing."""
+    """A later event wins; an older one arriving late changes nothing, nor one about an
+    anonymised household."""
     await conn.execute(
         """
         INSERT INTO documents (id, tenant, household_id, child_id, member_id, document_type,
                                document_label, status, valid_until, version_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        SELECT $1::uuid, $2::text, $3::uuid, $4::uuid, $5::uuid, $6::text, $7::text, $8::text,
+               $9::date, $10::timestamptz
+        WHERE NOT EXISTS (SELECT 1 FROM anonymised_households h
+                          WHERE h.tenant = $2 AND h.household_id = $3)
         ON CONFLICT (id) DO UPDATE SET
             household_id = EXCLUDED.household_id, child_id = EXCLUDED.child_id,
             member_id = EXCLUDED.member_id, document_type = EXCLUDED.document_type,
@@ -227,27 +293,14 @@ async def day_counters(
 
 
 async def set_day_capacity(
-    conn: Conn, activity_id: uuid.UUID, day: date, capacity: int
-) -> Row | None:
-    """None when the day is not an opening day; the CHECK-free refusal below booked is the
-    caller's (it reads the row FOR UPDATE)."""
-    row = await conn.fetchrow(
-        "SELECT * FROM activity_days WHERE activity_id = $1 AND day = $2 FOR UPDATE",
+    conn: asyncpg.Connection, activity_id: uuid.UUID, day: date, capacity: int
+) -> None:
+    """The caller holds the day row (`lock_day`) and has checked the bookings fit."""
+    await conn.execute(
+        "UPDATE activity_days SET capacity = $3 WHERE activity_id = $1 AND day = $2",
         activity_id,
         day,
-    )
-    if row is None:
-        return None
-    if capacity < row["booked"]:
-        return {**dict(row), "refused": True}
-    return _row(
-        await conn.fetchrow(
-            "UPDATE activity_days SET capacity = $3 WHERE activity_id = $1 AND day = $2"
-            " RETURNING *",
-            activity_id,
-            day,
-            capacity,
-        )
+        capacity,
     )
 
 
@@ -316,56 +369,54 @@ async def baskets_facts(
     return found
 
 
-@dataclass(frozen=True)
-class PlaceTaking:
-    """One basket's additions, decided and ready to take their places: `lines` sorted by
-    activity, day, child (the locking order), each with its booking id, late flag,
-    waiting-list consent and (`group`) the index of its envelope; the ReservationValidated
-    `envelopes`, dates still empty; `summary`, the counts of the lines decided before."""
-
-    basket: Row
-    lines: Sequence[Row]
-    now: datetime
-    envelopes: Sequence[dict[str, Any]]
-    summary: dict[str, int]
-
-
 async def take_places(
-    conn: Conn, group: Sequence[PlaceTaking], *, close: bool = True
-) -> list[list[str] | None]:
-    """The critical section of validations in one statement (migration 0009): take the places
-    of each basket's lines in the given order, write their bookings, the baskets' outcomes and
-    their events (dates filled in) to the outbox; with `close`, close the baskets (else the
-    caller has, in its transaction). The outcomes of each basket, one per line, or None for a
-    basket that was no longer open."""
-    line_ends, envelope_ends, lines, envelopes = [], [], [], []
-    for item in group:
-        lines.extend(item.lines)
-        envelopes.extend(item.envelopes)
+    conn: Conn, baskets: Sequence[Placement], *, close: bool = True
+) -> list[tuple[list[str], dict[str, int]] | None]:
+    """The critical section of validations in one statement (migration 0010): take the places
+    of each basket's additions in the given order, write their bookings, the baskets'
+    outcome counts and their ReservationValidated events (cut to the places taken from the
+    checked envelopes); with `close`, close the baskets (else the caller has, in its
+    transaction). Out of a transaction (on the pool, or a group's connection) the statement
+    is its own. For each basket, its outcomes (one per addition) and its counts, or None
+    for a basket that was no longer open (nothing of it written)."""
+    settled_ends, line_ends, envelope_ends = [], [], []
+    settled: list[str] = []
+    lines: list[Addition] = []
+    entries: list[tuple[dict[str, Any], Any]] = []
+    envelopes: list[dict[str, Any]] = []
+    for placement in baskets:
+        settled.extend(placement.settled)
+        lines.extend(placement.additions)
+        entries.extend(placement.entries)
+        envelopes.extend(placement.envelopes)
+        settled_ends.append(len(settled))
         line_ends.append(len(lines))
         envelope_ends.append(len(envelopes))
     rows = await conn.fetch(
-        "SELECT outcomes FROM take_places_group($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-        " $12, $13, $14, $15, $16, $17)",
+        "SELECT outcomes, counts FROM take_places_group($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+        " $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
         close,
-        [x.basket["id"] for x in group],
-        [x.now for x in group],
-        [x.basket["tenant"] for x in group],
-        [x.basket["household_id"] for x in group],
-        [x.basket["account_id"] for x in group],
-        [x.summary for x in group],
+        [x.basket.id for x in baskets],
+        [x.now for x in baskets],
+        [x.basket.tenant for x in baskets],
+        [x.basket.household_id for x in baskets],
+        [x.basket.account_id for x in baskets],
+        settled_ends,
+        settled,
         line_ends,
         envelope_ends,
-        [x["id"] for x in lines],
-        [x["activity_id"] for x in lines],
-        [x["day"] for x in lines],
-        [x["child_id"] for x in lines],
-        [x["late"] for x in lines],
-        [x["accept_waiting"] for x in lines],
-        [x["group"] for x in lines],
+        [x.booking_id for x in lines],
+        [x.activity_id for x in lines],
+        [x.day for x in lines],
+        [x.child_id for x in lines],
+        [x.late for x in lines],
+        [x.accept_waiting for x in lines],
+        [x.reservation + 1 for x in lines],
+        [x[0] for x in entries],
+        [x[1] for x in entries],
         envelopes,
     )
-    return [r["outcomes"] for r in rows]
+    return [None if r["outcomes"] is None else (r["outcomes"], r["counts"]) for r in rows]
 
 
 async def lock_days(conn: asyncpg.Connection, days: Iterable[tuple[uuid.UUID, date]]) -> None:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import aio_pika
 import pytest
 from aiohttp.test_utils import TestClient
 
 from booking import store
 from booking.app import create_app
 from booking.domain.deadlines import PARIS
-from booking.runtime import CLOCK
 from booking.settings import BookingSettings
-from shared.keys import CONSUMERS, POOL
+from booking.state import CLOCK
+from shared.events.envelope import Event
+from shared.keys import BROKER, CONSUMERS, POOL
 from shared.testing.bus import EventTap, eventually
 from shared.testing.plugin import AMQP_URL
 from shared.testing.tokens import TokenFactory
@@ -160,8 +163,11 @@ class Town:
 
 
 @pytest.fixture
-def booking_settings(make_settings: Callable[..., Any]) -> BookingSettings:
-    return make_settings(BookingSettings)
+def booking_settings(
+    make_settings: Callable[..., Any], request: pytest.FixtureRequest
+) -> BookingSettings:
+    """The service's settings; a test may override some (indirect parametrization)."""
+    return make_settings(BookingSettings, **getattr(request, "param", {}))
 
 
 @pytest.fixture
@@ -178,6 +184,21 @@ async def town(
     town = Town(client, booking_settings, tokens, tap)
     town.at(NOW)
     yield town
+
+
+async def publish(town: Town, event: Event) -> None:
+    """Publish an event on the test bus, as its producer's relay would."""
+    await town.client.app[BROKER].exchange.publish(
+        aio_pika.Message(
+            json.dumps(event.to_json()).encode(),
+            message_id=str(event.id),
+            type=event.type,
+            content_type="application/json",
+        ),
+        routing_key=event.type,
+        mandatory=True,
+        timeout=10,
+    )
 
 
 async def consuming(client: TestClient) -> None:

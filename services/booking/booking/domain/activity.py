@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from typing import Any
@@ -10,6 +11,25 @@ from typing import Any
 from booking.domain.days import Opening
 from booking.domain.deadlines import Deadline, Deadlines
 from booking.domain.rules import Eligibility
+
+
+def who(
+    activity: Activity, child: Mapping[str, Any], account_id: uuid.UUID | None
+) -> dict[str, Any]:
+    """Whose booking, of what: the part every booking event's payload shares. `child` is a
+    child row (`id`, `first_name`) or a booking row (`child_id`, `child_first_name`)."""
+    return {
+        "household_id": child["household_id"],
+        "account_id": account_id,
+        "child_id": child["id"] if "id" in child else child["child_id"],
+        "child_first_name": child["first_name"]
+        if "first_name" in child
+        else child["child_first_name"],
+        "activity_id": activity.id,
+        "activity_name": activity.name,
+        "activity_type": activity.type,
+        "site": activity.site,
+    }
 
 
 def deadline_from(data: dict[str, Any]) -> Deadline:

@@ -13,7 +13,6 @@ from vacances_scolaires_france import SchoolHolidayDates, UnsupportedYearExcepti
 _SCHOOL_DATES = SchoolHolidayDates()
 
 
-SCHOOL_ZONES = ("A", "B", "C")
 # Activities that follow the school calendar by default: closed in the school holidays.
 SCHOOL_TIME_TYPES = frozenset({"PERI", "CANTINE", "MERCREDI", "ETUDE"})
 

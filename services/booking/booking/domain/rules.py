@@ -1,9 +1,13 @@
-"""Eligibility of a child and the state of one calendar day (the legend of guide 003)."""
+"""Eligibility of a child, whether it may book a day (`may_book`, shared by the basket's
+validation and the calendar), the state of one calendar day (the legend of guide 003), and who
+of the waiting list takes a freed place (`promotions`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from booking.domain.days import Opening, Rhythm, expand
 from booking.domain.deadlines import PARIS, Deadlines
@@ -84,6 +88,55 @@ def age_on(birth_date: date, day: date) -> int:
     return years
 
 
+# Why a child may not book a day (a basket line's refusal reason), in the one order they are
+# checked in (`may_book`).
+CLOSED_DAY = "closed_day"
+NOT_ENROLLED = "not_enrolled"
+PENDING_ENROLLMENT = "pending_enrollment"
+NOT_ELIGIBLE_THAT_DAY = "not_eligible"
+DEADLINE_PASSED = "deadline_passed"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """May this child book this day? `refusal` None: yes, `late` (with a surcharge) or not;
+    otherwise the reason, and for eligibility the French `detail` (age, grade)."""
+
+    refusal: str | None = None
+    detail: str | None = None
+    late: bool = False
+
+
+ALLOWED, ALLOWED_LATE = Verdict(), Verdict(late=True)
+
+
+def may_book(
+    opening: Opening,
+    deadlines: Deadlines,
+    day: date,
+    enrollment_status: str | None,
+    ineligibility: str | None,
+    now: datetime,
+) -> Verdict:
+    """The one decision "may this child book this day", shared by the basket's validation
+    and the calendar: the activity runs that day, the child's enrollment is accepted, the
+    child is eligible that day (`ineligibility`: why not, from `Eligibility.refusal`), the
+    booking deadline has not passed (late booking, when allowed, is a yes with `late`).
+    Whether a place is left is decided where places are taken."""
+    if not opening.is_open(day):
+        return Verdict(CLOSED_DAY)
+    if enrollment_status == "pending":
+        return Verdict(PENDING_ENROLLMENT)
+    if enrollment_status != "approved":
+        return Verdict(NOT_ENROLLED)
+    if ineligibility is not None:
+        return Verdict(NOT_ELIGIBLE_THAT_DAY, ineligibility)
+    window = deadlines.booking_window(day, now)
+    if window == "closed":
+        return Verdict(DEADLINE_PASSED)
+    return ALLOWED_LATE if window == "late" else ALLOWED
+
+
 @dataclass(frozen=True)
 class DayFacts:
     """What is known of one day for one child and activity."""
@@ -97,25 +150,53 @@ class DayFacts:
 
 
 def day_state(opening: Opening, deadlines: Deadlines, facts: DayFacts, now: datetime) -> str:
+    """The day's state in the calendar's legend: the child's booking when it has one, else
+    what `may_book` says, a cancelled day showing as such unless the day is closed or the
+    enrollment awaits staff."""
     day = facts.day
     if facts.booking_status == "booked":
         return BOOKED_CANCELLABLE if deadlines.cancellable(day, now) else BOOKED_LOCKED
     if facts.booking_status == "waiting":
         return WAITING_LIST
-    if not opening.is_open(day):
+    verdict = may_book(
+        opening,
+        deadlines,
+        day,
+        facts.enrollment_status,
+        None if facts.eligible else NOT_ELIGIBLE_THAT_DAY,
+        now,
+    )
+    if verdict.refusal == CLOSED_DAY:
         return CLOSED
-    if facts.enrollment_status == "pending":
+    if verdict.refusal == PENDING_ENROLLMENT:
         return PENDING_VALIDATION
     if facts.booking_status == "cancelled":
         return CANCELLED
-    if facts.enrollment_status != "approved" or not facts.eligible:
+    if verdict.refusal in (NOT_ENROLLED, NOT_ELIGIBLE_THAT_DAY):
         return NOT_ELIGIBLE
-    window = deadlines.booking_window(day, now)
-    if window == "closed":
+    if verdict.refusal == DEADLINE_PASSED:
         return CLOSED
     if facts.booked >= facts.capacity:
         return FULL
-    return LATE if window == "late" else BOOKABLE
+    return LATE if verdict.late else BOOKABLE
+
+
+def promotions(
+    waiting: Sequence[Mapping[str, Any]], free: int, eligibility: Eligibility, day: date
+) -> list[Mapping[str, Any]]:
+    """The one waiting-list rule: who takes a day's `free` places. The first children of the
+    waiting list (in arrival order) who are still enrolled (accepted) and eligible that day;
+    the others keep their rank."""
+    chosen: list[Mapping[str, Any]] = []
+    for child in waiting:
+        if len(chosen) >= free:
+            break
+        if child["enrollment_status"] != "approved":
+            continue
+        if eligibility.refusal(child["birth_date"], child["grade"], day) is not None:
+            continue
+        chosen.append(child)
+    return chosen
 
 
 def scheduled_days(

@@ -5,6 +5,7 @@ only the faulty basket fails."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import uuid
 from datetime import UTC, date, datetime
@@ -13,10 +14,13 @@ from typing import Any
 import asyncpg
 import pytest
 
-from booking import operations as ops
 from booking import store
-from booking.domain.activity import Activity
-from booking.group_commit import GROUP_COMMIT, GROUP_READ, GroupCommit
+from booking.domain.activity import Activity, who
+from booking.domain.baskets import Addition, Basket
+from booking.group_commit import GroupCommit
+from booking.state import LEDGER
+from booking.usecases.capacity import Placement, place
+from shared.events.envelope import parse_event
 
 from ..conftest import TENANT
 
@@ -26,49 +30,40 @@ DAYS = [date(2026, 10, 5), date(2026, 10, 6), date(2026, 10, 8)]
 
 async def placing(
     town: Town, activity: dict[str, Any], kid: dict[str, Any], days: list[date]
-) -> store.PlaceTaking:
+) -> Placement:
     """What validating a basket of `days` for `kid` hands to the group commit."""
     body = await town.basket(
         kid, [{"activity_id": activity["id"], "dates": [d.isoformat() for d in days]}]
     )
     basket = await store.get_basket(town.pool, TENANT, uuid.UUID(body["id"]))
     (row,) = await store.activities(town.pool, TENANT, ids=[uuid.UUID(activity["id"])])
-    envelope = ops.event(
-        TENANT,
-        "booking.ReservationValidated",
-        {
-            **ops.who(Activity.from_row(row), kid, basket["account_id"]),
-            "basket_id": basket["id"],
-            "dates": [],
-            "waiting_dates": [],
-        },
-    ).to_json()
-    lines = [
-        {
-            "id": uuid.uuid4(),
-            "activity_id": row["id"],
-            "day": day,
-            "child_id": kid["id"],
-            "late": False,
-            "accept_waiting": True,
-            "group": 1,
-        }
-        for day in sorted(days)
-    ]
-    return store.PlaceTaking(basket, lines, datetime.now(UTC), [envelope], {"refused": 0})
+    additions = tuple(
+        Addition(uuid.uuid4(), row["id"], day, kid["id"], False, True, 0) for day in sorted(days)
+    )
+    reservation = {
+        **who(Activity.from_row(row), kid, basket["account_id"]),
+        "basket_id": basket["id"],
+    }
+    return place(
+        Basket(basket["id"], TENANT, basket["household_id"], basket["account_id"], False),
+        datetime.now(UTC),
+        additions,
+        [reservation],
+        producer="booking",
+    )
 
 
 async def test_a_group_keeps_the_waiting_list_in_arrival_order(town: Town) -> None:
     activity = await town.activity(type="VACANCES", capacity=5)
     kids = [await town.enrolled_child(activity, first_name=f"Enfant{i}") for i in range(12)]
     items = [await placing(town, activity, kid, DAYS[:1]) for kid in kids]
-    group = town.client.app[GROUP_COMMIT]
+    group = town.client.app[LEDGER].commits
     groups_before = group.groups
 
     # Started in this order, the validations reach the writer in this order.
     results = await asyncio.gather(*(group.take_places(item) for item in items))
 
-    assert [r[0] for r in results] == ["confirmed"] * 5 + ["waiting"] * 7
+    assert [r.outcomes[0] for r in results] == ["confirmed"] * 5 + ["waiting"] * 7
     assert group.groups - groups_before < len(items)  # written together, not one by one
     waiting = await town.pool.fetch(
         "SELECT child_id FROM bookings WHERE activity_id = $1 AND status = 'waiting' ORDER BY seq",
@@ -77,11 +72,13 @@ async def test_a_group_keeps_the_waiting_list_in_arrival_order(town: Town) -> No
     assert [r["child_id"] for r in waiting] == [kid["id"] for kid in kids[5:]]
     # Every basket closed, with its own outcome and its own event.
     outcome = await town.pool.fetchval(
-        "SELECT outcome FROM baskets WHERE id = $1", items[-1].basket["id"]
+        "SELECT outcome FROM baskets WHERE id = $1", items[-1].basket.id
     )
     assert outcome == {"confirmed": 0, "waiting_list": 1, "cancelled": 0, "refused": 0}
     validated = await town.events("booking.ReservationValidated", 12)
     assert sorted(len(e["payload"]["dates"]) for e in validated) == [0] * 7 + [1] * 5
+    for envelope in validated:  # as every consumer reads them: checked by the contract
+        parse_event(envelope)
 
 
 async def test_two_writers_race_on_the_same_days_without_deadlock(town: Town) -> None:
@@ -95,7 +92,7 @@ async def test_two_writers_race_on_the_same_days_without_deadlock(town: Town) ->
     # A second writer, as a second service process would have, on the same database.
     other = GroupCommit(max_lines=4)
     other.start(town.pool)
-    mine = town.client.app[GROUP_COMMIT]
+    mine = town.client.app[LEDGER].commits
     try:
         results = await asyncio.gather(
             *((mine if i % 2 else other).take_places(item) for i, item in enumerate(items))
@@ -107,8 +104,8 @@ async def test_two_writers_race_on_the_same_days_without_deadlock(town: Town) ->
         taken = [
             outcome
             for item, result in zip(items, results, strict=True)
-            for line, outcome in zip(item.lines, result, strict=True)
-            if line["day"] == day
+            for line, outcome in zip(item.additions, result.outcomes, strict=True)
+            if line.day == day
         ]
         assert taken.count("confirmed") == 10, day
         assert taken.count("waiting") == len(taken) - 10, day
@@ -124,20 +121,23 @@ async def test_a_failing_group_is_split_and_only_the_faulty_basket_fails(town: T
     activity = await town.activity(type="VACANCES", capacity=5)
     kids = [await town.enrolled_child(activity, first_name=f"Enfant{i}") for i in range(3)]
     good, faulty, also_good = [await placing(town, activity, kid, DAYS[:1]) for kid in kids]
-    # The faulty basket carries an event id already used by the first one: its outbox row
+    # The faulty basket carries a booking id already used by the first one: its booking row
     # cannot be written, so the group's statement fails as a whole.
-    faulty.envelopes[0]["id"] = good.envelopes[0]["id"]
-    group = town.client.app[GROUP_COMMIT]
+    faulty = dataclasses.replace(
+        faulty,
+        additions=(
+            dataclasses.replace(faulty.additions[0], booking_id=good.additions[0].booking_id),
+        ),
+    )
+    group = town.client.app[LEDGER].commits
 
     results = await asyncio.gather(
         *(group.take_places(item) for item in (good, faulty, also_good)), return_exceptions=True
     )
 
-    assert results[0] == ["confirmed"] and results[2] == ["confirmed"]
+    assert results[0].outcomes == ["confirmed"] and results[2].outcomes == ["confirmed"]
     assert isinstance(results[1], asyncpg.UniqueViolationError)
-    status = await town.pool.fetchval(
-        "SELECT status FROM baskets WHERE id = $1", faulty.basket["id"]
-    )
+    status = await town.pool.fetchval("SELECT status FROM baskets WHERE id = $1", faulty.basket.id)
     assert status == "open"  # nothing of it was written: the family may validate again
     booked = await town.pool.fetchval(
         "SELECT booked FROM activity_days WHERE activity_id = $1 AND day = $2",
@@ -176,19 +176,25 @@ async def test_reads_are_grouped_and_each_basket_gets_its_own_rows(town: Town) -
     activity = await town.activity(type="VACANCES", capacity=5)
     kids = [await town.enrolled_child(activity, first_name=f"Enfant{i}") for i in range(3)]
     items = [await placing(town, activity, kid, DAYS[: i + 1]) for i, kid in enumerate(kids)]
-    reads = town.client.app[GROUP_READ]
+    reads = town.client.app[LEDGER].reads
     groups_before = reads.groups
-    wanted = [(TENANT, item.basket["id"]) for item in items]
-    wanted += [("autreville", items[0].basket["id"]), (TENANT, uuid.uuid4())]
+    wanted = [(TENANT, item.basket.id) for item in items]
+    wanted += [("autreville", items[0].basket.id), (TENANT, uuid.uuid4())]
 
     found = await asyncio.gather(*(reads.basket_facts(t, b) for t, b in wanted))
 
     assert reads.groups - groups_before == 1  # one query for the five
     for item, kid, rows in zip(items, kids, found, strict=False):
-        assert {r["basket_id"] for r in rows} == {item.basket["id"]}
-        assert [r["day"] for r in rows] == sorted(line["day"] for line in item.lines)
+        assert {r["basket_id"] for r in rows} == {item.basket.id}
+        assert [r["day"] for r in rows] == sorted(line.day for line in item.additions)
         assert all(r["child_id"] == kid["id"] for r in rows)
     assert found[3] == [] and found[4] == []  # another tenant's, and no such basket
+
+
+def _sized(additions: int) -> Placement:
+    basket = Basket(uuid.uuid4(), TENANT, uuid.uuid4(), uuid.uuid4(), False)
+    line = Addition(uuid.uuid4(), uuid.uuid4(), DAYS[0], uuid.uuid4(), False, True, 0)
+    return Placement(basket, datetime.now(UTC), (line,) * additions, (), ())
 
 
 @pytest.mark.parametrize(("max_lines", "sizes"), [(2, [1, 1, 1, 1, 1]), (5, [2, 2, 1])])
@@ -197,8 +203,8 @@ def test_groups_respect_their_size_limit(max_lines: int, sizes: list[int]) -> No
     loop = asyncio.new_event_loop()
     try:
         future = loop.create_future()
-        item = store.PlaceTaking({}, [{}] * 2, datetime.now(UTC), [], {})
-        big = store.PlaceTaking({}, [{}] * 9, datetime.now(UTC), [], {})
+        item = _sized(2)
+        big = _sized(9)
         group._waiting = [(item, future)] * 4 + [(big, future)]
         seen = []
         while group._waiting:
@@ -261,3 +267,28 @@ async def test_a_broken_connection_fails_its_group_and_the_next_group_gets_a_new
     assert [type(r) for r in results[:2]] == [ConnectionResetError] * 2  # the first group
     assert results[2:] == [20, 30, 40]  # the others, on a new connection
     assert pool.opened == 2
+
+
+async def test_events_written_by_the_group_carry_their_requests_correlation_id(
+    town: Town,
+) -> None:
+    activity = await town.activity(type="VACANCES", capacity=5)
+    kids = [await town.enrolled_child(activity, first_name=f"Enfant{i}") for i in range(3)]
+    baskets = [
+        await town.basket(kid, [{"activity_id": activity["id"], "dates": ["2026-10-05"]}])
+        for kid in kids
+    ]
+    answers = await asyncio.gather(
+        *(
+            town.client.post(
+                f"/tenants/{TENANT}/baskets/{basket['id']}/validate",
+                json={},
+                headers={**town.family(kid["household_id"]), "X-Correlation-ID": f"rush-{i}"},
+            )
+            for i, (kid, basket) in enumerate(zip(kids, baskets, strict=True))
+        )
+    )
+    assert [r.status for r in answers] == [200] * 3
+    events = await town.events("booking.ReservationValidated", 3)
+    by_basket = {e["payload"]["basket_id"]: e["correlation_id"] for e in events}
+    assert by_basket == {basket["id"]: f"rush-{i}" for i, basket in enumerate(baskets)}

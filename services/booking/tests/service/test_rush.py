@@ -7,12 +7,20 @@ import random
 from datetime import date
 from typing import Any
 
+import pytest
+
+from shared.events.envelope import parse_event
+
 from ..conftest import TENANT
 
 Town = Any
 DAYS = ["2026-10-05", "2026-10-06", "2026-10-08"]
 
 
+# Both ledgers: the validations grouped (the default) and each on its own.
+@pytest.mark.parametrize(
+    "booking_settings", [{}, {"group_commit": False}], indirect=True, ids=["grouped", "direct"]
+)
 async def test_fifty_families_race_for_twenty_places_without_overbooking(town: Town) -> None:
     activity = await town.activity(type="VACANCES", capacity=20)
     kids = await asyncio.gather(
@@ -56,3 +64,5 @@ async def test_fifty_families_race_for_twenty_places_without_overbooking(town: T
     assert all(by_day[d] == (20, 30) for d in DAYS)
     validated = await town.events("booking.ReservationValidated", 50)
     assert sum(len(e["payload"]["dates"]) for e in validated) == 60
+    for envelope in validated:  # as every consumer reads them: checked by the contract
+        parse_event(envelope)

@@ -1,0 +1,245 @@
+"""A basket's validation as the rules decide it: every line's outcome and reason, the
+additions that go on to take their places, and their ReservationValidated payloads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from booking.domain.activity import Activity, who
+from booking.domain.errors import BasketNotFound, BasketValidated, EmptyBasket
+from booking.domain.rules import may_book
+
+# The French detail of each refusal reason (`not_eligible` carries its own: age, grade).
+REASONS = {
+    "not_your_child": "Cet enfant n'appartient pas à votre foyer.",
+    "unknown_activity": "Cette activité n'existe pas.",
+    "not_enrolled": "Votre enfant n'est pas inscrit à cette activité.",
+    "pending_enrollment": "L'inscription de votre enfant attend la validation de la mairie.",
+    "closed_day": "L'activité n'a pas lieu ce jour-là.",
+    "deadline_passed": "Le délai de réservation est dépassé pour ce jour.",
+    "already_booked": "Votre enfant est déjà inscrit (ou en liste d'attente) ce jour-là.",
+    "full": "Ce jour est complet.",
+    "not_booked": "Il n'y a pas de réservation à annuler ce jour-là.",
+    "cancellation_locked": "Le délai d'annulation est dépassé (cadenas).",
+}
+
+# What taking a place answered for an addition (`take_places_group`, migration 0010), as the
+# line's outcome and reason.
+TAKEN = {
+    "confirmed": ("confirmed", None),
+    "waiting": ("waiting_list", "full"),
+    "full": ("refused", "full"),
+    "already_booked": ("refused", "already_booked"),
+    "closed": ("refused", "closed_day"),
+}
+
+
+@dataclass
+class Line:
+    child_id: uuid.UUID
+    activity_id: uuid.UUID
+    day: date
+    action: str
+    accept_waiting: bool
+    outcome: str = "pending"  # confirmed / waiting_list / cancelled / refused
+    reason: str | None = None
+    detail: str | None = None
+    late: bool = False
+    booking_id: uuid.UUID | None = None
+    promoted: list[Mapping[str, Any]] = field(default_factory=list, repr=False)
+
+    def refuse(self, reason: str, detail: str | None = None) -> None:
+        self.outcome, self.reason = "refused", reason
+        self.detail = detail or REASONS[reason]
+
+    def settle(self, taken: str) -> None:
+        """The outcome of an addition once its place was taken (or not)."""
+        outcome, reason = TAKEN[taken]
+        if outcome == "refused" and reason is not None:
+            self.booking_id = None
+            self.refuse(reason)
+        else:
+            self.outcome, self.reason = outcome, reason
+            self.detail = REASONS[reason] if reason else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "child_id": self.child_id,
+            "activity_id": self.activity_id,
+            "date": self.day,
+            "action": self.action,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "detail": self.detail,
+            "late": self.late,
+            "booking_id": self.booking_id,
+        }
+
+
+@dataclass(frozen=True)
+class Basket:
+    id: uuid.UUID
+    tenant: str
+    household_id: uuid.UUID
+    account_id: uuid.UUID
+    by_staff: bool
+
+
+@dataclass(frozen=True)
+class Addition:
+    """A line that takes a place: its booking id, and (`reservation`) the index of the
+    ReservationValidated of its child and activity in its placement."""
+
+    booking_id: uuid.UUID
+    activity_id: uuid.UUID
+    day: date
+    child_id: uuid.UUID
+    late: bool
+    accept_waiting: bool
+    reservation: int
+
+
+def open_basket(
+    rows: Sequence[Mapping[str, Any]], tenant: str, owner: uuid.UUID | None
+) -> tuple[Basket, list[Mapping[str, Any]]]:
+    """The basket of `store.basket_facts` rows, and its lines' facts, when it can be validated:
+    found (in `owner`'s household unless staff: None), still open, not empty."""
+    if not rows or (owner is not None and rows[0]["basket_household_id"] != owner):
+        raise BasketNotFound()
+    first = rows[0]
+    basket = Basket(
+        id=first["basket_id"],
+        tenant=tenant,
+        household_id=first["basket_household_id"],
+        account_id=first["basket_account_id"],
+        by_staff=bool(first["basket_by_staff"]),
+    )
+    if first["basket_status"] != "open":
+        raise BasketValidated()
+    facts = [r for r in rows if r["line_id"] is not None]
+    if not facts:
+        raise EmptyBasket()
+    return basket, facts
+
+
+@dataclass
+class Validation:
+    """A basket's lines as decided before any place is taken: the additions wait for their
+    places, the cancellations for their transaction, the others are refused already."""
+
+    basket: Basket
+    lines: list[Line]
+    additions: list[Line]
+    cancellations: list[Line]
+    children: dict[uuid.UUID, dict[str, Any]]
+    activities: Mapping[uuid.UUID, Activity]
+
+    def to_place(self) -> tuple[tuple[Addition, ...], list[dict[str, Any]]]:
+        """The additions as they take their places (locking order), and the
+        ReservationValidated payloads of their children and activities, without dates."""
+        basket = self.basket
+        # A basket staff filled for the family: the recap goes to the household's accounts.
+        family_account = None if basket.by_staff else basket.account_id
+        staff_fields = {"booked_by_staff": basket.account_id} if basket.by_staff else {}
+        index: dict[tuple[uuid.UUID, uuid.UUID], int] = {}
+        bases: list[dict[str, Any]] = []
+        additions = []
+        for line in self.additions:
+            key = (line.child_id, line.activity_id)
+            if key not in index:
+                index[key] = len(bases)
+                bases.append(
+                    {
+                        **who(
+                            self.activities[line.activity_id],
+                            self.children[line.child_id],
+                            family_account,
+                        ),
+                        "basket_id": basket.id,
+                        **staff_fields,
+                    }
+                )
+            assert line.booking_id is not None
+            additions.append(
+                Addition(
+                    line.booking_id,
+                    line.activity_id,
+                    line.day,
+                    line.child_id,
+                    line.late,
+                    line.accept_waiting,
+                    index[key],
+                )
+            )
+        return tuple(additions), bases
+
+    def settled(self) -> tuple[str, ...]:
+        """The outcomes of the lines decided already (all but the additions waiting for
+        their places)."""
+        return tuple(x.outcome for x in self.lines if x.outcome != "pending")
+
+    def settle(self, taken: Sequence[str]) -> None:
+        for line, outcome in zip(self.additions, taken, strict=True):
+            line.settle(outcome)
+
+    def result(self, counts: Mapping[str, int]) -> dict[str, Any]:
+        """The validation's answer: every line, and the basket's counts (added up where its
+        places were taken, and stored with it)."""
+        return {"basket_id": self.basket.id, "lines": [x.to_json() for x in self.lines], **counts}
+
+
+def decide(
+    basket: Basket,
+    facts: Sequence[Mapping[str, Any]],
+    activities: Mapping[uuid.UUID, Activity],
+    now: datetime,
+) -> Validation:
+    """Every line decided from what was read: another household's child, an unknown
+    activity, and for an addition what `may_book` says, are refused; an addition allowed
+    gets its booking id (its place is taken later); a cancellation needs a live booking
+    still cancellable."""
+    lines: list[Line] = []
+    additions: list[Line] = []
+    cancellations: list[Line] = []
+    children: dict[uuid.UUID, dict[str, Any]] = {}
+    for f in facts:
+        line = Line(f["child_id"], f["activity_id"], f["day"], f["action"], f["accept_waiting"])
+        lines.append(line)
+        if not f["known"] or f["household_id"] != basket.household_id:
+            line.refuse("not_your_child")
+            continue
+        children[line.child_id] = {
+            "id": line.child_id,
+            "household_id": f["household_id"],
+            "first_name": f["first_name"],
+        }
+        activity = activities.get(line.activity_id)
+        if activity is None:
+            line.refuse("unknown_activity")
+        elif line.action == "add":
+            verdict = may_book(
+                activity.opening,
+                activity.deadlines,
+                line.day,
+                f["enrollment_status"],
+                activity.eligibility.refusal(f["birth_date"], f["grade"], line.day),
+                now,
+            )
+            if verdict.refusal is not None:
+                line.refuse(verdict.refusal, verdict.detail)
+            else:  # already booked that day: decided as its place is taken
+                line.late = verdict.late
+                line.booking_id = uuid.uuid4()
+                additions.append(line)
+        elif f["live_id"] is None:
+            line.refuse("not_booked")
+        elif f["live_status"] == "booked" and not activity.deadlines.cancellable(line.day, now):
+            line.refuse("cancellation_locked")
+        else:
+            line.booking_id = f["live_id"]
+            cancellations.append(line)
+    return Validation(basket, lines, additions, cancellations, children, activities)

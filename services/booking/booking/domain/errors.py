@@ -1,0 +1,209 @@
+"""The booking service's domain errors, mapped once to problem+json by the shared middleware
+(`kind` gives the status, `detail` is what a family reads)."""
+
+from __future__ import annotations
+
+from shared.errors import DomainError, NotFound
+
+# --- not found ---------------------------------------------------------------------------
+
+
+class ChildNotFound(NotFound):
+    code = "child-not-found"
+    detail = "Cet enfant est introuvable dans votre foyer."
+
+
+class ActivityNotFound(NotFound):
+    code = "activity-not-found"
+    detail = "Cette activité n'existe pas."
+
+
+class DayNotOpen(NotFound):
+    code = "day-not-open"
+    detail = "L'activité n'a pas lieu ce jour-là."
+
+
+class EnrollmentNotFound(NotFound):
+    code = "enrollment-not-found"
+    detail = "Cette inscription n'existe pas."
+
+
+class BasketNotFound(NotFound):
+    code = "basket-not-found"
+    detail = "Ce panier n'existe pas."
+
+
+class LineNotFound(NotFound):
+    detail = "Cette ligne n'est pas dans le panier."
+
+
+class BookingNotFound(NotFound):
+    code = "booking-not-found"
+    detail = "Cette réservation n'existe pas."
+
+
+class AbsenceNotFound(NotFound):
+    code = "absence-not-found"
+    detail = "Ce justificatif d'absence n'existe pas."
+
+
+class CalendarNotFound(NotFound):
+    code = "calendar-not-found"
+    detail = "Ce calendrier n'existe pas ou a été révoqué."
+
+
+# --- who may act -------------------------------------------------------------------------
+
+
+class NotLinked(DomainError):
+    code = "household-not-linked"
+    kind = "forbidden"
+    title = "No household linked"
+    detail = (
+        "Aucun foyer n'est rattaché à votre compte : saisissez le code abonné reçu par courrier."
+    )
+
+
+class HouseholdRequired(DomainError):
+    code = "household-required"
+    kind = "invalid"
+    title = "Household required"
+    detail = "Indiquez le foyer pour lequel vous remplissez ce panier."
+
+
+class OtherHousehold(DomainError):
+    code = "household-mismatch"
+    kind = "forbidden"
+    title = "Another household"
+    detail = "Vous ne pouvez remplir un panier que pour votre propre foyer."
+
+
+# --- catalogue ---------------------------------------------------------------------------
+
+
+class PeriodTooLong(DomainError):
+    code = "period-too-long"
+    kind = "invalid"
+    title = "Period too long"
+    detail = "La période de l'activité est trop longue."
+
+
+class CapacityBelowBooked(DomainError):
+    code = "capacity-below-booked"
+    kind = "conflict"
+    title = "Capacity below bookings"
+    detail = "La capacité ne peut pas être inférieure au nombre d'enfants déjà inscrits ce jour."
+
+
+# --- enrollments -------------------------------------------------------------------------
+
+
+class NotEligible(DomainError):
+    code = "not-eligible"
+    kind = "invalid"
+    title = "Child not eligible"
+    detail = "Votre enfant ne peut pas participer à cette activité."
+
+
+class MissingDocuments(DomainError):
+    code = "missing-documents"
+    kind = "invalid"
+    title = "Required documents missing"
+    detail = "Il manque un justificatif en cours de validité pour cette inscription."
+
+
+class AlreadyEnrolled(DomainError):
+    code = "already-enrolled"
+    kind = "conflict"
+    title = "Already enrolled"
+    detail = "Votre enfant est déjà inscrit (ou en attente de validation) à cette activité."
+
+
+class AlreadyDecided(DomainError):
+    code = "enrollment-already-decided"
+    kind = "conflict"
+    title = "Enrollment already decided"
+    detail = "Cette inscription a déjà été traitée."
+
+
+# --- baskets and bookings ----------------------------------------------------------------
+
+
+class BasketValidated(DomainError):
+    code = "basket-already-validated"
+    kind = "conflict"
+    title = "Basket already validated"
+    detail = "Ce panier a déjà été validé."
+
+
+class EmptyBasket(DomainError):
+    code = "basket-empty"
+    kind = "invalid"
+    title = "Empty basket"
+    detail = "Votre panier est vide : ajoutez des jours avant de valider."
+
+
+class BasketTooLarge(DomainError):
+    code = "basket-too-large"
+    kind = "invalid"
+    title = "Basket too large"
+    detail = "Votre panier contient trop de jours ; validez-le en plusieurs fois."
+
+
+class NotAllConfirmed(DomainError):
+    code = "basket-not-confirmed"
+    kind = "conflict"
+    title = "Some days could not be confirmed"
+    detail = "Certains jours ne peuvent pas être confirmés : rien n'a été réservé."
+
+
+class CancellationLocked(DomainError):
+    code = "cancellation-locked"
+    kind = "conflict"
+    title = "Cancellation deadline passed"
+    detail = "Le délai d'annulation est dépassé : cette réservation ne peut plus être annulée."
+
+
+class NotCancellable(DomainError):
+    code = "booking-not-live"
+    kind = "conflict"
+    title = "Booking already cancelled"
+    detail = "Cette réservation est déjà annulée."
+
+
+# --- attendance and absences -------------------------------------------------------------
+
+
+class AttendanceTooEarly(DomainError):
+    code = "attendance-too-early"
+    kind = "conflict"
+    title = "Day not started"
+    detail = "La présence ne peut être pointée qu'à partir du jour de l'activité."
+
+
+class NotBookedThatDay(DomainError):
+    code = "not-booked-that-day"
+    kind = "invalid"
+    title = "Child not booked that day"
+    detail = "Certains enfants pointés ne sont pas inscrits ce jour-là."
+
+
+class AbsenceAlreadyJustified(DomainError):
+    code = "absence-already-justified"
+    kind = "conflict"
+    title = "Absence already justified"
+    detail = "Une justification est déjà en cours ou acceptée pour ce jour."
+
+
+class AbsenceAlreadyDecided(DomainError):
+    code = "absence-already-decided"
+    kind = "conflict"
+    title = "Absence already decided"
+    detail = "Ce justificatif a déjà été traité."
+
+
+class BookingNotJustifiable(DomainError):
+    code = "booking-not-booked"
+    kind = "conflict"
+    title = "Not a booked day"
+    detail = "Seul un jour réservé (non annulé, hors liste d'attente) peut être justifié."

@@ -1,0 +1,274 @@
+"""Baskets: a family (or staff for it) fills one with days to book or cancel, then validates
+it at once. The opening rush's use case: `validate_basket`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from booking import store
+from booking.domain.activity import Activity
+from booking.domain.actors import Actor
+from booking.domain.baskets import Validation, decide, open_basket
+from booking.domain.days import Rhythm, expand
+from booking.domain.errors import (
+    BasketNotFound,
+    BasketTooLarge,
+    BasketValidated,
+    HouseholdRequired,
+    LineNotFound,
+    NotAllConfirmed,
+    OtherHousehold,
+)
+from booking.usecases.activities import activity
+from booking.usecases.bookings import cancel_lines, emit_cancellations
+from booking.usecases.capacity import Taken, placement, take_places
+from booking.usecases.children import child_for
+from shared.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from booking.ledger import Ledger
+
+ReadActivities = Callable[[str, Collection[uuid.UUID]], Awaitable[list[dict[str, Any]]]]
+
+
+async def basket_for(
+    conn: store.Conn, tenant: str, actor: Actor, basket_id: uuid.UUID
+) -> dict[str, Any]:
+    """The basket, when the actor may act on it: its family, or staff of the tenant."""
+    basket = await store.get_basket(conn, tenant, basket_id)
+    if basket is None or not actor.may_act_for(basket["household_id"]):
+        raise BasketNotFound()
+    return basket
+
+
+async def _body(conn: store.Conn, basket: dict[str, Any]) -> dict[str, Any]:
+    return {**basket, "lines": await store.basket_lines(conn, basket["id"])}
+
+
+async def _expand_lines(
+    conn: store.Conn, tenant: str, actor: Actor, requests: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The basket lines the requests name (dates, a range, a rhythm), for children the actor
+    may act for."""
+    out: list[dict[str, Any]] = []
+    for request in requests:
+        await child_for(conn, tenant, actor, request["child_id"])
+        found = await activity(conn, tenant, request["activity_id"])
+        rhythm = Rhythm(
+            dates=tuple(request["dates"]),
+            date_from=request["date_from"],
+            date_to=request["date_to"],
+            weekdays=frozenset(request["weekdays"]) if request["weekdays"] else None,
+            every_n_weeks=request["every_n_weeks"],
+        )
+        for day in expand(rhythm, found.opening):
+            out.append(
+                {
+                    "child_id": request["child_id"],
+                    "activity_id": request["activity_id"],
+                    "day": day,
+                    "action": request["action"],
+                    "accept_waiting": request["accept_waiting_list"],
+                }
+            )
+    return out
+
+
+async def create_basket(
+    uow: UnitOfWork,
+    tenant: str,
+    actor: Actor,
+    *,
+    household_id: uuid.UUID | None,
+    lines: list[dict[str, Any]],
+    max_lines: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """Open a basket, with its first lines: a family's for its own household; staff's for
+    the household they name."""
+    if actor.staff:
+        if household_id is None:
+            raise HouseholdRequired()
+        household = household_id
+    else:
+        household = actor.own_household()
+        if household_id not in (None, household):
+            raise OtherHousehold()
+    async with uow:
+        expanded = await _expand_lines(uow.conn, tenant, actor, lines)
+        if len(expanded) > max_lines:
+            raise BasketTooLarge()
+        basket = await store.insert_basket(
+            uow.conn,
+            {
+                "id": uuid.uuid4(),
+                "tenant": tenant,
+                "household_id": household,
+                "account_id": actor.account_id,
+                "created_at": now,
+                "by_staff": actor.staff,
+            },
+        )
+        if expanded:
+            await store.add_lines(uow.conn, basket["id"], expanded)
+        return await _body(uow.conn, basket)
+
+
+async def get_basket(
+    conn: store.Conn, tenant: str, actor: Actor, basket_id: uuid.UUID
+) -> dict[str, Any]:
+    return await _body(conn, await basket_for(conn, tenant, actor, basket_id))
+
+
+async def add_lines(
+    uow: UnitOfWork,
+    tenant: str,
+    actor: Actor,
+    basket_id: uuid.UUID,
+    request: dict[str, Any],
+    *,
+    max_lines: int,
+) -> dict[str, Any]:
+    """Add days to an open basket; a day already in it takes the new action."""
+    async with uow:
+        basket = await basket_for(uow.conn, tenant, actor, basket_id)
+        if basket["status"] != "open":
+            raise BasketValidated()
+        lines = await _expand_lines(uow.conn, tenant, actor, [request])
+        if await store.count_lines(uow.conn, basket["id"]) + len(lines) > max_lines:
+            raise BasketTooLarge()
+        if lines:
+            await store.add_lines(uow.conn, basket["id"], lines)
+        return await _body(uow.conn, basket)
+
+
+async def delete_line(
+    uow: UnitOfWork, tenant: str, actor: Actor, basket_id: uuid.UUID, line_id: uuid.UUID
+) -> None:
+    async with uow:
+        basket = await basket_for(uow.conn, tenant, actor, basket_id)
+        if basket["status"] != "open":
+            raise BasketValidated()
+        if not await store.delete_line(uow.conn, basket["id"], line_id):
+            raise LineNotFound()
+
+
+# --- validation --------------------------------------------------------------------------
+
+
+async def validate_basket(
+    ledger: Ledger,
+    uow: UnitOfWork,
+    tenant: str,
+    basket_id: uuid.UUID,
+    actor: Actor,
+    *,
+    now: datetime,
+    all_or_nothing: bool = False,
+) -> dict[str, Any]:
+    """Apply every line of the basket at once. Each line ends confirmed, on the waiting list,
+    cancelled or refused with its reason; with `all_or_nothing`, a single line that is not
+    confirmed (or cancelled) leaves everything as it was. A basket of another household than
+    the actor's (staff: any of the tenant) is not found.
+
+    Everything that can be decided without a lock is decided first (`domain.baskets.decide`),
+    from one read (`ledger.basket_facts`) and the parsed activities (cached by row version).
+    Then the additions take their places through the ledger (`ledger.take_places`: places,
+    bookings, the basket's outcome counts and its ReservationValidated events, built and
+    checked against the contract before (`capacity.placement`), in one statement that may be
+    shared with the other baskets validated at the same moment). A basket with
+    cancellations (which may move the waiting list up) or all-or-nothing needs a transaction
+    of its own, the `uow` given."""
+    owner = actor.scope
+    rows = await ledger.basket_facts(tenant, basket_id)
+    basket, facts = open_basket(rows, tenant, owner)
+    activities = await _activities(tenant, facts, ledger.activities)
+    validation = decide(basket, facts, activities, now)
+    if validation.cancellations or all_or_nothing:
+        async with uow:
+            taken = await _take_and_cancel(uow, validation, now, all_or_nothing=all_or_nothing)
+    else:
+        taken = await ledger.take_places(placement(validation, now, producer=uow.producer))
+        if taken is None:
+            raise BasketValidated()
+        validation.settle(taken.outcomes)
+    return validation.result(taken.counts)
+
+
+async def validate_basket_in(
+    uow: UnitOfWork, tenant: str, basket_id: uuid.UUID, *, now: datetime
+) -> dict[str, Any]:
+    """`validate_basket` inside another use case's open unit of work (an enrollment that
+    books its schedule): read, decided and written in that transaction."""
+    conn = uow.conn
+
+    async def read(tenant: str, ids: Collection[uuid.UUID]) -> list[dict[str, Any]]:
+        return await store.activities(conn, tenant, ids=ids)
+
+    basket, facts = open_basket(await store.basket_facts(conn, tenant, basket_id), tenant, None)
+    validation = decide(basket, facts, await _activities(tenant, facts, read), now)
+    taken = await _take_and_cancel(uow, validation, now, all_or_nothing=False)
+    return validation.result(taken.counts)
+
+
+async def _take_and_cancel(
+    uow: UnitOfWork, validation: Validation, now: datetime, *, all_or_nothing: bool
+) -> Taken:
+    """The basket closed, every day row it touches locked at once in the common order (the
+    cancellations and the additions after them never deadlock with another basket), its
+    cancellations applied, its additions' places taken."""
+    if not await store.close_basket(uow.conn, validation.basket.id, now):
+        raise BasketValidated()
+    await store.lock_days(
+        uow.conn, [(x.activity_id, x.day) for x in validation.additions + validation.cancellations]
+    )
+    await cancel_lines(uow, validation, now)
+    (taken,) = await take_places(
+        uow.conn, [placement(validation, now, producer=uow.producer)], close=False
+    )
+    assert taken is not None
+    validation.settle(taken.outcomes)
+    if all_or_nothing and any(
+        x.outcome not in ("confirmed", "cancelled") for x in validation.lines
+    ):
+        raise NotAllConfirmed(lines=[_plain(x.to_json()) for x in validation.lines])
+    emit_cancellations(uow, validation)
+    return taken
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    """JSON-ready values (for the problem body, which is not dumped by a schema)."""
+    return {k: str(v) if isinstance(v, uuid.UUID | date) else v for k, v in data.items()}
+
+
+# Parsed activities by (id, row version). An activity row is read on every validation but
+# almost never changes; a new version (any UPDATE) is a new key, so an entry is never stale.
+_PARSED: dict[tuple[uuid.UUID, str], Activity] = {}
+_PARSED_MAX = 5_000
+
+
+async def _activities(
+    tenant: str, facts: list[Mapping[str, Any]], read: ReadActivities
+) -> dict[uuid.UUID, Activity]:
+    """The activities of the basket's lines (those of the tenant), parsed once per version."""
+    found, missing = {}, {}
+    for f in facts:
+        version = f["activity_version"]
+        if version is None:
+            continue  # not an activity of the tenant
+        key = (f["activity_id"], version)
+        if key in _PARSED:
+            found[f["activity_id"]] = _PARSED[key]
+        else:
+            missing[f["activity_id"]] = key
+    if missing:
+        if len(_PARSED) > _PARSED_MAX:
+            _PARSED.clear()
+        for row in await read(tenant, list(missing)):
+            # Stored under the version the facts saw; if the row changed in between, the
+            # next validation sees the new version and parses it again.
+            found[row["id"]] = _PARSED[missing[row["id"]]] = Activity.from_row(row)
+    return found
