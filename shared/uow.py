@@ -26,6 +26,7 @@ open `uow` on to a function that does not enter it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self
@@ -155,13 +156,11 @@ class UnitOfWork:
                     await self._transaction.rollback()
                     raise
             else:
-                try:
+                # A cancelled query leaves the connection busy and asyncpg refuses the
+                # rollback; the original exception (often the cancellation) must go on, and
+                # the pool's release below closes such a connection.
+                with contextlib.suppress(Exception):
                     await self._transaction.rollback()
-                except Exception:
-                    # A cancelled query leaves the connection busy and asyncpg refuses the
-                    # rollback; the original exception (often the cancellation) must go on,
-                    # and the pool's release below closes such a connection.
-                    pass
         finally:
             try:
                 await self._pool.release(conn)
