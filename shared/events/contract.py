@@ -392,6 +392,15 @@ class _BillingDocument(_Payload):
     regie_name = fields.String(required=True)
     household_id = fields.UUID(required=True)
     payer_id = fields.UUID(required=True)
+    payer_account_id = fields.UUID(
+        required=False,
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "the account of a separated parent who pays this document alone; "
+            "null: the household's guardians"
+        },
+    )
     number = fields.String(required=True)
     issue_date = fields.Date(required=True)
     total_cents = fields.Integer(required=True)

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from billing.domain.pricing import UNITS
+from billing.domain.refunds import METHODS as REFUND_METHODS
 from billing.domain.rules import BILLING_MODES, POSTPAID_SOURCES
 from billing.domain.split import KINDS as SPLIT_KINDS
 from shared.http.requests import RequestSchema
@@ -506,6 +507,46 @@ class CreditNotesQuery(Schema):
     household_id = fields.UUID(metadata={"description": "staff only"})
     regie_id = fields.UUID()
     year = fields.Integer(validate=validate.Range(2000, 2100))
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, None))
+
+
+class RefundIn(_In):
+    method = fields.String(
+        required=True,
+        validate=validate.OneOf(REFUND_METHODS),
+        metadata={"description": "transfer, cheque or cash"},
+    )
+    reference = fields.String(
+        load_default="",
+        validate=validate.Length(0, 200),
+        metadata={"description": "e.g. the transfer's or the cheque's reference"},
+    )
+
+
+class RefundOut(Schema):
+    id = fields.UUID()
+    number = fields.String(metadata={"description": "V-<CODE>-<year>-NNNNNN"})
+    regie_id = fields.UUID()
+    household_id = fields.UUID()
+    payer_id = fields.UUID()
+    credit_note_id = fields.UUID()
+    credit_note_number = fields.String()
+    amount_cents = fields.Integer()
+    method = fields.String()
+    reference = fields.String()
+    created_by = fields.UUID()
+    created_at = fields.AwareDateTime()
+
+
+class RefundListOut(Schema):
+    refunds = fields.List(fields.Nested(RefundOut))
+
+
+class RefundsQuery(Schema):
+    household_id = fields.UUID()
+    regie_id = fields.UUID()
+    credit_note_id = fields.UUID()
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, None))
 

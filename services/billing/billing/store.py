@@ -1586,15 +1586,94 @@ async def payer_ledger(conn: Conn, tenant: str, payer_id: uuid.UUID) -> list[Row
     return _all(
         await conn.fetch(
             """SELECT l.*, r.code AS regie_code, r.name AS regie_name,
-                      coalesce(i.number, n.number) AS number
+                      coalesce(i.number, n.number, f.number) AS number
                FROM ledger l
                JOIN regies r ON r.id = l.regie_id
                LEFT JOIN invoices i ON i.id = l.document_id
                LEFT JOIN credit_notes n ON n.id = l.document_id
+               LEFT JOIN refunds f ON f.id = l.document_id
                WHERE l.tenant = $1 AND l.payer_id = $2
                ORDER BY l.seq""",
             tenant,
             payer_id,
+        )
+    )
+
+
+async def lock_credit_note(conn: Conn, tenant: str, credit_note_id: uuid.UUID) -> Row | None:
+    """The credit note, locked until the transaction ends (refunds of it wait)."""
+    return _one(
+        await conn.fetchrow(
+            "SELECT * FROM credit_notes WHERE tenant = $1 AND id = $2 FOR UPDATE",
+            tenant,
+            credit_note_id,
+        )
+    )
+
+
+async def credit_note_available(conn: Conn, credit_note_id: uuid.UUID) -> int:
+    """What is left of a credit note: its total less what was deducted or refunded."""
+    return await conn.fetchval(
+        f"SELECT available_cents FROM (SELECT {_CREDIT_VIEW} FROM credit_notes n "
+        "WHERE n.id = $1) v",
+        credit_note_id,
+    )
+
+
+async def insert_refund(conn: Conn, values: Row) -> Row:
+    row = await conn.fetchrow(
+        """INSERT INTO refunds (id, tenant, regie_id, household_id, payer_id, credit_note_id,
+               number, year, seq, amount_cents, method, reference, created_by, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+           RETURNING *""",
+        values["id"],
+        values["tenant"],
+        values["regie_id"],
+        values["household_id"],
+        values["payer_id"],
+        values["credit_note_id"],
+        values["number"],
+        values["year"],
+        values["seq"],
+        values["amount_cents"],
+        values["method"],
+        values["reference"],
+        values["created_by"],
+        values["created_at"],
+    )
+    return dict(row)
+
+
+_REFUND_VIEW = "f.*, n.number AS credit_note_number"
+
+
+async def get_refund(conn: Conn, tenant: str, refund_id: uuid.UUID) -> Row | None:
+    return _one(
+        await conn.fetchrow(
+            f"""SELECT {_REFUND_VIEW} FROM refunds f JOIN credit_notes n ON n.id = f.credit_note_id
+                WHERE f.tenant = $1 AND f.id = $2""",
+            tenant,
+            refund_id,
+        )
+    )
+
+
+async def list_refunds(conn: Conn, tenant: str, filters: Row) -> list[Row]:
+    return _all(
+        await conn.fetch(
+            f"""SELECT {_REFUND_VIEW} FROM refunds f JOIN credit_notes n ON n.id = f.credit_note_id
+                WHERE f.tenant = $1
+                  AND ($2::uuid IS NULL OR f.household_id = $2)
+                  AND ($3::uuid IS NULL OR f.regie_id = $3)
+                  AND ($4::uuid IS NULL OR f.credit_note_id = $4)
+                ORDER BY f.created_at DESC, f.number DESC
+                LIMIT $5 OFFSET $6""",
+            tenant,
+            filters.get("household_id"),
+            filters.get("regie_id"),
+            filters.get("credit_note_id"),
+            filters.get("limit", 100),
+            filters.get("offset", 0),
         )
     )
 

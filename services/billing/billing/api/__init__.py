@@ -13,6 +13,7 @@ from billing.api import (
     invoices,
     payers,
     prices,
+    refunds,
     regies,
 )
 
@@ -23,6 +24,7 @@ routes: list[web.RouteDef] = [
     *payers.routes,
     *prices.routes,
     *invoices.routes,
+    *refunds.routes,
     *campaigns.routes,
     *certificates.routes,
     *exports.routes,

@@ -146,3 +146,10 @@ class RuleExists(DomainError):
 class RuleNotFound(NotFound):
     code = "billing-rule-not-found"
     detail = "Cette règle de facturation n'existe pas."
+
+
+class NothingToRefund(DomainError):
+    code = "nothing-to-refund"
+    kind = "conflict"
+    title = "Nothing left to refund"
+    detail = "Cet avoir n'a plus rien de disponible : il a déjà été remboursé ou déduit."

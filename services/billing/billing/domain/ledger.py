@@ -6,7 +6,10 @@ balances and what remains due derive from the entries only.
 - `allocation`: a credit note's amount deducted from an invoice (`document_id` the invoice,
   `related_id` the credit note): it settles part of the invoice and uses part of the credit,
   the balance does not move.
-Later kinds (payments −, refunds +) follow the same rule.
+- `refund`: + a credit note's available amount given back to the payer (`document_id` the
+  refund, `related_id` the credit note): the town owes that much less, and the credit note
+  is no longer available to deduct.
+Payments (−) follow the same rule.
 """
 
 from __future__ import annotations

@@ -111,6 +111,7 @@ async def _issue(
         uow.conn, tenant, {i["payer_id"]: i["household_id"] for i in invoices}
     )
     regie_printed = regie_copy(regie)
+    accounts = await _payer_accounts(conn, tenant, payers)
     rows: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
@@ -160,6 +161,7 @@ async def _issue(
                 "regie_name": regie["name"],
                 "household_id": invoice["household_id"],
                 "payer_id": payer_id,
+                "payer_account_id": accounts.get(payer_id),
                 "number": number,
                 "issue_date": issue_date,
                 "due_date": due_date,
@@ -194,6 +196,18 @@ async def _payers_printed(
     }
     named = {p["id"]: p for p in await store.payers_of(conn, tenant, list(household_of))}
     return payer_copies(household_of, households, named, household_of)
+
+
+async def _payer_accounts(
+    conn: Any, tenant: str, payer_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The account of each named payer who has one (a separated parent paying alone): their
+    documents' events name it, so only they are told. The household itself has none."""
+    return {
+        p["id"]: p["account_id"]
+        for p in await store.payers_of(conn, tenant, payer_ids)
+        if p["account_id"] is not None
+    }
 
 
 def _charge_lines(invoice_id: uuid.UUID, lines: list[Line]) -> list[dict[str, Any]]:
@@ -355,6 +369,7 @@ async def _credit_note(
             }
         ],
     )
+    accounts = await _payer_accounts(conn, tenant, [payer_id])
     uow.emit(
         "billing.CreditNoteIssued",
         {
@@ -363,6 +378,7 @@ async def _credit_note(
             "regie_name": regie["name"],
             "household_id": household_id,
             "payer_id": payer_id,
+            "payer_account_id": accounts.get(payer_id),
             "number": number,
             "issue_date": issue_date,
             "total_cents": total,

@@ -138,6 +138,11 @@ async def test_a_split_custody_child_billed_to_two_payers_who_each_see_only_thei
     # 31 August comes before the rule, and before any price grid: not billed.
     issued = await billing.events("billing.InvoiceIssued", 2)
     assert {e["payload"]["payer_id"] for e in issued} == {mum_payer["id"], dad_payer["id"]}
+    # Each event names its payer's account: notify tells that parent alone.
+    assert {(e["payload"]["payer_id"], e["payload"]["payer_account_id"]) for e in issued} == {
+        (mum_payer["id"], mum_payer["account_id"]),
+        (dad_payer["id"], dad_payer["account_id"]),
+    }
 
     # Each parent sees, downloads and is accountable for their own only.
     assert [i["id"] for i in await billing.invoices(mum)] == [mum_invoice["id"]]
@@ -159,6 +164,8 @@ async def test_a_split_custody_child_billed_to_two_payers_who_each_see_only_thei
     (note,) = (await billing.get(f"{T}/credit-notes", dad))["credit_notes"]
     assert (note["payer_id"], note["total_cents"]) == (dad_payer["id"], 415)
     assert note["payer"]["name"] == "Simon Martin"
+    (credited,) = await billing.events("billing.CreditNoteIssued")
+    assert credited["payload"]["payer_account_id"] == dad_payer["account_id"]
     assert (await billing.get(f"{T}/credit-notes", mum))["credit_notes"] == []
     await billing.get(f"{T}/credit-notes/{note['id']}", mum, status=404)
 
@@ -329,3 +336,15 @@ async def test_a_day_is_never_charged_twice_whatever_the_rules_say_when_it_comes
     )
     assert await billing.pool.fetchval("SELECT count(*) FROM charges") == 4
     assert len(await billing.invoices()) == 3
+
+
+async def test_a_households_own_invoice_names_no_payer_account(billing):
+    """No split: the household pays, its event names no account (every guardian is told)."""
+    regie = await billing.regie()
+    canteen = await billing.activity(regie)
+    lea = await billing.kid(qf=900, birth_date=date(2016, 1, 1))
+    await linked(billing, lea.household_id)
+    await billing.publish(billing.validated(lea, canteen, date(2026, 9, 8)))
+    (issued,) = await billing.events("billing.InvoiceIssued")
+    assert issued["payload"]["payer_id"] == str(lea.household_id)
+    assert issued["payload"]["payer_account_id"] is None

@@ -8,6 +8,10 @@
   accounts an event names as the one who acted (booking's `account_id`, `decided_by`,
   family's `submitted_by`) are not recipients: staff acting on a family's behalf are not told
   in the family's place (billing's events name no one).
+- A bill paid alone by a separated parent (billing's `payer_account_id`) goes to that
+  parent's account only, if the address book links it to the household; never to the other
+  guardians (each payer sees only their own documents). A household's bill (no payer
+  account) goes to every guardian.
 - A refused household creation goes to the account that asked for it (there is no household
   yet).
 """
@@ -29,3 +33,16 @@ def guardians(
 
 def unique(ids: Iterable[uuid.UUID | str]) -> list[uuid.UUID]:
     return list(dict.fromkeys(uuid.UUID(str(value)) for value in ids))
+
+
+def bill_payers(
+    linked: Iterable[uuid.UUID], payer_account_id: uuid.UUID | str | None
+) -> list[uuid.UUID]:
+    """Who is told of a bill: its payer's account alone when a separated parent pays it (and
+    the address book links that account to the household, else no one), else every
+    guardian the address book links to the household."""
+    accounts = guardians(linked)
+    if payer_account_id is None:
+        return accounts
+    payer = uuid.UUID(str(payer_account_id))
+    return [payer] if payer in accounts else []

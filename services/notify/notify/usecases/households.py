@@ -25,11 +25,16 @@ async def tell_guardians(
     *,
     listed: Iterable[uuid.UUID] = (),
     grace: float = 0,
+    bill: bool = False,
 ) -> int:
     """The letter to each of the household's guardians' accounts (email and notice), in the
-    open unit of work; emails queued (or gathered into a recap)."""
+    open unit of work; emails queued (or gathered into a recap). A `bill` (billing's
+    documents) goes to its payer's account alone when a separated parent pays it."""
     linked = await store.household_accounts(uow.conn, event.tenant_id, household_id)
-    accounts = recipients.guardians(linked, listed)
+    if bill:
+        accounts = recipients.bill_payers(linked, event.payload.get("payer_account_id"))
+    else:
+        accounts = recipients.guardians(linked, listed)
     plan = letter.to(accounts)
     queued = await queue(uow, event, plan.mails, grace=grace)
     await add_notice(uow, event, accounts, plan.notice)

@@ -1,7 +1,8 @@
 """The household's bills: the family-facing emails of billing's events, one use case per
 event type, each to the household's guardians' accounts (`tell_guardians`: the accounts
 the address book links to the household; billing's events name no account, so staff who
-finalised a campaign or cancelled a day are never told in the family's place)."""
+finalised a campaign or cancelled a day are never told in the family's place). A document
+a separated parent pays alone (`payer_account_id`) goes to that parent's account only."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from shared.uow import UnitOfWork
 
 async def _tell_household(uow: UnitOfWork, event: Event, letter: Letter) -> int:
     async with uow:
-        return await tell_guardians(uow, event, event.payload["household_id"], letter)
+        return await tell_guardians(uow, event, event.payload["household_id"], letter, bill=True)
 
 
 async def invoice_issued(uow: UnitOfWork, event: Event) -> int:

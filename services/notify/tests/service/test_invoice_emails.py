@@ -241,3 +241,47 @@ async def test_invoice_covered_by_credits_and_a_credit_note(notify, smtp, tokens
     await asyncio.sleep(1)
     assert len(smtp.messages) == 4
     await nothing_for_staff(notify, smtp, agent, [note.id, covered.id])
+
+
+async def test_a_separated_parents_bills_reach_only_that_parent(notify, smtp, tokens, h):
+    """Split billing: an invoice Simon pays alone goes to Simon only, a credit note of
+    Claire's to Claire only; the household's own invoice still reaches both."""
+    household_id, simon, claire, agent = await family(notify, tokens, h)
+    simons = invoice(h, household_id, payer_account_id=simon, number="F-CANTINE-2026-000050")
+    await h.publish(notify, simons)
+    (message,) = await delivered(smtp, 1)
+    assert message["To"] == SIMON
+    assert "F-CANTINE-2026-000050" in message["Subject"]
+
+    claires = h.billing_event(
+        "billing.CreditNoteIssued",
+        household_id=household_id,
+        payer_account_id=claire,
+        credit_note_id=uuid.uuid4(),
+        number="A-CANTINE-2026-000008",
+        total_cents=1200,
+        reason="Annulation par la famille",
+        invoice_ids=[uuid.uuid4()],
+    )
+    await h.publish(notify, claires)
+    messages = await delivered(smtp, 2)
+    assert messages[1]["To"] == CLAIRE
+    assert "A-CANTINE-2026-000008" in messages[1]["Subject"]
+
+    joint = invoice(h, household_id, payer_account_id=None, number="F-CANTINE-2026-000051")
+    await h.publish(notify, joint)
+    messages = await delivered(smtp, 4)
+    assert sorted(m["To"] for m in messages[2:]) == [CLAIRE, SIMON]
+    assert all("F-CANTINE-2026-000051" in m["Subject"] for m in messages[2:])
+
+    await asyncio.sleep(0.5)
+    assert len(smtp.messages) == 4
+    pool = notify.app[POOL]
+    for event, account_id in ((simons, simon), (claires, claire)):
+        rows = await pool.fetch(
+            "SELECT account_id FROM notifications WHERE event_id = $1", event.id
+        )
+        assert [r["account_id"] for r in rows] == [account_id]
+        rows = await pool.fetch("SELECT account_id FROM emails WHERE event_id = $1", event.id)
+        assert [r["account_id"] for r in rows] == [account_id]
+    await nothing_for_staff(notify, smtp, agent, [simons.id, claires.id, joint.id])

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 from notify.domain import activity_emails
-from notify.domain.recipients import guardians, unique
+from notify.domain.recipients import bill_payers, guardians, unique
 from shared.events.envelope import new_event, parse_event
 
 SIMON, CLAIRE, AGENT = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -49,3 +49,11 @@ def test_staff_acting_for_the_family_are_not_told():
     assert [mail.account_id for mail in mails] == [SIMON, CLAIRE]
     assert all(mail.recipient is None for mail in mails)  # each guardian's latest address
     assert notice.title == "Inscription acceptée"
+
+
+def test_a_bill_goes_to_its_separated_payer_alone_else_to_every_guardian():
+    assert bill_payers([SIMON, CLAIRE], None) == [SIMON, CLAIRE]
+    assert bill_payers([SIMON, CLAIRE], CLAIRE) == [CLAIRE]
+    assert bill_payers([SIMON, CLAIRE], str(SIMON)) == [SIMON]
+    # An account the address book does not link to the household: no one, never the others.
+    assert bill_payers([SIMON, CLAIRE], AGENT) == []
