@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from shared.events.registry import event_type
 
 ROLES = ("family", "staff", "admin")
+ACTIVITY_PAYMENTS = ("invoice", "at_booking", "wallet")
 
 # Event types produced before any service consumes them, and why they are produced already
 # (the archive keeps them for the consumer to replay: shared.events.archive). Every other type
@@ -297,6 +298,12 @@ class ReservationValidated(_ChildActivity):
     # Set when staff filled the basket for the family (then `account_id` is None: the recap
     # goes to the household's accounts only).
     booked_by_staff = fields.UUID(required=False, allow_none=True, load_default=None)
+    # How the days are paid (billing.ActivityPaymentSet): `at_booking` and `wallet` days are
+    # held until paid, by `payment_due_at` (`at_booking`) or the wallet's answer (`wallet`).
+    payment = fields.String(
+        required=False, validate=validate.OneOf(ACTIVITY_PAYMENTS), load_default="invoice"
+    )
+    payment_due_at = fields.AwareDateTime(required=False, allow_none=True, load_default=None)
 
 
 @event_type("booking.ReservationCancelled")
@@ -429,3 +436,204 @@ class CreditNoteIssued(_BillingDocument):
     credit_note_id = fields.UUID(required=True)
     reason = fields.String(required=True)
     invoice_ids = fields.List(fields.UUID(), required=True)  # the invoices whose days it credits
+
+
+# --- billing: payments, wallet, direct debit, reminders ------------------------------------
+PAYMENT_METHODS = ("card", "cash", "cheque", "cesu", "ancv", "transfer", "direct_debit", "wallet")
+
+
+class _PaymentAllocation(_Payload):
+    invoice_id = fields.UUID(required=True)
+    invoice_number = fields.String(required=True)
+    basket_id = fields.UUID(required=True, allow_none=True)
+    amount_cents = fields.Integer(required=True)
+    remaining_cents = fields.Integer(required=True)  # what the invoice still owes after it
+
+
+@event_type("billing.PaymentReceived")
+class PaymentReceived(_Payload):
+    """Money received for a payer (card, counter, direct debit, wallet), spread over its
+    invoices oldest first; what exceeds them stays as the payer's credit (`credit_cents`).
+    notify emails the receipt; booking confirms the baskets held until paid."""
+
+    payment_id = fields.UUID(required=True)
+    regie_id = fields.UUID(required=True)
+    regie_name = fields.String(required=True)
+    household_id = fields.UUID(required=True)
+    payer_id = fields.UUID(required=True)
+    payer_account_id = fields.UUID(required=False, allow_none=True, load_default=None)
+    number = fields.String(required=True)  # the receipt's number (gapless per régie and year)
+    method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    amount_cents = fields.Integer(required=True, validate=validate.Range(min=1))
+    received_on = fields.Date(required=True)
+    allocations = fields.List(fields.Nested(_PaymentAllocation), required=True)
+    credit_cents = fields.Integer(required=True)
+
+
+@event_type("billing.PaymentRefused")
+class PaymentRefused(_Payload):
+    """An online payment ended without money: refused by the bank, abandoned by the family,
+    or never confirmed in time. Its invoices stay unpaid; booking releases the baskets held
+    for it."""
+
+    transaction_id = fields.UUID(required=True)
+    regie_id = fields.UUID(required=True)
+    household_id = fields.UUID(required=True)
+    payer_account_id = fields.UUID(required=False, allow_none=True, load_default=None)
+    amount_cents = fields.Integer(required=True)
+    invoice_ids = fields.List(fields.UUID(), required=True)
+    basket_ids = fields.List(fields.UUID(), required=True)
+    outcome = fields.String(
+        required=True, validate=validate.OneOf(["refused", "cancelled", "expired"])
+    )
+
+
+@event_type("billing.ActivityPaymentSet")
+class ActivityPaymentSet(_Payload):
+    """How an activity is paid, set by staff in billing: `invoice` (invoiced, paid later),
+    `at_booking` (the basket's places are held `hold_minutes` while the family pays) or
+    `wallet` (paid from the household's prepaid wallet when the basket is validated).
+    booking keeps it to hold the places and to refuse wallet activities to households
+    without an active wallet."""
+
+    activity_id = fields.UUID(required=True)
+    payment = fields.String(required=True, validate=validate.OneOf(ACTIVITY_PAYMENTS))
+    hold_minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=1440))
+
+
+@event_type("billing.WalletActivated")
+class WalletActivated(_Payload):
+    """A household activated its prepaid wallet ("tirelire") [003]."""
+
+    household_id = fields.UUID(required=True)
+    account_id = fields.UUID(required=True, allow_none=True)
+    balance_cents = fields.Integer(required=True)
+
+
+@event_type("billing.WalletCredited")
+class WalletCredited(_Payload):
+    """Money added to a household's wallet: a card top-up, or a refund of cancelled days."""
+
+    household_id = fields.UUID(required=True)
+    account_id = fields.UUID(required=True, allow_none=True)
+    movement_id = fields.UUID(required=True)
+    amount_cents = fields.Integer(required=True, validate=validate.Range(min=1))
+    balance_cents = fields.Integer(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(["top_up", "refund", "staff"]))
+
+
+class _WalletBasket(_Payload):
+    household_id = fields.UUID(required=True)
+    basket_id = fields.UUID(required=True)
+    booking_ids = fields.List(fields.UUID(), required=True)
+    amount_cents = fields.Integer(required=True)
+    balance_cents = fields.Integer(required=True)  # the wallet's balance after the answer
+
+
+@event_type("billing.WalletDebited")
+class WalletDebited(_WalletBasket):
+    """The saga's yes: the wallet paid these held days (`invoice_id`: their invoice, paid);
+    booking confirms them."""
+
+    invoice_id = fields.UUID(required=True, allow_none=True)
+
+
+@event_type("billing.WalletDebitRefused")
+class WalletDebitRefused(_WalletBasket):
+    """The saga's no: the wallet cannot pay these held days; booking releases them and the
+    family is told why [003 §10.2]. Nothing was debited."""
+
+    reason = fields.String(
+        required=True, validate=validate.OneOf(["insufficient_balance", "wallet_inactive"])
+    )
+
+
+class _Mandate(_Payload):
+    mandate_id = fields.UUID(required=True)
+    regie_id = fields.UUID(required=True)
+    regie_name = fields.String(required=True)
+    household_id = fields.UUID(required=True)
+    account_id = fields.UUID(required=True, allow_none=True)  # the guardian who signs
+    rum = fields.String(required=True)  # the mandate's unique reference
+    holder = fields.String(required=True)
+    iban_masked = fields.String(required=True)  # FR76 **** **** **** **** **** 189
+
+
+@event_type("billing.MandateRequested")
+class MandateRequested(_Mandate):
+    """A guardian registered a direct-debit mandate online: notify emails it for signature
+    (`signature_url`, valid until `expires_at`) [000]."""
+
+    signature_url = fields.Url(required=True, require_tld=False)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+@event_type("billing.MandateActivated")
+class MandateActivated(_Mandate):
+    """A mandate is signed (online by the family, or on paper recorded by staff); it applies
+    from the next invoice."""
+
+    signed_on = fields.Date(required=True)
+    recorded_by = fields.String(required=True, validate=validate.OneOf(["family", "staff"]))
+
+
+@event_type("billing.MandateSuspended")
+class MandateSuspended(_Mandate):
+    """After its second rejection a mandate is suspended [000]: the family pays otherwise."""
+
+    rejections = fields.Integer(required=True)
+
+
+@event_type("billing.MandateRevoked")
+class MandateRevoked(_Mandate):
+    revoked_by = fields.String(required=True, validate=validate.OneOf(["family", "staff"]))
+
+
+class _DirectDebit(_Mandate):
+    payer_account_id = fields.UUID(required=False, allow_none=True, load_default=None)
+    invoice_id = fields.UUID(required=True)
+    invoice_number = fields.String(required=True)
+    amount_cents = fields.Integer(required=True)
+    collection_date = fields.Date(required=True)
+
+
+@event_type("billing.DirectDebitAnnounced")
+class DirectDebitAnnounced(_DirectDebit):
+    """The pre-notification: an invoice will be debited on `collection_date` [000]."""
+
+
+@event_type("billing.DirectDebitRejected")
+class DirectDebitRejected(_DirectDebit):
+    """The bank rejected a debit: the invoice is unpaid again, the family is told."""
+
+    reason_code = fields.String(required=True)  # ISO 20022 (AC04, AM04, MD06, ...)
+    reason_label = fields.String(required=True)  # in French
+    rejections = fields.Integer(required=True)  # of this mandate so far
+
+
+@event_type("billing.InvoiceReminded")
+class InvoiceReminded(_BillingDocument):
+    """An unpaid invoice past its due date: reminder number `level` of the régie's schedule."""
+
+    invoice_id = fields.UUID(required=True)
+    due_date = fields.Date(required=True)
+    amount_due_cents = fields.Integer(required=True)
+    level = fields.Integer(required=True, validate=validate.Range(min=1))
+    last = fields.Boolean(required=True)  # after it, the invoice may go to recovery
+
+
+# --- booking: places held until paid -------------------------------------------------------
+@event_type("booking.BookingHoldReleased")
+class BookingHoldReleased(_ChildActivity):
+    """Days held for payment were released (the next on the waiting list promoted): not paid
+    in time, payment refused, or the wallet could not pay. billing credits anything invoiced
+    for them; notify tells the family why."""
+
+    basket_id = fields.UUID(required=True)
+    dates = fields.List(fields.Nested(_BookedDay), required=True)
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["payment_expired", "payment_refused", "insufficient_balance", "wallet_inactive"]
+        ),
+    )

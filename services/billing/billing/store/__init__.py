@@ -1,5 +1,9 @@
 """All of billing's SQL (asyncpg, parameterised). Functions take a connection or the pool:
-writes run inside the caller's unit of work (`uow.conn`), reads anywhere."""
+writes run inside the caller's unit of work (`uow.conn`), reads anywhere.
+
+This module holds the invoicing core (régies, grids, read models, documents, ledger); each
+later area keeps its SQL in a module of this package (`payments`, `wallet`, `direct_debit`,
+`reminders`), imported as `from billing.store import payments`."""
 
 from __future__ import annotations
 
