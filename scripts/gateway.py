@@ -20,11 +20,16 @@ Environment (each has a default for development):
     GATEWAY_WORKER_PROCESSES  nginx worker processes ("auto")
     GATEWAY_ERROR_LOG_LEVEL   nginx's error log level ("error")
     GATEWAY_ACCESS_LOG        "stdout" (JSON lines, default), "off", or a file
+    GATEWAY_TRUSTED_PROXIES   addresses or CIDRs of the proxies in front of the gateway (a
+                              load balancer, an Ingress controller), separated by spaces or
+                              commas: the client address (rate limits, logs) is then taken
+                              from X-Forwarded-For; empty (default): the peer's address
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import re
 import shutil
@@ -56,6 +61,19 @@ def parse_origins(text: str) -> list[str]:
     return origins
 
 
+def parse_proxies(text: str) -> list[str]:
+    """Addresses or networks (IPv4/IPv6, with an optional /prefix) of trusted proxies."""
+    proxies = [p for p in re.split(r"[\s,]+", text.strip()) if p]
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise GatewayError(
+                f"GATEWAY_TRUSTED_PROXIES: not an address or CIDR: {proxy!r}"
+            ) from None
+    return proxies
+
+
 def settings_from_env(
     environ: Mapping[str, str] | None = None, *, port_offset: int = 0
 ) -> dict[str, object]:
@@ -73,6 +91,7 @@ def settings_from_env(
         "worker_processes": env.get("GATEWAY_WORKER_PROCESSES", "auto"),
         "error_log_level": env.get("GATEWAY_ERROR_LOG_LEVEL", "error"),
         "access_log": env.get("GATEWAY_ACCESS_LOG", "stdout"),
+        "trusted_proxies": parse_proxies(env.get("GATEWAY_TRUSTED_PROXIES", "")),
     }
 
 
@@ -86,6 +105,7 @@ def render(
     worker_processes: str = "auto",
     error_log_level: str = "error",
     access_log: str = "stdout",
+    trusted_proxies: list[str] = (),  # type: ignore[assignment]
     template: Path = TEMPLATE,
 ) -> str:
     """The nginx configuration text (nothing written)."""
@@ -110,6 +130,14 @@ def render(
         "LISTEN": listen,
         "DOCS_DIR": str(docs_dir or out / "docs"),
         "STATIC_DIR": str(STATIC_DIR),
+        "REAL_IP": "\n".join(
+            [f"    set_real_ip_from {p};" for p in parse_proxies(" ".join(trusted_proxies))]
+            + (
+                ["    real_ip_header X-Forwarded-For;", "    real_ip_recursive on;"]
+                if trusted_proxies
+                else []
+            )
+        ),
         "CORS_ORIGINS": "\n".join(f'        "{o}" $http_origin;' for o in cors_origins),
         **{f"UPSTREAM_{name.upper()}": address for name, address in upstreams.items()},
     }

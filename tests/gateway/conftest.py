@@ -70,6 +70,7 @@ async def running_gateway(
     *,
     cors_origins: tuple[str, ...] = (),
     docs_dir: Path | None = None,
+    trusted_proxies: tuple[str, ...] = (),
 ) -> AsyncIterator[Gateway]:
     """nginx rendered for these upstreams, on a free port, until the block ends."""
     port = free_port()
@@ -78,6 +79,7 @@ async def running_gateway(
         listen=f"127.0.0.1:{port}",
         upstreams=upstreams,
         cors_origins=list(cors_origins),
+        trusted_proxies=list(trusted_proxies),
         docs_dir=docs_dir,
         worker_processes="1",
         error_log_level="warn",

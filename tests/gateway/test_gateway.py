@@ -198,6 +198,34 @@ async def test_link_and_basket_limits_count_per_token(gw, http):
         assert r.status == 200  # another family behind the same address
 
 
+async def _logins(gw: Any, http: aiohttp.ClientSession, client: str, times: int) -> list[int]:
+    statuses = []
+    for _ in range(times):
+        headers = {"X-Forwarded-For": client}
+        async with http.post(gw("/api/identity/tenants/demo/login"), json={}, headers=headers) as r:
+            statuses.append(r.status)
+    return statuses
+
+
+async def test_behind_trusted_proxies_each_client_address_has_its_own_limit(
+    nginx, tmp_path, echo_upstreams, http
+):
+    # The test's requests come from 127.0.0.1: as a trusted proxy, its X-Forwarded-For
+    # names the client; two families behind the same Ingress are limited apart.
+    async with running_gateway(
+        nginx, tmp_path / "gateway", echo_upstreams, trusted_proxies=("127.0.0.0/8",)
+    ) as gw:
+        first = await _logins(gw, http, "203.0.113.7", 14)
+        assert first[-1] == 429, first
+        assert (await _logins(gw, http, "198.51.100.9", 1)) == [200]
+
+
+async def test_without_trusted_proxies_a_forged_forwarded_address_changes_nothing(gw, http):
+    first = await _logins(gw, http, "203.0.113.7", 14)
+    assert first[-1] == 429, first
+    assert (await _logins(gw, http, "198.51.100.9", 1)) == [429]
+
+
 async def test_unknown_addresses_get_a_problem_404(gw, http):
     async with http.get(gw("/nowhere")) as r:
         await _problem(r, 404)
@@ -265,6 +293,13 @@ def test_the_renderer_refuses_what_nginx_could_not_use(tmp_path):
     text = gateway.render(out=tmp_path, listen="8080", upstreams=ok, cors_origins=["https://a.b"])
     assert "${" not in text and "server identity:8081;" in text
     assert '"https://a.b" $http_origin;' in text
+    assert "set_real_ip_from" not in text
+    behind = gateway.render(
+        out=tmp_path, listen="8080", upstreams=ok, trusted_proxies=["10.0.0.0/8", "::1"]
+    )
+    assert "set_real_ip_from 10.0.0.0/8;" in behind and "set_real_ip_from ::1;" in behind
+    with pytest.raises(gateway.GatewayError):
+        gateway.parse_proxies("10.0.0.0/8; evil")
 
 
 async def test_real_services_behind_the_gateway(
