@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import jsonschema
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
@@ -137,6 +138,22 @@ def test_the_asyncapi_document_has_every_event_its_producer_and_consumers(docs, 
             schema = _resolve(document, payload["$ref"])
             fields = registry.schema_for(event_type, described["x-version"]).fields
             assert set(schema["properties"]) == set(fields)
+
+
+# The official AsyncAPI 3.0.0 JSON Schema (@asyncapi/specs 6.11.1, Apache-2.0, its
+# schemas/3.0.0-without-$id.json), kept here: the tests run without the network.
+ASYNCAPI_SCHEMA = Path(__file__).parent / "schemas" / "asyncapi-3.0.0.json"
+
+
+def test_the_asyncapi_document_is_valid_against_the_official_schema(docs):
+    validator = jsonschema.Draft7Validator(json.loads(ASYNCAPI_SCHEMA.read_text()))
+    document = _load(docs, "asyncapi.json")
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(document)]
+    assert errors == []
+    # The schema is strict enough to catch what a hand-made document gets wrong.
+    broken = {**document, "channels": {"x": {"address": 1}}}
+    del broken["info"]
+    assert len(list(validator.iter_errors(broken))) >= 2
 
 
 def test_household_linked_is_described_in_full(docs):
