@@ -8,14 +8,18 @@ the consumer's transaction (which also holds the event's inbox row: applied once
 - booking's events tell the guardians of their children's activities, a basket's events
   gathered into one recap (`usecases.activities`);
 - billing's events tell the guardians of a new invoice (amount to pay, due date) and of a
-  credit note deducted from the next one (`usecases.invoices`).
+  credit note deducted from the next one (`usecases.invoices`); of payments (receipts,
+  refused card payments), wallet credits and reminders (`usecases.payments`); of
+  direct-debit mandates and debits (`usecases.direct_debit`). billing's WalletActivated,
+  WalletDebited, WalletDebitRefused and ActivityPaymentSet are booking's business: what
+  the family must hear of them reaches it through booking's BookingHoldReleased.
 Family-facing emails go to the household's guardians' accounts, whoever acted.
 """
 
 from __future__ import annotations
 
 from notify.settings import SETTINGS, NotifySettings
-from notify.usecases import accounts, activities, households, invoices
+from notify.usecases import accounts, activities, direct_debit, households, invoices, payments
 from shared.events.consumer import EventHandler, HandlerContext
 from shared.events.envelope import Event
 from shared.uow import UnitOfWork
@@ -100,8 +104,13 @@ async def on_household_creation_rejected(ctx: HandlerContext, event: Event) -> N
 
 # --- booking ------------------------------------------------------------------------------
 async def on_reservation_validated(ctx: HandlerContext, event: Event) -> None:
-    grace = _settings(ctx).mail_basket_grace_seconds
-    await activities.reservation_validated(_uow(ctx, event), event, basket_grace=grace)
+    settings = _settings(ctx)
+    await activities.reservation_validated(
+        _uow(ctx, event),
+        event,
+        basket_grace=settings.mail_basket_grace_seconds,
+        timezone=settings.timezone,
+    )
 
 
 async def on_reservation_cancelled(ctx: HandlerContext, event: Event) -> None:
@@ -125,6 +134,11 @@ async def on_absence_refused(ctx: HandlerContext, event: Event) -> None:
     await activities.absence_refused(_uow(ctx, event), event)
 
 
+async def on_booking_hold_released(ctx: HandlerContext, event: Event) -> None:
+    grace = _settings(ctx).mail_basket_grace_seconds
+    await activities.booking_hold_released(_uow(ctx, event), event, basket_grace=grace)
+
+
 # --- billing ------------------------------------------------------------------------------
 async def on_invoice_issued(ctx: HandlerContext, event: Event) -> None:
     await invoices.invoice_issued(_uow(ctx, event), event)
@@ -132,6 +146,47 @@ async def on_invoice_issued(ctx: HandlerContext, event: Event) -> None:
 
 async def on_credit_note_issued(ctx: HandlerContext, event: Event) -> None:
     await invoices.credit_note_issued(_uow(ctx, event), event)
+
+
+async def on_payment_received(ctx: HandlerContext, event: Event) -> None:
+    await payments.payment_received(_uow(ctx, event), event)
+
+
+async def on_payment_refused(ctx: HandlerContext, event: Event) -> None:
+    await payments.payment_refused(_uow(ctx, event), event)
+
+
+async def on_wallet_credited(ctx: HandlerContext, event: Event) -> None:
+    await payments.wallet_credited(_uow(ctx, event), event)
+
+
+async def on_invoice_reminded(ctx: HandlerContext, event: Event) -> None:
+    await payments.invoice_reminded(_uow(ctx, event), event)
+
+
+async def on_mandate_requested(ctx: HandlerContext, event: Event) -> None:
+    timezone = _settings(ctx).timezone
+    await direct_debit.mandate_requested(_uow(ctx, event), event, timezone=timezone)
+
+
+async def on_mandate_activated(ctx: HandlerContext, event: Event) -> None:
+    await direct_debit.mandate_activated(_uow(ctx, event), event)
+
+
+async def on_mandate_suspended(ctx: HandlerContext, event: Event) -> None:
+    await direct_debit.mandate_suspended(_uow(ctx, event), event)
+
+
+async def on_mandate_revoked(ctx: HandlerContext, event: Event) -> None:
+    await direct_debit.mandate_revoked(_uow(ctx, event), event)
+
+
+async def on_direct_debit_announced(ctx: HandlerContext, event: Event) -> None:
+    await direct_debit.direct_debit_announced(_uow(ctx, event), event)
+
+
+async def on_direct_debit_rejected(ctx: HandlerContext, event: Event) -> None:
+    await direct_debit.direct_debit_rejected(_uow(ctx, event), event)
 
 
 HANDLERS: dict[str, EventHandler] = {
@@ -157,6 +212,17 @@ HANDLERS: dict[str, EventHandler] = {
     "booking.EnrollmentDecided": on_enrollment_decided,
     "booking.AbsenceJustified": on_absence_justified,
     "booking.AbsenceRefused": on_absence_refused,
+    "booking.BookingHoldReleased": on_booking_hold_released,
     "billing.InvoiceIssued": on_invoice_issued,
     "billing.CreditNoteIssued": on_credit_note_issued,
+    "billing.PaymentReceived": on_payment_received,
+    "billing.PaymentRefused": on_payment_refused,
+    "billing.WalletCredited": on_wallet_credited,
+    "billing.InvoiceReminded": on_invoice_reminded,
+    "billing.MandateRequested": on_mandate_requested,
+    "billing.MandateActivated": on_mandate_activated,
+    "billing.MandateSuspended": on_mandate_suspended,
+    "billing.MandateRevoked": on_mandate_revoked,
+    "billing.DirectDebitAnnounced": on_direct_debit_announced,
+    "billing.DirectDebitRejected": on_direct_debit_rejected,
 }

@@ -14,7 +14,15 @@ from typing import Any
 
 import jinja2
 
-from notify.domain.french import euros, french_date, french_datetime, french_day, join_fr
+from notify.domain.activity_emails import release_reason
+from notify.domain.french import (
+    euros,
+    french_date,
+    french_datetime,
+    french_day,
+    join_fr,
+    parse_moment,
+)
 from notify.domain.tenants import Tenant
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -31,7 +39,9 @@ def booking_groups(parts: dict[str, Any] | list[dict[str, Any]]) -> list[dict[st
     """The parts of a basket recap (one per booking event) gathered by child and activity,
     sorted by child then activity, each day list sorted and without repeats:
     [{child_first_name, activity_name, site, confirmed: [{date, late}], waiting: [date],
-      cancelled: [{date, late}]}]."""
+      cancelled: [{date, late}], payment, payment_due_at}] (`payment`: how the confirmed
+    days are paid, `invoice` unless held until paid at booking or from the wallet;
+    `payment_due_at`: the earliest time they must be paid by, at booking)."""
     items = parts.values() if isinstance(parts, dict) else parts
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for part in items:
@@ -45,8 +55,15 @@ def booking_groups(parts: dict[str, Any] | list[dict[str, Any]]) -> list[dict[st
                 "confirmed": {},
                 "waiting": set(),
                 "cancelled": {},
+                "payment": "invoice",
+                "payment_due_at": None,
             },
         )
+        if part.get("payment") and part["payment"] != "invoice":
+            group["payment"] = part["payment"]
+        due = part.get("payment_due_at")
+        if due and (group["payment_due_at"] is None or _earlier(due, group["payment_due_at"])):
+            group["payment_due_at"] = due
         for day in part.get("confirmed", []):
             group["confirmed"][day["date"]] = group["confirmed"].get(day["date"]) or day["late"]
         group["waiting"].update(part.get("waiting", []))
@@ -67,6 +84,62 @@ def booking_groups(parts: dict[str, Any] | list[dict[str, Any]]) -> list[dict[st
     ]
     return sorted(
         out, key=lambda g: (g["child_first_name"].casefold(), g["activity_name"].casefold())
+    )
+
+
+def _earlier(a: str, b: str) -> bool:
+    first, second = parse_moment(a), parse_moment(b)
+    return first is not None and second is not None and first < second
+
+
+def basket_payment(groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the recap's family has to pay, from its groups (`booking_groups`): the groups
+    whose confirmed days are held until paid at booking, the earliest time they are due, and
+    those paid from the wallet."""
+    at_booking = [g for g in groups if g["confirmed"] and g["payment"] == "at_booking"]
+    wallet = [g for g in groups if g["confirmed"] and g["payment"] == "wallet"]
+    due = None
+    for group in at_booking:
+        when = group["payment_due_at"]
+        if when and (due is None or _earlier(when, due)):
+            due = when
+    return {"at_booking": at_booking, "due_at": due, "wallet": wallet}
+
+
+def released_groups(parts: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parts of a basket's released days (one per booking.BookingHoldReleased) gathered
+    by child, activity and reason, sorted, each day once:
+    [{child_first_name, activity_name, site, reason, days: [{date, late}]}]."""
+    items = parts.values() if isinstance(parts, dict) else parts
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for part in items:
+        key = (
+            str(part.get("child_id") or part["child_first_name"]),
+            str(part["activity_id"]),
+            str(part["reason"]),
+        )
+        group = groups.setdefault(
+            key,
+            {
+                "child_first_name": part["child_first_name"],
+                "activity_name": part["activity_name"],
+                "site": part.get("site") or "",
+                "reason": part["reason"],
+                "days": {},
+            },
+        )
+        for day in part.get("released", []):
+            group["days"][day["date"]] = group["days"].get(day["date"]) or day["late"]
+    out = [
+        {
+            **group,
+            "days": [{"date": day, "late": late} for day, late in sorted(group["days"].items())],
+        }
+        for group in groups.values()
+    ]
+    return sorted(
+        out,
+        key=lambda g: (g["child_first_name"].casefold(), g["activity_name"].casefold()),
     )
 
 
@@ -97,6 +170,9 @@ class Renderer:
             env.filters["capitalize_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
             env.globals["portal_link"] = portal_link
             env.globals["booking_groups"] = booking_groups
+            env.globals["basket_payment"] = basket_payment
+            env.globals["released_groups"] = released_groups
+            env.filters["release_reason_fr"] = release_reason
 
     def templates(self) -> list[str]:
         return sorted(p.name.removesuffix(".j2") for p in TEMPLATES.glob("[a-z]*.j2"))

@@ -13,8 +13,9 @@ from aiohttp.test_utils import TestClient
 
 from notify.app import create_app
 from notify.settings import NotifySettings
+from shared.events import registry
 from shared.events.envelope import Event, new_event
-from shared.keys import BROKER, CONSUMERS
+from shared.keys import BROKER, CONSUMERS, POOL
 from shared.testing.bus import eventually
 from shared.testing.smtp import RecordingHandler, smtp_server
 from shared.uow import UnitOfWork
@@ -187,7 +188,8 @@ def booking_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Even
 
 def billing_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Event:
     """A billing event of the canteen's régie; `payload` overrides (household_id and the
-    event's own fields are usually given)."""
+    event's own fields are usually given). Only the base values its type has are kept (a
+    wallet's event names no régie)."""
     base: dict[str, Any] = {
         "regie_id": uuid.uuid4(),
         "regie_name": "Régie Enfance-Jeunesse",
@@ -195,6 +197,8 @@ def billing_event(event_type: str, tenant: str = TENANT, **payload: Any) -> Even
         "payer_id": uuid.uuid4(),
         "issue_date": date(2026, 12, 31),
     }
+    fields = registry.schema_for(event_type, registry.latest_version(event_type)).fields
+    base = {key: value for key, value in base.items() if key in fields}
     return new_event(event_type, {**base, **payload}, tenant_id=tenant, producer="billing")
 
 
@@ -207,8 +211,99 @@ def booked_days(*days: Any, late: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
     return [{"booking_id": uuid.uuid4(), "date": day, "late": day in late} for day in days]
 
 
+SIMON, CLAIRE = "simon.durand@example.org", "claire.durand@example.org"
+AGENT = "regisseur@epagnymetztessy.fr"
+
+
+async def known_account(client: TestClient, email: str, name: str, roles: list[str]) -> uuid.UUID:
+    """An account identity told notify about (an invitation without link: no email of its own)."""
+    account_id = uuid.uuid4()
+    await publish(
+        client,
+        identity_event(
+            "identity.AccountInvited",
+            account_id=account_id,
+            email=email,
+            display_name=name,
+            roles=roles,
+            invitation_url=None,
+            expires_at=None,
+        ),
+    )
+    pool = client.app[POOL]
+
+    async def recorded() -> Any:
+        return await pool.fetchval(
+            "SELECT email FROM accounts WHERE tenant = $1 AND account_id = $2", TENANT, account_id
+        )
+
+    assert await eventually(recorded) == email
+    return account_id
+
+
+async def durand_family(
+    client: TestClient, tokens: Any
+) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID, uuid.UUID]:
+    """The tenant's settings; Simon and Claire linked to their household, and an agent of the
+    régie (staff): (household, simon, claire, agent)."""
+    r = await client.put(
+        f"/tenants/{TENANT}/settings",
+        json=CONTACT,
+        headers=tokens.header(tenant=TENANT, roles=("admin",)),
+    )
+    assert r.status == 200, await r.text()
+    simon = await known_account(client, SIMON, "Simon Durand", ["family"])
+    claire = await known_account(client, CLAIRE, "Claire Durand", ["family"])
+    agent = await known_account(client, AGENT, "Régisseur", ["staff"])
+    household_id = uuid.uuid4()
+    for account_id in (simon, claire):
+        await publish(
+            client,
+            family_event(
+                "family.HouseholdLinked", household_id=household_id, account_id=account_id
+            ),
+        )
+    pool = client.app[POOL]
+
+    async def linked() -> bool:
+        count = await pool.fetchval(
+            "SELECT count(*) FROM household_members WHERE household_id = $1", household_id
+        )
+        return count == 2
+
+    await eventually(linked)
+    return household_id, simon, claire, agent
+
+
+async def delivered(smtp: RecordingHandler, count: int) -> list[Any]:
+    """The messages the SMTP server accepted, once there are at least `count`."""
+
+    async def enough() -> bool:
+        return len(smtp.messages) >= count
+
+    await eventually(enough)
+    return smtp.messages
+
+
+def text_of(message: Any) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+
+
+def html_of(message: Any) -> str:
+    return message.get_body(preferencelist=("html",)).get_content()
+
+
 class Helpers:
     """Test modules cannot import this conftest (importlib mode): they use these through it."""
+
+    SIMON = SIMON
+    CLAIRE = CLAIRE
+    AGENT = AGENT
+    known_account = staticmethod(known_account)
+    durand_family = staticmethod(durand_family)
+    delivered = staticmethod(delivered)
+    text_of = staticmethod(text_of)
+    html_of = staticmethod(html_of)
 
     TENANT = TENANT
     CONTACT = CONTACT

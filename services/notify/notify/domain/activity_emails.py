@@ -9,6 +9,11 @@ id), gathered into one email per account, grouped by child and activity, listing
 A cancellation outside a basket (one day, by the family or by staff), an enrollment decision,
 a waiting list promotion and staff's decision on a justified absence each get an email of
 their own.
+
+Days paid at booking (`payment` `at_booking`) or from the wallet (`wallet`) are held until
+paid: the recap says so, with the time the payment is due. When they are released unpaid
+(`booking.BookingHoldReleased`, one event per child and activity) the family gets one email
+per basket (gathered like the recap) saying which days and why.
 """
 
 from __future__ import annotations
@@ -17,10 +22,18 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from notify.domain.french import french_date, french_day
+from notify.domain.french import french_date, french_datetime, french_day
 from notify.domain.plans import Letter, Notice, iso, reason
 
 BASKET_TEMPLATE = "basket_recap"
+RELEASED_TEMPLATE = "booking_hold_released"
+# Why held days were released (contract BookingHoldReleased.reason), in French.
+RELEASE_REASONS = {
+    "payment_expired": "paiement non effectué dans le délai",
+    "payment_refused": "paiement refusé",
+    "insufficient_balance": "solde insuffisant de la tirelire",
+    "wallet_inactive": "tirelire non activée",
+}
 # The reasons a family gives for an absence (contract ABSENCE_REASONS), in French.
 ABSENCE_REASONS = {
     "illness": "Maladie",
@@ -74,14 +87,31 @@ def _basket_letter(
     return Letter(BASKET_TEMPLATE, context, notice, group=basket_key(p["basket_id"]))
 
 
-def reservation_validated(p: Mapping[str, Any], event_id: uuid.UUID) -> Letter:
+def release_reason(code: str) -> str:
+    return RELEASE_REASONS.get(code, code)
+
+
+def _payment(p: Mapping[str, Any]) -> tuple[str, str | None]:
+    """How the days are paid, and by when (an ISO datetime) when paid at booking."""
+    payment = p.get("payment") or "invoice"
+    due = p.get("payment_due_at") if payment == "at_booking" else None
+    return payment, (iso(due) if due else None)
+
+
+def reservation_validated(
+    p: Mapping[str, Any], event_id: uuid.UUID, timezone: str = "Europe/Paris"
+) -> Letter:
     """A basket's confirmed and waiting days for one child and activity: a part of the
-    basket's recap."""
+    basket's recap. Days paid at booking are held until `payment_due_at`; days paid from
+    the wallet until the wallet's answer."""
+    payment, due = _payment(p)
     part = {
         **_who(p),
         "confirmed": _days(p["dates"]),
         "waiting": sorted(iso(day) for day in p["waiting_dates"]),
         "cancelled": [],
+        "payment": payment,
+        "payment_due_at": due,
     }
     child, activity = p["child_first_name"], p["activity_name"]
     confirmed = [day["date"] for day in part["confirmed"]]
@@ -102,6 +132,21 @@ def reservation_validated(p: Mapping[str, Any], event_id: uuid.UUID) -> Letter:
             " si une place se libère."
         )
     title = "Réservations confirmées" if confirmed else "Inscription en liste d'attente"
+    if confirmed and payment == "at_booking":
+        title = "Réservations à payer"
+        pay_by = f" avant le {french_datetime(due, timezone)}" if due else ""
+        sentences.insert(
+            1,
+            f"À payer en ligne{pay_by} : sans paiement, ces jours seront libérés pour"
+            " d'autres familles.",
+        )
+    elif confirmed and payment == "wallet":
+        title = "Réservations à payer par la tirelire"
+        sentences.insert(
+            1,
+            "Ces jours seront payés avec votre tirelire : si son solde est insuffisant, ils"
+            " seront libérés et vous serez prévenu.",
+        )
     notice = Notice("reservation_validated", title, " ".join(sentences))
     return _basket_letter(event_id, p, part, notice)
 
@@ -137,6 +182,28 @@ def reservation_cancelled(p: Mapping[str, Any], event_id: uuid.UUID) -> Letter:
         "charged": bool(p["charged"]),
     }
     return Letter("reservation_cancelled", context, notice)
+
+
+def released_key(basket_id: uuid.UUID | str) -> str:
+    """The group of a basket's released days: one email per (basket, account)."""
+    return f"released:{basket_id}"
+
+
+def booking_hold_released(p: Mapping[str, Any], event_id: uuid.UUID) -> Letter:
+    """Days held for payment released unpaid (the places went to other families): a part of
+    the basket's email about them, with the reason."""
+    days = _days(p["dates"])
+    part = {**_who(p), "released": days, "reason": p["reason"]}
+    context = {"basket_id": str(p["basket_id"]), "parts": {str(event_id): part}}
+    dates = [day["date"] for day in days]
+    released = _count(len(dates), "jour libéré", "jours libérés")
+    notice = Notice(
+        "booking_hold_released",
+        "Réservations libérées",
+        f"{p['activity_name']} pour {p['child_first_name']} : {released} {_span(dates)}"
+        f" ({release_reason(p['reason'])}). Les places ont été proposées à d'autres familles.",
+    )
+    return Letter(RELEASED_TEMPLATE, context, notice, group=released_key(p["basket_id"]))
 
 
 def waiting_list_promoted(p: Mapping[str, Any]) -> Letter:

@@ -8,10 +8,14 @@
   accounts an event names as the one who acted (booking's `account_id`, `decided_by`,
   family's `submitted_by`) are not recipients: staff acting on a family's behalf are not told
   in the family's place (billing's events name no one).
-- A bill paid alone by a separated parent (billing's `payer_account_id`) goes to that
-  parent's account only, if the address book links it to the household; never to the other
-  guardians (each payer sees only their own documents). A household's bill (no payer
-  account) goes to every guardian.
+- A bill paid alone by a separated parent (billing's `payer_account_id`: invoices, credit
+  notes, receipts, refused payments, direct-debit notices and rejections, reminders) goes
+  to that parent's account only, if the address book links it to the household; never to
+  the other guardians (each payer sees only their own documents). A household's bill (no
+  payer account) goes to every guardian. A direct-debit mandate goes the same way to the
+  guardian who signs it (its `account_id`), or to every guardian when it names none (staff
+  recorded a paper one). The wallet's movements go to every guardian (the wallet is the
+  household's; the `account_id` of who topped it up is not a recipient rule).
 - A refused household creation goes to the account that asked for it (there is no household
   yet).
 """
@@ -40,7 +44,8 @@ def bill_payers(
 ) -> list[uuid.UUID]:
     """Who is told of a bill: its payer's account alone when a separated parent pays it (and
     the address book links that account to the household, else no one), else every
-    guardian the address book links to the household."""
+    guardian the address book links to the household. The same for a mandate and the
+    guardian who signs it."""
     accounts = guardians(linked)
     if payer_account_id is None:
         return accounts

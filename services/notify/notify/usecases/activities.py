@@ -26,9 +26,11 @@ async def _attends(uow: UnitOfWork, event: Event) -> None:
     await store.add_family_activity(uow.conn, event.tenant_id, p["household_id"], p["activity_id"])
 
 
-async def reservation_validated(uow: UnitOfWork, event: Event, *, basket_grace: float) -> int:
+async def reservation_validated(
+    uow: UnitOfWork, event: Event, *, basket_grace: float, timezone: str = "Europe/Paris"
+) -> int:
     """A part of the basket's recap, sent `basket_grace` seconds after the basket's last."""
-    letter = activity_emails.reservation_validated(event.payload, event.id)
+    letter = activity_emails.reservation_validated(event.payload, event.id, timezone)
     async with uow:
         await _attends(uow, event)
         return await tell_guardians(
@@ -38,6 +40,14 @@ async def reservation_validated(uow: UnitOfWork, event: Event, *, basket_grace: 
 
 async def reservation_cancelled(uow: UnitOfWork, event: Event, *, basket_grace: float) -> int:
     letter = activity_emails.reservation_cancelled(event.payload, event.id)
+    return await _tell_household(uow, event, letter, grace=basket_grace)
+
+
+async def booking_hold_released(uow: UnitOfWork, event: Event, *, basket_grace: float) -> int:
+    """Days held for payment released unpaid: a part of the basket's email about them, sent
+    `basket_grace` seconds after its last part (one email for the basket's children and
+    activities)."""
+    letter = activity_emails.booking_hold_released(event.payload, event.id)
     return await _tell_household(uow, event, letter, grace=basket_grace)
 
 

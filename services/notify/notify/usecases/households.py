@@ -26,13 +26,18 @@ async def tell_guardians(
     listed: Iterable[uuid.UUID] = (),
     grace: float = 0,
     bill: bool = False,
+    alone: uuid.UUID | str | None = None,
 ) -> int:
     """The letter to each of the household's guardians' accounts (email and notice), in the
     open unit of work; emails queued (or gathered into a recap). A `bill` (billing's
-    documents) goes to its payer's account alone when a separated parent pays it."""
+    documents, payments, debits, reminders) goes to its payer's account alone when a
+    separated parent pays it; a letter about one guardian's own affair (`alone`: the guardian
+    who signs a direct-debit mandate) to that guardian's account alone."""
     linked = await store.household_accounts(uow.conn, event.tenant_id, household_id)
     if bill:
         accounts = recipients.bill_payers(linked, event.payload.get("payer_account_id"))
+    elif alone is not None:
+        accounts = recipients.bill_payers(linked, alone)
     else:
         accounts = recipients.guardians(linked, listed)
     plan = letter.to(accounts)

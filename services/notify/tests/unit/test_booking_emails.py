@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +11,15 @@ import pytest
 from notify.domain import activity_emails
 from notify.domain.plans import Plan
 from notify.events import HANDLERS
-from notify.render import Renderer, Tenant, booking_groups, french_day, join_fr
+from notify.render import (
+    Renderer,
+    Tenant,
+    basket_payment,
+    booking_groups,
+    french_day,
+    join_fr,
+    released_groups,
+)
 from shared.events.envelope import new_event, parse_event
 
 RENDERER = Renderer()
@@ -46,6 +54,7 @@ LETTERS = {
     "booking.EnrollmentDecided": lambda e: activity_emails.enrollment_decided(e.payload),
     "booking.AbsenceJustified": lambda e: activity_emails.absence_justified(e.payload),
     "booking.AbsenceRefused": lambda e: activity_emails.absence_refused(e.payload),
+    "booking.BookingHoldReleased": lambda e: activity_emails.booking_hold_released(e.payload, e.id),
 }
 
 
@@ -377,3 +386,178 @@ def test_absence_refused_with_and_without_reason():
     (mail,), notice = plan(absence("booking.AbsenceRefused", decision_reason=" "), [A])
     assert "Aucun motif n'a été indiqué." in render(mail.template, mail.context).text
     assert notice.body.endswith("Aucun motif n'a été indiqué.")
+
+
+# --- days held until paid: at booking, from the wallet; released unpaid ---------------------
+DUE = datetime(2026, 1, 2, 13, 30, tzinfo=UTC)  # 14 h 30 in Paris
+
+
+def held(basket, payment, child=LEA, activity=CANTINE, dates=(date(2026, 1, 5),), due=DUE):
+    return booking_event(
+        "booking.ReservationValidated",
+        child=child,
+        activity=activity,
+        basket_id=basket,
+        dates=days(*dates),
+        waiting_dates=[],
+        payment=payment,
+        payment_due_at=due if payment == "at_booking" else None,
+    )
+
+
+def released(basket, reason, child=LEA, activity=CANTINE, dates=(date(2026, 1, 5),)):
+    return booking_event(
+        "booking.BookingHoldReleased",
+        child=child,
+        activity=activity,
+        basket_id=basket,
+        dates=days(*dates),
+        reason=reason,
+    )
+
+
+def test_recap_of_days_to_pay_at_booking():
+    basket = uuid.uuid4()
+    event = held(basket, "at_booking", dates=(date(2026, 1, 5), date(2026, 1, 6)))
+    (mail,), notice = plan(event, [A])
+    part = next(iter(mail.context["parts"].values()))
+    assert part["payment"] == "at_booking"
+    assert part["payment_due_at"] == "2026-01-02T13:30:00+00:00"
+    out = recap(event)
+    assert out.subject == (
+        "Vos réservations pour Léa : à payer avant le vendredi 2 janvier 2026 à 14 h 30"
+    )
+    assert "Jours réservés en attente de paiement (2) :\n  - lundi 5 janvier 2026\n" in out.text
+    assert (
+        "Paiement à la réservation (Cantine) : ces jours vous sont gardés jusqu'au vendredi"
+        " 2 janvier 2026 à 14 h 30. Réglez votre facture en ligne avant cette échéance : sans"
+        " paiement, ils seront libérés et proposés à d'autres familles.\n\n"
+        "https://portail.epagnymetztessy.fr/factures\n"
+    ) in out.text
+    assert "<strong>vendredi 2 janvier 2026 à 14 h 30</strong>" in out.html
+    assert '<a href="https://portail.epagnymetztessy.fr/factures"' in out.html
+    assert "Payer ma réservation" in out.html
+    assert "tirelire" not in out.text
+    assert notice.title == "Réservations à payer"
+    assert notice.body == (
+        "Cantine pour Léa : 2 jours réservés du lundi 5 janvier 2026 au mardi 6 janvier 2026."
+        " À payer en ligne avant le vendredi 2 janvier 2026 à 14 h 30 : sans paiement, ces"
+        " jours seront libérés pour d'autres familles."
+    )
+
+
+def test_recap_of_days_paid_from_the_wallet_beside_invoiced_ones():
+    basket = uuid.uuid4()
+    wallet = held(basket, "wallet", activity=PERI)
+    invoiced = held(basket, "invoice")
+    out = recap(wallet, invoiced)
+    assert out.subject == "Confirmation de vos réservations pour Léa"
+    assert (
+        "Léa — Accueil du soir (École du Centre)\nJour réservé, à payer par la tirelire (1) :\n"
+    ) in out.text
+    assert "Léa — Cantine (École du Centre)\nJour réservé (1) :\n" in out.text
+    assert (
+        "Paiement par la tirelire (Accueil du soir) : ces jours seront payés avec votre tirelire"
+        " (compte famille). Si son solde est insuffisant, ils seront libérés et vous en serez"
+        " prévenu."
+    ) in out.text
+    assert "\nhttps://portail.epagnymetztessy.fr/tirelire\n" in out.text
+    assert '<a href="https://portail.epagnymetztessy.fr/tirelire"' in out.html
+    assert "Paiement à la réservation" not in out.text
+    _, notice = plan(wallet, [A])
+    assert notice.title == "Réservations à payer par la tirelire"
+    assert "si son solde est insuffisant, ils seront libérés" in notice.body
+    # Invoiced days alone: the recap as before, nothing about paying now.
+    alone = recap(held(uuid.uuid4(), "invoice"))
+    assert "Paiement" not in alone.text and "tirelire" not in alone.text
+
+
+def test_recap_payment_is_the_earliest_due_time():
+    later = datetime(2026, 1, 2, 15, 0, tzinfo=UTC)
+    groups = booking_groups(
+        [
+            {**part, "payment": "at_booking", "payment_due_at": due}
+            for part, due in (
+                (_part("c", "a", "2026-01-05"), later.isoformat()),
+                (_part("c", "a", "2026-01-06"), "2026-01-02T14:00:00+01:00"),  # 13:00 UTC
+                (_part("d", "a", "2026-01-05"), later.isoformat()),
+            )
+        ]
+    )
+    payment = basket_payment(groups)
+    assert len(payment["at_booking"]) == 2 and payment["wallet"] == []
+    assert payment["due_at"] == "2026-01-02T14:00:00+01:00"
+
+
+def _part(child: str, activity: str, day: str) -> dict:
+    return {
+        "child_id": child,
+        "child_first_name": child,
+        "activity_id": activity,
+        "activity_name": activity,
+        "confirmed": [{"date": day, "late": False}],
+        "waiting": [],
+        "cancelled": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("reason", "label", "advice", "link"),
+    [
+        (
+            "payment_expired",
+            "paiement non effectué dans le délai",
+            "paiement en ligne",
+            "reservations",
+        ),
+        ("payment_refused", "paiement refusé", "paiement en ligne", "reservations"),
+        ("insufficient_balance", "solde insuffisant de la tirelire", "rechargez", "tirelire"),
+        ("wallet_inactive", "tirelire non activée", "activez votre tirelire", "tirelire"),
+    ],
+)
+def test_released_days_and_why(reason, label, advice, link):
+    basket = uuid.uuid4()
+    event = released(basket, reason, dates=(date(2026, 1, 6), date(2026, 1, 5)))
+    (mail,), notice = plan(event, [A])
+    assert mail.template == "booking_hold_released" and mail.group == f"released:{basket}"
+    out = render(mail.template, mail.context)
+    assert out.subject == "Réservations non payées libérées pour Léa"
+    assert "ces places ont été proposées à d'autres familles" in out.text
+    assert "Vous n'avez pas à les payer." in out.text
+    assert (
+        "Léa — Cantine (École du Centre)\n"
+        f"Jours libérés (2) — motif : {label}\n"
+        "  - lundi 5 janvier 2026\n  - mardi 6 janvier 2026\n"
+    ) in out.text
+    assert advice in out.text and advice in out.html
+    assert f"\nhttps://portail.epagnymetztessy.fr/{link}\n" in out.text
+    assert f'<a href="https://portail.epagnymetztessy.fr/{link}"' in out.html
+    assert notice.kind == "booking_hold_released" and notice.title == "Réservations libérées"
+    assert notice.body == (
+        "Cantine pour Léa : 2 jours libérés du lundi 5 janvier 2026 au mardi 6 janvier 2026"
+        f" ({label}). Les places ont été proposées à d'autres familles."
+    )
+
+
+def test_released_days_of_a_basket_gathered():
+    basket = uuid.uuid4()
+    events = [
+        released(basket, "insufficient_balance", child=HUGO, activity=PERI),
+        released(basket, "insufficient_balance", child=LEA, activity=PERI),
+        released(basket, "payment_expired", child=LEA, activity=CANTINE),
+    ]
+    mails = [plan(event, [A])[0][0] for event in events]
+    assert {mail.group for mail in mails} == {f"released:{basket}"}
+    parts = {key: part for mail in mails for key, part in mail.context["parts"].items()}
+    groups = released_groups(parts)
+    assert [(g["child_first_name"], g["activity_name"]) for g in groups] == [
+        ("Hugo", "Accueil du soir"),
+        ("Léa", "Accueil du soir"),
+        ("Léa", "Cantine"),
+    ]
+    out = render("booking_hold_released", {**mails[0].context, "parts": parts})
+    assert out.subject == "Réservations non payées libérées pour Hugo et Léa"
+    assert "motif : solde insuffisant de la tirelire" in out.text
+    assert "motif : paiement non effectué dans le délai" in out.text
+    assert "\nhttps://portail.epagnymetztessy.fr/tirelire\n" in out.text
+    assert "\nhttps://portail.epagnymetztessy.fr/reservations\n" in out.text

@@ -39,6 +39,21 @@ CHILD = {
     "site": "École du Centre",
 }
 
+MANDATE = {
+    "mandate_id": "md1",
+    "regie_name": "Régie Enfance-Jeunesse",
+    "rum": "RUM-EPAGNY-2027-000123",
+    "holder": "Léa Martin",
+    "iban_masked": "FR76 **** **** **** **** **** 189",
+}
+DEBIT = {
+    **MANDATE,
+    "invoice_id": "i1",
+    "invoice_number": "F-CANTINE-2027-000007",
+    "amount_cents": 7055,
+    "collection_date": "2027-02-05",
+}
+
 # template → (context, expected subject, link the family must be able to follow)
 CASES = {
     "account_registered": (
@@ -211,6 +226,117 @@ CASES = {
         },
         "Avoir émis : avoir n° A-CANTINE-2026-000007 de 12,00 €",
         "https://portail.epagnymetztessy.fr/factures",
+    ),
+    # payments, wallet, reminders: the context notify.domain.payment_emails builds
+    "payment_received": (
+        {
+            "payment_id": "p1",
+            "regie_name": "Régie Enfance-Jeunesse",
+            "number": "R-CANTINE-2027-000012",
+            "method": "card",
+            "method_label": "Carte bancaire",
+            "amount_cents": 123456,
+            "received_on": "2027-01-15",
+            "allocations": [
+                {
+                    "invoice_id": "i1",
+                    "invoice_number": "F-CANTINE-2026-000042",
+                    "amount_cents": 123456,
+                    "remaining_cents": 0,
+                }
+            ],
+            "credit_cents": 0,
+        },
+        "Reçu de paiement n° R-CANTINE-2027-000012 : 1 234,56 €",
+        "https://portail.epagnymetztessy.fr/factures",
+    ),
+    "payment_refused": (
+        {"transaction_id": "t1", "amount_cents": 7055, "invoice_count": 1, "for_basket": False},
+        "Votre paiement de 70,55 € n'a pas abouti",
+        "https://portail.epagnymetztessy.fr/factures",
+    ),
+    "wallet_credited": (
+        {
+            "movement_id": "m1",
+            "reason": "top_up",
+            "reason_label": "Rechargement par carte bancaire",
+            "amount_cents": 5000,
+            "balance_cents": 6250,
+        },
+        "Votre tirelire a été rechargée de 50,00 €",
+        "https://portail.epagnymetztessy.fr/tirelire",
+    ),
+    "invoice_reminded": (
+        {
+            "invoice_id": "i1",
+            "regie_name": "Régie Enfance-Jeunesse",
+            "number": "F-CANTINE-2026-000042",
+            "issue_date": "2026-12-31",
+            "due_date": "2027-01-15",
+            "total_cents": 7055,
+            "amount_due_cents": 7055,
+            "level": 1,
+            "rank": "1re",
+            "last": False,
+        },
+        "1re relance : facture n° F-CANTINE-2026-000042 à régler",
+        "https://portail.epagnymetztessy.fr/factures",
+    ),
+    # direct debit: the context notify.domain.direct_debit_emails builds
+    "mandate_requested": (
+        {
+            **MANDATE,
+            "signature_url": "https://sign.example.fr/m/abc",
+            "expires_at": WHEN,
+        },
+        "Votre mandat de prélèvement SEPA à signer",
+        "https://sign.example.fr/m/abc",
+    ),
+    "mandate_activated": (
+        {**MANDATE, "signed_on": "2027-01-03", "recorded_by": "family"},
+        "Votre prélèvement automatique est activé",
+        "https://portail.epagnymetztessy.fr/prelevement",
+    ),
+    "mandate_suspended": (
+        {**MANDATE, "rejections": 2},
+        "Votre prélèvement automatique est suspendu",
+        "https://portail.epagnymetztessy.fr/factures",
+    ),
+    "mandate_revoked": (
+        {**MANDATE, "revoked_by": "family"},
+        "Votre mandat de prélèvement est révoqué",
+        "https://portail.epagnymetztessy.fr/factures",
+    ),
+    "direct_debit_announced": (
+        {**DEBIT},
+        "Avis de prélèvement : 70,55 € le 5 février 2027",
+        "https://portail.epagnymetztessy.fr/factures",
+    ),
+    "direct_debit_rejected": (
+        {
+            **DEBIT,
+            "reason_code": "AM04",
+            "reason_label": "Provision insuffisante",
+            "rejections": 1,
+            "suspension_ahead": True,
+        },
+        "Prélèvement rejeté : facture n° F-CANTINE-2027-000007 à régler",
+        "https://portail.epagnymetztessy.fr/factures",
+    ),
+    # booking's released holds: the context notify.domain.activity_emails builds
+    "booking_hold_released": (
+        {
+            "basket_id": "b1",
+            "parts": {
+                "e1": {
+                    **CHILD,
+                    "released": [{"date": "2026-01-05", "late": False}],
+                    "reason": "payment_expired",
+                }
+            },
+        },
+        "Réservations non payées libérées pour Léa",
+        "https://portail.epagnymetztessy.fr/reservations",
     ),
 }
 
