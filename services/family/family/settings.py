@@ -8,9 +8,9 @@ from datetime import timedelta
 from marshmallow.validate import Range
 
 from family.domain.throttle import LinkPolicy
-from family.domain.vault import Vault, parse_keys
 from shared.keys import settings_key
-from shared.settings import ServiceSettings, SettingsError, setting
+from shared.settings import ServiceSettings, setting
+from shared.vault import Vault, check_key_settings, vault_from_settings
 
 # Development-only key (32 zero-ish bytes, base64): refused in production.
 DEV_HEALTH_KEYS = "dev:ZGV2LW9ubHktaGVhbHRoLWtleS1jaGFuZ2UtbWUhISE="
@@ -64,18 +64,17 @@ class FamilySettings(ServiceSettings):
     )
 
     def __post_init__(self) -> None:
-        try:
-            keys = parse_keys(self.health_keys)
-        except ValueError as exc:
-            raise SettingsError(f"HEALTH_RECORD_KEYS is invalid: {exc}") from None
-        if self.health_current_key and self.health_current_key not in keys:
-            raise SettingsError("HEALTH_RECORD_CURRENT_KEY names a key not in HEALTH_RECORD_KEYS")
-        if self.environment == "production" and self.health_keys == DEV_HEALTH_KEYS:
-            raise SettingsError("HEALTH_RECORD_KEYS must be set in production")
+        check_key_settings(
+            self.health_keys,
+            self.health_current_key,
+            keys_env="HEALTH_RECORD_KEYS",
+            current_env="HEALTH_RECORD_CURRENT_KEY",
+            production=self.environment == "production",
+            development_keys=DEV_HEALTH_KEYS,
+        )
 
     def vault(self) -> Vault:
-        keys = parse_keys(self.health_keys)
-        return Vault(keys, self.health_current_key or list(keys)[-1])
+        return vault_from_settings(self.health_keys, self.health_current_key)
 
     def link_policy(self) -> LinkPolicy:
         return LinkPolicy(

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from family.domain.vault import Vault
+from shared.vault import Vault
 
 VAULT: web.AppKey[Vault] = web.AppKey("family_vault", Vault)

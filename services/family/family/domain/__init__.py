@@ -2,7 +2,6 @@
 
 Modules:
     codes      subscriber codes: generation (no ambiguous characters) and normalisation
-    vault      AES-GCM encryption of health records with rotating keys (key id stored)
     throttle   wrong subscriber codes: how many tries, and for how long to wait
     changes    pending changes proposed by families: states and what staff may decide
     quotient   the family quotient (QF): validity and the one in force at a date

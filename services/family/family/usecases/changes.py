@@ -25,7 +25,6 @@ from family.domain.errors import (
     MemberNotFound,
     NoPhoto,
 )
-from family.domain.vault import Sealed, Vault, aad_for
 from family.schemas import (
     ChildOut,
     ContactOut,
@@ -43,6 +42,7 @@ from family.usecases.linking import link
 from family.usecases.members import TABLES, child
 from shared.errors import validation_problem
 from shared.uow import UnitOfWork
+from shared.vault import Sealed, Vault, aad_for
 
 Conn = asyncpg.Connection | asyncpg.Pool
 
@@ -67,7 +67,7 @@ def change_body(change: dict[str, Any], vault: Vault, *, reveal: bool = False) -
         if reveal:
             content = vault.open_json(
                 Sealed(change["key_id"], change["sealed"]),
-                aad_for(change["tenant"], "change", change["id"]),
+                aad_for("family", "change", change["tenant"], change["id"]),
             )
             body.update(before=content["before"], proposed=content["proposed"])
     return body
@@ -137,7 +137,7 @@ async def propose(
             # Health data never rests in clear, not even while it waits for staff.
             sealed = vault.seal_json(
                 {"before": before, "proposed": proposed},
-                aad_for(actor.tenant, "change", change_id),
+                aad_for("family", "change", actor.tenant, change_id),
             )
             values.update(key_id=sealed.key_id, sealed=sealed.blob)
         else:

@@ -22,7 +22,6 @@ from marshmallow import Schema, ValidationError
 
 from family import store
 from family.domain.codes import display
-from family.domain.vault import Vault
 from family.schemas import ContactIn, HealthIn, NewHouseholdIn, QuotientIn
 from family.usecases import Actor, utcnow
 from family.usecases.health_records import write_health
@@ -30,6 +29,7 @@ from family.usecases.households import add_household
 from family.usecases.members import add_member
 from family.usecases.quotients import add_quotient
 from shared.uow import UnitOfWork
+from shared.vault import Vault
 
 DATA = Path(__file__).parent.parent / "demo" / "households.json"
 DEMO_TENANT = "demo"

@@ -11,7 +11,6 @@ from typing import Any
 from marshmallow import Schema
 
 from family.domain.changes import Edit
-from family.domain.vault import Vault
 from family.schemas import (
     ChildIn,
     ContactIn,
@@ -28,6 +27,7 @@ from family.usecases.members import TABLES, add_member, remove_member, update_me
 from family.usecases.photos import put_photo, remove_photo
 from family.usecases.quotients import add_quotient
 from shared.uow import UnitOfWork
+from shared.vault import Vault
 
 
 def change_schema(entity: str, operation: str) -> Schema:

@@ -11,11 +11,11 @@ import asyncpg
 
 from family import store
 from family.domain.errors import NoHealthRecord
-from family.domain.vault import Sealed, Vault, aad_for
 from family.schemas import HealthIn
 from family.usecases import Actor, utcnow
 from family.usecases.members import child
 from shared.uow import UnitOfWork
+from shared.vault import Sealed, Vault, aad_for
 
 Conn = asyncpg.Connection | asyncpg.Pool
 
@@ -30,7 +30,7 @@ async def read_health(
     if row is None:
         return None
     record = vault.open_json(
-        Sealed(row["key_id"], row["sealed"]), aad_for(tenant, "health", child_id)
+        Sealed(row["key_id"], row["sealed"]), aad_for("family", "health", tenant, child_id)
     )
     return {**record, "child_id": child_id, "updated_at": row["updated_at"]}
 
@@ -50,7 +50,7 @@ async def write_health(
     record = HealthIn().dump(data)
     record["certified_at"] = now.isoformat() if data.get("certified") else None
     record["certified_by"] = str(actor.account_id) if data.get("certified") else None
-    sealed = vault.seal_json(record, aad_for(actor.tenant, "health", child_id))
+    sealed = vault.seal_json(record, aad_for("family", "health", actor.tenant, child_id))
     await store.put_health(
         uow.conn,
         tenant=actor.tenant,

@@ -11,7 +11,6 @@ import asyncpg
 
 from family import store
 from family.domain.errors import DeletionAlreadyHandled, DeletionPending, DeletionRequestNotFound
-from family.domain.vault import Vault
 from family.schemas import (
     AccessLogOut,
     ChangeOut,
@@ -28,6 +27,7 @@ from family.usecases.health_records import read_health
 from family.usecases.households import household, household_file
 from family.usecases.members import child_payload
 from shared.uow import UnitOfWork
+from shared.vault import Vault
 
 # Everything of a household fits in one page of the export.
 _ALL = 10_000

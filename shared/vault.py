@@ -1,10 +1,15 @@
-"""Health records at rest: AES-256-GCM with keys from the environment, rotated by key id.
+"""Secrets at rest (health records, bank details): AES-256-GCM with keys from the environment,
+rotated by key id.
 
 Each sealed value is ``version byte | nonce (12) | ciphertext+tag`` and is stored with the
-id of the key that sealed it. The associated data binds a ciphertext to its row (tenant and
-child), so a sealed record copied onto another child does not open. Rotation: add a new key,
-make it current; old records still open with their key and are re-sealed when next written
-(or by re-sealing in bulk), after which the old key can go.
+id of the key that sealed it. The associated data binds a ciphertext to its row (service,
+kind, tenant and row id: `aad_for`), so a sealed value copied onto another row does not
+open. Rotation: add a new key, make it current; old values still open with their key and
+are re-sealed when next written (or by re-sealing in bulk), after which the old key can go.
+
+A service configures its ring with two settings, `<NAME>_KEYS` (``kid:base64,...``) and
+`<NAME>_CURRENT_KEY` (default: the last listed), checked by `check_key_settings` and opened
+by `vault_from_settings`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from shared.settings import SettingsError
 
 _VERSION = b"\x01"
 
@@ -59,6 +66,9 @@ class Vault:
         self._keys = {kid: AESGCM(key) for kid, key in keys.items()}
         self.current = current
 
+    def __repr__(self) -> str:  # never the keys
+        return f"Vault(keys={sorted(self._keys)}, current={self.current!r})"
+
     def seal(self, plaintext: bytes, aad: bytes) -> Sealed:
         nonce = os.urandom(12)
         blob = _VERSION + nonce + self._keys[self.current].encrypt(nonce, plaintext, aad)
@@ -86,6 +96,34 @@ class Vault:
         return sealed.key_id != self.current
 
 
-def aad_for(tenant: str, kind: str, row_id: object) -> bytes:
-    """Associated data of a sealed value: what it belongs to."""
-    return f"family:{kind}:{tenant}:{row_id}".encode()
+def aad_for(service: str, kind: str, tenant: str, row_id: object) -> bytes:
+    """Associated data of a sealed value: what it belongs to (e.g. family's health record of
+    a child, billing's bank details of a mandate)."""
+    return f"{service}:{kind}:{tenant}:{row_id}".encode()
+
+
+def check_key_settings(
+    keys_spec: str,
+    current: str,
+    *,
+    keys_env: str,
+    current_env: str,
+    production: bool,
+    development_keys: str,
+) -> None:
+    """Refuse a service's key settings when invalid, or left at the development ring in
+    production (SettingsError naming the variable)."""
+    try:
+        keys = parse_keys(keys_spec)
+    except ValueError as exc:
+        raise SettingsError(f"{keys_env} is invalid: {exc}") from None
+    if current and current not in keys:
+        raise SettingsError(f"{current_env} names a key not in {keys_env}")
+    if production and keys_spec == development_keys:
+        raise SettingsError(f"{keys_env} must be set in production")
+
+
+def vault_from_settings(keys_spec: str, current: str) -> Vault:
+    """The vault of a checked ring: new values sealed with `current`, else the last listed."""
+    keys = parse_keys(keys_spec)
+    return Vault(keys, current or list(keys)[-1])
