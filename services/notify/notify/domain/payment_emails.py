@@ -46,8 +46,10 @@ def payment_received(p: Mapping[str, Any]) -> Letter | None:
     """The receipt: number, date, method, amount, each invoice paid and what it still owes,
     and the credit kept when the payment exceeds them. None for a payment from the wallet:
     the family paid nothing new (the wallet was debited when the basket was validated, and
-    the portal shows every wallet movement); a receipt would only repeat it."""
-    if p["method"] == "wallet":
+    the portal shows every wallet movement); a receipt would only repeat it. None for a
+    direct debit either: billing records it when the batch is made, before the bank collects;
+    the pre-notification already told the amount and date, and a rejection is emailed."""
+    if p["method"] in ("wallet", "direct_debit"):
         return None
     allocations = [
         {

@@ -218,7 +218,6 @@ def test_receipt_of_a_payment_that_found_no_invoice():
         ("cesu", "CESU (chèque emploi service universel)"),
         ("ancv", "Chèques-Vacances (ANCV)"),
         ("transfer", "Virement"),
-        ("direct_debit", "Prélèvement automatique"),
     ],
 )
 def test_receipt_names_the_method_in_french(method, label):
@@ -227,8 +226,10 @@ def test_receipt_names_the_method_in_french(method, label):
     assert f"  Mode de paiement : {label}\n" in render(letter).text
 
 
-def test_no_receipt_for_a_payment_from_the_wallet():
+def test_no_receipt_for_a_payment_from_the_wallet_or_a_direct_debit():
     assert payment_emails.payment_received(received("wallet").payload) is None
+    assert payment_emails.payment_received(received("direct_debit").payload) is None
+    assert payment_emails.payment_received(received("cheque").payload) is not None
 
 
 def test_refused_card_payment_leaves_the_invoices_to_pay():
