@@ -7,11 +7,13 @@ from pathlib import Path
 from aiohttp import web
 
 from booking.api import routes
+from booking.commands import COMMANDS
 from booking.events import HANDLERS
 from booking.group_commit import GroupedLedger
 from booking.ledger import DirectLedger, ledger_context
 from booking.settings import SETTINGS, BookingSettings
 from booking.state import CLOCK, LEDGER, Clock
+from booking.sweeper import hold_sweeper_context
 from shared.http.app import ServiceDefinition, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -35,7 +37,8 @@ def definition() -> ServiceDefinition:
         routes=routes,
         event_handlers=HANDLERS,
         setup=_setup,
-        contexts=[ledger_context],
+        contexts=[ledger_context, hold_sweeper_context],
+        commands=COMMANDS,
         cache_control="no-store",
     )
 

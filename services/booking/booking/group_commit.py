@@ -245,5 +245,10 @@ class GroupedLedger:
             raise RuntimeError("ledger not started")
         return await store.activities(self._pool, tenant, ids=ids)
 
+    async def wallet_active(self, tenant: str, household_id: uuid.UUID) -> bool:
+        if self._pool is None:
+            raise RuntimeError("ledger not started")
+        return await store.wallet_active(self._pool, tenant, household_id)
+
     async def take_places(self, placement: Placement) -> Taken | None:
         return await self.commits.take_places(placement)

@@ -41,6 +41,10 @@ class Ledger(Protocol):
         """`store.activities`: the rows of the tenant's activities among `ids`."""
         ...
 
+    async def wallet_active(self, tenant: str, household_id: uuid.UUID) -> bool:
+        """`store.wallet_active`: read only for a basket with days paid from the wallet."""
+        ...
+
     async def take_places(self, placement: Placement) -> capacity.Taken | None:
         """`capacity.take_places` for this basket, committed: its outcomes (one per
         addition) and counts, or None when it was no longer open (nothing written)."""
@@ -70,6 +74,9 @@ class DirectLedger:
 
     async def activities(self, tenant: str, ids: Collection[uuid.UUID]) -> list[store.Row]:
         return await store.activities(self.pool, tenant, ids=ids)
+
+    async def wallet_active(self, tenant: str, household_id: uuid.UUID) -> bool:
+        return await store.wallet_active(self.pool, tenant, household_id)
 
     async def take_places(self, placement: Placement) -> capacity.Taken | None:
         (taken,) = await capacity.take_places(self.pool, [placement])

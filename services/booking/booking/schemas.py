@@ -152,6 +152,16 @@ class ActivityOut(Schema):
     requires_approval = fields.Boolean()
     booking_mode = fields.String(metadata={"enum": ["free", "schedule"]})
     required_documents = fields.List(fields.String())
+    payment = fields.String(
+        metadata={
+            "enum": ["invoice", "at_booking", "wallet"],
+            "description": "how its days are paid, as billing set it: at_booking and wallet"
+            " days are held until paid",
+        }
+    )
+    hold_minutes = fields.Integer(
+        metadata={"description": "at_booking: how long booked days are held while unpaid"}
+    )
     opening_days = fields.Integer(metadata={"description": "number of opening days"})
     eligible = fields.Boolean(
         allow_none=True, metadata={"description": "for ?child_id=: may this child enroll"}
@@ -310,6 +320,37 @@ class BasketLineOut(Schema):
     accept_waiting_list = fields.Boolean(attribute="accept_waiting")
 
 
+class HoldOut(Schema):
+    """A day of the basket taken while its payment was pending."""
+
+    booking_id = fields.UUID()
+    child_id = fields.UUID()
+    activity_id = fields.UUID()
+    date = fields.Date(attribute="day")
+    payment = fields.String(metadata={"enum": ["at_booking", "wallet"]})
+    hold = fields.String(
+        metadata={
+            "enum": ["held", "confirmed", "released", "cancelled"],
+            "description": "held: the place is kept until paid; confirmed: paid; released:"
+            " not paid, the place given back; cancelled: cancelled while held",
+        }
+    )
+    held_until = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "at_booking: pay before this time"}
+    )
+    release_reason = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": [
+                "payment_expired",
+                "payment_refused",
+                "insufficient_balance",
+                "wallet_inactive",
+            ]
+        },
+    )
+
+
 class BasketOut(Schema):
     id = fields.UUID()
     household_id = fields.UUID()
@@ -319,10 +360,21 @@ class BasketOut(Schema):
     validated_at = fields.AwareDateTime(allow_none=True)
     lines = fields.List(fields.Nested(BasketLineOut))
     outcome = fields.Dict(allow_none=True)
+    holds = fields.List(
+        fields.Nested(HoldOut),
+        metadata={"description": "its days held until paid, and what became of them"},
+    )
 
 
 class ValidateIn(_In):
     all_or_nothing = fields.Boolean(load_default=False)
+    hold_for_payment = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "staff only: false books the days of activities paid at booking or"
+            " from the wallet without holding them (invoiced as usual, e.g. paid at the desk)"
+        },
+    )
 
 
 class OutcomeLineOut(Schema):
@@ -337,6 +389,13 @@ class OutcomeLineOut(Schema):
     detail = fields.String(allow_none=True)
     late = fields.Boolean()
     booking_id = fields.UUID(allow_none=True)
+    held = fields.Boolean(
+        metadata={"description": "confirmed, its place held until paid (`payment`)"}
+    )
+    payment = fields.String(allow_none=True, metadata={"enum": ["at_booking", "wallet"]})
+    payment_due_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "at_booking: released unless paid by then"}
+    )
 
 
 class ValidationOut(Schema):
@@ -345,6 +404,11 @@ class ValidationOut(Schema):
     waiting_list = fields.Integer()
     cancelled = fields.Integer()
     refused = fields.Integer()
+    held = fields.Integer(metadata={"description": "of the confirmed days, those held until paid"})
+    payment_due_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "the earliest time by which held days must be paid"},
+    )
     lines = fields.List(fields.Nested(OutcomeLineOut))
 
 
@@ -361,6 +425,13 @@ class BookingOut(Schema):
     status = fields.String()
     late = fields.Boolean()
     cancel_reason = fields.String(allow_none=True)
+    payment = fields.String(
+        allow_none=True, metadata={"description": "at_booking, wallet: taken until paid"}
+    )
+    hold = fields.String(
+        allow_none=True, metadata={"enum": ["held", "confirmed", "released", "cancelled"]}
+    )
+    held_until = fields.AwareDateTime(allow_none=True)
 
 
 class CalendarQuery(Schema):
@@ -380,6 +451,10 @@ class CalendarDayOut(Schema):
     state = fields.String(metadata={"enum": list(rules.STATES)})
     booking_id = fields.UUID(allow_none=True)
     late = fields.Boolean()
+    held = fields.Boolean(metadata={"description": "booked, its place held until paid"})
+    payment_due_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "held at booking: released unless paid by then"}
+    )
 
 
 class CalendarActivityOut(Schema):

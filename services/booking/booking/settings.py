@@ -27,6 +27,13 @@ class BookingSettings(ServiceSettings):
         True,
         help="validations this process runs at the same moment read and write together",
     )
+    hold_sweep_seconds: float = setting(
+        "BOOKING_HOLD_SWEEP_SECONDS",
+        30.0,
+        validate=Range(0.05, 3600),
+        help="how often the days held for a payment at booking whose time ran out are released"
+        " (the waiting list moves up)",
+    )
     default_school_zone: str = setting(
         "DEFAULT_SCHOOL_ZONE",
         "A",

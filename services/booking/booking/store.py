@@ -232,7 +232,17 @@ async def insert_activity(conn: Conn, values: Row, days: Sequence[date]) -> Row:
         list(days),
         values["capacity"],
     )
-    return dict(row)
+    # How billing said it is paid, if it said so before the activity was known here.
+    paid = await conn.fetchrow(
+        """
+        UPDATE activities a SET payment = p.payment, hold_minutes = p.hold_minutes
+        FROM activity_payments p
+        WHERE a.id = $1 AND p.activity_id = a.id AND p.tenant = a.tenant
+        RETURNING a.*
+        """,
+        values["id"],
+    )
+    return dict(paid or row)
 
 
 async def get_activity(conn: Conn, tenant: str, activity_id: uuid.UUID) -> Row | None:
@@ -490,6 +500,209 @@ async def promote(conn: asyncpg.Connection, booking_id: uuid.UUID) -> None:
     )
 
 
+# --- payment holds (billing's answers) ---------------------------------------------------
+
+
+async def set_activity_payment(
+    conn: Conn,
+    tenant: str,
+    activity_id: uuid.UUID,
+    payment: str,
+    hold_minutes: int,
+    occurred_at: datetime,
+) -> bool:
+    """Keep how billing says an activity is paid, unless a newer word is kept already; copy
+    it onto the activity when it is known (its row changes only when the value does, so
+    its parsed copy stays cached otherwise). False when the event was older."""
+    kept = await conn.fetchval(
+        """
+        INSERT INTO activity_payments (activity_id, tenant, payment, hold_minutes, version_at)
+        VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (activity_id, tenant) DO UPDATE SET
+            payment = EXCLUDED.payment, hold_minutes = EXCLUDED.hold_minutes,
+            version_at = EXCLUDED.version_at
+        WHERE activity_payments.version_at <= EXCLUDED.version_at
+        RETURNING true
+        """,
+        activity_id,
+        tenant,
+        payment,
+        hold_minutes,
+        occurred_at,
+    )
+    if kept:
+        await conn.execute(
+            "UPDATE activities SET payment = $3, hold_minutes = $4 WHERE id = $1 AND tenant = $2"
+            " AND (payment, hold_minutes) IS DISTINCT FROM ($3, $4)",
+            activity_id,
+            tenant,
+            payment,
+            hold_minutes,
+        )
+    return bool(kept)
+
+
+async def activate_wallet(
+    conn: Conn, tenant: str, household_id: uuid.UUID, occurred_at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO wallets (tenant, household_id, activated_at) VALUES ($1, $2, $3)"
+        " ON CONFLICT DO NOTHING",
+        tenant,
+        household_id,
+        occurred_at,
+    )
+
+
+async def wallet_active(conn: Conn, tenant: str, household_id: uuid.UUID) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT true FROM wallets WHERE tenant = $1 AND household_id = $2",
+            tenant,
+            household_id,
+        )
+    )
+
+
+async def hold_bookings(
+    conn: asyncpg.Connection,
+    booking_ids: Sequence[uuid.UUID],
+    payments: Sequence[str],
+    held_until: Sequence[datetime | None],
+) -> int:
+    """Mark bookings just written (in the caller's transaction) as held until paid."""
+    done = await conn.execute(
+        """
+        UPDATE bookings b SET payment = h.payment, hold = 'held', held_until = h.held_until
+        FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS h(id, payment, held_until)
+        WHERE b.id = h.id AND b.status = 'booked'
+        """,
+        list(booking_ids),
+        list(payments),
+        list(held_until),
+    )
+    return int(done.split()[-1])
+
+
+async def held_bookings(
+    conn: Conn,
+    tenant: str | None,
+    *,
+    booking_ids: Sequence[uuid.UUID] | None = None,
+    basket_ids: Sequence[uuid.UUID] | None = None,
+    payment: str | None = None,
+) -> list[Row]:
+    """Bookings still held (not locked): those among `booking_ids`, or of `basket_ids`;
+    of `tenant` (None: any, for the sweeper) and paid by `payment` (None: either)."""
+    rows = await conn.fetch(
+        """
+        SELECT id, tenant, activity_id, day FROM bookings
+        WHERE (id = ANY($2::uuid[]) OR basket_id = ANY($3::uuid[]))
+          AND hold = 'held' AND status = 'booked'
+          AND ($1::text IS NULL OR tenant = $1) AND ($4::text IS NULL OR payment = $4)
+        ORDER BY activity_id, day, id
+        """,
+        tenant,
+        list(booking_ids or ()),
+        list(basket_ids or ()),
+        payment,
+    )
+    return [dict(r) for r in rows]
+
+
+async def confirm_holds(
+    conn: asyncpg.Connection, booking_ids: Sequence[uuid.UUID], now: datetime
+) -> list[uuid.UUID]:
+    """Held bookings among `booking_ids` now paid: confirmed. Locked in id order (as
+    `release_holds` does) so two settlements never deadlock; one released meanwhile stays
+    released. The ids confirmed."""
+    rows = await conn.fetch(
+        """
+        WITH held AS (
+            SELECT id FROM bookings WHERE id = ANY($1::uuid[])
+              AND hold = 'held' AND status = 'booked'
+            ORDER BY id FOR UPDATE
+        )
+        UPDATE bookings b SET hold = 'confirmed', hold_settled_at = $2
+        FROM held WHERE b.id = held.id AND b.hold = 'held' AND b.status = 'booked'
+        RETURNING b.id
+        """,
+        list(booking_ids),
+        now,
+    )
+    return [r["id"] for r in rows]
+
+
+async def release_holds(
+    conn: asyncpg.Connection, booking_ids: Sequence[uuid.UUID], reason: str, now: datetime
+) -> list[Row]:
+    """Held bookings among `booking_ids` released: cancelled with the reason (the caller
+    holds their day rows, and gives the places back). Locked in id order; one confirmed
+    meanwhile stays confirmed. The released bookings, in (activity, day) order, with what
+    their event says: the child's first name, who filled the basket."""
+    rows = await conn.fetch(
+        """
+        WITH held AS (
+            SELECT id FROM bookings WHERE id = ANY($1::uuid[])
+              AND hold = 'held' AND status = 'booked'
+            ORDER BY id FOR UPDATE
+        ), done AS (
+            UPDATE bookings b SET status = 'cancelled', hold = 'released', hold_settled_at = $3,
+                cancelled_at = $3, cancel_reason = $2
+            FROM held WHERE b.id = held.id AND b.hold = 'held' AND b.status = 'booked'
+            RETURNING b.*
+        )
+        SELECT done.*, c.first_name AS child_first_name, coalesce(k.by_staff, false) AS by_staff
+        FROM done
+        JOIN children c ON c.id = done.child_id
+        LEFT JOIN baskets k ON k.id = done.basket_id
+        ORDER BY done.activity_id, done.day, done.id
+        """,
+        list(booking_ids),
+        reason,
+        now,
+    )
+    return [dict(r) for r in rows]
+
+
+async def hold_states(conn: Conn, booking_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Where bookings stand (for the log of an answer that changed nothing)."""
+    rows = await conn.fetch(
+        "SELECT id, coalesce(hold, status) AS state FROM bookings WHERE id = ANY($1::uuid[])",
+        list(booking_ids),
+    )
+    return {r["id"]: r["state"] for r in rows}
+
+
+async def expired_holds(conn: Conn, now: datetime, limit: int) -> list[uuid.UUID]:
+    """At_booking holds whose time ran out, the oldest first (any tenant)."""
+    rows = await conn.fetch(
+        """
+        SELECT id FROM bookings
+        WHERE hold = 'held' AND payment = 'at_booking' AND held_until <= $1
+        ORDER BY held_until, id
+        LIMIT $2
+        """,
+        now,
+        limit,
+    )
+    return [r["id"] for r in rows]
+
+
+async def basket_holds(conn: Conn, basket_id: uuid.UUID) -> list[Row]:
+    """The basket's days taken while their payment was pending, whatever became of them."""
+    rows = await conn.fetch(
+        """
+        SELECT id AS booking_id, child_id, activity_id, day, payment, hold, held_until,
+               CASE WHEN hold = 'released' THEN cancel_reason END AS release_reason
+        FROM bookings WHERE basket_id = $1 AND hold IS NOT NULL
+        ORDER BY activity_id, day, child_id
+        """,
+        basket_id,
+    )
+    return [dict(r) for r in rows]
+
+
 # --- enrollments -----------------------------------------------------------------------
 
 
@@ -675,9 +888,14 @@ async def cancel_booking(
     )
     if before is None:
         return None
+    # A day held until paid and cancelled meanwhile is no longer held (no sweep, no answer
+    # of billing applies to it).
     row = await conn.fetchrow(
         "UPDATE bookings SET status = 'cancelled', cancelled_at = $2, cancelled_by = $3,"
-        " cancel_reason = $4 WHERE id = $1 RETURNING *",
+        " cancel_reason = $4,"
+        " hold = CASE WHEN hold = 'held' THEN 'cancelled' ELSE hold END,"
+        " hold_settled_at = CASE WHEN hold = 'held' THEN $2 ELSE hold_settled_at END"
+        " WHERE id = $1 RETURNING *",
         booking_id,
         now,
         by,

@@ -33,6 +33,7 @@ BOOKING_EVENTS = [
     "booking.AttendanceRecorded",
     "booking.AbsenceJustified",
     "booking.AbsenceRefused",
+    "booking.BookingHoldReleased",
 ]
 # "Now" for most tests: Tuesday 1 September 2026, 08:00 in Paris.
 NOW = datetime(2026, 9, 1, 8, 0, tzinfo=PARIS)

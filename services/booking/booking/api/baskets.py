@@ -93,7 +93,10 @@ _VALIDATE_IN, _VALIDATION_OUT = ValidateIn(), ValidationOut()
     request=ValidateIn,
     response=ValidationOut,
     tags=["baskets"],
-    responses={409: "Already validated, or (all_or_nothing) some line not confirmed"},
+    responses={
+        403: "hold_for_payment false asked by a family (staff only)",
+        409: "Already validated, or (all_or_nothing) some line not confirmed",
+    },
 )
 async def validate_basket(request: web.Request) -> web.Response:
     tenant, actor = calling(request, ANYONE)
@@ -107,5 +110,6 @@ async def validate_basket(request: web.Request) -> web.Response:
         actor,
         now=now(request),
         all_or_nothing=data["all_or_nothing"],
+        hold_for_payment=data["hold_for_payment"],
     )
     return json_response(_VALIDATION_OUT, result)

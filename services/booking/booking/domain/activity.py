@@ -70,6 +70,10 @@ class Activity:
     capacity: int
     required_documents: tuple[str, ...] = ()
     booking_mode: str = "free"  # or "schedule": the days are set at enrollment
+    # How its days are paid (billing.ActivityPaymentSet): "invoice", or held until paid:
+    # "at_booking" (for `hold_minutes`), "wallet" (until the wallet's answer).
+    payment: str = "invoice"
+    hold_minutes: int = 30
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Activity:
@@ -102,4 +106,6 @@ class Activity:
             capacity=row["capacity"],
             required_documents=tuple(row.get("required_documents") or ()),
             booking_mode=row.get("booking_mode", "free"),
+            payment=row.get("payment", "invoice"),
+            hold_minutes=row.get("hold_minutes", 30),
         )

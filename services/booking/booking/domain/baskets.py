@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from booking.domain import holds
 from booking.domain.activity import Activity, who
 from booking.domain.errors import BasketNotFound, BasketValidated, EmptyBasket
 from booking.domain.rules import may_book
@@ -25,6 +26,9 @@ REASONS = {
     "full": "Ce jour est complet.",
     "not_booked": "Il n'y a pas de réservation à annuler ce jour-là.",
     "cancellation_locked": "Le délai d'annulation est dépassé (cadenas).",
+    "wallet_inactive": (
+        "Activez votre compte famille et ajoutez des fonds pour réserver cette activité."
+    ),
 }
 
 # What taking a place answered for an addition (`take_places_group`, migration 0010), as the
@@ -51,6 +55,10 @@ class Line:
     late: bool = False
     booking_id: uuid.UUID | None = None
     promoted: list[Mapping[str, Any]] = field(default_factory=list, repr=False)
+    # Held until paid (`domain.holds`): how, and by when for at_booking. Set on an addition
+    # of such an activity, cleared unless it gets a place.
+    payment: str | None = None
+    payment_due_at: datetime | None = None
 
     def refuse(self, reason: str, detail: str | None = None) -> None:
         self.outcome, self.reason = "refused", reason
@@ -59,6 +67,8 @@ class Line:
     def settle(self, taken: str) -> None:
         """The outcome of an addition once its place was taken (or not)."""
         outcome, reason = TAKEN[taken]
+        if outcome != "confirmed":  # no place taken: nothing held
+            self.payment = self.payment_due_at = None
         if outcome == "refused" and reason is not None:
             self.booking_id = None
             self.refuse(reason)
@@ -77,6 +87,9 @@ class Line:
             "detail": self.detail,
             "late": self.late,
             "booking_id": self.booking_id,
+            "held": self.payment is not None,
+            "payment": self.payment,
+            "payment_due_at": self.payment_due_at,
         }
 
 
@@ -137,6 +150,9 @@ class Validation:
     cancellations: list[Line]
     children: dict[uuid.UUID, dict[str, Any]]
     activities: Mapping[uuid.UUID, Activity]
+    # Some addition would be held until paid: its place is taken in a transaction of its
+    # own, with the hold (`usecases.baskets._take_and_cancel`).
+    holding: bool = False
 
     def to_place(self) -> tuple[tuple[Addition, ...], list[dict[str, Any]]]:
         """The additions as they take their places (locking order), and the
@@ -152,6 +168,13 @@ class Validation:
             key = (line.child_id, line.activity_id)
             if key not in index:
                 index[key] = len(bases)
+                # Days held until paid say how, and by when (their waiting days are not
+                # held: a child promoted later is booked as usual).
+                held = (
+                    {"payment": line.payment, "payment_due_at": line.payment_due_at}
+                    if line.payment
+                    else {}
+                )
                 bases.append(
                     {
                         **who(
@@ -161,6 +184,7 @@ class Validation:
                         ),
                         "basket_id": basket.id,
                         **staff_fields,
+                        **held,
                     }
                 )
             assert line.booking_id is not None
@@ -186,10 +210,23 @@ class Validation:
         for line, outcome in zip(self.additions, taken, strict=True):
             line.settle(outcome)
 
+    def held(self) -> list[Line]:
+        """The additions that got a place held until paid."""
+        return [x for x in self.additions if x.payment is not None]
+
     def result(self, counts: Mapping[str, int]) -> dict[str, Any]:
         """The validation's answer: every line, and the basket's counts (added up where its
-        places were taken, and stored with it)."""
-        return {"basket_id": self.basket.id, "lines": [x.to_json() for x in self.lines], **counts}
+        places were taken, and stored with it); the days held until paid (counted among
+        the confirmed) and, for at_booking, the earliest time by which they must be paid."""
+        held = self.held() if self.holding else []
+        due = [x.payment_due_at for x in held if x.payment_due_at is not None]
+        return {
+            "basket_id": self.basket.id,
+            "lines": [x.to_json() for x in self.lines],
+            **counts,
+            "held": len(held),
+            "payment_due_at": min(due) if due else None,
+        }
 
 
 def decide(
@@ -197,15 +234,23 @@ def decide(
     facts: Sequence[Mapping[str, Any]],
     activities: Mapping[uuid.UUID, Activity],
     now: datetime,
+    *,
+    hold: bool = True,
+    wallet_active: bool = False,
 ) -> Validation:
     """Every line decided from what was read: another household's child, an unknown
     activity, and for an addition what `may_book` says, are refused; an addition allowed
     gets its booking id (its place is taken later); a cancellation needs a live booking
-    still cancellable."""
+    still cancellable.
+
+    With `hold` (unless staff chose otherwise), an addition of an activity paid at booking
+    or from the wallet is held until paid (`domain.holds`), and one paid from the wallet is
+    refused (`wallet_inactive`) when the household has no active wallet."""
     lines: list[Line] = []
     additions: list[Line] = []
     cancellations: list[Line] = []
     children: dict[uuid.UUID, dict[str, Any]] = {}
+    holding = False
     for f in facts:
         line = Line(f["child_id"], f["activity_id"], f["day"], f["action"], f["accept_waiting"])
         lines.append(line)
@@ -231,9 +276,15 @@ def decide(
             )
             if verdict.refusal is not None:
                 line.refuse(verdict.refusal, verdict.detail)
+            elif hold and activity.payment == "wallet" and not wallet_active:
+                line.refuse("wallet_inactive")
             else:  # already booked that day: decided as its place is taken
                 line.late = verdict.late
                 line.booking_id = uuid.uuid4()
+                if hold and holds.holds(activity):
+                    line.payment = activity.payment
+                    line.payment_due_at = holds.due_at(activity, now)
+                    holding = True
                 additions.append(line)
         elif f["live_id"] is None:
             line.refuse("not_booked")
@@ -242,4 +293,4 @@ def decide(
         else:
             line.booking_id = f["live_id"]
             cancellations.append(line)
-    return Validation(basket, lines, additions, cancellations, children, activities)
+    return Validation(basket, lines, additions, cancellations, children, activities, holding)

@@ -157,6 +157,13 @@ class NotAllConfirmed(DomainError):
     detail = "Certains jours ne peuvent pas être confirmés : rien n'a été réservé."
 
 
+class HoldForStaffOnly(DomainError):
+    code = "hold-for-payment-staff-only"
+    kind = "forbidden"
+    title = "Only staff may book without payment"
+    detail = "Seuls les agents de la mairie peuvent réserver sans paiement immédiat."
+
+
 class CancellationLocked(DomainError):
     code = "cancellation-locked"
     kind = "conflict"

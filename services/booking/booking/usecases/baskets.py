@@ -17,6 +17,7 @@ from booking.domain.errors import (
     BasketNotFound,
     BasketTooLarge,
     BasketValidated,
+    HoldForStaffOnly,
     HouseholdRequired,
     LineNotFound,
     NotAllConfirmed,
@@ -26,6 +27,7 @@ from booking.usecases.activities import activity
 from booking.usecases.bookings import cancel_lines, emit_cancellations
 from booking.usecases.capacity import Taken, placement, take_places
 from booking.usecases.children import child_for
+from booking.usecases.holds import basket_holds, hold_in
 from shared.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -45,7 +47,11 @@ async def basket_for(
 
 
 async def _body(conn: store.Conn, basket: dict[str, Any]) -> dict[str, Any]:
-    return {**basket, "lines": await store.basket_lines(conn, basket["id"])}
+    return {
+        **basket,
+        "lines": await store.basket_lines(conn, basket["id"]),
+        "holds": await basket_holds(conn, basket["id"]),
+    }
 
 
 async def _expand_lines(
@@ -168,6 +174,7 @@ async def validate_basket(
     *,
     now: datetime,
     all_or_nothing: bool = False,
+    hold_for_payment: bool = True,
 ) -> dict[str, Any]:
     """Apply every line of the basket at once. Each line ends confirmed, on the waiting list,
     cancelled or refused with its reason; with `all_or_nothing`, a single line that is not
@@ -181,13 +188,27 @@ async def validate_basket(
     checked against the contract before (`capacity.placement`), in one statement that may be
     shared with the other baskets validated at the same moment). A basket with
     cancellations (which may move the waiting list up) or all-or-nothing needs a transaction
-    of its own, the `uow` given."""
+    of its own, the `uow` given.
+
+    Days of activities paid at booking or from the wallet are held until paid: their
+    places are taken in that transaction too, with the hold. Staff may book them without
+    holding them (`hold_for_payment` false: invoiced as usual, e.g. paid at the desk); the
+    household's wallet is read only when the basket has days paid from it."""
+    if not hold_for_payment and not actor.staff:
+        raise HoldForStaffOnly()
     owner = actor.scope
     rows = await ledger.basket_facts(tenant, basket_id)
     basket, facts = open_basket(rows, tenant, owner)
     activities = await _activities(tenant, facts, ledger.activities)
-    validation = decide(basket, facts, activities, now)
-    if validation.cancellations or all_or_nothing:
+    wallet_active = (
+        hold_for_payment
+        and any(a.payment == "wallet" for a in activities.values())
+        and await ledger.wallet_active(tenant, basket.household_id)
+    )
+    validation = decide(
+        basket, facts, activities, now, hold=hold_for_payment, wallet_active=wallet_active
+    )
+    if validation.cancellations or all_or_nothing or validation.holding:
         async with uow:
             taken = await _take_and_cancel(uow, validation, now, all_or_nothing=all_or_nothing)
     else:
@@ -202,14 +223,15 @@ async def validate_basket_in(
     uow: UnitOfWork, tenant: str, basket_id: uuid.UUID, *, now: datetime
 ) -> dict[str, Any]:
     """`validate_basket` inside another use case's open unit of work (an enrollment that
-    books its schedule): read, decided and written in that transaction."""
+    books its schedule): read, decided and written in that transaction. These days are not
+    held until paid (nobody is there to pay them now): invoiced as usual."""
     conn = uow.conn
 
     async def read(tenant: str, ids: Collection[uuid.UUID]) -> list[dict[str, Any]]:
         return await store.activities(conn, tenant, ids=ids)
 
     basket, facts = open_basket(await store.basket_facts(conn, tenant, basket_id), tenant, None)
-    validation = decide(basket, facts, await _activities(tenant, facts, read), now)
+    validation = decide(basket, facts, await _activities(tenant, facts, read), now, hold=False)
     taken = await _take_and_cancel(uow, validation, now, all_or_nothing=False)
     return validation.result(taken.counts)
 
@@ -219,7 +241,8 @@ async def _take_and_cancel(
 ) -> Taken:
     """The basket closed, every day row it touches locked at once in the common order (the
     cancellations and the additions after them never deadlock with another basket), its
-    cancellations applied, its additions' places taken."""
+    cancellations applied, its additions' places taken, the places held until paid marked
+    so (in the same transaction: never a held place without its hold)."""
     if not await store.close_basket(uow.conn, validation.basket.id, now):
         raise BasketValidated()
     await store.lock_days(
@@ -231,6 +254,8 @@ async def _take_and_cancel(
     )
     assert taken is not None
     validation.settle(taken.outcomes)
+    if validation.holding:
+        await hold_in(uow, validation.held())
     if all_or_nothing and any(
         x.outcome not in ("confirmed", "cancelled") for x in validation.lines
     ):

@@ -73,6 +73,12 @@ async def child_calendar(
                     "state": rules.day_state(activity.opening, activity.deadlines, facts, now),
                     "booking_id": booking["id"] if booking else None,
                     "late": bool(booking and booking["late"]),
+                    "held": bool(
+                        booking and booking["status"] == "booked" and booking["hold"] == "held"
+                    ),
+                    "payment_due_at": booking["held_until"]
+                    if booking and booking["status"] == "booked" and booking["hold"] == "held"
+                    else None,
                 }
             )
         out.append(
