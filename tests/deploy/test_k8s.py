@@ -232,9 +232,9 @@ def gateway_names() -> set[str]:
 
 def secret_value(key: str) -> str:
     """A stand-in the settings accept for a secret the cluster provides."""
-    if key == "HEALTH_RECORD_KEYS":
+    if key in ("HEALTH_RECORD_KEYS", "BANK_DETAILS_KEYS"):
         return "k1:" + base64.b64encode(b"k" * 32).decode()
-    if key == "HEALTH_RECORD_CURRENT_KEY":
+    if key in ("HEALTH_RECORD_CURRENT_KEY", "BANK_DETAILS_CURRENT_KEY"):
         return "k1"
     return "s" * 48
 
@@ -318,6 +318,8 @@ def test_the_services_accept_their_configuration(
         assert {"SIGNING_KEY_SECRET", "CAPTCHA_HMAC_KEY"} <= set(container_env(docs, identity))
         family = next(c for s, c in service_containers(docs) if s == "family")
         assert "HEALTH_RECORD_KEYS" in container_env(docs, family)
+        billing = next(c for s, c in service_containers(docs) if s == "billing")
+        assert "BANK_DETAILS_KEYS" in container_env(docs, billing)
 
 
 def test_the_gateway_routes_to_every_service(rendered: tuple[str, list[dict[str, Any]]]) -> None:

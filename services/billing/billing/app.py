@@ -8,11 +8,14 @@ from pathlib import Path
 from aiohttp import web
 
 from billing.api import routes
+from billing.card_sweeper import card_sweeper_context
+from billing.commands import COMMANDS
 from billing.events import HANDLERS
 from billing.finaliser import finaliser_context
+from billing.reminder_sweeper import reminder_sweeper_context
 from billing.render import PdfRenderer
 from billing.settings import SETTINGS, BillingSettings
-from billing.state import CLOCK, PDF, Clock
+from billing.state import BANK_VAULT, CLOCK, PDF, Clock
 from shared.http.app import ServiceDefinition, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -21,6 +24,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def _setup(app: web.Application) -> None:
     app[CLOCK] = Clock()
     app[PDF] = PdfRenderer(app[SETTINGS].pdf_threads)
+    app[BANK_VAULT] = app[SETTINGS].bank_vault()
 
 
 async def _pdf_threads(app: web.Application) -> AsyncIterator[None]:
@@ -42,7 +46,8 @@ def definition() -> ServiceDefinition:
         routes=routes,
         event_handlers=HANDLERS,
         setup=_setup,
-        contexts=[finaliser_context, _pdf_threads],
+        contexts=[finaliser_context, _pdf_threads, reminder_sweeper_context, card_sweeper_context],
+        commands=COMMANDS,
         cache_control="no-store",
     )
 

@@ -1,7 +1,7 @@
 """Handlers of the events billing consumes, one per type, each calling a use case in the
 consumer's transaction (`UnitOfWork.for_event`): family's households, linked accounts,
-children and quotients; booking's reservations, cancellations, promotions, attendance and
-absences."""
+children and quotients; booking's reservations, cancellations, promotions, released holds,
+attendance and absences."""
 
 from __future__ import annotations
 
@@ -74,6 +74,12 @@ async def on_reservation_cancelled(ctx: HandlerContext, event: Event) -> None:
     )
 
 
+async def on_booking_hold_released(ctx: HandlerContext, event: Event) -> None:
+    await prepaid.hold_released(
+        _uow(ctx, event), event.tenant_id, event.payload, now=ctx.app[CLOCK].now()
+    )
+
+
 async def on_attendance_recorded(ctx: HandlerContext, event: Event) -> None:
     await attendance.attendance_recorded(
         _uow(ctx, event), event.tenant_id, event.payload, event.occurred_at
@@ -96,6 +102,7 @@ HANDLERS: dict[str, EventHandler] = {
     "booking.ReservationValidated": on_reservation_validated,
     "booking.WaitingListPromoted": on_waiting_list_promoted,
     "booking.ReservationCancelled": on_reservation_cancelled,
+    "booking.BookingHoldReleased": on_booking_hold_released,
     "booking.AttendanceRecorded": on_attendance_recorded,
     "booking.AbsenceJustified": on_absence_justified,
 }

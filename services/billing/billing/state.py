@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from billing.render import PdfRenderer
+from shared.vault import Vault
 
 
 @dataclass
@@ -23,3 +24,5 @@ class Clock:
 
 CLOCK: web.AppKey[Clock] = web.AppKey("billing_clock", Clock)
 PDF: web.AppKey[PdfRenderer] = web.AppKey("billing_pdf", PdfRenderer)
+# Seals and opens bank details (BANK_DETAILS_KEYS).
+BANK_VAULT: web.AppKey[Vault] = web.AppKey("billing_bank_vault", Vault)

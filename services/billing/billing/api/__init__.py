@@ -8,13 +8,17 @@ from billing.api import (
     activities,
     campaigns,
     certificates,
+    direct_debit,
     exports,
     households,
     invoices,
     payers,
+    payments,
     prices,
     refunds,
     regies,
+    reminders,
+    wallet,
 )
 
 routes: list[web.RouteDef] = [
@@ -28,4 +32,8 @@ routes: list[web.RouteDef] = [
     *campaigns.routes,
     *certificates.routes,
     *exports.routes,
+    *payments.routes,
+    *reminders.routes,
+    *wallet.routes,
+    *direct_debit.routes,
 ]

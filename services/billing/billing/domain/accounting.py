@@ -4,10 +4,16 @@ separator, dates dd/mm/yyyy, UTF-8 with a byte order mark so that a spreadsheet 
 accents, CRLF line ends).
 
 One row per document and activity with the activity's accounting code: an invoice's
-revenue (positive), a credit note's reduction (negative). One row per credit note deducted
-from an invoice (negative, code empty, the credit note in `Document lié`): it settles part
-of the invoice, as a payment will (payments are not recorded yet). The invoices' rows less
-their deductions are what remains due.
+revenue (positive), a credit note's reduction (negative). One row per credit deducted from
+an invoice (negative, code empty, the credit in `Document lié`): a credit note, or the
+excess of an earlier payment ("Trop-perçu déduit"). Payments received (by their receipt
+number and date of receipt, `Mode de paiement` saying how): one row per invoice settled
+(negative, the invoice in `Document lié`) and one for what exceeded them (the payer's
+credit); a reversed payment (a bounced cheque) gives the opposite rows on the day it was
+reversed ("Paiement annulé", and "Trop-perçu réintégré" for what of its excess had been
+deducted). Refunds of credit notes (positive, the credit note in `Document lié`). The
+invoices' rows less their deductions and the payments' rows naming them are what remains
+due (a credit note's row, or a payment's excess, is the payer's credit until deducted).
 """
 
 from __future__ import annotations
@@ -17,7 +23,19 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-KINDS = {"invoice": "Facture", "credit_note": "Avoir", "allocation": "Avoir déduit"}
+from billing.domain.payments import LABELS, reference_text
+
+KINDS = {
+    "invoice": "Facture",
+    "credit_note": "Avoir",
+    "allocation": "Avoir déduit",
+    "payment_credit": "Trop-perçu déduit",
+    "payment_credit_undone": "Trop-perçu réintégré",
+    "payment": "Paiement",
+    "reversal": "Paiement annulé",
+    "refund": "Remboursement",
+}
+
 HEADER = (
     "Type",
     "Numéro",
@@ -32,6 +50,7 @@ HEADER = (
     "Activité",
     "Montant",
     "Document lié",
+    "Mode de paiement",
 )
 BOM = "\ufeff"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -66,6 +85,7 @@ def row(regie_code: str, entry: Mapping[str, Any]) -> list[str]:
         text(entry["activity"]),
         amount_text(entry["amount_cents"]),
         entry["related"] or "",
+        LABELS.get(entry.get("method") or "", entry.get("method") or ""),
     ]
 
 
@@ -74,4 +94,44 @@ def csv_bytes(regie_code: str, entries: Iterable[Mapping[str, Any]]) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADER)
     writer.writerows(row(regie_code, e) for e in entries)
+    return (BOM + out.getvalue()).encode("utf-8")
+
+
+REMITTANCE_HEADER = (
+    "Bordereau",
+    "Reçu",
+    "Date de réception",
+    "Payeur",
+    "Identifiant payeur",
+    "Foyer",
+    "Mode",
+    "Références",
+    "Montant",
+)
+
+
+def remittance_csv(remittance: Mapping[str, Any], payments: Iterable[Mapping[str, Any]]) -> bytes:
+    """A remittance slip for the treasury's software or a spreadsheet, the French way (as the
+    accounting export: `;`, decimal comma, dd/mm/yyyy, UTF-8 with BOM, CRLF): a row per
+    payment, then the total."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(REMITTANCE_HEADER)
+    total = 0
+    for p in payments:
+        total += p["amount_cents"]
+        writer.writerow(
+            [
+                remittance["number"],
+                p["number"],
+                f"{p['received_on']:%d/%m/%Y}",
+                text((p.get("payer") or {}).get("name")),
+                str(p["payer_id"]),
+                str(p["household_id"]),
+                LABELS.get(p["method"], p["method"]),
+                text(reference_text(p["method"], p.get("reference") or {})),
+                amount_text(p["amount_cents"]),
+            ]
+        )
+    writer.writerow(["Total", "", "", "", "", "", "", "", amount_text(total)])
     return (BOM + out.getvalue()).encode("utf-8")

@@ -2,9 +2,9 @@
 régie that billed what it certifies (a page per régie):
 
 - attendance: the days a child was marked present at an activity over a period;
-- payments: the invoices issued over a period and what settled them. Billing records no
-  payment yet (online card payment, direct debit and the cash desk come later): what the
-  ledger knows as settled is the credit notes deducted, and the certificate says so;
+- payments: the invoices issued over a period and what settled them (credit notes deducted,
+  payments), and the payments received over the period (card, counter, direct debit,
+  wallet; a reversed one, a bounced cheque, is not counted);
 - childcare expenses for the tax credit ("crédit d'impôt pour frais de garde des jeunes
   enfants", art. 200 quater B du CGI): for a calendar year, per child under 6 on 1 January
   of that year, what the régie invoiced for childcare (not meals) less the credit notes.
@@ -22,16 +22,16 @@ from uuid import UUID
 from billing.domain.french import french_date
 
 TAX_CREDIT_NOTE = (
-    "Les paiements n'étant pas encore enregistrés par le portail, les montants indiqués sont "
-    "ceux facturés au titre de la garde pendant l'année civile, déduction faite des avoirs. "
+    "Les montants indiqués sont ceux facturés au titre de la garde pendant l'année civile, "
+    "déduction faite des avoirs. "
     "Les frais de repas sont exclus. Seuls les enfants de moins de 6 ans au 1er janvier de "
     "l'année ouvrent droit au crédit d'impôt."
 )
 PAYMENTS_NOTE = (
-    "Le portail n'enregistre pas encore les paiements (carte bancaire, prélèvement, guichet) : "
-    "les montants réglés indiqués sont ceux que le registre comptable connaît, c'est-à-dire "
-    "les avoirs déduits des factures. Pour un paiement effectué auprès du Trésor public, "
-    "adressez-vous à la régie."
+    "Les montants réglés sont les avoirs déduits des factures et les paiements enregistrés "
+    "par la régie (carte bancaire, guichet, prélèvement, porte-monnaie) ; un paiement annulé "
+    "(chèque impayé, prélèvement rejeté) n'est pas compté. Pour un paiement effectué "
+    "directement auprès du Trésor public, adressez-vous à la régie."
 )
 
 

@@ -34,7 +34,7 @@ Record = Mapping[str, Any]  # bulk reads (a campaign's days) stay asyncpg record
 REGIE_FIELDS = ("code", "name", "address", "email", "legal_mentions", "payment_delay_days")
 # A régie without its logo's bytes (read only to print: `regie_logo`).
 _REGIE = """id, tenant, code, name, address, email, legal_mentions, payment_delay_days,
-    created_at, updated_at, logo IS NOT NULL AS has_logo"""
+    created_at, updated_at, logo IS NOT NULL AS has_logo, holds_wallets"""
 
 
 async def insert_regie(conn: Conn, tenant: str, data: Row) -> Row | None:
@@ -157,6 +157,8 @@ ACTIVITY_FIELDS = (
     "bill_absent",
     "bill_absent_justified",
     "bill_unexpected",
+    "payment",
+    "hold_minutes",
 )
 
 
@@ -168,8 +170,10 @@ async def upsert_activity(
         await conn.fetchrow(
             """INSERT INTO activities (activity_id, tenant, accounting_code, childcare,
                    regie_id, name, billing_mode, postpaid_source, unit, units_per_booking,
-                   bill_present, bill_absent, bill_absent_justified, bill_unexpected, updated_by)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                   bill_present, bill_absent, bill_absent_justified, bill_unexpected, payment,
+                   hold_minutes, updated_by)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                       $17)
                ON CONFLICT (activity_id) DO UPDATE SET
                    accounting_code = EXCLUDED.accounting_code,
                    childcare = EXCLUDED.childcare, regie_id = EXCLUDED.regie_id,
@@ -180,6 +184,7 @@ async def upsert_activity(
                    bill_present = EXCLUDED.bill_present, bill_absent = EXCLUDED.bill_absent,
                    bill_absent_justified = EXCLUDED.bill_absent_justified,
                    bill_unexpected = EXCLUDED.bill_unexpected,
+                   payment = EXCLUDED.payment, hold_minutes = EXCLUDED.hold_minutes,
                    updated_by = EXCLUDED.updated_by, updated_at = now()
                WHERE activities.tenant = EXCLUDED.tenant
                RETURNING *""",
@@ -1183,11 +1188,13 @@ async def get_invoice(conn: Conn, tenant: str, invoice_id: uuid.UUID) -> Row | N
     )
 
 
+# Signed sums (domain/ledger.py): a payment is negative, its reversal positive.
 _INVOICE_VIEW = """i.*,
-    i.total_cents - coalesce((SELECT sum(abs(l.amount_cents)) FROM ledger l
+    i.total_cents - coalesce((SELECT sum(CASE WHEN l.kind = 'allocation' THEN l.amount_cents
+                                            ELSE -l.amount_cents END) FROM ledger l
         WHERE l.document_id = i.id AND l.kind IN ('allocation', 'payment')), 0)
         AS remaining_cents,
-    coalesce((SELECT sum(abs(l.amount_cents)) FROM ledger l
+    coalesce((SELECT -sum(l.amount_cents) FROM ledger l
         WHERE l.document_id = i.id AND l.kind = 'payment'), 0) AS paid_cents"""
 
 
@@ -1418,16 +1425,28 @@ async def lock_payers(conn: Conn, tenant: str, payer_ids: Sequence[uuid.UUID]) -
 async def available_credits(
     conn: Conn, tenant: str, payer_ids: Sequence[uuid.UUID], regie_id: uuid.UUID
 ) -> list[Row]:
-    """The payers' credit notes of the régie with what is left of them, oldest first."""
+    """The payers' credits of the régie with what is left of them, oldest first: credit
+    notes (`kind` credit_note) and the excess of payments (`kind` payment, an overpayment)."""
     return _all(
         await conn.fetch(
             """SELECT * FROM (
-                   SELECT n.id, n.payer_id, n.number, n.issue_date,
+                   SELECT 'credit_note' AS kind, n.id, n.payer_id, n.number, n.issue_date,
                           n.total_cents - coalesce((SELECT sum(l.amount_cents) FROM ledger l
                               WHERE l.related_id = n.id AND l.kind IN ('allocation', 'refund')),
                               0) AS available_cents
                    FROM credit_notes n
-                   WHERE n.tenant = $1 AND n.payer_id = ANY($2::uuid[]) AND n.regie_id = $3) v
+                   WHERE n.tenant = $1 AND n.payer_id = ANY($2::uuid[]) AND n.regie_id = $3
+                   UNION ALL
+                   SELECT 'payment', p.id, p.payer_id, p.number, p.received_on,
+                          coalesce((SELECT -sum(l.amount_cents) FROM ledger l
+                              WHERE l.related_id = p.id AND l.document_id = p.id
+                                AND l.kind = 'payment'), 0)
+                          - coalesce((SELECT sum(l.amount_cents) FROM ledger l
+                              WHERE l.related_id = p.id AND l.kind IN ('allocation', 'refund')),
+                              0)
+                   FROM payments p
+                   WHERE p.tenant = $1 AND p.payer_id = ANY($2::uuid[]) AND p.regie_id = $3
+                     AND p.credit_cents > 0) v
                WHERE v.available_cents > 0
                ORDER BY v.issue_date, v.number""",
             tenant,
@@ -1590,12 +1609,13 @@ async def payer_ledger(conn: Conn, tenant: str, payer_id: uuid.UUID) -> list[Row
     return _all(
         await conn.fetch(
             """SELECT l.*, r.code AS regie_code, r.name AS regie_name,
-                      coalesce(i.number, n.number, f.number) AS number
+                      coalesce(p.number, i.number, n.number, f.number) AS number
                FROM ledger l
                JOIN regies r ON r.id = l.regie_id
                LEFT JOIN invoices i ON i.id = l.document_id
                LEFT JOIN credit_notes n ON n.id = l.document_id
                LEFT JOIN refunds f ON f.id = l.document_id
+               LEFT JOIN payments p ON p.id = l.related_id AND l.kind = 'payment'
                WHERE l.tenant = $1 AND l.payer_id = $2
                ORDER BY l.seq""",
             tenant,

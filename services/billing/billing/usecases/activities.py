@@ -25,15 +25,26 @@ async def configure_activity(
     data: dict[str, Any],
     actor: uuid.UUID,
 ) -> dict[str, Any]:
-    data = {"accounting_code": "", **data}
+    """How an activity is billed and paid; how it is paid (`payment`, `hold_minutes`), when
+    first set or changed, is announced to booking (billing.ActivityPaymentSet), which holds
+    the days paid upfront and refuses wallet activities to households without a wallet."""
+    data = {"accounting_code": "", "payment": "invoice", "hold_minutes": 30, **data}
     if data.get("childcare") is None:  # meals are not childcare for the tax credit
         data["childcare"] = data["unit"] != "meal"
     async with uow:
         if await store.get_regie(uow.conn, tenant, data["regie_id"]) is None:
             raise RegieNotFound()
+        before = await store.lock_activity(uow.conn, tenant, activity_id)
         row = await store.upsert_activity(uow.conn, tenant, activity_id, data, actor)
         if row is None:  # another tenant's activity id
             raise ActivityNotConfigured()
+        paid = (row["payment"], row["hold_minutes"])
+        if before is None or (before["payment"], before["hold_minutes"]) != paid:
+            uow.emit(
+                "billing.ActivityPaymentSet",
+                {"activity_id": activity_id, "payment": paid[0], "hold_minutes": paid[1]},
+                tenant=tenant,
+            )
     return row
 
 

@@ -1,6 +1,7 @@
 """Certificates as PDF, a page per régie (domain/certificates.py says what each certifies):
-attendance of a child over a period, payments over a period, and the yearly childcare
-expenses for the tax credit. Reads: no unit of work. `payer_ids` narrows the documents to
+attendance of a child over a period, payments over a period (the invoices and what settled
+them, the payments received), and the yearly childcare expenses for the tax credit. Reads:
+no unit of work. `payer_ids` narrows the documents to
 those payers' (a separated parent's own; None: the household's, for staff)."""
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from billing.domain.certificates import (
 )
 from billing.domain.documents import named_payer_copy, payer_copy, regie_copy
 from billing.domain.errors import ChildNotFound, InvalidPeriod, NothingToCertify
+from billing.domain.payments import LABELS as PAYMENT_LABELS
 from billing.render import PdfRenderer, logo_uri
 from billing.store import Conn
+from billing.store import payments as payments_store
 from billing.usecases.pdfs import Pdf
 
 
@@ -111,10 +114,27 @@ async def payments_certificate(
     payer_ids: Sequence[uuid.UUID] | None,
     today: date,
 ) -> Pdf:
-    """The invoices issued over a period and what the ledger knows settled them."""
+    """The invoices issued over a period and what settled them, and the payments received
+    over the period (reversed ones left out)."""
     start, end = query["start"], query["end"]
     if end < start:
         raise InvalidPeriod()
+    received: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for payment in await payments_store.list_payments(
+        conn,
+        tenant,
+        {
+            "household_id": household_id,
+            "payer_ids": payer_ids,
+            "received_from": start,
+            "received_to": end,
+            "status": "recorded",
+            "limit": 10_000,
+        },
+    ):
+        received[payment["regie_id"]].append(
+            {**payment, "method_label": PAYMENT_LABELS.get(payment["method"], payment["method"])}
+        )
     rows = await store.list_invoices(
         conn,
         tenant,
@@ -126,20 +146,23 @@ async def payments_certificate(
             "limit": 10_000,
         },
     )
-    if not rows:
+    if not rows and not received:
         raise NothingToCertify("Aucune facture n'a été émise sur la période.")
     by_regie: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for row in sorted(rows, key=lambda r: (r["issue_date"], r["number"])):
         by_regie[row["regie_id"]].append(row)
     pages = []
-    for page in await _issuers(conn, tenant, by_regie):
-        items = by_regie[page["regie_id"]]
+    for page in await _issuers(conn, tenant, {*by_regie, *received}):
+        items = by_regie.get(page["regie_id"], [])
         credit = sum(i["credit_cents"] for i in items)
         paid = sum(i["paid_cents"] for i in items)
+        payments = sorted(received.get(page["regie_id"], []), key=lambda p: p["number"])
         pages.append(
             {
                 **page,
                 "rows": items,
+                "payments": payments,
+                "received_cents": sum(p["amount_cents"] for p in payments),
                 "total_cents": sum(i["total_cents"] for i in items),
                 "credit_cents": credit,
                 "paid_cents": paid,

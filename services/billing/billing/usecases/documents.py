@@ -240,18 +240,25 @@ def _charge_lines(invoice_id: uuid.UUID, lines: list[Line]) -> list[dict[str, An
 def _credit_line(
     invoice_id: uuid.UUID, position: int, credit: dict[str, Any], cents: int
 ) -> dict[str, Any]:
-    """A credit note deducted, shown on the invoice as a line of its own [002]."""
+    """A credit deducted, shown on the invoice as a line of its own [002]: a credit note, or
+    what a payment paid beyond the invoices it settled (an overpayment)."""
+    if credit.get("kind") == "payment":
+        label = f"Trop-perçu du paiement {credit['number']} déduit"
+        detail = f"Paiement du {credit['issue_date']:%d/%m/%Y}"
+    else:
+        label = f"Avoir {credit['number']} déduit"
+        detail = f"Avoir du {credit['issue_date']:%d/%m/%Y}"
     return {
         "id": uuid.uuid4(),
         "invoice_id": invoice_id,
         "position": position,
         "kind": "credit",
-        "label": f"Avoir {credit['number']} déduit",
-        "detail": f"Avoir du {credit['issue_date']:%d/%m/%Y}",
+        "label": label,
+        "detail": detail,
         "unit_cents": -cents,
         "quantity": Decimal(1),
         "amount_cents": -cents,
-        "credit_note_id": credit["id"],
+        "credit_note_id": credit["id"] if credit.get("kind") != "payment" else None,
     }
 
 

@@ -1,5 +1,5 @@
 """The accounting export of a régie for a period (domain/accounting.py says what it holds):
-a read, no unit of work."""
+its documents and what settled them; a read, no unit of work."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from billing import store
 from billing.domain.accounting import csv_bytes
 from billing.domain.errors import InvalidPeriod, RegieNotFound
 from billing.store import Conn
+from billing.store import payments as payments_store
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ async def accounting_csv(
     if regie is None:
         raise RegieNotFound()
     entries = await store.accounting_entries(conn, tenant, regie_id, start, end)
+    # What settled them (payments, their excess deducted, reversals, refunds), day by day
+    # after the documents of the day, an excess deducted under its invoice; the sort is
+    # stable: rows of one rank keep their query's order.
+    entries += await payments_store.accounting_payment_entries(conn, tenant, regie_id, start, end)
+    entries.sort(key=lambda e: (e["issue_date"], e["doc_rank"], e["number"], e["rank"]))
     return Export(
         f"export-comptable-{regie['code']}-{start:%Y%m%d}-{end:%Y%m%d}.csv",
         csv_bytes(regie["code"], entries),

@@ -12,8 +12,9 @@ from typing import Any
 from billing import store
 from billing.domain.documents import Viewer
 from billing.domain.errors import CreditNoteNotFound, InvoiceNotFound
-from billing.domain.ledger import Entry, balance
+from billing.domain.ledger import Entry, balance, credits
 from billing.store import Conn
+from billing.store import reminders as reminders_store
 
 
 def narrowed(filters: dict[str, Any], viewer: Viewer | None) -> dict[str, Any]:
@@ -30,7 +31,20 @@ async def invoices_with_lines(
     lines: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for line in await store.invoice_lines(conn, [r["id"] for r in rows]):
         lines[line["invoice_id"]].append(line)
-    return [{**row, "lines": lines[row["id"]]} for row in rows]
+    rows = [{**row, "lines": lines[row["id"]]} for row in rows]
+    return await _with_reminders(conn, tenant, rows)
+
+
+async def _with_reminders(
+    conn: Conn, tenant: str, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each invoice with the reminders sent for it and whether it went to recovery."""
+    ids = [r["id"] for r in rows]
+    sent: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for reminder in await reminders_store.invoice_reminders(conn, tenant, ids):
+        sent[reminder["invoice_id"]].append(reminder)
+    recovered = await reminders_store.in_recovery(conn, ids)
+    return [{**r, "reminders": sent[r["id"]], "in_recovery": r["id"] in recovered} for r in rows]
 
 
 async def invoice(
@@ -42,6 +56,7 @@ async def invoice(
     if viewer is not None and not viewer.sees(row):
         raise InvoiceNotFound()
     row["lines"] = await store.invoice_lines(conn, [invoice_id])
+    (row,) = await _with_reminders(conn, tenant, [row])
     return row
 
 
@@ -78,9 +93,13 @@ async def account(conn: Conn, tenant: str, payer_id: uuid.UUID) -> dict[str, Any
             Entry(r["kind"], r["document_id"], r["amount_cents"], r["related_id"]) for r in rows
         )
 
+    ledger = [
+        Entry(r["kind"], r["document_id"], r["amount_cents"], r["related_id"]) for r in entries
+    ]
     return {
         "payer_id": payer_id,
         "balance_cents": derived(entries),
+        "credit_cents": sum(max(0, cents) for cents in credits(ledger).values()),
         "regies": [
             {
                 "regie_id": regie_id,

@@ -118,7 +118,7 @@ async def test_certificates(billing):
         "Réglé par avoirs 3,80 €",
         "Paiements enregistrés 0,00 €",
         "Reste dû 23,50 €",
-        "n'enregistre pas encore les paiements",
+        "les paiements enregistrés par la régie",
     ):
         assert expected in peri_page, f"{expected!r} not in {peri_page}"
     assert "F-CANTINE-2026-000001" in cantine_page and "Total facturé 7,60 €" in cantine_page

@@ -59,5 +59,6 @@ def test_a_csv_a_french_spreadsheet_opens():
         "Cantine",
         "70,55",
         "",
+        "",
     ]
     assert (rows[2][0], rows[2][11], rows[2][12]) == ("Avoir déduit", "-4,15", "A-X-1")
