@@ -50,7 +50,9 @@ class BillingSettings(ServiceSettings):
         "http://127.0.0.1:8080/api/billing",
         validate=Regexp(r"^https?://[^\s]+[^/\s]$", error="an http(s) URL without a final /"),
         help="where the card payment service and the families' browsers reach billing "
-        "(through the gateway): the notification and return URLs given to the bank",
+        "(through the gateway): the notification and return URLs given to the bank; outside "
+        "production also the dummy backend's payment page (<BILLING_PUBLIC_URL>/dev/dummy-"
+        "payment), which notifies billing at this URL too (scripts/dev: the gateway's)",
     )
     portal_url: str = setting(
         "PORTAL_URL",

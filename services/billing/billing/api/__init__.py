@@ -8,6 +8,7 @@ from billing.api import (
     activities,
     campaigns,
     certificates,
+    dev_payment,
     direct_debit,
     exports,
     households,
@@ -36,4 +37,5 @@ routes: list[web.RouteDef] = [
     *reminders.routes,
     *wallet.routes,
     *direct_debit.routes,
+    *dev_payment.routes,  # development only: 404 in production
 ]

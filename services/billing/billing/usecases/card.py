@@ -27,8 +27,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from billing import dev_payment_page, store
 from billing import payment_backends as backends
-from billing import store
 from billing.domain.documents import local_date
 from billing.domain.errors import (
     AmountChanged,
@@ -62,14 +62,27 @@ class Urls:
     public_url: str
     portal_url: str
     expiry: timedelta
+    # Outside production, the page the dummy backend's browser is sent to instead of
+    # dummy-payment.entrouvert.com (which cannot reach a billing on localhost): billing's
+    # own stand-in (dev_payment_page.py). None in production: the URL is never rewritten.
+    dummy_page: str | None = None
 
     @classmethod
     def of(cls, settings: BillingSettings) -> Urls:
+        public_url = settings.public_url.rstrip("/")
         return cls(
-            settings.public_url.rstrip("/"),
+            public_url,
             settings.portal_url.rstrip("/"),
             timedelta(minutes=settings.card_payment_expiry_minutes),
+            dev_payment_page.url(public_url) if dev_payment_page.enabled(settings) else None,
         )
+
+    def payment_page(self, backend: str, payment_url: str) -> str:
+        """Where the browser goes to pay: the bank's page, or (dummy backend, outside
+        production) the local stand-in of the dummy page, with the same query."""
+        if backend != "dummy" or self.dummy_page is None:
+            return payment_url
+        return dev_payment_page.rewritten(payment_url, self.dummy_page)
 
     def transaction(self, tenant: str, transaction_id: uuid.UUID) -> dict[str, str]:
         base = f"{self.public_url}/tenants/{tenant}/card-payments/{transaction_id}"
@@ -222,8 +235,9 @@ async def start_card_payment(
             reference=reference,
             subject=subject,
         )
+        payment_url = urls.payment_page(config["backend"], requested.payment_url)
         await payments_store.set_bank_transaction(
-            conn, transaction_id, requested.bank_transaction_id, requested.payment_url
+            conn, transaction_id, requested.bank_transaction_id, payment_url
         )
     log.info(
         "card_payment_started",
@@ -233,7 +247,7 @@ async def start_card_payment(
     )
     return {
         "transaction_id": transaction_id,
-        "payment_url": requested.payment_url,
+        "payment_url": payment_url,
         "amount_cents": amount,
         "invoice_ids": ids,
         "purpose": purpose,
