@@ -289,12 +289,13 @@ async def run(households: int, lines: int, pdf_count: int) -> None:
             """SELECT count(*) AS invoices, coalesce(sum(total_cents), 0) AS cents,
                       count(DISTINCT number) AS numbers, max(seq) AS last,
                       (SELECT count(*) FROM invoice_lines) AS lines,
-                      (SELECT count(*) FROM outbox) AS events
+                      (SELECT count(*) FROM outbox
+                       WHERE type = 'billing.InvoiceIssued') AS events
                FROM invoices WHERE status = 'issued'"""
         )
         print(
             f"issued: {stats['invoices']} invoices, {stats['lines']} invoice lines, "
-            f"{stats['cents'] / 100:,.2f} €, {stats['events']} events in the outbox"
+            f"{stats['cents'] / 100:,.2f} €, {stats['events']} InvoiceIssued events in the outbox"
         )
         if (
             stats["invoices"] != households
