@@ -74,7 +74,7 @@ SMOKE: dict[str, list[tuple[list[str], list[str], int]]] = {
                 rf"^draft: {N} s \({N} lines/s\), 20 draft invoices, 0 errors",
                 rf"^finalise: {N} s \({N} invoices/s\)$",
                 rf"^campaign: {N} s for 20 invoices",
-                r"^issued: 20 invoices, 60 invoice lines, .* 20 events in the outbox$",
+                r"^issued: 20 invoices, 60 invoice lines, .* 20 InvoiceIssued events in",
                 rf"^pdf: 2 invoices in {N} s = {N} PDFs/s",
                 rf"^bare postgres: 60 rows with COPY {N} rows/s, executemany {N} rows/s$",
                 r"^ratio: campaign ",
