@@ -168,12 +168,14 @@ def download(
     disposition: str = "attachment",
     fallback_name: str = "document",
     headers: dict[str, str] | None = None,
+    charset: str | None = None,
 ) -> web.Response:
-    """A stored file sent back (an attachment unless said otherwise), never sniffed, and
-    sandboxed should a browser open it."""
+    """A stored or generated file sent back (an attachment unless said otherwise), never
+    sniffed, and sandboxed should a browser open it."""
     return web.Response(
         body=content,
         content_type=content_type,
+        charset=charset,
         headers={
             "Content-Disposition": files.content_disposition(
                 filename, disposition, fallback=fallback_name

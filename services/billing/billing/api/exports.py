@@ -7,9 +7,9 @@ from aiohttp import web
 from billing.api.access import pool, staff
 from billing.schemas import ExportQuery
 from billing.usecases import exports
-from shared import files
 from shared.http.openapi import doc
 from shared.http.requests import path_uuid, read_query
+from shared.http.uploads import download
 
 routes = web.RouteTableDef()
 TAGS = ["exports"]
@@ -35,12 +35,4 @@ async def accounting_export(request: web.Request) -> web.Response:
         query["start"],
         query["end"],
     )
-    return web.Response(
-        body=export.content,
-        content_type="text/csv",
-        charset="utf-8",
-        headers={
-            "Content-Disposition": files.content_disposition(export.filename),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return download(export.filename, "text/csv", export.content, charset="utf-8")

@@ -29,7 +29,6 @@ from billing.schemas import (
 from billing.settings import SETTINGS
 from billing.state import PDF
 from billing.usecases import card, payments, slips
-from shared import files
 from shared.errors import DomainError, validation_problem
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
@@ -227,15 +226,7 @@ async def get_remittance_csv(request: web.Request) -> web.Response:
     export = await slips.remittance_csv(
         pool(request), caller.tenant, path_uuid(request, "remittance_id")
     )
-    return web.Response(
-        body=export.content,
-        content_type="text/csv",
-        charset="utf-8",
-        headers={
-            "Content-Disposition": files.content_disposition(export.filename),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return download(export.filename, "text/csv", export.content, charset="utf-8")
 
 
 @routes.get("/tenants/{tenant}/remittances/{remittance_id}/pdf")

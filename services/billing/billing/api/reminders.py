@@ -29,7 +29,6 @@ from billing.schemas import (
 from billing.settings import SETTINGS
 from billing.state import PDF
 from billing.usecases import reminders
-from shared import files
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.http.uploads import download
@@ -253,15 +252,7 @@ async def docket_csv(request: web.Request) -> web.Response:
     export = await reminders.docket_export(
         pool(request), caller.tenant, path_uuid(request, "docket_id")
     )
-    return web.Response(
-        body=export.content,
-        content_type="text/csv",
-        charset="utf-8",
-        headers={
-            "Content-Disposition": files.content_disposition(export.filename),
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return download(export.filename, "text/csv", export.content, charset="utf-8")
 
 
 @routes.get("/tenants/{tenant}/recovery-dockets/{docket_id}/pdf")
