@@ -42,8 +42,12 @@ from shared.http import apidocs  # noqa: E402
 from shared.http.app import ServiceDefinition, create_service_app  # noqa: E402
 from shared.http.openapi import build_spec  # noqa: E402
 
+# The services with an API; the families' web portal (web) serves pages, not an API.
+FRONTENDS = ("web",)
 SERVICES = sorted(
-    p.name for p in (ROOT / "services").iterdir() if (p / p.name / "app.py").is_file()
+    p.name
+    for p in (ROOT / "services").iterdir()
+    if (p / p.name / "app.py").is_file() and p.name not in FRONTENDS
 )
 TEMPLATE = ROOT / "deploy/gateway/nginx.conf.template"
 # Problem(status, "code", "Title", "détail", ...) written literally in the code.

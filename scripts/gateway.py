@@ -10,7 +10,8 @@ entry point). Every `${UPPER_CASE}` placeholder of the template is filled from t
 Environment (each has a default for development):
     GATEWAY_LISTEN            port (or address:port) to listen on (8080)
     GATEWAY_UPSTREAM_<NAME>   host:port of each service (127.0.0.1:8081 ... for identity,
-                              family, booking, billing, notify; docker-compose and Kubernetes
+                              family, booking, billing, notify, and 127.0.0.1:8086 for web, the
+                              families' portal served at /; docker-compose and Kubernetes
                               give their service names, e.g. identity:8081)
     GATEWAY_CORS_ORIGINS      frontend origins allowed by CORS, separated by spaces or commas
                               (e.g. "https://portail.example.fr http://localhost:5173"); none
@@ -44,6 +45,9 @@ STATIC_DIR = ROOT / "deploy/gateway/static"
 DEFAULT_OUT = ROOT / "var/gateway"
 # service -> its development port (scripts/run_services.py adds DEV_PORT_OFFSET)
 SERVICES = {"identity": 8081, "family": 8082, "booking": 8083, "billing": 8084, "notify": 8085}
+# The families' web portal, served at / (its pages, not an API: never under /api/).
+PORTAL = {"web": 8086}
+UPSTREAMS = {**SERVICES, **PORTAL}
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 _HOST_PORT = re.compile(r"^[A-Za-z0-9._-]+:[0-9]{1,5}$|^\[[0-9A-Fa-f:]+\]:[0-9]{1,5}$")
@@ -81,7 +85,7 @@ def settings_from_env(
     env = os.environ if environ is None else environ
     upstreams = {
         name: env.get(f"GATEWAY_UPSTREAM_{name.upper()}", f"127.0.0.1:{port + port_offset}")
-        for name, port in SERVICES.items()
+        for name, port in UPSTREAMS.items()
     }
     return {
         "listen": env.get("GATEWAY_LISTEN", str(8080 + port_offset)),
@@ -109,7 +113,7 @@ def render(
     template: Path = TEMPLATE,
 ) -> str:
     """The nginx configuration text (nothing written)."""
-    missing = sorted(set(SERVICES) - set(upstreams))
+    missing = sorted(set(UPSTREAMS) - set(upstreams))
     if missing:
         raise GatewayError(f"no upstream for {missing}")
     for name, address in upstreams.items():

@@ -1,11 +1,12 @@
 """Run every service locally as its own process, with its port and a log prefix.
 
 Used by `scripts/dev`. Creates the database if missing, applies each service's migrations,
-loads the demo tenant once, starts the services and the development mailbox, then says when
-every service's `/readyz?strict=1` answers 200. Ctrl-C (or SIGTERM, SIGHUP) stops them all:
-each gets one SIGTERM (they run in sessions of their own, so a terminal's Ctrl-C reaches
-only this process, never twice) and is killed if it has not exited within its
-`SHUTDOWN_TIMEOUT_SECONDS` and a margin.
+starts the services and the development mailbox, waits until every service's
+`/readyz?strict=1` answers 200, then loads the demo tenant (once: the loaders are idempotent;
+after the services, so that the demo's events find every consumer's queue).
+Ctrl-C (or SIGTERM, SIGHUP) stops them all: each gets one SIGTERM (they run in sessions of
+their own, so a terminal's Ctrl-C reaches only this process, never twice) and is killed if it
+has not exited within its `SHUTDOWN_TIMEOUT_SECONDS` and a margin.
 
 Once every service is ready, the gateway (nginx, `scripts/gateway.py`, configuration in
 deploy/gateway/) starts in front of them on port 8080 with the API documentation
@@ -49,6 +50,7 @@ class Service:
     name: str
     module: str
     port: int  # with DEV_PORT_OFFSET=0
+    api: bool = True  # described in the gateway's API documentation (web serves pages)
 
     @property
     def listen_port(self) -> int:
@@ -66,6 +68,8 @@ SERVICES = [
     Service("family", "family", 8082),
     Service("booking", "booking", 8083),
     Service("billing", "billing", 8084),
+    # The families' web portal, at the gateway's / (it calls the others' APIs).
+    Service("web", "web", 8086, api=False),
 ]
 # The services whose `load-demo` fills the demo tenant, in this order (accounts first).
 DEMO_LOADERS = ["identity", "family"]
@@ -115,6 +119,16 @@ def environment(service: Service | None = None) -> dict[str, str]:
     identity = next(s for s in SERVICES if s.name == "identity")
     env.setdefault("JWKS_URL", f"{identity.url}/.well-known/jwks.json")
     env.setdefault("SMTP_PORT", str(MAIL_PORT))  # notify sends to the mailbox
+    # billing's card payments: the return and notification URLs it gives the bank, and its
+    # stand-in of the dummy payment page (development only), are on the gateway, which the
+    # browser and billing itself both reach (the stand-in notifies billing through it).
+    env.setdefault("BILLING_PUBLIC_URL", f"http://127.0.0.1:{GATEWAY_PORT}/api/billing")
+    # The families' portal: the services' URLs it calls, and where links in emails and the
+    # browser's return after a card payment lead (the gateway's address, as printed).
+    for other in SERVICES:
+        if other.api:
+            env.setdefault(f"WEB_{other.name.upper()}_URL", other.url)
+    env.setdefault("PORTAL_URL", f"http://localhost:{GATEWAY_PORT}")
     # Behind the gateway: the client's address is the last X-Forwarded-For entry (identity's
     # per-address throttling and audit log).
     env.setdefault("TRUSTED_PROXY_HOPS", "1")
@@ -201,7 +215,7 @@ async def run_once(stop: asyncio.Event, service: Service, command: str) -> int:
     output = asyncio.create_task(pump(f"[{service.name} {command}]", process.stdout))
     try:
         return await until_stopped(stop, process.wait())
-    except Stopped:
+    except (Stopped, asyncio.CancelledError):
         await stop_processes([(service.name, process)])
         raise
     finally:
@@ -249,7 +263,7 @@ async def start_gateway(pumps: list[asyncio.Task[None]]) -> asyncio.subprocess.P
         str(APIDOCS),
         "--out",
         str(out / "docs"),
-        *(f"--from={s.name}={s.url}" for s in SERVICES),
+        *(f"--from={s.name}={s.url}" for s in SERVICES if s.api),
         env=environment(),
     )
     assert docs.stdout is not None
@@ -285,10 +299,6 @@ async def main() -> int:
             if await run_once(stop, service, "migrate") != 0:
                 print(f"[dev] migrations of {service.name} failed", file=sys.stderr, flush=True)
                 return 1
-        for name in DEMO_LOADERS:
-            if await run_once(stop, by_name[name], "load-demo") != 0:
-                print(f"[dev] load-demo of {name} failed", file=sys.stderr, flush=True)
-                return 1
     except Stopped:
         log("stopped before the services started")
         return 0
@@ -316,6 +326,16 @@ async def main() -> int:
         if missing:
             if all(p.returncode is None for p in processes):
                 log(f"not ready after {READY_TIMEOUT:.0f} s: " + "; ".join(missing))
+            return
+        # The demo once every service is ready: their queues exist, so the demo's events
+        # (households, children) reach booking and billing instead of the archive.
+        try:
+            for name in DEMO_LOADERS:
+                if await run_once(stop, by_name[name], "load-demo") != 0:
+                    log(f"load-demo of {name} failed")
+                    stop.set()
+                    return
+        except Stopped:
             return
         front = await start_gateway(pumps)
         if front is None:

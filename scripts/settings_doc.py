@@ -23,7 +23,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "deploy/README.md"
-SERVICES = ["identity", "family", "booking", "billing", "notify"]
+SERVICES = ["identity", "family", "booking", "billing", "notify", "web"]
 BEGIN = "<!-- settings:begin (scripts/settings_doc.py writes this part) -->"
 END = "<!-- settings:end -->"
 # Values tried for a variable production refuses at its default (a key, a key ring).

@@ -33,7 +33,9 @@ ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy/k8s"
 CRD_SCHEMAS = K8S / "crd-schemas"
 OVERLAYS = ["dev", "production"]
-SERVICES = ["identity", "family", "booking", "billing", "notify"]
+SERVICES = ["identity", "family", "booking", "billing", "notify", "web"]
+# The ones whose APIs the web portal calls (WEB_<NAME>_URL).
+APIS = ["identity", "family", "booking", "billing", "notify"]
 # The schemas kubernetes-validate ships for this version (its newest is the default).
 KUBERNETES_VERSION = "1.32.0"
 # Made by the operators at run time, not by the manifests: their keys.
@@ -189,6 +191,12 @@ def test_only_the_gateway_reaches_the_services(
             "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
         }
         allowed = {json.dumps(peer, sort_keys=True) for peer in (gateway, monitoring)}
+        if svc in APIS:  # the web portal calls their APIs
+            web = {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "web"}}}
+            assert any(rule["from"] == [web] for rule in policy["spec"]["ingress"]), (
+                f"{overlay}: web does not reach {svc}"
+            )
+            allowed.add(json.dumps(web, sort_keys=True))
         if svc == "identity":  # the JWKS, read by the other services
             allowed.add(
                 json.dumps(
@@ -331,6 +339,31 @@ def test_the_gateway_routes_to_every_service(rendered: tuple[str, list[dict[str,
         host, port = env[f"GATEWAY_UPSTREAM_{svc.upper()}"].split(":")
         assert host == svc
         assert int(port) in {p["port"] for p in services[svc]["spec"]["ports"]}
+
+
+def test_the_portal_reaches_every_service(rendered: tuple[str, list[dict[str, Any]]]) -> None:
+    """web calls the services by their Service names and ports, and its policy lets it."""
+    overlay, docs = rendered
+    services = {d["metadata"]["name"]: d for d in by_kind(docs, "Service")}
+    web = next(d for d in by_kind(docs, "Deployment") if d["metadata"]["name"] == "web")
+    env = container_env(docs, pod_spec(web)["containers"][0])
+    policy = next(p for p in by_kind(docs, "NetworkPolicy") if p["metadata"]["name"] == "web")
+    egress = {
+        (peer["podSelector"]["matchLabels"].get("app.kubernetes.io/name"), port["port"])
+        for rule in policy["spec"]["egress"]
+        for peer in rule["to"]
+        if "podSelector" in peer
+        for port in rule.get("ports", [])
+    }
+    for svc in APIS:
+        url = env[f"WEB_{svc.upper()}_URL"]
+        match = re.fullmatch(r"http://([a-z-]+):(\d+)", url)
+        assert match and match[1] == svc, f"{overlay}: WEB_{svc.upper()}_URL={url}"
+        port = int(match[2])
+        assert port in {p["port"] for p in services[svc]["spec"]["ports"]}, url
+        assert (svc, port) in egress, f"{overlay}: web may not reach {svc}:{port}"
+    if overlay == "production":
+        assert env["WEB_TENANT"] != "demo", "production serves a real town"
 
 
 def test_crd_schemas_are_the_served_versions() -> None:

@@ -149,9 +149,9 @@ EchoServers = Callable[[], Any]
 
 @pytest.fixture
 async def echo_upstreams(aiohttp_server: Any) -> dict[str, str]:
-    """service name -> host:port of an echo app, one per service."""
+    """service name -> host:port of an echo app, one per service (and the portal, web)."""
     upstreams = {}
-    for name in gateway.SERVICES:
+    for name in gateway.UPSTREAMS:
         server = await aiohttp_server(echo_app(name))
         upstreams[name] = f"127.0.0.1:{server.port}"
     return upstreams

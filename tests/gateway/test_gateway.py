@@ -226,9 +226,45 @@ async def test_without_trusted_proxies_a_forged_forwarded_address_changes_nothin
     assert (await _logins(gw, http, "198.51.100.9", 1)) == [429]
 
 
-async def test_unknown_addresses_get_a_problem_404(gw, http):
-    async with http.get(gw("/nowhere")) as r:
-        await _problem(r, 404)
+async def test_unknown_api_addresses_get_a_problem_404(gw, http):
+    for path in ("/api/nowhere", "/api/", "/api/web/tenants/demo"):
+        async with http.get(gw(path)) as r:
+            await _problem(r, 404)
+
+
+async def test_every_other_address_is_the_portal_s_with_its_cookie_and_policy(gw, http):
+    """The families' portal (web) at /: path and query unchanged, its session cookie and
+    htmx's header reach it (and never an API service), its pages may run their own scripts
+    and style sheets only, and post forms that end at the bank's page."""
+    headers = {"Cookie": "portail_session=abc", "HX-Request": "true"}
+    for path in ("/", "/factures?page=2", "/static/htmx.min.js", "/nowhere"):
+        async with http.get(gw(path), headers=headers) as r:
+            assert r.status == 200
+            seen = await r.json()
+            assert seen["service"] == "web" and seen["raw_path"] == path
+            assert seen["headers"]["Cookie"] == "portail_session=abc"
+            assert seen["headers"]["HX-Request"] == "true"
+            policy = r.headers["Content-Security-Policy"]
+            assert "script-src 'self'" in policy and "style-src 'self';" in policy
+            assert "'unsafe-inline'" not in policy and "frame-ancestors 'none'" in policy
+            assert "form-action 'self' http: https:" in policy
+            assert r.headers["X-Frame-Options"] == "DENY"
+    for service in gateway.SERVICES:
+        async with http.get(gw(f"/api/{service}/tenants/demo/me"), headers=headers) as r:
+            seen = {k.lower(): v for k, v in (await r.json())["headers"].items()}
+            assert "cookie" not in seen and "hx-request" not in seen, (service, seen)
+            assert "script-src" not in r.headers["Content-Security-Policy"]
+
+
+async def test_the_portal_s_login_form_is_rate_limited_per_address_but_not_its_page(gw, http):
+    for _ in range(15):
+        async with http.get(gw("/connexion")) as r:
+            assert r.status == 200  # showing the form is not counted
+    statuses = []
+    for _ in range(13):
+        async with http.post(gw("/connexion"), data={"login": "x"}) as r:
+            statuses.append(r.status)
+    assert statuses[:11] == [200] * 11 and statuses[-1] == 429, statuses
 
 
 async def test_an_upstream_that_is_down_gives_a_problem_502(nginx, tmp_path, echo_upstreams, http):
@@ -257,7 +293,7 @@ async def test_a_service_s_own_problem_answers_pass_through(nginx, tmp_path, aio
     app = web.Application()
     app.router.add_get("/busy", busy)
     server = await aiohttp_server(app)
-    upstreams = dict.fromkeys(gateway.SERVICES, f"127.0.0.1:{server.port}")
+    upstreams = dict.fromkeys(gateway.UPSTREAMS, f"127.0.0.1:{server.port}")
     async with (
         running_gateway(nginx, tmp_path / "gateway", upstreams) as gw,
         http.get(gw("/api/booking/busy")) as r,
@@ -279,7 +315,7 @@ async def test_the_gateway_logs_one_json_line_per_request(gw, http):
 
 
 def test_the_renderer_refuses_what_nginx_could_not_use(tmp_path):
-    ok = {name: "identity:8081" for name in gateway.SERVICES}
+    ok = {name: "identity:8081" for name in gateway.UPSTREAMS}
     with pytest.raises(gateway.GatewayError):
         gateway.render(out=tmp_path, listen="8080", upstreams={"identity": "a:1"})
     with pytest.raises(gateway.GatewayError):
@@ -322,7 +358,7 @@ async def test_real_services_behind_the_gateway(
         )
     )
     await commands.load_demo(identity_settings)
-    upstreams = dict.fromkeys(gateway.SERVICES, f"127.0.0.1:{free_port()}")
+    upstreams = dict.fromkeys(gateway.UPSTREAMS, f"127.0.0.1:{free_port()}")
     upstreams |= {"identity": f"127.0.0.1:{identity.port}", "family": f"127.0.0.1:{family.port}"}
     async with running_gateway(nginx, tmp_path / "gateway", upstreams) as gw:
         login = {"login": "famille@demo.example", "password": "Demo-2026-portail"}

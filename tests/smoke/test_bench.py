@@ -82,6 +82,22 @@ SMOKE: dict[str, list[tuple[list[str], list[str], int]]] = {
             1,
         ),
     ],
+    "web_pages.py": [
+        (
+            ["--requests", "10", "--concurrency", "2"],
+            [
+                r"^portal pages: 10 requests each, concurrency 2, ",
+                *(
+                    rf"^page {page}: p50 {N} ms, p95 {N} ms, errors 0$"
+                    for page in ("/", "/foyer", "/factures")
+                ),
+                rf"^  bare API (identity|notify|family|billing) GET /tenants/demo/\S+: p50 {N} ms",
+                rf"^ratio page/bare API \(p50\): / {N}, /foyer {N}, /factures {N}$",
+                r"^errors: 0$",
+            ],
+            1,
+        ),
+    ],
     "booking_rush.py": [
         # The README's default mode: one service process, its relay inside.
         (RUSH_SMALL, [*RUSH, r"'confirmed': 10\b", r"'waiting_list': 20\b"], 1),

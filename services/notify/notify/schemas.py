@@ -47,6 +47,19 @@ class TenantSettingsOut(Schema):
     portal_url = fields.String()
 
 
+class TenantThemeOut(Schema):
+    """What a town's pages show, as its emails do (public: no sender, no reply-to)."""
+
+    tenant = fields.String()
+    configured = fields.Boolean(metadata={"description": "false: the defaults are shown"})
+    name = fields.String()
+    contact_service = fields.String()
+    contact_email = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
+    primary_color = fields.String(metadata={"description": "#rrggbb"})
+    accent_color = fields.String(metadata={"description": "#rrggbb"})
+
+
 class Page(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, None))

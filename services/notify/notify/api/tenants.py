@@ -1,4 +1,4 @@
-"""The tenant's mail settings (admin)."""
+"""The tenant's mail settings (admin), and the public part of them: its theme."""
 
 from __future__ import annotations
 
@@ -55,3 +55,22 @@ async def put_tenant_settings(request: web.Request) -> web.Response:
         default_portal_url=settings.portal_url,
     )
     return json_response(schemas.TenantSettingsOut(), dataclasses.asdict(view))
+
+
+@routes.get("/tenants/{tenant}/theme")
+@doc(
+    "The town's name, contact and colours, as its emails show them (public: the families'"
+    " portal themes its pages with them, before any login)",
+    response=schemas.TenantThemeOut,
+    auth=False,
+    tags=["tenants"],
+)
+async def get_tenant_theme(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    view = await tenants.mail_settings(
+        request.app[POOL],
+        request.match_info["tenant"],
+        default_sender=settings.default_sender_address,
+        default_portal_url=settings.portal_url,
+    )
+    return json_response(schemas.TenantThemeOut(), dataclasses.asdict(view))

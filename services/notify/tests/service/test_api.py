@@ -30,6 +30,26 @@ async def test_tenant_settings_defaults_then_set(notify, tokens, h):
     assert body["reply_to"] == "petite-enfance@epagnymetztessy.fr"  # the contact by default
 
 
+async def test_the_theme_is_public_and_shows_no_sender(notify, tokens, h):
+    r = await notify.get("/tenants/epagny/theme")  # no token: the portal's login page
+    assert r.status == 200
+    body = await r.json()
+    assert body["configured"] is False and body["primary_color"] == "#1d4f91"
+    admin = tokens.header(tenant="epagny", roles=("admin",))
+    assert (await notify.put(SETTINGS, json=h.CONTACT, headers=admin)).status == 200
+    body = await (await notify.get("/tenants/epagny/theme")).json()
+    assert body == {
+        "tenant": "epagny",
+        "configured": True,
+        "name": "Ville d'Épagny Metz-Tessy",
+        "contact_service": "le service Petite Enfance",
+        "contact_email": "petite-enfance@epagnymetztessy.fr",
+        "contact_phone": "04.50.22.05.57",
+        "primary_color": "#00695c",
+        "accent_color": "#ffb300",
+    }
+
+
 async def apply(app, conn, event) -> None:
     """The event's handler, in the test's transaction (below the inbox)."""
     await HANDLERS[event.type](HandlerContext(conn, app, producer="notify"), event)

@@ -1,0 +1,288 @@
+"""Benchmark of the families' web portal: server time per page, and the bare API calls behind
+each page in the same run (the portal's own cost is the difference).
+
+Starts every service, the portal and the gateway as processes (`scripts/run_services.py`,
+as `scripts/dev` does) on a fresh database, bus namespace and ports; staff open a household
+for the demo family and publish a news item through the APIs; the family logs in to the
+portal (a real session, its CSRF token, cookie). Then, for each page, N requests with bounded
+concurrency straight to the portal's port (its server time: no gateway, no browser), and the
+same number of each API call the page makes, with the family's token, straight to the
+service. Prints p50/p95 per page and per API call, the ratio page/API (p50; the home page's
+two calls run side by side, so its slower one), and the errors (there must be none).
+Everything it created is removed afterwards.
+
+    uv run python bench/web_pages.py [--requests 300] [--concurrency 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from shared.events.topology import Topology
+from shared.settings import ServiceSettings
+from shared.testing.plugin import BusNamespace, delete_topology
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_DSN = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+TENANT = "demo"
+FAMILY = "famille@demo.example"
+STAFF = "agent@demo.example"
+PASSWORD = "Demo-2026-portail"
+PORTS = {"identity": 8081, "family": 8082, "booking": 8083, "billing": 8084, "notify": 8085}
+WEB_PORT, GATEWAY_PORT, MAIL_PORT = 8086, 8080, 1025
+READY_TIMEOUT = 150.0
+# page -> the API calls it makes: (service, path)
+PAGES: dict[str, list[tuple[str, str]]] = {
+    "/": [("notify", f"/tenants/{TENANT}/me/news?limit=10"), ("identity", f"/tenants/{TENANT}/me")],
+    "/foyer": [("family", f"/tenants/{TENANT}/me/household")],
+    "/factures": [("billing", f"/tenants/{TENANT}/invoices")],
+}
+HOUSEHOLD = {
+    "address": {"line1": "3 place de la Mairie", "postal_code": "74330", "city": "Epagny"},
+    "guardians": [{"first_name": "Marie", "last_name": "Durand", "email": FAMILY}],
+    "children": [
+        {"first_name": "Léo", "last_name": "Durand", "birth_date": "2017-05-03"},
+        {"first_name": "Jade", "last_name": "Durand", "birth_date": "2019-09-12"},
+    ],
+}
+
+
+def port_offset() -> int:
+    for _ in range(200):
+        offset = random.randrange(10_000, 24_000, 10)
+        try:
+            with contextlib.ExitStack() as stack:
+                for port in [*PORTS.values(), WEB_PORT, GATEWAY_PORT, MAIL_PORT]:
+                    sock = stack.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port + offset))
+            return offset
+        except OSError:
+            continue
+    raise SystemExit("no free set of ports")
+
+
+async def start_stack(
+    env: dict[str, str],
+) -> tuple[asyncio.subprocess.Process, list[str], asyncio.Task[None]]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "scripts/run_services.py"),
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+        limit=1 << 20,
+    )
+    lines: list[str] = []
+
+    async def read() -> None:
+        assert process.stdout is not None
+        while line := await process.stdout.readline():
+            lines.append(line.decode(errors="replace").rstrip("\n"))
+
+    reader = asyncio.create_task(read())
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not any(line.startswith("[dev] every service is ready") for line in lines):
+        if process.returncode is not None or time.monotonic() > deadline:
+            print("\n".join(lines[-40:]), file=sys.stderr)
+            raise SystemExit("the services did not start")
+        await asyncio.sleep(0.2)
+    return process, lines, reader
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return cuts[49] * 1000, cuts[94] * 1000
+
+
+async def measure(
+    http: aiohttp.ClientSession,
+    url: str,
+    count: int,
+    concurrency: int,
+    headers: dict[str, str] | None = None,
+    expect: str | None = None,
+) -> tuple[list[float], int]:
+    semaphore = asyncio.Semaphore(concurrency)
+    times: list[float] = []
+    errors = 0
+
+    async def one() -> None:
+        nonlocal errors
+        async with semaphore:
+            started = time.perf_counter()
+            async with http.get(url, headers=headers, allow_redirects=False) as r:
+                body = await r.read()
+            times.append(time.perf_counter() - started)
+            if r.status != 200 or (expect and expect.encode() not in body):
+                errors += 1
+
+    await asyncio.gather(*(one() for _ in range(count)))
+    return times, errors
+
+
+async def run(requests: int, concurrency: int) -> None:
+    run_id = uuid.uuid4().hex[:8]
+    database, namespace = f"pf_bench_{run_id}", f"bench{run_id}"
+    offset = port_offset()
+    env = {
+        **os.environ,
+        "DATABASE_URL": ADMIN_DSN.rpartition("/")[0] + f"/{database}",
+        "AMQP_URL": AMQP_URL,
+        "BUS_NAMESPACE": namespace,
+        "DEV_PORT_OFFSET": str(offset),
+        "LOG_LEVEL": "warning",
+        "GATEWAY_ACCESS_LOG": "off",
+    }
+    process, _, reader = await start_stack(env)
+    base = {name: f"http://127.0.0.1:{port + offset}" for name, port in PORTS.items()}
+    portal = f"http://127.0.0.1:{WEB_PORT + offset}"
+    jar = aiohttp.CookieJar(unsafe=True)
+    connector = aiohttp.TCPConnector(limit=max(concurrency * 2, 10))
+    total_errors = 0
+    try:
+        async with aiohttp.ClientSession(connector=connector, cookie_jar=jar) as http:
+
+            async def api(method: str, service: str, path: str, token: str, body: Any = None):
+                async with http.request(
+                    method,
+                    f"{base[service]}{path}",
+                    json=body,
+                    headers={"Authorization": f"Bearer {token}"},
+                ) as r:
+                    assert r.status in (200, 201), f"{path}: {r.status} {await r.text()}"
+                    return await r.json()
+
+            async def login(email: str) -> str:
+                async with http.post(
+                    f"{base['identity']}/tenants/{TENANT}/login",
+                    json={"login": email, "password": PASSWORD},
+                ) as r:
+                    assert r.status == 200, await r.text()
+                    return (await r.json())["access_token"]
+
+            staff = await login(STAFF)
+            opened = await api("POST", "family", f"/tenants/{TENANT}/households", staff, HOUSEHOLD)
+            await api(
+                "POST",
+                "family",
+                f"/tenants/{TENANT}/me/household/link",
+                await login(FAMILY),
+                {"code": opened["subscriber_code"]},
+            )
+            await api(
+                "POST",
+                "notify",
+                f"/tenants/{TENANT}/news",
+                staff,
+                {"title": "Inscriptions aux vacances", "body": "Les inscriptions ouvrent lundi."},
+            )
+            for _ in range(100):  # the household's id reaches identity's tokens
+                family = await login(FAMILY)
+                async with http.get(
+                    f"{base['family']}/tenants/{TENANT}/me/household",
+                    headers={"Authorization": f"Bearer {family}"},
+                ) as r:
+                    if r.status == 200:
+                        break
+                await asyncio.sleep(0.2)
+
+            # The family logs in to the portal: its session cookie, as a browser's.
+            async with http.get(f"{portal}/connexion") as r:
+                csrf = re.search(r'name="csrf_token" value="([^"]+)"', await r.text())
+            assert csrf, "no CSRF token on the login page"
+            async with http.post(
+                f"{portal}/connexion",
+                data={"csrf_token": csrf[1], "login": FAMILY, "password": PASSWORD, "suite": "/"},
+                allow_redirects=False,
+            ) as r:
+                assert r.status == 303, await r.text()
+
+            expected = {"/": "Inscriptions aux vacances", "/foyer": "Jade", "/factures": "Mes"}
+            warm = max(5, requests // 10)
+            page_p50: dict[str, float] = {}
+            call_p50: dict[tuple[str, str], float] = {}
+            print(
+                f"portal pages: {requests} requests each, concurrency {concurrency}, "
+                f"{os.cpu_count()} CPUs, every service its own process"
+            )
+            for page, calls in PAGES.items():
+                await measure(http, f"{portal}{page}", warm, concurrency)
+                times, errors = await measure(
+                    http, f"{portal}{page}", requests, concurrency, expect=expected[page]
+                )
+                total_errors += errors
+                p50, p95 = percentiles(times)
+                page_p50[page] = p50
+                print(f"page {page}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, errors {errors}")
+                for service, path in calls:
+                    url = f"{base[service]}{path}"
+                    headers = {"Authorization": f"Bearer {family}"}
+                    await measure(http, url, warm, concurrency, headers)
+                    times, errors = await measure(http, url, requests, concurrency, headers)
+                    total_errors += errors
+                    p50, p95 = percentiles(times)
+                    call_p50[(service, path)] = p50
+                    print(
+                        f"  bare API {service} GET {path}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+                        f"errors {errors}"
+                    )
+            ratios = ", ".join(
+                f"{page} {page_p50[page] / max(call_p50[c] for c in calls):.1f}"
+                for page, calls in PAGES.items()
+            )
+            print(f"ratio page/bare API (p50): {ratios}")
+            print(f"errors: {total_errors}")
+    finally:
+        if process.returncode is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 30)
+            except TimeoutError:
+                os.killpg(process.pid, signal.SIGKILL)
+                await process.wait()
+        reader.cancel()
+        bus = BusNamespace(namespace)
+        delays = ServiceSettings.from_env({}).retry_delays_ms
+        for name in [*PORTS, "web"]:
+            bus.topologies.append((Topology(namespace, name), delays))
+        await delete_topology(bus)
+        admin = await asyncpg.connect(ADMIN_DSN)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        finally:
+            await admin.close()
+    if total_errors:
+        raise SystemExit(f"{total_errors} requests failed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300, help="per page and per API call")
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    asyncio.run(run(args.requests, args.concurrency))
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        main()

@@ -1,0 +1,1 @@
+"""The families' web portal: server-rendered pages over the services' public APIs."""

@@ -1,0 +1,1 @@
+"""The portal's plain rules: French formatting, sessions, CSRF, API problems, the theme."""

@@ -1,0 +1,252 @@
+"""What every page shares: the session middleware (cookie, CSRF on every POST), rendering
+with the town's theme, the calls to the services with the family's token, HTML errors."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from shared.http.middlewares import REQUEST_ID
+from shared.keys import POOL
+from shared.logging import get_logger
+from web.apis import Answer, ApiUnavailable
+from web.domain import security
+from web.domain.theme import Theme, text_on
+from web.settings import SETTINGS
+from web.state import APIS, CLOCK, THEME
+from web.usecases import sessions
+
+log = get_logger(__name__)
+
+SESSION = web.RequestKey("web_session", sessions.Session)
+TOKEN = web.RequestKey("web_access_token", str)  # the one this request uses
+# Paths that neither read nor need a session (files, probes).
+SESSIONLESS = ("/static/", "/theme.css", "/healthz", "/readyz", "/metrics", "/openapi.json")
+
+
+class LoginRequired(Exception):
+    """The page needs a logged-in family: to the login page, back here afterwards."""
+
+
+def lifetime(app: web.Application) -> security.Lifetime:
+    from datetime import timedelta
+
+    settings = app[SETTINGS]
+    return security.Lifetime(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_max_hours),
+    )
+
+
+def forwarded_for(request: web.Request) -> str | None:
+    """The family's address as the gateway passed it (identity reads the last entry)."""
+    return request.headers.get("X-Forwarded-For") or request.remote
+
+
+async def current_session(request: web.Request) -> sessions.Session:
+    """The request's session, an anonymous one started when there is none."""
+    found = request.get(SESSION)
+    if found is None:
+        app = request.app
+        found = await sessions.start(
+            app[POOL],
+            tenant=app[SETTINGS].tenant,
+            now=app[CLOCK].now(),
+            lifetime=lifetime(app),
+        )
+        request[SESSION] = found
+    return found
+
+
+@web.middleware
+async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Reads the session from the cookie; refuses a POST without the session's CSRF token
+    (French 403 page); sets the cookie when the session is new or got a new id."""
+    if request.path.startswith(SESSIONLESS):
+        return await handler(request)
+    app = request.app
+    settings = app[SETTINGS]
+    found = await sessions.load(
+        app[POOL],
+        request.cookies.get(security.COOKIE),
+        tenant=settings.tenant,
+        now=app[CLOCK].now(),
+        lifetime=lifetime(app),
+    )
+    if found is not None:
+        request[SESSION] = found
+    if request.method == "POST":
+        form = await request.post()
+        given = form.get(security.CSRF_FIELD)
+        expected = found.csrf_token if found else None
+        if not security.csrf_matches(expected, given if isinstance(given, str) else None):
+            log.info("csrf_refused", path=request.path, session=found is not None)
+            return await render(request, "csrf.html.j2", {"title": "Action refusée"}, status=403)
+    try:
+        response = await handler(request)
+    except LoginRequired:
+        target = request.path_qs if request.method == "GET" else "/"
+        response = redirect(f"/connexion?suite={quote(target, safe='')}")
+    session = request.get(SESSION)
+    if session is not None and session.changed_id:
+        response.set_cookie(
+            security.COOKIE,
+            session.id,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.secure_cookies,
+            path="/",
+        )
+    return response
+
+
+@web.middleware
+async def html_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The portal's errors as French pages (the foundation answers problem+json)."""
+    if request.path.startswith(("/healthz", "/readyz", "/metrics", "/openapi.json")):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except web.HTTPNotFound:
+        return await render(request, "error.html.j2", _NOT_FOUND, status=404)
+    except web.HTTPMethodNotAllowed:
+        return await render(request, "error.html.j2", _NOT_ALLOWED, status=405)
+    except ApiUnavailable as exc:
+        log.warning("service_unavailable", error=str(exc))
+        return await render(request, "error.html.j2", _UNAVAILABLE, status=503)
+    except web.HTTPException:
+        raise
+    except Exception:
+        error_id = uuid.uuid4().hex
+        log.exception("unhandled_error", error_id=error_id)
+        return await render(
+            request, "error.html.j2", {**_INTERNAL, "error_id": error_id}, status=500
+        )
+
+
+_NOT_FOUND = {
+    "title": "Page introuvable",
+    "message": "Cette page n'existe pas ou n'existe plus.",
+}
+_NOT_ALLOWED = {
+    "title": "Action impossible",
+    "message": "Cette action n'est pas possible à cette adresse.",
+}
+_UNAVAILABLE = {
+    "title": "Service indisponible",
+    "message": "Le service est momentanément indisponible ; merci de réessayer dans un instant.",
+}
+_INTERNAL = {
+    "title": "Erreur inattendue",
+    "message": "Une erreur inattendue s'est produite ; elle a été enregistrée.",
+}
+
+
+def redirect(location: str) -> web.Response:
+    """303 See Other (after a POST, the browser GETs the new page)."""
+    return web.Response(status=303, headers={"Location": location})
+
+
+async def theme(app: web.Application) -> Theme:
+    """The town's name, contact and colours (identity's public page of the tenant, notify's
+    theme), kept WEB_THEME_CACHE_SECONDS; the defaults for what does not answer."""
+    settings = app[SETTINGS]
+    cache = app[THEME]
+    if cache.theme is not None and time.monotonic() - cache.read_at < settings.theme_cache_seconds:
+        return cache.theme
+
+    async def read(service: str, path: str) -> dict[str, Any] | None:
+        try:
+            answer = await app[APIS].call(service, "GET", path)
+        except ApiUnavailable:
+            return None
+        return answer.body if answer.ok and isinstance(answer.body, dict) else None
+
+    public, styled = await asyncio.gather(
+        read("identity", f"/tenants/{settings.tenant}"),
+        read("notify", f"/tenants/{settings.tenant}/theme"),
+    )
+    found = Theme.build(settings.tenant, public, styled)
+    if (public is not None and styled is not None) or cache.theme is None:
+        cache.theme, cache.read_at = found, time.monotonic()
+    return found
+
+
+async def render(
+    request: web.Request, template: str, context: dict[str, Any], *, status: int = 200
+) -> web.Response:
+    session = request.get(SESSION)
+    if session is None and template in ("login.html.j2",):
+        session = await current_session(request)
+    town = await theme(request.app)
+    full = {
+        "theme": town,
+        "on_primary": text_on(town.primary_color),
+        "session": session,
+        "logged_in": bool(session and session.logged_in),
+        "csrf_field": security.CSRF_FIELD,
+        "csrf_token": session.csrf_token if session else "",
+        "path": request.path,
+        "query": request.query,
+        "timezone": request.app[SETTINGS].timezone,
+        **context,
+    }
+    response = aiohttp_jinja2.render_template(template, request, full, status=status)
+    response.headers["Content-Language"] = "fr"
+    return response
+
+
+async def token(request: web.Request, *, force: bool = False) -> str:
+    """The family's access token (refreshed when needed); LoginRequired without one."""
+    session = request.get(SESSION)
+    if session is None or not session.logged_in:
+        raise LoginRequired()
+    if not force and (obtained := request.get(TOKEN)):
+        return obtained  # this request already has one (e.g. its calls side by side)
+    found = await sessions.access_token(
+        request.app[POOL],
+        request.app[APIS],
+        session,
+        now=request.app[CLOCK].now(),
+        force=force,
+        forwarded_for=forwarded_for(request),
+    )
+    if found is None:
+        raise LoginRequired()
+    request[TOKEN] = found
+    return found
+
+
+async def api(
+    request: web.Request,
+    service: str,
+    method: str,
+    path: str,
+    *,
+    json: Any = None,
+    params: dict[str, str] | None = None,
+) -> Answer:
+    """A call to a service with the family's token; a 401 (the token expired or was revoked
+    meanwhile) is retried once with a refreshed token, then it is the login page."""
+    tenant = request.app[SETTINGS].tenant
+    apis = request.app[APIS]
+    for attempt in range(2):
+        answer = await apis.call(
+            service,
+            method,
+            path.format(tenant=tenant),
+            token=await token(request, force=attempt > 0),
+            json=json,
+            params=params,
+            request_id=request.get(REQUEST_ID),
+        )
+        if answer.status != 401:
+            return answer
+    raise LoginRequired()
