@@ -832,11 +832,30 @@ class ReversalIn(_In):
     )
 
 
+class PaymentLineOut(Schema):
+    invoice_line_id = fields.UUID()
+    position = fields.Integer(metadata={"description": "the line's, on the invoice"})
+    label = fields.String()
+    child_id = fields.UUID(allow_none=True)
+    child_name = fields.String(allow_none=True)
+    activity_id = fields.UUID(allow_none=True)
+    activity_name = fields.String(allow_none=True)
+    amount_cents = fields.Integer()
+
+
 class PaymentAllocationOut(Schema):
     invoice_id = fields.UUID()
     number = fields.String(metadata={"description": "the invoice's"})
     basket_id = fields.UUID(allow_none=True)
     amount_cents = fields.Integer()
+    lines = fields.List(
+        fields.Nested(PaymentLineOut),
+        metadata={
+            "description": "what it paid per invoice line (product), in the lines' order, "
+            "each up to what the line still owed (credits deducted cover the first lines); "
+            "empty for a payment recorded before amounts were recorded per line"
+        },
+    )
 
 
 class PaymentSummaryOut(Schema):

@@ -7,12 +7,15 @@ One row per document and activity with the activity's accounting code: an invoic
 revenue (positive), a credit note's reduction (negative). One row per credit deducted from
 an invoice (negative, code empty, the credit in `Document lié`): a credit note, or the
 excess of an earlier payment ("Trop-perçu déduit"). Payments received (by their receipt
-number and date of receipt, `Mode de paiement` saying how): one row per invoice settled
-(negative, the invoice in `Document lié`) and one for what exceeded them (the payer's
-credit); a reversed payment (a bounced cheque) gives the opposite rows on the day it was
-reversed ("Paiement annulé", and "Trop-perçu réintégré" for what of its excess had been
-deducted). Refunds of credit notes (positive, the credit note in `Document lié`). The
-invoices' rows less their deductions and the payments' rows naming them are what remains
+number and date of receipt, `Mode de paiement` saying how): one row per invoice and
+activity settled (negative, the invoice in `Document lié`, the activity and its accounting
+code: what the payment paid of the invoice's lines of that activity,
+domain/payment_lines.py; one row per invoice, code empty, for a payment recorded before
+amounts were recorded per line) and one for what exceeded them (the payer's credit); a
+reversed payment (a bounced cheque) gives the opposite rows on the day it was reversed
+("Paiement annulé", and "Trop-perçu réintégré" for what of its excess had been deducted).
+Refunds of credit notes (positive, the credit note in `Document lié`). The invoices' rows
+less their deductions and the payments' rows naming them are what remains
 due (a credit note's row, or a payment's excess, is the payer's credit until deducted).
 """
 

@@ -88,6 +88,70 @@ async def insert_allocations(
     )
 
 
+async def lines_paid(conn: Conn, invoice_ids: Sequence[uuid.UUID]) -> list[Row]:
+    """The charge lines (products) of these invoices in order, each with what payments
+    recorded on it less their reversals (domain/payment_lines.py)."""
+    return _all(
+        await conn.fetch(
+            """SELECT l.invoice_id, l.id, l.position, l.amount_cents,
+                      coalesce((SELECT sum(pl.amount_cents) FROM payment_lines pl
+                                WHERE pl.invoice_line_id = l.id), 0)::integer AS paid_cents
+               FROM invoice_lines l
+               WHERE l.invoice_id = ANY($1::uuid[]) AND l.kind = 'charge'
+               ORDER BY l.invoice_id, l.position""",
+            list(invoice_ids),
+        )
+    )
+
+
+async def insert_payment_lines(
+    conn: Conn,
+    payment_id: uuid.UUID,
+    lines: Sequence[tuple[int, uuid.UUID, uuid.UUID, int]],
+    now: datetime,
+) -> None:
+    """What a payment paid per line: (allocation's position, invoice, line, amount)."""
+    await conn.executemany(
+        """INSERT INTO payment_lines (payment_id, position, invoice_id, invoice_line_id, kind,
+               amount_cents, at)
+           VALUES ($1, $2, $3, $4, 'payment', $5, $6)""",
+        [
+            (payment_id, position, invoice_id, line_id, cents, now)
+            for position, invoice_id, line_id, cents in lines
+        ],
+    )
+
+
+async def reverse_payment_lines(conn: Conn, payment_id: uuid.UUID, now: datetime) -> None:
+    """The opposite of what a payment paid per line (its reversal), on the same lines."""
+    await conn.execute(
+        """INSERT INTO payment_lines (payment_id, position, invoice_id, invoice_line_id, kind,
+               amount_cents, at)
+           SELECT payment_id, position, invoice_id, invoice_line_id, 'reversal', -amount_cents,
+                  $2
+           FROM payment_lines WHERE payment_id = $1 AND kind = 'payment'
+           ORDER BY seq""",
+        payment_id,
+        now,
+    )
+
+
+async def payment_lines(conn: Conn, payment_ids: Sequence[uuid.UUID]) -> list[Row]:
+    """What these payments paid per invoice line (a reversal's opposite rows aside), with
+    the line's product: its label, child and activity."""
+    return _all(
+        await conn.fetch(
+            """SELECT pl.payment_id, pl.position AS allocation_position, pl.invoice_line_id,
+                      l.position, l.label, l.child_id, l.child_name, l.activity_id,
+                      l.activity_name, pl.amount_cents
+               FROM payment_lines pl JOIN invoice_lines l ON l.id = pl.invoice_line_id
+               WHERE pl.payment_id = ANY($1::uuid[]) AND pl.kind = 'payment'
+               ORDER BY pl.payment_id, pl.position, l.position""",
+            list(payment_ids),
+        )
+    )
+
+
 _PAYMENT_VIEW = """p.*, r.number AS remittance_number,
     coalesce((SELECT -sum(l.amount_cents) FROM ledger l
         WHERE l.related_id = p.id AND l.document_id = p.id AND l.kind = 'payment'), 0)
@@ -463,40 +527,73 @@ async def accounting_payment_entries(
     conn: Conn, tenant: str, regie_id: uuid.UUID, start: date, end: date
 ) -> list[Row]:
     """What settled the régie's invoices over a period, as rows of the accounting export
-    (domain/accounting.py): payments received (per invoice, and their excess), payments
-    reversed (the opposite, on the day of the reversal), payments' excess deducted from
-    invoices (and given back by a reversal), refunds of credit notes. Each row has the keys
-    of store.accounting_entries, plus `method`."""
+    (domain/accounting.py): payments received (per invoice and activity, from what they
+    paid per line, with the activity's accounting code; per invoice for a payment recorded
+    before amounts were recorded per line; and their excess), payments reversed (the
+    opposite, on the day of the reversal), payments' excess deducted from invoices (and
+    given back by a reversal), refunds of credit notes. Each row has the keys of
+    store.accounting_entries, plus `method` (and `sub_rank`, the order within an
+    allocation: its first line's position)."""
     reversed_on = _PARIS_DAY.format("p.reversed_at")
     entry_day = _PARIS_DAY.format("l.at")
+    activity = "coalesce(il.activity_name, ac.name, split_part(il.label, ' — ', 1))"
     return _all(
         await conn.fetch(
             f"""SELECT 'payment' AS kind, p.number, p.received_on AS issue_date,
                        NULL::date AS due_date, p.payer, p.payer_id, p.household_id,
-                       '' AS accounting_code, '' AS activity, -a.amount_cents AS amount_cents,
-                       i.number AS related, p.method, 2 AS doc_rank, a.position AS rank
+                       max(coalesce(ac.accounting_code, '')) AS accounting_code,
+                       max({activity}) AS activity,
+                       -sum(pl.amount_cents)::integer AS amount_cents, i.number AS related,
+                       p.method, 2 AS doc_rank, pl.position AS rank,
+                       min(il.position) AS sub_rank
+                FROM payments p
+                JOIN payment_lines pl ON pl.payment_id = p.id AND pl.kind = 'payment'
+                JOIN invoice_lines il ON il.id = pl.invoice_line_id
+                LEFT JOIN activities ac ON ac.activity_id = il.activity_id
+                JOIN invoices i ON i.id = pl.invoice_id
+                WHERE p.tenant = $1 AND p.regie_id = $2 AND p.received_on BETWEEN $3 AND $4
+                GROUP BY p.id, pl.position, i.id, il.activity_id
+                UNION ALL
+                SELECT 'payment', p.number, p.received_on, NULL, p.payer, p.payer_id,
+                       p.household_id, '', '', -a.amount_cents, i.number, p.method, 2,
+                       a.position, 0
                 FROM payments p
                 JOIN payment_allocations a ON a.payment_id = p.id
                 JOIN invoices i ON i.id = a.invoice_id
                 WHERE p.tenant = $1 AND p.regie_id = $2 AND p.received_on BETWEEN $3 AND $4
+                  AND NOT EXISTS (SELECT 1 FROM payment_lines pl WHERE pl.payment_id = p.id)
                 UNION ALL
                 SELECT 'payment', p.number, p.received_on, NULL, p.payer, p.payer_id,
-                       p.household_id, '', '', -p.credit_cents, NULL, p.method, 2, 10000
+                       p.household_id, '', '', -p.credit_cents, NULL, p.method, 2, 10000, 0
                 FROM payments p
                 WHERE p.tenant = $1 AND p.regie_id = $2 AND p.received_on BETWEEN $3 AND $4
                   AND p.credit_cents > 0
                 UNION ALL
                 SELECT 'reversal', p.number, {reversed_on}, NULL, p.payer, p.payer_id,
+                       p.household_id, max(coalesce(ac.accounting_code, '')),
+                       max({activity}), -sum(pl.amount_cents)::integer, i.number, p.method, 3,
+                       pl.position, min(il.position)
+                FROM payments p
+                JOIN payment_lines pl ON pl.payment_id = p.id AND pl.kind = 'reversal'
+                JOIN invoice_lines il ON il.id = pl.invoice_line_id
+                LEFT JOIN activities ac ON ac.activity_id = il.activity_id
+                JOIN invoices i ON i.id = pl.invoice_id
+                WHERE p.tenant = $1 AND p.regie_id = $2 AND p.status = 'reversed'
+                  AND {reversed_on} BETWEEN $3 AND $4
+                GROUP BY p.id, pl.position, i.id, il.activity_id
+                UNION ALL
+                SELECT 'reversal', p.number, {reversed_on}, NULL, p.payer, p.payer_id,
                        p.household_id, '', '', a.amount_cents, i.number, p.method, 3,
-                       a.position
+                       a.position, 0
                 FROM payments p
                 JOIN payment_allocations a ON a.payment_id = p.id
                 JOIN invoices i ON i.id = a.invoice_id
                 WHERE p.tenant = $1 AND p.regie_id = $2 AND p.status = 'reversed'
                   AND {reversed_on} BETWEEN $3 AND $4
+                  AND NOT EXISTS (SELECT 1 FROM payment_lines pl WHERE pl.payment_id = p.id)
                 UNION ALL
                 SELECT 'reversal', p.number, {reversed_on}, NULL, p.payer, p.payer_id,
-                       p.household_id, '', '', p.credit_cents, NULL, p.method, 3, 10000
+                       p.household_id, '', '', p.credit_cents, NULL, p.method, 3, 10000, 0
                 FROM payments p
                 WHERE p.tenant = $1 AND p.regie_id = $2 AND p.status = 'reversed'
                   AND p.credit_cents > 0 AND {reversed_on} BETWEEN $3 AND $4
@@ -504,7 +601,7 @@ async def accounting_payment_entries(
                 SELECT CASE WHEN l.amount_cents > 0 THEN 'payment_credit'
                             ELSE 'payment_credit_undone' END,
                        i.number, {entry_day}, i.due_date, i.payer, i.payer_id,
-                       i.household_id, '', '', -l.amount_cents, p.number, p.method, 0, 2
+                       i.household_id, '', '', -l.amount_cents, p.number, p.method, 0, 2, 0
                 FROM ledger l
                 JOIN invoices i ON i.id = l.document_id
                 JOIN payments p ON p.id = l.related_id
@@ -513,11 +610,11 @@ async def accounting_payment_entries(
                 UNION ALL
                 SELECT 'refund', f.number, {_PARIS_DAY.format("f.created_at")}, NULL, n.payer,
                        f.payer_id, f.household_id, '', '', f.amount_cents, n.number, f.method,
-                       4, 0
+                       4, 0, 0
                 FROM refunds f JOIN credit_notes n ON n.id = f.credit_note_id
                 WHERE f.tenant = $1 AND f.regie_id = $2
                   AND {_PARIS_DAY.format("f.created_at")} BETWEEN $3 AND $4
-                ORDER BY issue_date, doc_rank, number, rank, related""",
+                ORDER BY issue_date, doc_rank, number, rank, related, sub_rank""",
             tenant,
             regie_id,
             start,

@@ -31,6 +31,7 @@ from billing.domain.errors import (
 )
 from billing.domain.ledger import spread
 from billing.domain.numbering import document_number
+from billing.domain.payment_lines import PaidLine, spread_over_lines
 from billing.domain.payments import COUNTER_METHODS, METHODS, counter_reference
 from billing.store import Conn
 from billing.store import payments as payments_store
@@ -96,6 +97,8 @@ async def apply_payment_in(
     )
     if taken:
         await payments_store.insert_allocations(conn, payment_id, taken)
+        remaining = {i["id"]: i["remaining_cents"] for i in owed}
+        await _pay_lines(conn, payment_id, taken, remaining, now)
     entry = {
         "tenant": tenant,
         "regie_id": regie_id,
@@ -144,6 +147,26 @@ async def apply_payment_in(
         "allocations": allocations,
         "credit_cents": credit,
     }
+
+
+async def _pay_lines(
+    conn: Conn,
+    payment_id: uuid.UUID,
+    taken: Sequence[tuple[uuid.UUID, int]],
+    remaining: Mapping[uuid.UUID, int],
+    now: datetime,
+) -> None:
+    """Each allocation spread over its invoice's lines (domain/payment_lines.py), read under
+    the payer's lock as what the invoices owe."""
+    lines: dict[uuid.UUID, list[PaidLine]] = {invoice_id: [] for invoice_id, _ in taken}
+    for row in await payments_store.lines_paid(conn, list(lines)):
+        lines[row["invoice_id"]].append(PaidLine(row["id"], row["amount_cents"], row["paid_cents"]))
+    rows = [
+        (position, invoice_id, line_id, cents)
+        for position, (invoice_id, amount) in enumerate(taken, start=1)
+        for line_id, cents in spread_over_lines(amount, lines[invoice_id], remaining[invoice_id])
+    ]
+    await payments_store.insert_payment_lines(conn, payment_id, rows, now)
 
 
 async def _owed(
@@ -223,6 +246,7 @@ async def reverse_payment_in(
     ]
     if opposite:
         await store.append_ledger(conn, opposite)
+    await payments_store.reverse_payment_lines(conn, payment_id, now)
     row = await payments_store.mark_reversed(conn, payment_id, reason, now)
     assert row is not None
     invoices = [
@@ -327,9 +351,15 @@ async def reverse_payment(
 
 
 async def _with_allocations(conn: Conn, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each payment with how it was spread: its allocations, each with the invoice lines it
+    paid (none for a payment recorded before amounts were recorded per line)."""
     by_payment: dict[uuid.UUID, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
+    paid: dict[tuple[uuid.UUID, int], list[dict[str, Any]]] = {}
+    for line in await payments_store.payment_lines(conn, list(by_payment)):
+        paid.setdefault((line["payment_id"], line["allocation_position"]), []).append(line)
     for allocation in await payments_store.allocations(conn, list(by_payment)):
-        by_payment[allocation["payment_id"]].append(allocation)
+        key = (allocation["payment_id"], allocation["position"])
+        by_payment[allocation["payment_id"]].append({**allocation, "lines": paid.get(key, [])})
     return [{**r, "allocations": by_payment[r["id"]]} for r in rows]
 
 

@@ -437,6 +437,15 @@ async def test_the_accounting_export_and_the_certificate_show_payments(billing):
         ("Paiement annulé", cheque["number"], "15/09/2026", "16,60", first["number"], "Chèque"),
         ("Paiement annulé", cheque["number"], "15/09/2026", "3,40", "", "Chèque"),
     ]
+    # A payment's rows are per invoice and activity (what it paid of the invoice's lines of
+    # that activity), naming it; its excess names none.
+    assert [(x[0], x[9], x[10], x[12]) for x in rows[1:] if x[0].startswith("Paiement")] == [
+        ("Paiement", "", "Cantine", first["number"]),
+        ("Paiement", "", "", ""),
+        ("Paiement", "", "", ""),
+        ("Paiement annulé", "", "Cantine", first["number"]),
+        ("Paiement annulé", "", "", ""),
+    ]
     # The invoices less what settled them (the rows naming an invoice or deducted from one;
     # an excess alone is the payer's credit) is what remains due.
     settled = sum(

@@ -7,6 +7,8 @@ real Postgres, the ledger alone says what remains due and what credit is left, a
   invoices still owe less the credits left (credit notes and payments' excess);
 - each payment is its allocations plus its excess; an invoice's `paid_cents` is what the
   payments not reversed settled of it;
+- each allocation is what it paid of the invoice's lines; what payments not reversed paid
+  of a line is within its total and adds up, per invoice, to its `paid_cents`;
 - receipts are numbered without gap.
 Each example is a tenant of its own in one migrated schema; the use cases run as the API,
 the events and the card notification call them.
@@ -282,5 +284,22 @@ async def check(pool: Any, world: World) -> None:
             by_invoice[a["invoice_id"]] += a["amount_cents"]
     for invoice in issued:
         assert invoice["paid_cents"] == by_invoice[invoice["id"]]
+    # Per invoice line (domain/payment_lines.py): each allocation is what it paid of the
+    # lines; what payments not reversed paid of a line is within its total, and adds up to
+    # what they paid of the invoice.
+    spread = await payments_store.payment_lines(pool, [p["id"] for p in paid])
+    of_allocation: dict[tuple[uuid.UUID, int], int] = defaultdict(int)
+    for x in spread:
+        of_allocation[(x["payment_id"], x["allocation_position"])] += x["amount_cents"]
+    assert of_allocation == {
+        (a["payment_id"], a["position"]): a["amount_cents"] for a in allocations
+    }
+    lines = await payments_store.lines_paid(pool, [i["id"] for i in issued])
+    assert all(0 <= x["paid_cents"] <= max(0, x["amount_cents"]) for x in lines)
+    by_line: dict[uuid.UUID, int] = defaultdict(int)
+    for x in lines:
+        by_line[x["invoice_id"]] += x["paid_cents"]
+    for invoice in issued:
+        assert by_line[invoice["id"]] == invoice["paid_cents"]
     seqs = sorted(p["seq"] for p in paid)
     assert seqs == list(range(1, len(seqs) + 1)), "a receipt number skipped or repeated"
