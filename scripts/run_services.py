@@ -14,7 +14,8 @@ deploy/gateway/) starts in front of them on port 8080 with the API documentation
 
 Environment: DATABASE_URL; DEV_PORT_OFFSET (added to every port below, the mailbox's and the
 gateway's included, so that a second copy or a test runs beside the first);
-DEV_READY_TIMEOUT_SECONDS (how long to wait for readiness before saying what is missing);
+DEV_MAIL_DIR (where the mailbox keeps emails); DEV_READY_TIMEOUT_SECONDS (how long to wait
+for readiness before saying what is missing);
 GATEWAY_* (scripts/gateway.py: CORS origins...); every service setting.
 """
 
@@ -73,9 +74,11 @@ SERVICES = [
 ]
 # The services whose `load-demo` fills the demo tenant, in this order (accounts first).
 DEMO_LOADERS = ["identity", "family"]
-# Development mailbox: every email the services send lands in var/mail/ (.eml + index.tsv).
+# Development mailbox: every email the services send lands in DEV_MAIL_DIR (default var/mail/:
+# .eml + index.tsv).
 MAIL_PORT = 1025 + PORT_OFFSET
-MAIL_SINK = ["-m", "notify", "smtp-sink", "--port", str(MAIL_PORT), "--dir", "var/mail"]
+MAIL_DIR = os.environ.get("DEV_MAIL_DIR", "var/mail")
+MAIL_SINK = ["-m", "notify", "smtp-sink", "--port", str(MAIL_PORT), "--dir", MAIL_DIR]
 SCRIPTS = Path(__file__).resolve().parent
 GATEWAY_DIR = SCRIPTS.parent / "var/gateway"
 APIDOCS = SCRIPTS / "apidocs.py"
@@ -129,6 +132,7 @@ def environment(service: Service | None = None) -> dict[str, str]:
         if other.api:
             env.setdefault(f"WEB_{other.name.upper()}_URL", other.url)
     env.setdefault("PORTAL_URL", f"http://localhost:{GATEWAY_PORT}")
+    env.setdefault("PUBLIC_BASE_URL", f"http://localhost:{GATEWAY_PORT}")  # identity's links
     # Behind the gateway: the client's address is the last X-Forwarded-For entry (identity's
     # per-address throttling and audit log).
     env.setdefault("TRUSTED_PROXY_HOPS", "1")
@@ -308,7 +312,7 @@ async def main() -> int:
     sink = await spawn(*MAIL_SINK, env=environment())
     assert sink.stdout is not None
     pumps.append(asyncio.create_task(pump(f"[mailbox:{MAIL_PORT}]", sink.stdout)))
-    log(f"mailbox on port {MAIL_PORT}: emails are kept in var/mail/ (list: var/mail/index.tsv)")
+    log(f"mailbox on port {MAIL_PORT}: emails kept in {MAIL_DIR}/ (list: {MAIL_DIR}/index.tsv)")
     for index, service in enumerate(SERVICES):
         process = await spawn("-m", service.module, "serve", env=environment(service))
         color = COLORS[index % len(COLORS)] if sys.stdout.isatty() else ""

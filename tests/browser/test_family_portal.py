@@ -16,181 +16,27 @@ validated, which billing invoices (3 × 4,15 € = 12,45 €).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-import os
-import random
 import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
-import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import asyncpg
-import pytest
-from playwright.sync_api import APIRequestContext, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from shared.events.topology import Topology
-from shared.settings import ServiceSettings
-from shared.testing import plugin
+from shared.testing.browser import (
+    FAMILY,
+    PASSWORD,
+    SCREENSHOTS,
+    STAFF,
+    TENANT,
+    Api,
+    Stack,
+    Visits,
+    eventually,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-AXE = (ROOT / "tests/browser/vendor/axe.min.js").read_text()
-SCREENSHOTS = ROOT / "var/screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's (scripts/test installs it)
-TENANT = "demo"
-FAMILY = "famille@demo.example"
-STAFF = "agent@demo.example"
-PASSWORD = "Demo-2026-portail"
-READY_TIMEOUT = 120.0
 PRICE = 415
-SERVICE_PORTS = [8081, 8082, 8083, 8084, 8085, 8086, 1025, 8080]
-
-
-def _port_offset() -> int:
-    for _ in range(200):
-        offset = random.randrange(10_000, 24_000, 10)
-        try:
-            with contextlib.ExitStack() as stack:
-                for port in SERVICE_PORTS:
-                    sock = stack.enter_context(socket.socket())
-                    sock.bind(("127.0.0.1", port + offset))
-            return offset
-        except OSError:
-            continue
-    raise AssertionError("no free set of ports")
-
-
-class Stack:
-    """scripts/run_services.py running; its output kept."""
-
-    def __init__(self, process: subprocess.Popen[str], offset: int) -> None:
-        self.process, self.offset = process, offset
-        self.lines: list[str] = []
-        self.url = f"http://localhost:{8080 + offset}"
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
-        marker = "[dev] every service is ready behind the gateway"
-        while not any(line.startswith(marker) for line in self.lines):
-            assert self.process.poll() is None, "\n".join(self.lines[-40:])
-            assert time.monotonic() < deadline, "not ready:\n" + "\n".join(self.lines[-40:])
-            time.sleep(0.2)
-
-
-@pytest.fixture(scope="module")
-def stack(test_run: plugin.TestRun) -> Iterator[Stack]:
-    # (test_run: Postgres and RabbitMQ answer, or the run stops with instructions.)
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            "the portal is checked in Debian's chromium: apt-get install -y chromium", pytrace=False
-        )
-    run_id = uuid.uuid4().hex[:10]
-    database, namespace = f"pf_browser_{run_id}", f"browser{run_id}"
-    offset = _port_offset()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{plugin.ADMIN_DSN.rpartition('/')[0]}/{database}",
-        "AMQP_URL": plugin.AMQP_URL,
-        "BUS_NAMESPACE": namespace,
-        "DEV_PORT_OFFSET": str(offset),
-        "LOG_FORMAT": "json",
-        "GATEWAY_ACCESS_LOG": "off",
-        # The basket's invoice a moment after its validation.
-        "BASKET_INVOICE_GRACE_SECONDS": "0.5",
-        "BASKET_INVOICE_SWEEP_SECONDS": "0.5",
-    }
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts/run_services.py")],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    running = Stack(process, offset)
-    try:
-        running.wait_ready()
-        yield running
-    except BaseException:
-        print("\n".join(running.lines[-80:]))
-        raise
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        asyncio.run(_cleanup(database, namespace))
-
-
-async def _cleanup(database: str, namespace: str) -> None:
-    admin = await asyncpg.connect(plugin.ADMIN_DSN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    finally:
-        await admin.close()
-    bus = plugin.BusNamespace(namespace)
-    delays = ServiceSettings.from_env({}).retry_delays_ms
-    services = ["identity", "notify", "family", "booking", "billing", "web"]
-    bus.topologies.extend((Topology(namespace, name), delays) for name in services)
-    await plugin.delete_topology(bus)
-
-
-# --- what staff and the family's other apps do, through the public APIs -----------------
-
-
-class Api:
-    def __init__(self, request: APIRequestContext, base: str) -> None:
-        self.request, self.base = request, f"{base}/api"
-
-    def login(self, email: str) -> dict[str, str]:
-        r = self.request.post(
-            f"{self.base}/identity/tenants/{TENANT}/login",
-            data={"login": email, "password": PASSWORD},
-        )
-        assert r.status == 200, r.text()
-        return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-    def call(
-        self, method: str, path: str, headers: dict[str, str], body: Any = None, ok=(200, 201)
-    ) -> Any:
-        r = self.request.fetch(f"{self.base}{path}", method=method, headers=headers, data=body)
-        assert r.status in ok, f"{method} {path}: {r.status} {r.text()}"
-        return r.json() if r.status != 204 else None
-
-
-def eventually(
-    check: Any, timeout: float = 30, interval: float = 0.3, message: Any = lambda: ""
-) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, f"condition not met in time: {message()}"
-        time.sleep(interval)
 
 
 HOUSEHOLD = {
@@ -338,72 +184,20 @@ def prepare_demo(api: Api) -> dict[str, Any]:
 # --- the browser ---------------------------------------------------------------------------
 
 
-class Visits:
-    """Every page visited: axe-core run on it, a screenshot saved."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.titles: dict[str, tuple[str, str]] = {}  # visit -> (url, title)
-
-    def check(self, name: str) -> None:
-        page = self.page
-        page.wait_for_load_state("load")
-        page.evaluate(AXE + "\n;0")  # evaluated by the browser's debugger: no CSP exception
-        results = page.evaluate(
-            "async () => await axe.run(document, {resultTypes: ['violations']})"
-        )
-        serious = [
-            {
-                "id": v["id"],
-                "impact": v["impact"],
-                "help": v["help"],
-                "nodes": [n["html"] for n in v["nodes"]][:3],
-            }
-            for v in results["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert serious == [], f"{name} ({page.url}): {json.dumps(serious, indent=1)}"
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"portal-{len(self.titles) + 1:02d}-{name}.png"))
-        self.titles[name] = (page.url, page.title())
-
-
 def test_the_demo_family_logs_in_reads_its_file_and_pays_an_invoice_by_card(
-    stack: Stack,
+    stack: Stack, api: Api, open_tab: Any
 ) -> None:
-    with sync_playwright() as p:
-        api = Api(p.request.new_context(), stack.url)
-        prepared = prepare_demo(api)
-        invoice, household = prepared["invoice"], prepared["household"]
-
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            context = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844})
-            page = context.new_page()
-            errors: list[str] = []
-            # CSP violations and script errors (a form answered 422 is logged too: not one).
-            page.on(
-                "console",
-                lambda m: (
-                    errors.append(m.text)
-                    if m.type == "error" and not m.text.startswith("Failed to load resource")
-                    else None
-                ),
-            )
-            visits = Visits(page)
-            _journey(page, visits, stack.url, invoice, household)
-            assert errors == [], errors  # no CSP violation, no script error
-            # One title per page of the portal, each its own, with the town's name.
-            portal = {
-                urlsplit(url).path: title
-                for url, title in visits.titles.values()
-                if "/api/" not in url
-            }
-            assert len(set(portal.values())) == len(portal), portal
-            assert all(t.endswith("– Portail Famille – Ville de Démo") for t in portal.values())
-        finally:
-            browser.close()
-        print("\n".join(sorted(str(s) for s in SCREENSHOTS.glob("portal-*.png"))))
+    prepared = prepare_demo(api)
+    invoice, household = prepared["invoice"], prepared["household"]
+    tab = open_tab("portal")
+    _journey(tab.page, tab.visits, stack.url, invoice, household)
+    # One title per page of the portal, each its own, with the town's name.
+    portal = {
+        urlsplit(url).path: title for url, title in tab.visits.titles.values() if "/api/" not in url
+    }
+    assert len(set(portal.values())) == len(portal), portal
+    assert all(t.endswith("– Portail Famille – Ville de Démo") for t in portal.values())
+    print("\n".join(sorted(str(s) for s in SCREENSHOTS.glob("portal-*.png"))))
 
 
 def _journey(

@@ -48,9 +48,13 @@ class Services:
             "password_change_required": False,
         }
 
-    def app(self) -> web.Application:
+    def app(
+        self, extra: Callable[[Services, web.Application, str], None] | None = None
+    ) -> web.Application:
         app = web.Application()
         t = f"/tenants/{TENANT}"
+        if extra is not None:
+            extra(self, app, t)  # a test module's own answers, before the common ones
 
         def record(request: web.Request, body: Any = None) -> str | None:
             header = request.headers.get("Authorization", "")
@@ -231,9 +235,18 @@ class Services:
 
 
 @pytest.fixture
-async def services(aiohttp_server: Any) -> tuple[Services, str]:
+def stand_in_routes() -> Callable[[Services, web.Application, str], None] | None:
+    """A test module overrides this fixture to add the answers its pages need:
+    (services, app, "/tenants/demo") -> None, adding routes to app.router."""
+    return None
+
+
+@pytest.fixture
+async def services(
+    aiohttp_server: Any, stand_in_routes: Callable[[Services, web.Application, str], None] | None
+) -> tuple[Services, str]:
     stand_in = Services()
-    server = await aiohttp_server(stand_in.app())
+    server = await aiohttp_server(stand_in.app(stand_in_routes))
     return stand_in, str(server.make_url("")).rstrip("/")
 
 

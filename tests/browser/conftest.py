@@ -1,0 +1,153 @@
+"""The browser tests' fixtures: one stack for the session (shared.testing.browser says what
+it runs), Playwright and Debian's Chromium, the public APIs, tabs whose pages are checked."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from shared.events.topology import Topology
+from shared.settings import ServiceSettings
+from shared.testing import plugin
+from shared.testing.browser import (
+    CHROMIUM,
+    PHONE,
+    ROOT,
+    Api,
+    Stack,
+    Tab,
+    Visits,
+    port_offset,
+)
+
+
+@pytest.fixture(scope="session")
+def stack(test_run: plugin.TestRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    # (test_run: Postgres and RabbitMQ answer, or the run stops with instructions.)
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            "the portal is checked in Debian's chromium: apt-get install -y chromium", pytrace=False
+        )
+    run_id = uuid.uuid4().hex[:10]
+    database, namespace = f"pf_browser_{run_id}", f"browser{run_id}"
+    offset = port_offset()
+    mail_dir = tmp_path_factory.mktemp("mail")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{plugin.ADMIN_DSN.rpartition('/')[0]}/{database}",
+        "AMQP_URL": plugin.AMQP_URL,
+        "BUS_NAMESPACE": namespace,
+        "DEV_PORT_OFFSET": str(offset),
+        "DEV_MAIL_DIR": str(mail_dir),
+        "LOG_FORMAT": "json",
+        "GATEWAY_ACCESS_LOG": "off",
+        # The basket's invoice a moment after its validation.
+        "BASKET_INVOICE_GRACE_SECONDS": "0.5",
+        "BASKET_INVOICE_SWEEP_SECONDS": "0.5",
+        # Sign-up's proof of work kept small: the browser solves it in a moment.
+        "CAPTCHA_MIN_COUNTER": "50",
+        "CAPTCHA_MAX_COUNTER": "100",
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts/run_services.py")],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    running = Stack(process, offset, mail_dir)
+    try:
+        running.wait_ready()
+        yield running
+    except BaseException:
+        print("\n".join(running.lines[-80:]))
+        raise
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        asyncio.run(_cleanup(database, namespace))
+
+
+async def _cleanup(database: str, namespace: str) -> None:
+    admin = await asyncpg.connect(plugin.ADMIN_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await admin.close()
+    bus = plugin.BusNamespace(namespace)
+    delays = ServiceSettings.from_env({}).retry_delays_ms
+    services = ["identity", "notify", "family", "booking", "billing", "web"]
+    bus.topologies.extend((Topology(namespace, name), delays) for name in services)
+    await plugin.delete_topology(bus)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, stack: Stack) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    try:
+        yield launched
+    finally:
+        launched.close()
+
+
+@pytest.fixture
+def api(playwright: Playwright, stack: Stack) -> Iterator[Api]:
+    context = playwright.request.new_context()
+    try:
+        yield Api(context, stack.url)
+    finally:
+        context.dispose()
+
+
+@pytest.fixture
+def open_tab(browser: Browser) -> Iterator[Callable[..., Tab]]:
+    """open_tab("prefix") → a Tab; at the test's end, no console error in any tab."""
+    tabs: list[Tab] = []
+    contexts = []
+
+    def opened(prefix: str, viewport: dict[str, int] | None = None) -> Tab:
+        context = browser.new_context(locale="fr-FR", viewport=viewport or PHONE)
+        contexts.append(context)
+        page = context.new_page()
+        tab = Tab(page, Visits(page, prefix))
+        # (A form answered 422 is logged as a failed resource: not an error of the page.)
+        page.on(
+            "console",
+            lambda m: (
+                tab.errors.append(m.text)
+                if m.type == "error" and not m.text.startswith("Failed to load resource")
+                else None
+            ),
+        )
+        tabs.append(tab)
+        return tab
+
+    yield opened
+    for context in contexts:
+        context.close()
+    for tab in tabs:
+        assert tab.errors == [], tab.errors  # no CSP violation, no script error
