@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import APIRequestContext, Page
 
@@ -211,3 +212,87 @@ class Tab:
     page: Page
     visits: Visits
     errors: list[str] = field(default_factory=list)
+
+
+# --- families made through the public APIs, as the portal's other clients would -----------
+
+
+def solve_captcha(challenge: dict[str, Any]) -> str:
+    """What the ALTCHA widget does in the browser: the proof of work, as its payload."""
+    import altcha  # identity's own dependency
+
+    parsed = altcha.Challenge.from_dict(json.loads(json.dumps(challenge)))
+    solution = altcha.solve_challenge(parsed, timeout=10)
+    assert solution is not None
+    return str(altcha.Payload(parsed, solution).to_base64())
+
+
+def new_family(
+    api: Api, mailbox: Mailbox, email: str, *, name: str = "Camille Martin", terms: bool = True
+) -> dict[str, str]:
+    """A family account signed up, then activated with the emailed link's token, the town's
+    terms of use accepted (unless `terms` is False); its bearer header (password PASSWORD)."""
+    base = f"{api.base}/identity/tenants/{TENANT}"
+    challenge = api.request.get(f"{base}/captcha/challenge")
+    assert challenge.status == 200, challenge.text()
+    r = api.request.post(
+        f"{base}/signup",
+        data={
+            "display_name": name,
+            "email": email,
+            "password": PASSWORD,
+            "captcha": solve_captcha(challenge.json()),
+        },
+    )
+    assert r.status == 202, r.text()
+    message = mailbox.wait_for(email, "Activez votre compte")
+    (link,) = [u for u in Mailbox.links(message) if "token=" in u][:1]
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    r = api.request.post(f"{base}/activation", data={"token": token})
+    assert r.status == 200, r.text()
+    headers = api.login(email)
+    me = api.call("GET", f"/identity/tenants/{TENANT}/me", headers)
+    if terms and me["terms"]["must_accept"]:
+        version = me["terms"]["current_version"]
+        api.call("POST", f"/identity/tenants/{TENANT}/me/terms", headers, {"version": version})
+        headers = api.login(email)
+    return headers
+
+
+def household_of(
+    email: str, first_name: str, last_name: str, children: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A household's file as staff open it: one guardian (this email), these children."""
+    return {
+        "address": {"line1": "3 place de la Mairie", "postal_code": "74330", "city": "Epagny"},
+        "guardians": [
+            {
+                "first_name": first_name,
+                "last_name": last_name,
+                "email": email,
+                "phones": ["06 12 34 56 78"],
+            }
+        ],
+        "children": children,
+    }
+
+
+def linked_household(
+    api: Api, family: dict[str, str], household: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Staff open `household` (household_of), the family links its account with the subscriber
+    code. Returns the household as the family reads it, once booking has heard of the link,
+    and the family's new bearer header (a token issued after the link carries it)."""
+    staff = api.login(STAFF)
+    t = f"/tenants/{TENANT}"
+    opened = api.call("POST", f"/family{t}/households", staff, household)
+    api.call("POST", f"/family{t}/me/household/link", family, {"code": opened["subscriber_code"]})
+    email = household["guardians"][0]["email"]
+
+    def known_to_booking() -> dict[str, str] | None:
+        headers = api.login(email)
+        r = api.request.get(f"{api.base}/booking{t}/enrollments", headers=headers)
+        return headers if r.status == 200 else None
+
+    headers = eventually(known_to_booking)
+    return api.call("GET", f"/family{t}/me/household", headers), headers

@@ -45,6 +45,20 @@ async def session_for_update(conn: Conn, id_hash: bytes, now: datetime) -> dict[
     return dict(row) if row else None
 
 
+async def remember(conn: Conn, id_hash: bytes, values: dict[str, Any]) -> dict[str, Any]:
+    """Merges `values` into the session's data (a None value removes its key)."""
+    kept = {k: v for k, v in values.items() if v is not None}
+    gone = [k for k, v in values.items() if v is None]
+    data = await conn.fetchval(
+        "UPDATE sessions SET data = (data - $3::text[]) || $2::jsonb WHERE id_hash = $1"
+        " RETURNING data",
+        id_hash,
+        kept,
+        gone,
+    )
+    return dict(data or {})
+
+
 async def touch(conn: Conn, id_hash: bytes, now: datetime, expires_at: datetime) -> None:
     await conn.execute(
         "UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1",

@@ -10,8 +10,12 @@ import re
 
 from aiohttp.test_utils import TestClient
 
+from shared.keys import POOL
 from web.app import create_app
 from web.domain import security
+from web.pages.common import lifetime
+from web.state import CLOCK
+from web.usecases import sessions
 
 from ..conftest import INVOICE_ID, PASSWORD, TRANSACTION_ID
 
@@ -257,3 +261,17 @@ async def test_requests_side_by_side_refresh_the_session_once(portal, services):
     # Never one refresh token twice; a request that read the session after a refresh may
     # refresh again (these tokens live 10 s, under the 30 s margin), never in parallel.
     assert len(used) == len(set(used)) and 1 <= len(used) < 6, used
+
+
+async def test_a_session_keeps_small_values_between_requests(portal):
+    await log_in(portal)
+    app = portal.server.app
+    cookie = portal.session.cookie_jar.filter_cookies(portal.make_url("/"))[security.COOKIE].value
+    now = app[CLOCK].now()
+    found = await sessions.load(app[POOL], cookie, tenant="demo", now=now, lifetime=lifetime(app))
+    assert found is not None and found.data == {}
+    await sessions.remember(app[POOL], found, basket="b-1", step="terms")
+    await sessions.remember(app[POOL], found, step=None)
+    assert found.data == {"basket": "b-1"}
+    again = await sessions.load(app[POOL], cookie, tenant="demo", now=now, lifetime=lifetime(app))
+    assert again is not None and again.data == {"basket": "b-1"}

@@ -39,6 +39,7 @@ class Session:
     access_token: str | None = None
     access_expires: datetime | None = None
     refresh_token: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # what pages keep (remember())
     changed_id: bool = False  # a new id to send in the cookie
 
     @property
@@ -62,7 +63,15 @@ class Session:
             access_token=row["access_token"],
             access_expires=row["access_expires"],
             refresh_token=row["refresh_token"],
+            data=dict(row.get("data") or {}),
         )
+
+
+async def remember(pool: asyncpg.Pool, session: Session, **values: Any) -> None:
+    """Keeps small values in the session for the next requests (None forgets a key)."""
+    kept = await store.remember(pool, session.id_hash, values)
+    session.data.clear()
+    session.data.update(kept)
 
 
 async def load(
