@@ -58,6 +58,12 @@ def port_offset() -> int:
     raise AssertionError("no free set of ports")
 
 
+def client_address() -> str:
+    """An address of its own for a browser or an API client (sent as X-Forwarded-For to the
+    gateway, which trusts the test's loopback as its proxy)."""
+    return f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+
+
 class Mailbox:
     """The development mailbox's directory: every email the services sent in this run."""
 

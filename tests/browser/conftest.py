@@ -27,6 +27,7 @@ from shared.testing.browser import (
     Stack,
     Tab,
     Visits,
+    client_address,
     port_offset,
 )
 
@@ -54,6 +55,9 @@ def stack(test_run: plugin.TestRun, tmp_path_factory: pytest.TempPathFactory) ->
         # The basket's invoice a moment after its validation.
         "BASKET_INVOICE_GRACE_SECONDS": "0.5",
         "BASKET_INVOICE_SWEEP_SECONDS": "0.5",
+        # Each test's family comes from an address of its own (client_address()), as families
+        # do: the gateway's per-address limits then count each family, not the whole run.
+        "GATEWAY_TRUSTED_PROXIES": "127.0.0.1 ::1",
         # Sign-up's proof of work kept small: the browser solves it in a moment.
         "CAPTCHA_MIN_COUNTER": "50",
         "CAPTCHA_MAX_COUNTER": "100",
@@ -99,13 +103,15 @@ async def _cleanup(database: str, namespace: str) -> None:
     await plugin.delete_topology(bus)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API holds an event loop in the main thread
+# while it runs, which the asynchronous tests collected after this directory must not find.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright, stack: Stack) -> Iterator[Browser]:
     launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
     try:
@@ -116,7 +122,9 @@ def browser(playwright: Playwright, stack: Stack) -> Iterator[Browser]:
 
 @pytest.fixture
 def api(playwright: Playwright, stack: Stack) -> Iterator[Api]:
-    context = playwright.request.new_context()
+    context = playwright.request.new_context(
+        extra_http_headers={"X-Forwarded-For": client_address()}
+    )
     try:
         yield Api(context, stack.url)
     finally:
@@ -130,7 +138,11 @@ def open_tab(browser: Browser) -> Iterator[Callable[..., Tab]]:
     contexts = []
 
     def opened(prefix: str, viewport: dict[str, int] | None = None) -> Tab:
-        context = browser.new_context(locale="fr-FR", viewport=viewport or PHONE)
+        context = browser.new_context(
+            locale="fr-FR",
+            viewport=viewport or PHONE,
+            extra_http_headers={"X-Forwarded-For": client_address()},
+        )
         contexts.append(context)
         page = context.new_page()
         tab = Tab(page, Visits(page, prefix))
