@@ -451,6 +451,10 @@ class CalendarDayOut(Schema):
     state = fields.String(metadata={"enum": list(rules.STATES)})
     booking_id = fields.UUID(allow_none=True)
     late = fields.Boolean()
+    waiting_position = fields.Integer(
+        allow_none=True,
+        metadata={"description": "on the waiting list: its place in arrival order (1: next)"},
+    )
     held = fields.Boolean(metadata={"description": "booked, its place held until paid"})
     payment_due_at = fields.AwareDateTime(
         allow_none=True, metadata={"description": "held at booking: released unless paid by then"}

@@ -911,12 +911,19 @@ async def child_bookings(
     end: date,
     activity_ids: Iterable[uuid.UUID] | None = None,
 ) -> list[Row]:
-    """Bookings of a child between two dates, oldest first (the last one of a day wins)."""
+    """Bookings of a child between two dates, oldest first (the last one of a day wins); a
+    waiting one with its `waiting_position` on the day's list (1: the first, arrival order)."""
     rows = await conn.fetch(
         """
-        SELECT * FROM bookings WHERE child_id = $1 AND day BETWEEN $2 AND $3
-          AND ($4::uuid[] IS NULL OR activity_id = ANY($4))
-        ORDER BY day, seq
+        SELECT b.*,
+               CASE WHEN b.status = 'waiting' THEN (
+                   SELECT count(*) FROM bookings w
+                   WHERE w.activity_id = b.activity_id AND w.day = b.day
+                     AND w.status = 'waiting' AND w.seq <= b.seq)
+               END AS waiting_position
+        FROM bookings b WHERE b.child_id = $1 AND b.day BETWEEN $2 AND $3
+          AND ($4::uuid[] IS NULL OR b.activity_id = ANY($4))
+        ORDER BY b.day, b.seq
         """,
         child_id,
         start,

@@ -73,6 +73,7 @@ async def child_calendar(
                     "state": rules.day_state(activity.opening, activity.deadlines, facts, now),
                     "booking_id": booking["id"] if booking else None,
                     "late": bool(booking and booking["late"]),
+                    "waiting_position": booking.get("waiting_position") if booking else None,
                     "held": bool(
                         booking and booking["status"] == "booked" and booking["hold"] == "held"
                     ),
