@@ -1317,6 +1317,17 @@ class SepaCreditorOut(Schema):
     updated_at = fields.AwareDateTime()
 
 
+class DirectDebitRegieOut(Schema):
+    regie_id = fields.UUID()
+    regie_name = fields.String()
+    creditor_name = fields.String()
+    prenotification_days = fields.Integer()
+
+
+class DirectDebitRegieListOut(Schema):
+    regies = fields.List(fields.Nested(DirectDebitRegieOut))
+
+
 class MandateIn(_In):
     regie_id = fields.UUID(required=True)
     payer_id = fields.UUID(
@@ -1439,6 +1450,10 @@ class DirectDebitItemOut(Schema):
     reason_code = fields.String(allow_none=True)
     reason_label = fields.String(allow_none=True)
     rejected_at = fields.AwareDateTime(allow_none=True)
+
+
+class HouseholdDebitListOut(Schema):
+    debits = fields.List(fields.Nested(DirectDebitItemOut))
 
 
 class BatchSummaryOut(Schema):

@@ -17,11 +17,14 @@ from billing.schemas import (
     BatchIn,
     BatchListOut,
     BatchOut,
+    DirectDebitRegieListOut,
+    HouseholdDebitListOut,
     MandateIn,
     MandateListOut,
     MandateOut,
     MandateSignIn,
     MandatesQuery,
+    PageQuery,
     PaperMandateIn,
     RejectionImportOut,
     RejectionIn,
@@ -84,6 +87,19 @@ async def get_creditor(request: web.Request) -> web.Response:
         pool(request), caller.tenant, path_uuid(request, "regie_id"), now=now(request)
     )
     return json_response(SepaCreditorOut(), row)
+
+
+@routes.get("/tenants/{tenant}/billing/direct-debit-regies")
+@doc(
+    "The régies that collect by direct debit, which a mandate may name (staff, or a family: "
+    "its portal offers them); no bank details",
+    response=DirectDebitRegieListOut,
+    tags=TAGS,
+)
+async def collecting_regies(request: web.Request) -> web.Response:
+    caller = anyone(request)
+    rows = await mandates.collecting_regies(pool(request), caller.tenant)
+    return json_response(DirectDebitRegieListOut(), {"regies": rows})
 
 
 # --- mandates ------------------------------------------------------------------------------
@@ -277,6 +293,32 @@ async def bank_access_log(request: web.Request) -> web.Response:
     own_household(caller, household_id)
     items = await mandates.access_log(pool(request), caller.tenant, household_id)
     return json_response(BankAccessLogOut(), {"items": items})
+
+
+@routes.get("/tenants/{tenant}/billing/households/{household_id}/direct-debits")
+@doc(
+    "The household's direct debits, latest collection date first: announced ones (the "
+    "pre-notification: amount, date, invoice, mandate, IBAN masked), collected or rejected "
+    "with the bank's reason (staff, or its family: its joint payer's and its own)",
+    query=PageQuery,
+    response=HouseholdDebitListOut,
+    tags=TAGS,
+    responses={403: "Another household"},
+)
+async def household_debits(request: web.Request) -> web.Response:
+    caller = anyone(request)
+    household_id = path_uuid(request, "household_id")
+    own_household(caller, household_id)
+    seen = await viewer(request, caller)
+    page = read_query(request, PageQuery())
+    rows = await direct_debit.household_debits(
+        pool(request),
+        caller.tenant,
+        household_id,
+        None if seen is None else seen.payer_ids,
+        page["limit"],
+    )
+    return json_response(HouseholdDebitListOut(), {"debits": rows})
 
 
 # --- batches (staff) -----------------------------------------------------------------------

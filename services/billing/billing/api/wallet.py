@@ -38,12 +38,13 @@ def _limits(request: web.Request) -> tuple[int, int]:
 
 @routes.get("/tenants/{tenant}/billing/wallet-settings")
 @doc(
-    "Which régie holds the tenant's wallets, and the top-up limits (staff)",
+    "Which régie holds the tenant's wallets (null: the town has none), and the top-up limits "
+    "(staff, or a family: its portal shows the wallet and the limits only then)",
     response=WalletSettingsOut,
     tags=TAGS,
 )
 async def get_settings(request: web.Request) -> web.Response:
-    caller = staff(request)
+    caller = anyone(request)
     body = await wallet.settings(pool(request), caller.tenant, _limits(request))
     return json_response(WalletSettingsOut(), body)
 

@@ -50,6 +50,19 @@ async def get_creditor(conn: Conn, tenant: str, regie_id: uuid.UUID) -> Row | No
     )
 
 
+async def list_creditors(conn: Conn, tenant: str) -> list[Row]:
+    """The régies that collect by direct debit, by name (no bank details)."""
+    return _all(
+        await conn.fetch(
+            """SELECT c.regie_id, r.name AS regie_name, c.creditor_name,
+                      c.prenotification_days
+               FROM sepa_creditors c JOIN regies r ON r.id = c.regie_id AND r.tenant = c.tenant
+               WHERE c.tenant = $1 ORDER BY r.name, c.regie_id""",
+            tenant,
+        )
+    )
+
+
 async def lock_creditor(conn: Conn, tenant: str, regie_id: uuid.UUID) -> Row | None:
     """The régie's settings, locked until the transaction ends: its batches are made one at
     a time (numbers, and no invoice collected twice)."""
@@ -470,6 +483,29 @@ async def batch_items(conn: Conn, batch_id: uuid.UUID) -> list[Row]:
         await conn.fetch(
             f"SELECT {_ITEM} FROM {_ITEM_FROM} WHERE d.batch_id = $1 ORDER BY d.position",
             batch_id,
+        )
+    )
+
+
+async def household_items(
+    conn: Conn,
+    tenant: str,
+    household_id: uuid.UUID,
+    payer_ids: Sequence[uuid.UUID] | None,
+    limit: int,
+) -> list[Row]:
+    """The household's debits (those of `payer_ids` only, when given), latest date first."""
+    return _all(
+        await conn.fetch(
+            f"""SELECT {_ITEM} FROM {_ITEM_FROM}
+                WHERE d.tenant = $1 AND d.household_id = $2
+                  AND ($3::uuid[] IS NULL OR d.payer_id = ANY($3::uuid[]))
+                ORDER BY b.collection_date DESC, b.seq DESC, d.position
+                LIMIT $4""",
+            tenant,
+            household_id,
+            None if payer_ids is None else list(payer_ids),
+            limit,
         )
     )
 

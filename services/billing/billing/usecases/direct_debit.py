@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -262,6 +263,19 @@ async def batch(conn: Conn, tenant: str, batch_id: uuid.UUID) -> dict[str, Any]:
     if row is None:
         raise BatchNotFound()
     return {**row, "items": await dd_store.batch_items(conn, batch_id)}
+
+
+async def household_debits(
+    conn: Conn,
+    tenant: str,
+    household_id: uuid.UUID,
+    payer_ids: Collection[uuid.UUID] | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The household's debits, announced (pre-notified) or collected, and rejected ones."""
+    return await dd_store.household_items(
+        conn, tenant, household_id, None if payer_ids is None else list(payer_ids), limit
+    )
 
 
 async def batches(conn: Conn, tenant: str, filters: dict[str, Any]) -> list[dict[str, Any]]:

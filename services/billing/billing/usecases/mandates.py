@@ -114,6 +114,11 @@ async def creditor(conn: Conn, tenant: str, regie_id: uuid.UUID, *, now: datetim
     return _creditor_out(row, local_date(now))
 
 
+async def collecting_regies(conn: Conn, tenant: str) -> list[dict[str, Any]]:
+    """The régies a family may sign a mandate with (those with creditor settings)."""
+    return await dd_store.list_creditors(conn, tenant)
+
+
 # --- registering, signing, revoking --------------------------------------------------------
 
 
