@@ -7,9 +7,9 @@ for the demo family and publish a news item through the APIs; the family logs in
 portal (a real session, its CSRF token, cookie). Then, for each page, N requests with bounded
 concurrency straight to the portal's port (its server time: no gateway, no browser), and the
 same number of each API call the page makes, with the family's token, straight to the
-service. Prints p50/p95 per page and per API call, the ratio page/API (p50; the home page's
-two calls run side by side, so its slower one), and the errors (there must be none).
-Everything it created is removed afterwards.
+service. Prints p50/p95 per page and per API call, the ratio page/API (p50; a page's calls
+run side by side, so its slower one), the JavaScript each page loads (budget: 100 KB) and
+the errors (there must be none). Everything it created is removed afterwards.
 
     uv run python bench/web_pages.py [--requests 300] [--concurrency 8]
 """
@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
+import json
 import os
 import random
 import re
@@ -48,11 +50,60 @@ PASSWORD = "Demo-2026-portail"
 PORTS = {"identity": 8081, "family": 8082, "booking": 8083, "billing": 8084, "notify": 8085}
 WEB_PORT, GATEWAY_PORT, MAIL_PORT = 8086, 8080, 1025
 READY_TIMEOUT = 150.0
-# page -> the API calls it makes: (service, path)
+# page -> the API calls behind it: (service, path); {household}: the family's household id.
+# (The town's menus, pages, wallet settings and direct-debit régies are kept a minute by the
+# portal: read once, not on every page.)
 PAGES: dict[str, list[tuple[str, str]]] = {
-    "/": [("notify", f"/tenants/{TENANT}/me/news?limit=10"), ("identity", f"/tenants/{TENANT}/me")],
+    "/": [
+        ("notify", f"/tenants/{TENANT}/me/news?limit=10"),
+        ("identity", f"/tenants/{TENANT}/me"),
+        ("notify", f"/tenants/{TENANT}/menus"),
+        ("notify", f"/tenants/{TENANT}/pages"),
+    ],
     "/foyer": [("family", f"/tenants/{TENANT}/me/household")],
-    "/factures": [("billing", f"/tenants/{TENANT}/invoices")],
+    "/factures": [
+        ("billing", f"/tenants/{TENANT}/invoices"),
+        ("billing", f"/tenants/{TENANT}/billing/wallet-settings"),
+        ("billing", f"/tenants/{TENANT}/billing/direct-debit-regies"),
+        ("billing", f"/tenants/{TENANT}/billing/households/{{household}}/account"),
+    ],
+    "/tirelire": [
+        ("billing", f"/tenants/{TENANT}/billing/wallet-settings"),
+        (
+            "billing",
+            f"/tenants/{TENANT}/billing/households/{{household}}/wallet/movements?limit=50",
+        ),
+    ],
+    "/prelevement": [
+        ("billing", f"/tenants/{TENANT}/billing/direct-debit-regies"),
+        ("billing", f"/tenants/{TENANT}/billing/households/{{household}}/mandates"),
+        (
+            "billing",
+            f"/tenants/{TENANT}/billing/households/{{household}}/bank-details-access-log",
+        ),
+        ("billing", f"/tenants/{TENANT}/billing/households/{{household}}/direct-debits"),
+    ],
+}
+EXPECTED = {
+    "/": "Inscriptions aux vacances",
+    "/foyer": "Jade",
+    "/factures": "Mes",
+    "/tirelire": "20,00\u00a0€",
+    "/prelevement": "Mandat M-",
+}
+JS_BUDGET = 100 * 1024
+SCRIPT = re.compile(r'<script[^>]*\ssrc="([^"]+)"')
+REGIE = {
+    "code": "ENFANCE",
+    "name": "Régie Enfance",
+    "address": "Mairie, 1 place de la Mairie, 74330 Epagny",
+    "email": "regie@demo.example",
+}
+CREDITOR = {
+    "creditor_id": "FR72ZZZ123456",
+    "creditor_name": "Ville de Démo",
+    "iban": "FR7630001000000079412345605",
+    "bic": "BDFEFRPP",
 }
 HOUSEHOLD = {
     "address": {"line1": "3 place de la Mairie", "postal_code": "74330", "city": "Epagny"},
@@ -140,6 +191,30 @@ async def measure(
     return times, errors
 
 
+def token_household(token: str) -> str | None:
+    """The `household_id` claim of an access token (a JWT), unchecked."""
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return claims.get("household_id")
+
+
+async def javascript(http: aiohttp.ClientSession, portal: str) -> dict[str, int]:
+    """The bytes of JavaScript each page loads (its <script src>, as a browser would)."""
+    sizes: dict[str, int] = {}
+    known: dict[str, int] = {}
+    for page in PAGES:
+        async with http.get(f"{portal}{page}") as r:
+            html = await r.text()
+        total = 0
+        for src in SCRIPT.findall(html):
+            if src not in known:
+                async with http.get(f"{portal}{src}" if src.startswith("/") else src) as r:
+                    known[src] = len(await r.read())
+            total += known[src]
+        sizes[page] = total
+    return sizes
+
+
 async def run(requests: int, concurrency: int) -> None:
     run_id = uuid.uuid4().hex[:8]
     database, namespace = f"pf_bench_{run_id}", f"bench{run_id}"
@@ -202,9 +277,43 @@ async def run(requests: int, concurrency: int) -> None:
                     f"{base['family']}/tenants/{TENANT}/me/household",
                     headers={"Authorization": f"Bearer {family}"},
                 ) as r:
+                    # billing reads the household from the token: it must carry it too
+                    if r.status == 200 and token_household(family) == opened["id"]:
+                        break
+                await asyncio.sleep(0.2)
+            household = opened["id"]
+            # The wallet and the direct debit: a régie holding the wallets and collecting by
+            # direct debit; the family's wallet credited, a mandate asked for.
+            t = f"/tenants/{TENANT}"
+            regie = await api("POST", "billing", f"{t}/regies", staff, REGIE)
+            await api(
+                "PUT", "billing", f"{t}/billing/wallet-settings", staff, {"regie_id": regie["id"]}
+            )
+            await api("PUT", "billing", f"{t}/regies/{regie['id']}/direct-debit", staff, CREDITOR)
+            households = f"{t}/billing/households/{household}"
+            for _ in range(100):  # billing hears of the household
+                async with http.get(
+                    f"{base['billing']}{households}/profile",
+                    headers={"Authorization": f"Bearer {staff}"},
+                ) as r:
                     if r.status == 200:
                         break
                 await asyncio.sleep(0.2)
+            await api("POST", "billing", f"{households}/wallet", family)
+            await api(
+                "POST",
+                "billing",
+                f"{households}/wallet/credits",
+                staff,
+                {"amount_cents": 2000, "reason": "Rechargement par carte au guichet"},
+            )
+            await api(
+                "POST",
+                "billing",
+                f"{households}/mandates",
+                family,
+                {"regie_id": regie["id"], "holder": "Marie Durand", "iban": CREDITOR["iban"]},
+            )
 
             # The family logs in to the portal: its session cookie, as a browser's.
             async with http.get(f"{portal}/connexion") as r:
@@ -217,7 +326,6 @@ async def run(requests: int, concurrency: int) -> None:
             ) as r:
                 assert r.status == 303, await r.text()
 
-            expected = {"/": "Inscriptions aux vacances", "/foyer": "Jade", "/factures": "Mes"}
             warm = max(5, requests // 10)
             page_p50: dict[str, float] = {}
             call_p50: dict[tuple[str, str], float] = {}
@@ -228,14 +336,14 @@ async def run(requests: int, concurrency: int) -> None:
             for page, calls in PAGES.items():
                 await measure(http, f"{portal}{page}", warm, concurrency)
                 times, errors = await measure(
-                    http, f"{portal}{page}", requests, concurrency, expect=expected[page]
+                    http, f"{portal}{page}", requests, concurrency, expect=EXPECTED[page]
                 )
                 total_errors += errors
                 p50, p95 = percentiles(times)
                 page_p50[page] = p50
                 print(f"page {page}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, errors {errors}")
                 for service, path in calls:
-                    url = f"{base[service]}{path}"
+                    url = f"{base[service]}{path.format(household=household)}"
                     headers = {"Authorization": f"Bearer {family}"}
                     await measure(http, url, warm, concurrency, headers)
                     times, errors = await measure(http, url, requests, concurrency, headers)
@@ -251,6 +359,15 @@ async def run(requests: int, concurrency: int) -> None:
                 for page, calls in PAGES.items()
             )
             print(f"ratio page/bare API (p50): {ratios}")
+            scripts = await javascript(http, portal)
+            print(
+                "javascript per page (budget 100 KB): "
+                + ", ".join(f"{page} {size / 1024:.1f} KB" for page, size in scripts.items())
+            )
+            over = [page for page, size in scripts.items() if size > JS_BUDGET]
+            if over:
+                print(f"over the javascript budget: {', '.join(over)}")
+                total_errors += len(over)
             print(f"errors: {total_errors}")
     finally:
         if process.returncode is None:

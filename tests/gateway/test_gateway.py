@@ -267,6 +267,23 @@ async def test_the_portal_s_login_form_is_rate_limited_per_address_but_not_its_p
     assert statuses[:11] == [200] * 11 and statuses[-1] == 429, statuses
 
 
+async def test_the_portal_s_sign_up_and_forgotten_password_forms_are_rate_limited(gw, http):
+    for path in ("/inscription", "/activation/renvoi", "/mot-de-passe-oublie"):
+        for _ in range(8):
+            async with http.get(gw(path)) as r:
+                assert r.status == 200  # showing the form is not counted
+    signups = []
+    for path in ("/inscription", "/activation/renvoi") * 4:  # one zone for both
+        async with http.post(gw(path), data={"email": "x"}) as r:
+            signups.append(r.status)
+    assert signups[:6] == [200] * 6 and signups[-1] == 429, signups
+    resets = []
+    for _ in range(8):
+        async with http.post(gw("/mot-de-passe-oublie"), data={"email": "x"}) as r:
+            resets.append(r.status)
+    assert resets[:6] == [200] * 6 and resets[-1] == 429, resets
+
+
 async def test_an_upstream_that_is_down_gives_a_problem_502(nginx, tmp_path, echo_upstreams, http):
     upstreams = {**echo_upstreams, "billing": f"127.0.0.1:{free_port()}"}  # nobody listens
     async with running_gateway(nginx, tmp_path / "gateway", upstreams) as gw:

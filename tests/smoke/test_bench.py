@@ -89,10 +89,12 @@ SMOKE: dict[str, list[tuple[list[str], list[str], int]]] = {
                 r"^portal pages: 10 requests each, concurrency 2, ",
                 *(
                     rf"^page {page}: p50 {N} ms, p95 {N} ms, errors 0$"
-                    for page in ("/", "/foyer", "/factures")
+                    for page in ("/", "/foyer", "/factures", "/tirelire", "/prelevement")
                 ),
                 rf"^  bare API (identity|notify|family|billing) GET /tenants/demo/\S+: p50 {N} ms",
-                rf"^ratio page/bare API \(p50\): / {N}, /foyer {N}, /factures {N}$",
+                rf"^ratio page/bare API \(p50\): / {N}, /foyer {N}, /factures {N}, "
+                rf"/tirelire {N}, /prelevement {N}$",
+                rf"^javascript per page \(budget 100 KB\): / {N} KB, ",
                 r"^errors: 0$",
             ],
             1,

@@ -5,6 +5,7 @@ answers as they do and records what it was sent."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -275,3 +276,48 @@ def web_settings(
 @pytest.fixture
 async def portal(aiohttp_client: Any, web_settings: Callable[..., WebSettings]) -> TestClient:
     return await aiohttp_client(create_app(web_settings()))
+
+
+# --- what the page tests share ------------------------------------------------------------
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, html
+    return found[1]
+
+
+def problem(status: int, detail: str, **extra: Any) -> web.Response:
+    """A service's problem+json answer."""
+    return web.json_response(
+        {"status": status, "detail": detail, **extra},
+        status=status,
+        content_type="application/problem+json",
+    )
+
+
+async def anonymous(portal: TestClient) -> str:
+    """Opens the login page (an anonymous session, its cookie kept by the client's jar);
+    returns the form's CSRF token."""
+    r = await portal.get("/connexion")
+    assert r.status == 200
+    return csrf_of(await r.text())
+
+
+async def log_in(portal: TestClient, target: str = "/") -> None:
+    """The demo family logs in through the login form; the portal sends it to `target`."""
+    token = await anonymous(portal)
+    r = await portal.post(
+        "/connexion",
+        data={
+            "csrf_token": token,
+            "login": "famille@demo.example",
+            "password": PASSWORD,
+            "suite": target,
+        },
+        allow_redirects=False,
+    )
+    assert r.status == 303, await r.text()
+    assert r.headers["Location"] == target

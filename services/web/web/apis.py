@@ -41,6 +41,35 @@ class Binary:
 FILE_HEADERS = ("Content-Type", "Content-Disposition", "Content-Length")
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file the family chose in a form, passed on to a service as it came."""
+
+    field: str
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Multipart:
+    """A multipart/form-data body: text fields and files (built afresh for each sending,
+    since aiohttp's FormData can be sent only once and a 401 is retried)."""
+
+    fields: dict[str, str]
+    files: tuple[Attachment, ...] = ()
+
+    def build(self) -> aiohttp.FormData:
+        data = aiohttp.FormData()
+        for name, value in self.fields.items():
+            data.add_field(name, value)
+        for file in self.files:
+            data.add_field(
+                file.field, file.content, filename=file.filename, content_type=file.content_type
+            )
+        return data
+
+
 class Apis:
     def __init__(self, settings: WebSettings | None = None) -> None:
         self.settings = settings
@@ -77,6 +106,7 @@ class Apis:
         params: dict[str, str] | None = None,
         request_id: str | None = None,
         forwarded_for: str | None = None,
+        form: Multipart | None = None,
     ) -> Answer:
         headers = {"Accept": "application/json"}
         if forwarded_for:
@@ -88,7 +118,12 @@ class Apis:
             headers["X-Request-ID"] = request_id
         try:
             async with self.session.request(
-                method, self.url(service, path), json=json, params=params, headers=headers
+                method,
+                self.url(service, path),
+                json=json,
+                data=form.build() if form is not None else None,
+                params=params,
+                headers=headers,
             ) as response:
                 if response.status == 204:
                     body: Any = None

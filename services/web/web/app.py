@@ -40,6 +40,8 @@ def setup(app: web.Application) -> None:
         autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # In production the templates never change: no file check on every page.
+        auto_reload=settings.environment != "production",
     )
     zone = settings.timezone
     env.filters["long_date"] = lambda v: french.long_date(v, zone)

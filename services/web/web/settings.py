@@ -16,6 +16,13 @@ _URL = Regexp(r"^https?://[^\s]+[^/\s]$", error="an http(s) URL without a final 
 class WebSettings(ServiceSettings):
     service: str = setting("SERVICE_NAME", "web", validate=SLUG)
     http_port: int = setting("HTTP_PORT", 8086, validate=Range(1, 65535))
+    # The portal's forms carry the families' uploads (documents and requests' attachments: the
+    # family service's DOCUMENT_MAX_BYTES, 5 MiB, and the multipart envelope): aiohttp's
+    # client_max_size. Above it, a French 413 page; below it, the service's own limit, shown
+    # next to the file field. The gateway lets 8 MiB through to the portal.
+    max_body_bytes: int = setting(
+        "HTTP_MAX_BODY_BYTES", 8 * 1024 * 1024, validate=Range(1024, None)
+    )
 
     tenant: str = setting(
         "WEB_TENANT",

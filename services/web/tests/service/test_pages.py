@@ -6,7 +6,6 @@ logout."""
 from __future__ import annotations
 
 import asyncio
-import re
 
 from aiohttp.test_utils import TestClient
 
@@ -17,39 +16,7 @@ from web.pages.common import lifetime
 from web.state import CLOCK
 from web.usecases import sessions
 
-from ..conftest import INVOICE_ID, PASSWORD, TRANSACTION_ID
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, html
-    return found[1]
-
-
-async def anonymous(portal: TestClient) -> str:
-    """Opens the login page (an anonymous session, its cookie kept by the client's jar);
-    returns the form's CSRF token."""
-    r = await portal.get("/connexion")
-    assert r.status == 200
-    return csrf_of(await r.text())
-
-
-async def log_in(portal: TestClient, target: str = "/") -> None:
-    token = await anonymous(portal)
-    r = await portal.post(
-        "/connexion",
-        data={
-            "csrf_token": token,
-            "login": "famille@demo.example",
-            "password": PASSWORD,
-            "suite": target,
-        },
-        allow_redirects=False,
-    )
-    assert r.status == 303, await r.text()
-    assert r.headers["Location"] == target
+from ..conftest import INVOICE_ID, PASSWORD, TRANSACTION_ID, anonymous, csrf_of, log_in
 
 
 def session_cookie(portal: TestClient) -> str:

@@ -6,15 +6,39 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web.pages import auth, home, household, invoices, theme
+from web.pages import (
+    absences,
+    account,
+    auth,
+    basket,
+    direct_debit,
+    documents,
+    enrollments,
+    home,
+    household,
+    invoices,
+    requests,
+    reservations,
+    theme,
+    wallet,
+)
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 routes: list[web.AbstractRouteDef] = [
     *auth.routes,
+    *account.routes,
     *home.routes,
     *household.routes,
+    *documents.routes,
+    *requests.routes,
     *invoices.routes,
+    *enrollments.routes,
+    *absences.routes,
     *theme.routes,
+    *wallet.routes,
+    *direct_debit.routes,
+    *reservations.routes,
+    *basket.routes,
     web.static("/static", STATIC),
 ]

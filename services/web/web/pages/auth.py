@@ -39,6 +39,7 @@ async def _login_form(
     login: str = "",
     errors: FormErrors | None = None,
     status: int = 200,
+    not_activated: bool = False,
 ) -> web.Response:
     return await render(
         request,
@@ -48,6 +49,7 @@ async def _login_form(
             "login": login,
             "target": target,
             "errors": errors or FormErrors(),
+            "not_activated": not_activated,
         },
         status=status,
     )
@@ -73,7 +75,12 @@ async def login(request: web.Request) -> web.Response:
     )
     if result.session is None:
         return await _login_form(
-            request, target=target, login=login, errors=result.errors, status=422
+            request,
+            target=target,
+            login=login,
+            errors=result.errors,
+            status=422,
+            not_activated=result.not_activated,
         )
     request[SESSION] = result.session
     return redirect(target)

@@ -16,8 +16,8 @@ from aiohttp.typedefs import Handler
 from shared.http.middlewares import REQUEST_ID
 from shared.keys import POOL
 from shared.logging import get_logger
-from web.apis import Answer, ApiUnavailable
-from web.domain import security
+from web.apis import Answer, ApiUnavailable, Attachment, Multipart
+from web.domain import account, security
 from web.domain.theme import Theme, text_on
 from web.settings import SETTINGS
 from web.state import APIS, CLOCK, THEME
@@ -33,6 +33,14 @@ SESSIONLESS = ("/static/", "/theme.css", "/healthz", "/readyz", "/metrics", "/op
 
 class LoginRequired(Exception):
     """The page needs a logged-in family: to the login page, back here afterwards."""
+
+
+class StepRequired(Exception):
+    """The family must first do the step its login left pending (new terms, a password)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
 
 
 def lifetime(app: web.Application) -> security.Lifetime:
@@ -83,7 +91,13 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     if found is not None:
         request[SESSION] = found
     if request.method == "POST":
-        form = await request.post()
+        try:
+            form = await request.post()
+        except web.HTTPRequestEntityTooLarge:
+            # Above the portal's client_max_size (HTTP_MAX_BODY_BYTES): nothing was read.
+            limit = settings.max_body_bytes // (1024 * 1024) or 1
+            context = {**_TOO_LARGE, "message": _TOO_LARGE["message"].format(limit=limit)}
+            return await render(request, "error.html.j2", context, status=413)
         given = form.get(security.CSRF_FIELD)
         expected = found.csrf_token if found else None
         if not security.csrf_matches(expected, given if isinstance(given, str) else None):
@@ -94,6 +108,8 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     except LoginRequired:
         target = request.path_qs if request.method == "GET" else "/"
         response = redirect(f"/connexion?suite={quote(target, safe='')}")
+    except StepRequired as exc:
+        response = redirect(exc.location)
     session = request.get(SESSION)
     if session is not None and session.changed_id:
         response.set_cookie(
@@ -138,6 +154,11 @@ _NOT_FOUND = {
 _NOT_ALLOWED = {
     "title": "Action impossible",
     "message": "Cette action n'est pas possible à cette adresse.",
+}
+_TOO_LARGE = {
+    "title": "Fichier trop volumineux",
+    "message": "L'envoi dépasse {limit} Mo : rien n'a été enregistré. Revenez à la page "
+    "précédente et choisissez un fichier plus léger.",
 }
 _UNAVAILABLE = {
     "title": "Service indisponible",
@@ -208,6 +229,8 @@ async def token(request: web.Request, *, force: bool = False) -> str:
     session = request.get(SESSION)
     if session is None or not session.logged_in:
         raise LoginRequired()
+    if step := account.step_redirect(session.data.get(account.PENDING), request.path):
+        raise StepRequired(step)
     if not force and (obtained := request.get(TOKEN)):
         return obtained  # this request already has one (e.g. its calls side by side)
     found = await sessions.access_token(
@@ -232,9 +255,11 @@ async def api(
     *,
     json: Any = None,
     params: dict[str, str] | None = None,
+    form: Multipart | None = None,
 ) -> Answer:
     """A call to a service with the family's token; a 401 (the token expired or was revoked
-    meanwhile) is retried once with a refreshed token, then it is the login page."""
+    meanwhile) is retried once with a refreshed token, then it is the login page. `form`: a
+    multipart body (uploads) instead of JSON."""
     tenant = request.app[SETTINGS].tenant
     apis = request.app[APIS]
     for attempt in range(2):
@@ -246,7 +271,20 @@ async def api(
             json=json,
             params=params,
             request_id=request.get(REQUEST_ID),
+            form=form,
         )
         if answer.status != 401:
             return answer
     raise LoginRequired()
+
+
+def attachment(form: Any, name: str = "file") -> Attachment | None:
+    """The file the family chose in the form's `name` field (None when it chose none: a
+    browser sends an empty part without a file name)."""
+    field = form.get(name)
+    if not isinstance(field, web.FileField) or not field.filename:
+        return None
+    content = field.file.read()
+    if not content and not field.filename:
+        return None
+    return Attachment(name, field.filename, field.content_type, content)

@@ -1,21 +1,916 @@
-"""The household file, read-only: guardians, children, address."""
+"""The household file (`/foyer`): linking the account with the subscriber code or asking the
+town to create the household; then guardians, children, contacts, address, each child's
+health record and photo, the family quotient; every change the family makes waits for the
+town's validation and is listed with its decision."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
+from typing import Any
+
 from aiohttp import web
 
-from web.pages.common import api, render
+from web.apis import Multipart
+from web.domain import household as hh
+from web.domain.problems import FormErrors
+from web.pages.common import api, attachment, redirect, render, token
+from web.pages.documents import send_file
 
 routes = web.RouteTableDef()
+
+ME = "/tenants/{tenant}/me/household"
+SENT = "/foyer?envoye=1"  # after a change: « en attente de validation »
+
+
+def _uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+async def my_household(request: web.Request) -> dict[str, Any] | None:
+    """The family's household file; None when the account is not linked to one."""
+    answer = await api(request, "family", "GET", ME)
+    if answer.status in (403, 404):
+        return None
+    if not answer.ok:
+        raise web.HTTPNotFound()
+    return answer.body
+
+
+async def _linked(request: web.Request) -> dict[str, Any]:
+    """The household, or to /foyer (where the family links its account) when there is none."""
+    found = await my_household(request)
+    if found is None:
+        raise web.HTTPSeeOther("/foyer")
+    return found
+
+
+def _child(household: dict[str, Any], child_id: str) -> dict[str, Any]:
+    child_id = str(_uuid(child_id))
+    for child in household.get("children", []):
+        if child["id"] == child_id:
+            return child
+    raise web.HTTPNotFound()
+
+
+def _options(labels: dict[str, str], blank: str | None = None) -> list[tuple[str, str]]:
+    return ([("", blank)] if blank is not None else []) + list(labels.items())
+
+
+# --- the forms' fields -----------------------------------------------------------------------
+
+
+def address_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "line1",
+            "label": "Adresse",
+            "required": True,
+            "value": values.get("line1"),
+            "autocomplete": "address-line1",
+        },
+        {
+            "name": "line2",
+            "label": "Complément d'adresse",
+            "value": values.get("line2"),
+            "autocomplete": "address-line2",
+            "hint": "Bâtiment, étage, lieu-dit…",
+        },
+        {
+            "name": "postal_code",
+            "label": "Code postal",
+            "required": True,
+            "inputmode": "numeric",
+            "value": values.get("postal_code"),
+            "autocomplete": "postal-code",
+            "hint": "5 chiffres, par exemple 74330",
+        },
+        {
+            "name": "city",
+            "label": "Commune",
+            "required": True,
+            "value": values.get("city"),
+            "autocomplete": "address-level2",
+        },
+        {
+            "name": "phone",
+            "label": "Téléphone du foyer",
+            "type": "tel",
+            "value": values.get("phone"),
+            "autocomplete": "tel",
+            "hint": "Par exemple : 06 12 34 56 78",
+        },
+    ]
+
+
+def guardian_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "first_name",
+            "label": "Prénom",
+            "required": True,
+            "value": values.get("first_name"),
+            "autocomplete": "given-name",
+        },
+        {
+            "name": "last_name",
+            "label": "Nom",
+            "required": True,
+            "value": values.get("last_name"),
+            "autocomplete": "family-name",
+        },
+        {
+            "name": "relationship",
+            "label": "Lien avec les enfants",
+            "type": "select",
+            "options": _options(hh.RELATIONSHIPS, "Non précisé"),
+            "value": values.get("relationship"),
+        },
+        {
+            "name": "birth_date",
+            "label": "Date de naissance",
+            "type": "date",
+            "value": values.get("birth_date"),
+        },
+        {
+            "name": "email",
+            "label": "Adresse e-mail",
+            "type": "email",
+            "value": values.get("email"),
+            "autocomplete": "email",
+        },
+        {
+            "name": "phone",
+            "label": "Téléphone",
+            "type": "tel",
+            "value": values.get("phone"),
+            "autocomplete": "tel",
+            "hint": "Par exemple : 06 12 34 56 78",
+        },
+    ]
+
+
+def child_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "first_name",
+            "label": "Prénom",
+            "required": True,
+            "value": values.get("first_name"),
+        },
+        {"name": "last_name", "label": "Nom", "required": True, "value": values.get("last_name")},
+        {
+            "name": "birth_date",
+            "label": "Date de naissance",
+            "type": "date",
+            "required": True,
+            "value": values.get("birth_date"),
+        },
+        {
+            "name": "sex",
+            "label": "Sexe",
+            "type": "select",
+            "options": _options(hh.SEXES, "Non précisé"),
+            "value": values.get("sex"),
+        },
+        {"name": "school", "label": "École", "value": values.get("school")},
+        {
+            "name": "grade",
+            "label": "Classe",
+            "value": values.get("grade"),
+            "hint": "Par exemple : CE2",
+        },
+        {
+            "name": "diet",
+            "label": "Régime alimentaire",
+            "type": "select",
+            "options": _options(hh.DIETS),
+            "value": values.get("diet") or "standard",
+        },
+        {
+            "name": "image_rights",
+            "label": "J'autorise la mairie à photographier mon enfant (droit à l'image)",
+            "type": "checkbox",
+            "value": values.get("image_rights"),
+        },
+    ]
+
+
+def contact_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "first_name",
+            "label": "Prénom",
+            "required": True,
+            "value": values.get("first_name"),
+        },
+        {"name": "last_name", "label": "Nom", "required": True, "value": values.get("last_name")},
+        {
+            "name": "relationship",
+            "label": "Lien avec l'enfant",
+            "required": True,
+            "value": values.get("relationship"),
+            "hint": "Par exemple : grand-mère, voisin",
+        },
+        {
+            "name": "phone",
+            "label": "Téléphone",
+            "type": "tel",
+            "required": True,
+            "value": values.get("phone"),
+            "hint": "Par exemple : 06 12 34 56 78",
+        },
+        {
+            "name": "can_pick_up",
+            "label": "Autorisé(e) à venir chercher l'enfant",
+            "type": "checkbox",
+            "value": values.get("can_pick_up"),
+        },
+        {
+            "name": "emergency",
+            "label": "À prévenir en cas d'urgence",
+            "type": "checkbox",
+            "value": values.get("emergency"),
+        },
+    ]
+
+
+def health_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "allergies",
+            "label": "Allergies",
+            "type": "textarea",
+            "rows": 3,
+            "value": values.get("allergies"),
+            "hint": "Une allergie par ligne.",
+        },
+        {
+            "name": "pai",
+            "label": "Mon enfant a un projet d'accueil individualisé (PAI)",
+            "type": "checkbox",
+            "value": values.get("pai"),
+        },
+        {
+            "name": "pai_details",
+            "label": "Détails du PAI",
+            "type": "textarea",
+            "rows": 3,
+            "value": values.get("pai_details"),
+        },
+        {
+            "name": "treatments",
+            "label": "Traitements en cours",
+            "type": "textarea",
+            "rows": 3,
+            "value": values.get("treatments"),
+        },
+        {"name": "doctor_name", "label": "Médecin traitant", "value": values.get("doctor_name")},
+        {
+            "name": "doctor_phone",
+            "label": "Téléphone du médecin",
+            "type": "tel",
+            "value": values.get("doctor_phone"),
+        },
+        {
+            "name": "remarks",
+            "label": "Autres remarques",
+            "type": "textarea",
+            "rows": 3,
+            "value": values.get("remarks"),
+        },
+        {
+            "name": "certified",
+            "label": "Je certifie que les informations fournies sur l'état de "
+            "santé de mon enfant sont correctes",
+            "type": "checkbox",
+            "value": values.get("certified"),
+            "required": True,
+        },
+    ]
+
+
+def quotient_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    sources = {k: hh.QUOTIENT_SOURCES[k] for k in hh.DECLARABLE_SOURCES}
+    return [
+        {
+            "name": "value",
+            "label": "Quotient familial",
+            "required": True,
+            "inputmode": "numeric",
+            "value": values.get("value"),
+            "hint": "Le nombre indiqué sur votre attestation, par exemple 850",
+        },
+        {
+            "name": "source",
+            "label": "Justificatif",
+            "type": "select",
+            "options": _options(sources),
+            "value": values.get("source") or "caf",
+        },
+        {
+            "name": "valid_from",
+            "label": "Valable à partir du",
+            "type": "date",
+            "required": True,
+            "value": values.get("valid_from"),
+        },
+    ]
+
+
+def link_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "code",
+            "label": "Code abonné",
+            "required": True,
+            "value": values.get("code"),
+            "autocomplete": "off",
+            "hint": "Il figure sur le courrier de votre mairie.",
+        },
+    ]
+
+
+def creation_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "first_name",
+            "label": "Votre prénom",
+            "required": True,
+            "value": values.get("first_name"),
+            "autocomplete": "given-name",
+        },
+        {
+            "name": "last_name",
+            "label": "Votre nom",
+            "required": True,
+            "value": values.get("last_name"),
+            "autocomplete": "family-name",
+        },
+        {
+            "name": "email",
+            "label": "Votre adresse e-mail",
+            "type": "email",
+            "value": values.get("email"),
+            "autocomplete": "email",
+        },
+        *address_fields(values),
+        {
+            "name": "child_first_name",
+            "label": "Prénom d'un enfant (facultatif)",
+            "value": values.get("child_first_name"),
+        },
+        {
+            "name": "child_last_name",
+            "label": "Nom de l'enfant",
+            "value": values.get("child_last_name"),
+        },
+        {
+            "name": "child_birth_date",
+            "label": "Date de naissance de l'enfant",
+            "type": "date",
+            "value": values.get("child_birth_date"),
+        },
+    ]
+
+
+def _names(fields: list[dict[str, Any]]) -> tuple[str, ...]:
+    return tuple(f["name"] for f in fields)
+
+
+async def _form_page(
+    request: web.Request,
+    *,
+    title: str,
+    action: str,
+    fields: list[dict[str, Any]],
+    submit: str,
+    errors: FormErrors | None = None,
+    intro: str | None = None,
+    status: int = 200,
+) -> web.Response:
+    return await render(
+        request,
+        "household_form.html.j2",
+        {
+            "title": title,
+            "action": action,
+            "fields": fields,
+            "submit": submit,
+            "errors": errors or FormErrors(),
+            "intro": intro,
+        },
+        status=status,
+    )
+
+
+async def _propose(
+    request: web.Request,
+    method: str,
+    path: str,
+    body: dict[str, Any],
+    *,
+    fields: list[dict[str, Any]],
+    names: dict[str, str] | None = None,
+    **page: Any,
+) -> web.Response:
+    """Sends the change; 202 → back to the file where it shows as waiting for validation;
+    an error → the form again, each message next to its field."""
+    answer = await api(request, "family", method, path, json=body)
+    if answer.ok:
+        return redirect(page.pop("done", SENT))
+    page.pop("done", None)
+    errors = hh.errors_of(answer.problem, _names(fields), names or {})
+    status = answer.status if answer.status in (404, 409, 413, 415, 422) else 422
+    return await _form_page(request, fields=fields, errors=errors, status=status, **page)
+
+
+# --- the file --------------------------------------------------------------------------------
+
+
+@routes.get("/dossier")
+async def dossier(request: web.Request) -> web.Response:
+    """notify's emails link to /dossier."""
+    return redirect("/foyer")
 
 
 @routes.get("/foyer")
 async def household(request: web.Request) -> web.Response:
-    answer = await api(request, "family", "GET", "/tenants/{tenant}/me/household")
-    if answer.status in (403, 404):
-        return await render(request, "household.html.j2", {"title": "Mon foyer", "household": None})
-    if not answer.ok:
-        raise web.HTTPNotFound()
+    found = await my_household(request)
+    if found is None:
+        return await _not_linked(request)
+    changes = await api(request, "family", "GET", f"{ME}/changes", params={"status": "all"})
     return await render(
-        request, "household.html.j2", {"title": "Mon foyer", "household": answer.body}
+        request,
+        "household.html.j2",
+        {
+            "title": "Mon foyer",
+            "household": found,
+            "changes": changes.body.get("items", []) if changes.ok else [],
+            "diets": hh.DIETS,
+            "relationships": hh.RELATIONSHIPS,
+            "change_statuses": hh.CHANGE_STATUSES,
+            "sources": hh.QUOTIENT_SOURCES,
+        },
     )
+
+
+async def _not_linked(
+    request: web.Request,
+    *,
+    link_values: dict[str, Any] | None = None,
+    link_errors: FormErrors | None = None,
+    creation_values: dict[str, Any] | None = None,
+    creation_errors: FormErrors | None = None,
+    status: int = 200,
+) -> web.Response:
+    creation = await api(request, "family", "GET", f"{ME}/creation")
+    return await render(
+        request,
+        "household_link.html.j2",
+        {
+            "title": "Mon foyer : rattacher mon compte",
+            "link_fields": link_fields(link_values or {}),
+            "link_errors": link_errors or FormErrors(),
+            "creation": creation.body if creation.ok else None,
+            "creation_fields": creation_fields(creation_values or {}),
+            "creation_errors": creation_errors or FormErrors(),
+            "change_statuses": hh.CHANGE_STATUSES,
+        },
+        status=status,
+    )
+
+
+@routes.post("/foyer/lier")
+async def link(request: web.Request) -> web.Response:
+    form = await request.post()
+    code = str(form.get("code", "")).strip()
+    answer = await api(request, "family", "POST", f"{ME}/link", json={"code": code})
+    if answer.ok:
+        # A token issued after the link carries the household: no need to log in again.
+        await token(request, force=True)
+        return redirect("/foyer?lie=1")
+    errors = hh.errors_of(answer.problem, ("code",))
+    if not errors.fields and answer.status in (404, 409, 422, 429):
+        errors = FormErrors({"code": errors.general or "Code abonné inconnu."})
+    status = answer.status if answer.status in (404, 409, 422, 429) else 422
+    return await _not_linked(request, link_values={"code": code}, link_errors=errors, status=status)
+
+
+@routes.post("/foyer/creation")
+async def ask_for_household(request: web.Request) -> web.Response:
+    form = await request.post()
+    answer = await api(request, "family", "POST", ME, json=hh.new_household_body(form))
+    if answer.ok:
+        return redirect("/foyer")
+    fields = creation_fields({})
+    errors = hh.errors_of(answer.problem, _names(fields), hh.NEW_HOUSEHOLD_FIELDS)
+    return await _not_linked(
+        request,
+        creation_values=dict(form),
+        creation_errors=errors,
+        status=answer.status if answer.status in (409, 422) else 422,
+    )
+
+
+# --- address, guardians, children, contacts --------------------------------------------------
+
+
+@routes.get("/foyer/adresse")
+async def address_form(request: web.Request) -> web.Response:
+    found = await _linked(request)
+    values = {**found["address"], "phone": (found.get("phones") or [""])[0]}
+    return await _form_page(
+        request,
+        title="Modifier l'adresse du foyer",
+        action="/foyer/adresse",
+        fields=address_fields(values),
+        submit="Envoyer la modification",
+    )
+
+
+@routes.post("/foyer/adresse")
+async def change_address(request: web.Request) -> web.Response:
+    form = await request.post()
+    return await _propose(
+        request,
+        "PATCH",
+        ME,
+        hh.address_body(form),
+        fields=address_fields(dict(form)),
+        names=hh.ADDRESS_FIELDS,
+        title="Modifier l'adresse du foyer",
+        action="/foyer/adresse",
+        submit="Envoyer la modification",
+    )
+
+
+@routes.get("/foyer/responsables/nouveau")
+async def new_guardian_form(request: web.Request) -> web.Response:
+    await _linked(request)
+    return await _form_page(
+        request,
+        title="Ajouter un responsable",
+        action="/foyer/responsables/nouveau",
+        fields=guardian_fields({}),
+        submit="Envoyer",
+    )
+
+
+@routes.post("/foyer/responsables/nouveau")
+async def add_guardian(request: web.Request) -> web.Response:
+    form = await request.post()
+    return await _propose(
+        request,
+        "POST",
+        f"{ME}/guardians",
+        hh.guardian_body(form),
+        fields=guardian_fields(dict(form)),
+        names=hh.GUARDIAN_FIELDS,
+        title="Ajouter un responsable",
+        action="/foyer/responsables/nouveau",
+        submit="Envoyer",
+    )
+
+
+def _guardian(household: dict[str, Any], member_id: str) -> dict[str, Any]:
+    member_id = str(_uuid(member_id))
+    for guardian in household.get("guardians", []):
+        if guardian["id"] == member_id:
+            return guardian
+    raise web.HTTPNotFound()
+
+
+@routes.get("/foyer/responsables/{member_id}")
+async def guardian_form(request: web.Request) -> web.Response:
+    guardian = _guardian(await _linked(request), request.match_info["member_id"])
+    values = {**guardian, "phone": (guardian.get("phones") or [""])[0]}
+    name = f"{guardian['first_name']} {guardian['last_name']}"
+    return await _form_page(
+        request,
+        title=f"Modifier {name}",
+        action=f"/foyer/responsables/{guardian['id']}",
+        fields=guardian_fields(values),
+        submit="Envoyer la modification",
+    )
+
+
+@routes.post("/foyer/responsables/{member_id}")
+async def change_guardian(request: web.Request) -> web.Response:
+    member_id = _uuid(request.match_info["member_id"])
+    form = await request.post()
+    return await _propose(
+        request,
+        "PATCH",
+        f"{ME}/guardians/{member_id}",
+        hh.guardian_body(form),
+        fields=guardian_fields(dict(form)),
+        names=hh.GUARDIAN_FIELDS,
+        title="Modifier un responsable",
+        action=f"/foyer/responsables/{member_id}",
+        submit="Envoyer la modification",
+    )
+
+
+@routes.get("/foyer/enfants/nouveau")
+async def new_child_form(request: web.Request) -> web.Response:
+    await _linked(request)
+    return await _form_page(
+        request,
+        title="Ajouter un enfant",
+        action="/foyer/enfants/nouveau",
+        fields=child_fields({}),
+        submit="Envoyer",
+    )
+
+
+@routes.post("/foyer/enfants/nouveau")
+async def add_child(request: web.Request) -> web.Response:
+    form = await request.post()
+    return await _propose(
+        request,
+        "POST",
+        f"{ME}/children",
+        hh.child_body(form),
+        fields=child_fields(dict(form)),
+        title="Ajouter un enfant",
+        action="/foyer/enfants/nouveau",
+        submit="Envoyer",
+    )
+
+
+async def _child_page(
+    request: web.Request,
+    child_id: str,
+    *,
+    child_values: dict[str, Any] | None = None,
+    child_errors: FormErrors | None = None,
+    contact_values: dict[str, Any] | None = None,
+    contact_errors: FormErrors | None = None,
+    photo_errors: FormErrors | None = None,
+    status: int = 200,
+) -> web.Response:
+    found = await _linked(request)
+    child = _child(found, child_id)
+    name = f"{child['first_name']} {child['last_name']}"
+    return await render(
+        request,
+        "household_child.html.j2",
+        {
+            "title": f"Fiche de {name}",
+            "child": child,
+            "name": name,
+            "diets": hh.DIETS,
+            "child_fields": child_fields(child_values or child),
+            "child_errors": child_errors or FormErrors(),
+            "contact_fields": contact_fields(contact_values or {}),
+            "contact_errors": contact_errors or FormErrors(),
+            "photo_errors": photo_errors or FormErrors(),
+        },
+        status=status,
+    )
+
+
+@routes.get("/foyer/enfants/{child_id}")
+async def child_page(request: web.Request) -> web.Response:
+    return await _child_page(request, request.match_info["child_id"])
+
+
+@routes.post("/foyer/enfants/{child_id}")
+async def change_child(request: web.Request) -> web.Response:
+    child_id = _uuid(request.match_info["child_id"])
+    form = await request.post()
+    answer = await api(
+        request, "family", "PATCH", f"{ME}/children/{child_id}", json=hh.child_body(form)
+    )
+    if answer.ok:
+        return redirect(SENT)
+    errors = hh.errors_of(answer.problem, _names(child_fields({})))
+    return await _child_page(
+        request, str(child_id), child_values=dict(form), child_errors=errors, status=422
+    )
+
+
+@routes.post("/foyer/enfants/{child_id}/contacts")
+async def add_contact(request: web.Request) -> web.Response:
+    child_id = _uuid(request.match_info["child_id"])
+    form = await request.post()
+    answer = await api(
+        request,
+        "family",
+        "POST",
+        f"{ME}/children/{child_id}/contacts",
+        json=hh.contact_body(form),
+    )
+    if answer.ok:
+        return redirect(SENT)
+    errors = hh.errors_of(answer.problem, _names(contact_fields({})))
+    return await _child_page(
+        request, str(child_id), contact_values=dict(form), contact_errors=errors, status=422
+    )
+
+
+@routes.post("/foyer/enfants/{child_id}/contacts/{contact_id}/retrait")
+async def remove_contact(request: web.Request) -> web.Response:
+    child_id = _uuid(request.match_info["child_id"])
+    contact_id = _uuid(request.match_info["contact_id"])
+    answer = await api(request, "family", "DELETE", f"{ME}/contacts/{contact_id}")
+    if answer.ok:
+        return redirect(SENT)
+    errors = hh.errors_of(answer.problem, ())
+    return await _child_page(request, str(child_id), contact_errors=errors, status=422)
+
+
+@routes.get("/foyer/enfants/{child_id}/photo")
+async def photo(request: web.Request) -> web.StreamResponse:
+    child_id = _uuid(request.match_info["child_id"])
+    return await send_file(
+        request, f"{ME}/children/{child_id}/photo", f"photo-{child_id}", inline=True
+    )
+
+
+@routes.post("/foyer/enfants/{child_id}/photo")
+async def put_photo(request: web.Request) -> web.Response:
+    child_id = _uuid(request.match_info["child_id"])
+    form = await request.post()
+    file = attachment(form)
+    if file is None:
+        errors = FormErrors({"file": "Choisissez une photo (JPEG ou PNG)."})
+        return await _child_page(request, str(child_id), photo_errors=errors, status=422)
+    answer = await api(
+        request,
+        "family",
+        "PUT",
+        f"{ME}/children/{child_id}/photo",
+        form=Multipart({}, (file,)),
+    )
+    if answer.ok:
+        return redirect(SENT)
+    errors = hh.errors_of(answer.problem, ("file",))
+    if not errors.fields and answer.status in (413, 415, 422):
+        errors = FormErrors({"file": errors.general or "Cette photo n'a pas pu être envoyée."})
+    return await _child_page(request, str(child_id), photo_errors=errors, status=answer.status)
+
+
+@routes.get("/foyer/modifications/{change_id}/photo")
+async def proposed_photo(request: web.Request) -> web.StreamResponse:
+    """The photo the family sent, while the town has not decided."""
+    change_id = _uuid(request.match_info["change_id"])
+    return await send_file(
+        request, f"{ME}/changes/{change_id}/photo", f"photo-{change_id}", inline=True
+    )
+
+
+# --- health record ---------------------------------------------------------------------------
+
+
+def _health_values(record: dict[str, Any] | None) -> dict[str, Any]:
+    if not record:
+        return {}
+    doctor = record.get("doctor") or {}
+    return {
+        **record,
+        "allergies": "\n".join(record.get("allergies") or []),
+        "doctor_name": doctor.get("name"),
+        "doctor_phone": doctor.get("phone"),
+        "certified": False,  # each sending is certified anew
+    }
+
+
+async def _health_page(
+    request: web.Request,
+    child_id: str,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> web.Response:
+    found = await _linked(request)
+    child = _child(found, child_id)
+    record_answer = await api(request, "family", "GET", f"{ME}/children/{child['id']}/health")
+    record = record_answer.body if record_answer.ok else None
+    log = await api(request, "family", "GET", f"{ME}/health-access-log")
+    entries = [
+        e
+        for e in (log.body.get("items", []) if log.ok else [])
+        if e.get("child_id") in (None, child["id"])
+    ]
+    name = f"{child['first_name']} {child['last_name']}"
+    return await render(
+        request,
+        "household_health.html.j2",
+        {
+            "title": f"Fiche sanitaire de {name}",
+            "child": child,
+            "name": name,
+            "record": record,
+            "access_log": entries,
+            "fields": health_fields(values if values is not None else _health_values(record)),
+            "errors": errors or FormErrors(),
+        },
+        status=status,
+    )
+
+
+@routes.get("/foyer/enfants/{child_id}/sante")
+async def health(request: web.Request) -> web.Response:
+    return await _health_page(request, request.match_info["child_id"])
+
+
+@routes.post("/foyer/enfants/{child_id}/sante")
+async def write_health(request: web.Request) -> web.Response:
+    child_id = _uuid(request.match_info["child_id"])
+    form = await request.post()
+    answer = await api(
+        request, "family", "PUT", f"{ME}/children/{child_id}/health", json=hh.health_body(form)
+    )
+    if answer.ok:
+        return redirect(SENT)
+    errors = hh.errors_of(answer.problem, _names(health_fields({})), hh.HEALTH_FIELDS)
+    return await _health_page(request, str(child_id), values=dict(form), errors=errors, status=422)
+
+
+# --- family quotient -------------------------------------------------------------------------
+
+
+async def _quotient_page(
+    request: web.Request,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: FormErrors | None = None,
+    document_errors: FormErrors | None = None,
+    status: int = 200,
+) -> web.Response:
+    await _linked(request)
+    quotients = await api(request, "family", "GET", f"{ME}/quotients")
+    types = await api(request, "family", "GET", "/tenants/{tenant}/document-types")
+    type_options = [(t["code"], t["label"]) for t in (types.body or {}).get("items", [])]
+    preferred = next((c for c, _ in type_options if c == "attestation_caf"), None)
+    document_fields = [
+        {
+            "name": "document_type",
+            "label": "Type de justificatif",
+            "type": "select",
+            "options": type_options,
+            "value": preferred,
+        },
+        {
+            "name": "file",
+            "label": "Fichier",
+            "type": "file",
+            "required": True,
+            "accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png",
+            "hint": "PDF, JPEG ou PNG, 5 Mo au plus.",
+        },
+    ]
+    return await render(
+        request,
+        "household_quotient.html.j2",
+        {
+            "title": "Mon quotient familial",
+            "quotients": quotients.body if quotients.ok else {"current": None, "history": []},
+            "sources": hh.QUOTIENT_SOURCES,
+            "fields": quotient_fields(values or {"valid_from": date.today().isoformat()}),
+            "errors": errors or FormErrors(),
+            "document_fields": document_fields,
+            "document_errors": document_errors or FormErrors(),
+        },
+        status=status,
+    )
+
+
+@routes.get("/foyer/quotient")
+async def quotient(request: web.Request) -> web.Response:
+    return await _quotient_page(request)
+
+
+@routes.post("/foyer/quotient")
+async def declare_quotient(request: web.Request) -> web.Response:
+    form = await request.post()
+    answer = await api(request, "family", "POST", f"{ME}/quotients", json=hh.quotient_body(form))
+    if answer.ok:
+        return redirect(SENT)
+    errors = hh.errors_of(answer.problem, _names(quotient_fields({})))
+    return await _quotient_page(request, values=dict(form), errors=errors, status=422)
+
+
+@routes.post("/foyer/quotient/justificatif")
+async def quotient_document(request: web.Request) -> web.Response:
+    form = await request.post()
+    file = attachment(form)
+    if file is None:
+        errors = FormErrors({"file": "Choisissez le fichier du justificatif."})
+        return await _quotient_page(request, document_errors=errors, status=422)
+    fields = {"document_type": str(form.get("document_type", ""))}
+    answer = await api(
+        request, "family", "POST", f"{ME}/documents", form=Multipart(fields, (file,))
+    )
+    if answer.ok:
+        return redirect("/documents?envoye=1")
+    errors = hh.errors_of(answer.problem, ("document_type", "file"))
+    if not errors.fields and answer.status in (413, 415):
+        errors = FormErrors({"file": errors.general or "Ce fichier n'a pas pu être envoyé."})
+    return await _quotient_page(request, document_errors=errors, status=answer.status)

@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from typing import Any
 
 from aiohttp import web
 
+from web.domain.billing import token_household
+from web.domain.french import euros
 from web.domain.problems import form_errors
 from web.pages.common import SESSION, api, redirect, render, token
+from web.pages.direct_debit import direct_debit_offered
+from web.pages.wallet import wallet_settings
 from web.settings import SETTINGS
 from web.state import APIS
 
@@ -45,7 +50,14 @@ async def _invoices(request: web.Request) -> list[dict[str, Any]]:
 async def _page(
     request: web.Request, *, errors: dict[str, str] | None = None, status: int = 200
 ) -> web.Response:
-    invoices = await _invoices(request)
+    # The household from the token (refreshed once here), then every call side by side.
+    household_id = token_household(await token(request))
+    invoices, wallet, direct_debit, account = await asyncio.gather(
+        _invoices(request),
+        wallet_settings(request),
+        direct_debit_offered(request),
+        _account(request, household_id),
+    )
     unpaid = [i for i in invoices if (i.get("remaining_cents") or 0) > 0]
     settled = [i for i in invoices if not (i.get("remaining_cents") or 0) > 0]
     return await render(
@@ -56,9 +68,22 @@ async def _page(
             "unpaid": unpaid,
             "settled": settled,
             "errors": errors or {},
+            "wallet_offered": wallet is not None,
+            "direct_debit_offered": direct_debit,
+            "account": account,
         },
         status=status,
     )
+
+
+async def _account(request: web.Request, household_id: str | None) -> dict[str, Any] | None:
+    """The household's balance and unused credit (billing's ledger)."""
+    if household_id is None:
+        return None
+    answer = await api(
+        request, "billing", "GET", f"/tenants/{{tenant}}/billing/households/{household_id}/account"
+    )
+    return answer.body if answer.ok else None
 
 
 @routes.get("/factures")
@@ -116,6 +141,9 @@ async def payment_return(request: web.Request) -> web.Response:
     heading, message = STATUSES.get(
         transaction["status"], ("État du paiement", "État : " + str(transaction["status"]))
     )
+    if transaction.get("purpose") == "wallet_top_up" and transaction["status"] == "paid":
+        heading = "Tirelire rechargée"
+        message = f"Votre tirelire a été créditée de {euros(transaction['amount_cents'])}. Merci !"
     context = {
         "title": heading,
         "heading": heading,

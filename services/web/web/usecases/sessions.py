@@ -19,7 +19,7 @@ import asyncpg
 from shared.logging import get_logger
 from web import store
 from web.apis import Apis
-from web.domain import security
+from web.domain import account, security
 from web.domain.problems import FormErrors, form_errors
 
 log = get_logger(__name__)
@@ -125,6 +125,7 @@ async def start(
 class LoginResult:
     session: Session | None = None
     errors: FormErrors = field(default_factory=FormErrors)
+    not_activated: bool = False  # the password was right: a new activation link may help
 
 
 def _expiry(now: datetime, seconds: Any) -> datetime | None:
@@ -160,26 +161,36 @@ async def login(
         forwarded_for=forwarded_for,
     )
     if not answer.ok:
-        return LoginResult(errors=form_errors(answer.problem, LOGIN_FIELDS))
-    tokens = answer.body
-    if not tokens.get("refresh_token") or tokens.get("password_change_required"):
         return LoginResult(
-            errors=FormErrors(
-                general="Votre mot de passe doit être changé avant de continuer : suivez le"
-                " lien « Mot de passe oublié » reçu par e-mail ou contactez votre mairie."
-            )
+            errors=form_errors(answer.problem, LOGIN_FIELDS), not_activated=answer.status == 403
         )
-    if (tokens.get("terms") or {}).get("must_accept"):
-        return LoginResult(
-            errors=FormErrors(
-                general="De nouvelles conditions d'utilisation doivent être acceptées avant de"
-                " continuer ; contactez votre mairie."
-            )
-        )
-    account = await apis.call(
-        "identity", "GET", f"/tenants/{session.tenant}/me", token=tokens["access_token"]
+    renewed = await logged_in(
+        pool, apis, session, answer.body, now=now, lifetime=lifetime, login=login.strip()
     )
-    profile = (account.body or {}) if account.ok else {}
+    return LoginResult(session=renewed)
+
+
+async def logged_in(
+    pool: asyncpg.Pool,
+    apis: Apis,
+    session: Session,
+    tokens: dict[str, Any],
+    *,
+    now: datetime,
+    lifetime: security.Lifetime,
+    login: str = "",
+) -> Session:
+    """The session holds identity's `tokens` (a login, an accepted invitation) under a new id
+    and CSRF token. A step left pending (a temporary password to change: its token has no
+    refresh token and can only change the password; new terms to accept) is remembered:
+    every page leads to it until it is done."""
+    step = account.pending_step(tokens)
+    profile: dict[str, Any] = {}
+    if step != account.PASSWORD_STEP:  # a password-change token may read nothing else
+        found = await apis.call(
+            "identity", "GET", f"/tenants/{session.tenant}/me", token=tokens["access_token"]
+        )
+        profile = (found.body or {}) if found.ok else {}
     account_id = profile.get("account_id")
     renewed = replace(
         session,
@@ -188,10 +199,10 @@ async def login(
         created_at=now,
         expires_at=lifetime.expires(now, now),
         account_id=str(account_id) if account_id else None,
-        email=profile.get("email") or None,
+        email=profile.get("email") or (login.lower() if "@" in login else None),
         access_token=tokens["access_token"],
         access_expires=_expiry(now, tokens.get("expires_in")),
-        refresh_token=tokens["refresh_token"],
+        refresh_token=tokens.get("refresh_token") or None,
         changed_id=True,
     )
     async with pool.acquire() as conn, conn.transaction():
@@ -212,8 +223,41 @@ async def login(
             access_expires=renewed.access_expires,
             refresh_token=renewed.refresh_token,
         )
-    log.info("portal_login", account_id=renewed.account_id)
-    return LoginResult(session=renewed)
+    await remember(pool, renewed, **{account.PENDING: step})
+    log.info("portal_login", account_id=renewed.account_id, pending_step=step)
+    return renewed
+
+
+async def new_tokens(
+    pool: asyncpg.Pool, apis: Apis, session: Session, tokens: dict[str, Any], *, now: datetime
+) -> str | None:
+    """identity gave the logged-in session new tokens (password changed, terms accepted):
+    they replace the old ones (a refresh token is kept when none came); returns the step
+    still pending, if any."""
+    refresh = tokens.get("refresh_token") or session.refresh_token
+    step = account.pending_step({**tokens, "refresh_token": refresh})
+    account_id, email = session.account_id, session.email
+    if account_id is None and step != account.PASSWORD_STEP:
+        # Logged in with a temporary password, whose token could not read the account.
+        found = await apis.call(
+            "identity", "GET", f"/tenants/{session.tenant}/me", token=tokens["access_token"]
+        )
+        profile = (found.body or {}) if found.ok else {}
+        account_id = str(profile["account_id"]) if profile.get("account_id") else None
+        email = profile.get("email") or email
+    async with pool.acquire() as conn:
+        await store.set_tokens(
+            conn,
+            session.id_hash,
+            account_id=account_id,
+            email=email,
+            access_token=tokens["access_token"],
+            access_expires=_expiry(now, tokens.get("expires_in")),
+            refresh_token=refresh,
+        )
+    await remember(pool, session, **{account.PENDING: step})
+    log.info("portal_tokens_renewed", account_id=session.account_id, pending_step=step)
+    return step
 
 
 async def access_token(

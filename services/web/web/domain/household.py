@@ -1,0 +1,278 @@
+"""The household file, documents and requests as the portal shows and sends them: the
+forms' fields turned into the family API's bodies, its codes into French labels, its
+field names into the forms' (errors next to the field they name)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from web.domain.problems import FormErrors, form_errors
+
+DIETS: dict[str, str] = {
+    "standard": "Standard",
+    "no_pork": "Sans porc",
+    "vegetarian": "Végétarien",
+    "no_meat": "Sans viande",
+    "allergy_menu": "Menu adapté (allergie, PAI)",
+}
+RELATIONSHIPS: dict[str, str] = {
+    "mother": "Mère",
+    "father": "Père",
+    "guardian": "Tuteur ou tutrice",
+    "other": "Autre",
+}
+SEXES: dict[str, str] = {"F": "Fille", "M": "Garçon"}
+QUOTIENT_SOURCES: dict[str, str] = {
+    "caf": "Attestation CAF",
+    "msa": "Attestation MSA",
+    "declared": "Déclaré par la famille",
+    "staff": "Saisi par la mairie",
+}
+# What a family may declare (the API refuses "staff" from a family).
+DECLARABLE_SOURCES = ("caf", "msa", "declared")
+CHANGE_STATUSES: dict[str, str] = {
+    "pending": "En attente de validation",
+    "approved": "Acceptée",
+    "rejected": "Refusée",
+}
+DOCUMENT_STATUSES: dict[str, str] = {
+    "pending": "À valider",
+    "validated": "Validé",
+    "rejected": "Refusé",
+    "expired": "Expiré",
+}
+REQUEST_STATUSES: dict[str, str] = {
+    "open": "En attente de réponse",
+    "answered": "Répondue",
+    "closed": "Clôturée",
+}
+
+Form = Mapping[str, Any]
+
+
+def _text(form: Form, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _optional(form: Form, name: str) -> str | None:
+    """A blank optional field is « not given » (null)."""
+    return _text(form, name) or None
+
+
+def _checked(form: Form, name: str) -> bool:
+    return _text(form, name) in ("oui", "on", "true", "1")
+
+
+# --- forms → the API's bodies ----------------------------------------------------------------
+
+
+def address_body(form: Form) -> dict[str, Any]:
+    """The address form → HouseholdPatchIn (address and the household's phone)."""
+    body: dict[str, Any] = {
+        "address": {
+            "line1": _text(form, "line1"),
+            "line2": _text(form, "line2"),
+            "postal_code": _text(form, "postal_code"),
+            "city": _text(form, "city"),
+        }
+    }
+    phone = _text(form, "phone")
+    body["phones"] = [phone] if phone else []
+    return body
+
+
+def guardian_body(form: Form) -> dict[str, Any]:
+    """The guardian form → GuardianIn (one phone number per form, the API keeps a list)."""
+    phone = _text(form, "phone")
+    return {
+        "first_name": _text(form, "first_name"),
+        "last_name": _text(form, "last_name"),
+        "relationship": _optional(form, "relationship"),
+        "email": _optional(form, "email"),
+        "phones": [phone] if phone else [],
+        "birth_date": _optional(form, "birth_date"),
+    }
+
+
+def child_body(form: Form) -> dict[str, Any]:
+    """The child form → ChildIn."""
+    return {
+        "first_name": _text(form, "first_name"),
+        "last_name": _text(form, "last_name"),
+        "birth_date": _optional(form, "birth_date"),
+        "sex": _optional(form, "sex"),
+        "school": _optional(form, "school"),
+        "grade": _optional(form, "grade"),
+        "diet": _text(form, "diet") or "standard",
+        "image_rights": _checked(form, "image_rights"),
+    }
+
+
+def contact_body(form: Form) -> dict[str, Any]:
+    """The contact form → ContactIn (who may pick the child up, whom to call)."""
+    return {
+        "first_name": _text(form, "first_name"),
+        "last_name": _text(form, "last_name"),
+        "phone": _text(form, "phone"),
+        "relationship": _text(form, "relationship"),
+        "can_pick_up": _checked(form, "can_pick_up"),
+        "emergency": _checked(form, "emergency"),
+    }
+
+
+def health_body(form: Form) -> dict[str, Any]:
+    """The health record form → FamilyHealthIn: one allergy per line, the doctor when named,
+    « je certifie » as the family ticked it (the API requires it)."""
+    allergies = [line.strip() for line in _text(form, "allergies").splitlines() if line.strip()]
+    doctor_name = _text(form, "doctor_name")
+    doctor = (
+        {"name": doctor_name, "phone": _optional(form, "doctor_phone")} if doctor_name else None
+    )
+    return {
+        "allergies": allergies,
+        "pai": _checked(form, "pai"),
+        "pai_details": _text(form, "pai_details"),
+        "doctor": doctor,
+        "treatments": _text(form, "treatments"),
+        "remarks": _text(form, "remarks"),
+        "certified": _checked(form, "certified"),
+    }
+
+
+def quotient_body(form: Form) -> dict[str, Any]:
+    """The quotient form → DeclaredQuotientIn (a value the API checks is a whole number)."""
+    value = _text(form, "value").replace(" ", "")
+    return {
+        "value": int(value) if value.isdigit() else value,
+        "source": _text(form, "source") or "declared",
+        "valid_from": _text(form, "valid_from"),
+    }
+
+
+def new_household_body(form: Form) -> dict[str, Any]:
+    """The « ask the town to create my household » form → NewHouseholdIn: the address, the
+    family as first guardian, and a first child when one is named."""
+    phone = _text(form, "phone")
+    body: dict[str, Any] = {
+        **address_body(form),
+        "guardians": [
+            {
+                "first_name": _text(form, "first_name"),
+                "last_name": _text(form, "last_name"),
+                "email": _optional(form, "email"),
+                "phones": [phone] if phone else [],
+            }
+        ],
+        "children": [],
+    }
+    if _text(form, "child_first_name") or _text(form, "child_last_name"):
+        body["children"].append(
+            {
+                "first_name": _text(form, "child_first_name"),
+                "last_name": _text(form, "child_last_name"),
+                "birth_date": _optional(form, "child_birth_date"),
+            }
+        )
+    return body
+
+
+def request_fields(form: Form) -> dict[str, str]:
+    """A new request's text fields as the API's multipart parts (blank ones left out)."""
+    names = ("topic", "child_id", "subject", "message")
+    return {name: _text(form, name) for name in names if _text(form, name)}
+
+
+# --- the API's field names → the forms' ------------------------------------------------------
+
+ADDRESS_FIELDS = {
+    "address.line1": "line1",
+    "address.line2": "line2",
+    "address.postal_code": "postal_code",
+    "address.city": "city",
+    "address": "line1",
+    "phones": "phone",
+}
+GUARDIAN_FIELDS = {"phones": "phone"}
+HEALTH_FIELDS = {
+    "doctor.name": "doctor_name",
+    "doctor.phone": "doctor_phone",
+    "doctor": "doctor_name",
+}
+NEW_HOUSEHOLD_FIELDS = {
+    **ADDRESS_FIELDS,
+    "guardians.0.first_name": "first_name",
+    "guardians.0.last_name": "last_name",
+    "guardians.0.email": "email",
+    "guardians.0.phones": "phone",
+    "children.0.first_name": "child_first_name",
+    "children.0.last_name": "child_last_name",
+    "children.0.birth_date": "child_birth_date",
+}
+
+
+def renamed(problem: dict[str, Any] | None, names: Mapping[str, str]) -> dict[str, Any] | None:
+    """The problem with its errors' fields renamed to the form's: the longest API name that
+    is the field or a prefix of it (« phones.0 » → « phone »)."""
+    if not problem:
+        return problem
+    errors = []
+    for error in problem.get("errors") or []:
+        field = str(error.get("field", ""))
+        for api_name in sorted(names, key=len, reverse=True):
+            if field == api_name or field.startswith(api_name + "."):
+                field = names[api_name]
+                break
+        errors.append({**error, "field": field})
+    return {**problem, "errors": errors}
+
+
+def errors_of(
+    problem: dict[str, Any] | None,
+    fields: tuple[str, ...],
+    names: Mapping[str, str] | None = None,
+) -> FormErrors:
+    """The API's problem as the form shows it: each error by its field, the rest above."""
+    return form_errors(renamed(problem, names or {}), fields)
+
+
+# --- the API's codes → what the family reads -------------------------------------------------
+
+
+def document_status(document: Mapping[str, Any], today: date) -> str:
+    """pending, validated, rejected, or expired (validated, but its validity is over)."""
+    status = str(document.get("status", "pending"))
+    valid_until = document.get("valid_until")
+    if status == "validated" and valid_until and date.fromisoformat(str(valid_until)) < today:
+        return "expired"
+    return status
+
+
+def member_names(household: Mapping[str, Any] | None) -> dict[str, str]:
+    """Guardians' and children's ids → their names (to say whom a document is about)."""
+    if not household:
+        return {}
+    people = [*household.get("guardians", []), *household.get("children", [])]
+    return {str(p["id"]): f"{p['first_name']} {p['last_name']}" for p in people}
+
+
+def last_message(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    messages = request.get("messages") or []
+    return messages[-1] if messages else None
+
+
+def excerpt(text: str, length: int = 140) -> str:
+    """A message's beginning for a list, cut on a word."""
+    flat = " ".join(text.split())
+    if len(flat) <= length:
+        return flat
+    return flat[:length].rsplit(" ", 1)[0] + " …"
+
+
+def file_size(size: int) -> str:
+    """« 240 Ko », « 1,2 Mo » (French units, decimal comma)."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} Ko"
+    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
