@@ -74,6 +74,9 @@ SERVICES = [
 ]
 # The services whose `load-demo` fills the demo tenant, in this order (accounts first).
 DEMO_LOADERS = ["identity", "family"]
+# Then the demo town's year through the public APIs (scripts/demo_town.py), unless
+# DEV_DEMO_TOWN=0.
+DEMO_TOWN = os.environ.get("DEV_DEMO_TOWN", "1") != "0"
 # Development mailbox: every email the services send lands in DEV_MAIL_DIR (default var/mail/:
 # .eml + index.tsv).
 MAIL_PORT = 1025 + PORT_OFFSET
@@ -212,15 +215,19 @@ async def until_stopped(stop: asyncio.Event, awaitable: Awaitable[T]) -> T:
     raise Stopped()
 
 
-async def run_once(stop: asyncio.Event, service: Service, command: str) -> int:
-    """`python -m <service> <command>`, its output prefixed; stopped with us."""
-    process = await spawn("-m", service.module, command, env=environment(service))
+async def run_once(stop: asyncio.Event, service: Service, *command: str) -> int:
+    """`python -m <service> <command>` (or `python <script>` when the command is a path),
+    in the service's environment, its output prefixed; stopped with us."""
+    script = command[0].endswith(".py")
+    args = command if script else ("-m", service.module, *command)
+    label = Path(command[0]).stem if script else f"{service.name} {' '.join(command)}"
+    process = await spawn(*args, env=environment(service))
     assert process.stdout is not None
-    output = asyncio.create_task(pump(f"[{service.name} {command}]", process.stdout))
+    output = asyncio.create_task(pump(f"[{label}]", process.stdout))
     try:
         return await until_stopped(stop, process.wait())
     except (Stopped, asyncio.CancelledError):
-        await stop_processes([(service.name, process)])
+        await stop_processes([(label, process)])
         raise
     finally:
         await output
@@ -339,6 +346,11 @@ async def main() -> int:
                     log(f"load-demo of {name} failed")
                     stop.set()
                     return
+            demo_town = str(SCRIPTS / "demo_town.py")
+            if DEMO_TOWN and await run_once(stop, by_name["family"], demo_town) != 0:
+                log("scripts/demo_town.py failed")
+                stop.set()
+                return
         except Stopped:
             return
         front = await start_gateway(pumps)

@@ -52,6 +52,7 @@ def stack(test_run: plugin.TestRun, tmp_path_factory: pytest.TempPathFactory) ->
         "DEV_MAIL_DIR": str(mail_dir),
         "LOG_FORMAT": "json",
         "GATEWAY_ACCESS_LOG": "off",
+        "DEV_DEMO_TOWN": "0",  # each test sets up what it needs
         # The basket's invoice a moment after its validation.
         "BASKET_INVOICE_GRACE_SECONDS": "0.5",
         "BASKET_INVOICE_SWEEP_SECONDS": "0.5",

@@ -307,10 +307,10 @@ def _demo_household_id(lines: list[str]) -> str:
 
 
 async def _demo_household(gateway: str, lines: list[str]) -> dict[str, Any]:
-    """Through the gateway: logs the demo family in (identity), links its account with the
-    subscriber code that load-demo printed and reads its household (family), with the access
-    token; the documentation is served there too."""
-    code = _load_demo_output(lines)["link"]["body"]["code"]
+    """Through the gateway: logs the demo family in (identity), whose account the demo town
+    linked to its household, reads its household (family), the town's activities (booking)
+    and this week's menu (notify); the documentation is served there too."""
+    assert any(line.startswith("[demo_town] the demo town: ") for line in lines), lines[-20:]
     api = f"{gateway}api"
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         async with http.get(f"{api}/openapi.json") as r:
@@ -323,12 +323,13 @@ async def _demo_household(gateway: str, lines: list[str]) -> dict[str, Any]:
             assert r.status == 200, await r.text()
             token = (await r.json())["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
-        async with http.post(
-            f"{api}/family/tenants/{TENANT}/me/household/link",
-            json={"code": code},
-            headers=auth,
-        ) as r:
-            assert r.status in (200, 201), await r.text()
+        async with http.get(f"{api}/booking/tenants/{TENANT}/activities", headers=auth) as r:
+            assert r.status == 200, await r.text()
+            names = {a["name"] for a in (await r.json())["items"]}
+            assert {"Restauration scolaire", "Mercredis loisirs"} <= names, names
+        async with http.get(f"{api}/notify/tenants/{TENANT}/menus", headers=auth) as r:
+            assert r.status == 200, await r.text()
+            assert (await r.json())["weeks"][0]["published"]
         async with http.get(f"{api}/family/tenants/{TENANT}/me/household", headers=auth) as r:
             assert r.status == 200, await r.text()
             assert r.headers["X-Content-Type-Options"] == "nosniff"  # the gateway answered
