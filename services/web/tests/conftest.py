@@ -33,6 +33,7 @@ class Services:
         self.expires_in = 300
         self.logged_out: list[str] = []
         self.down = False
+        self.roles = ["family"]  # identity's /me: ["staff"] for a town's agent
 
     def tokens(self) -> dict[str, Any]:
         n = next(self.counter)
@@ -137,6 +138,7 @@ class Services:
                     "account_id": "9a1c0c1e-2222-4333-8444-955555555555",
                     "email": "famille@demo.example",
                     "display_name": "Marie Durand",
+                    "roles": self.roles,
                 }
             )
 

@@ -10,6 +10,7 @@ from web.domain import security
 from web.domain.problems import FormErrors
 from web.pages.common import (
     SESSION,
+    STAFF_HOME,
     current_session,
     forwarded_for,
     lifetime,
@@ -83,6 +84,8 @@ async def login(request: web.Request) -> web.Response:
             not_activated=result.not_activated,
         )
     request[SESSION] = result.session
+    if sessions.is_staff(result.session) and target == "/":
+        target = STAFF_HOME  # the town's staff work in the back-office
     return redirect(target)
 
 

@@ -35,6 +35,23 @@ class LoginRequired(Exception):
     """The page needs a logged-in family: to the login page, back here afterwards."""
 
 
+STAFF_HOME = "/gestion"  # the back-office's home: the work queue
+
+
+class StaffOnly(Exception):
+    """A back-office page asked by someone who is not the town's staff: a French 403."""
+
+
+def staff_only(request: web.Request) -> sessions.Session:
+    """The staff member's session; LoginRequired without a login, StaffOnly for a family."""
+    session = request.get(SESSION)
+    if session is None or not session.logged_in:
+        raise LoginRequired()
+    if not sessions.is_staff(session):
+        raise StaffOnly()
+    return session
+
+
 class StepRequired(Exception):
     """The family must first do the step its login left pending (new terms, a password)."""
 
@@ -110,6 +127,8 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
         response = redirect(f"/connexion?suite={quote(target, safe='')}")
     except StepRequired as exc:
         response = redirect(exc.location)
+    except StaffOnly:
+        response = await render(request, "error.html.j2", _STAFF_ONLY, status=403)
     session = request.get(SESSION)
     if session is not None and session.changed_id:
         response.set_cookie(
@@ -159,6 +178,10 @@ _TOO_LARGE = {
     "title": "Fichier trop volumineux",
     "message": "L'envoi dépasse {limit} Mo : rien n'a été enregistré. Revenez à la page "
     "précédente et choisissez un fichier plus léger.",
+}
+_STAFF_ONLY = {
+    "title": "Accès réservé",
+    "message": "Cette page est réservée aux agents de la mairie.",
 }
 _UNAVAILABLE = {
     "title": "Service indisponible",
@@ -212,6 +235,7 @@ async def render(
         "on_primary": text_on(town.primary_color),
         "session": session,
         "logged_in": bool(session and session.logged_in),
+        "staff": sessions.is_staff(session),
         "csrf_field": security.CSRF_FIELD,
         "csrf_token": session.csrf_token if session else "",
         "path": request.path,

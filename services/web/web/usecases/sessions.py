@@ -67,6 +67,15 @@ class Session:
         )
 
 
+ROLES = "roles"  # the account's roles (identity's /me), in the session's data
+STAFF_ROLES = frozenset({"staff", "admin"})
+
+
+def is_staff(session: Session | None) -> bool:
+    """A town's agent or administrator (their pages are the back-office's)."""
+    return bool(session and STAFF_ROLES & set(session.data.get(ROLES) or []))
+
+
 async def remember(pool: asyncpg.Pool, session: Session, **values: Any) -> None:
     """Keeps small values in the session for the next requests (None forgets a key)."""
     kept = await store.remember(pool, session.id_hash, values)
@@ -223,7 +232,8 @@ async def logged_in(
             access_expires=renewed.access_expires,
             refresh_token=renewed.refresh_token,
         )
-    await remember(pool, renewed, **{account.PENDING: step})
+    # The roles say which portal the person sees: the family's pages or the staff's.
+    await remember(pool, renewed, **{account.PENDING: step, ROLES: profile.get("roles") or None})
     log.info("portal_login", account_id=renewed.account_id, pending_step=step)
     return renewed
 
@@ -245,6 +255,8 @@ async def new_tokens(
         profile = (found.body or {}) if found.ok else {}
         account_id = str(profile["account_id"]) if profile.get("account_id") else None
         email = profile.get("email") or email
+        if profile.get("roles"):
+            await remember(pool, session, **{ROLES: profile["roles"]})
     async with pool.acquire() as conn:
         await store.set_tokens(
             conn,
