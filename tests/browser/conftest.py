@@ -74,13 +74,8 @@ def stack(test_run: plugin.TestRun, tmp_path_factory: pytest.TempPathFactory) ->
         start_new_session=True,
     )
     running = Stack(process, offset, mail_dir)
-    try:
-        running.wait_ready()
-        yield running
-    except BaseException:
-        print("\n".join(running.lines[-80:]))
-        raise
-    finally:
+
+    def stop() -> None:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             try:
@@ -89,6 +84,33 @@ def stack(test_run: plugin.TestRun, tmp_path_factory: pytest.TempPathFactory) ->
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         asyncio.run(_cleanup(database, namespace))
+
+    _STOPS.append(stop)
+    try:
+        running.wait_ready()
+        yield running
+    except BaseException:
+        print("\n".join(running.lines[-80:]))
+        raise
+    finally:
+        _stop_stack()
+
+
+# The stack's stop, while it runs. It is stopped after this directory's last test, not at the
+# session's end: the tests collected after it must not share the machine (its connections,
+# its sweepers) with a stack nobody uses any more.
+_STOPS: list[Callable[[], None]] = []
+HERE = Path(__file__).resolve().parent
+
+
+def _stop_stack() -> None:
+    while _STOPS:
+        _STOPS.pop()()
+
+
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    if nextitem is None or Path(nextitem.path).resolve().parent != HERE:
+        _stop_stack()
 
 
 async def _cleanup(database: str, namespace: str) -> None:
