@@ -227,6 +227,7 @@ async def run(requests: int, concurrency: int) -> None:
         "DEV_PORT_OFFSET": str(offset),
         "LOG_LEVEL": "warning",
         "GATEWAY_ACCESS_LOG": "off",
+        "DEV_DEMO_TOWN": "0",  # the bench sets up its own household and invoices
     }
     process, _, reader = await start_stack(env)
     base = {name: f"http://127.0.0.1:{port + offset}" for name, port in PORTS.items()}

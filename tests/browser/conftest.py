@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -83,7 +84,10 @@ def stack(test_run: plugin.TestRun, tmp_path_factory: pytest.TempPathFactory) ->
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        asyncio.run(_cleanup(database, namespace))
+        # In a thread of its own: Playwright's sync API may still hold this thread's loop.
+        worker = threading.Thread(target=asyncio.run, args=(_cleanup(database, namespace),))
+        worker.start()
+        worker.join()
 
     _STOPS.append(stop)
     try:
@@ -108,6 +112,7 @@ def _stop_stack() -> None:
         _STOPS.pop()()
 
 
+@pytest.hookimpl(trylast=True)  # after the item's own fixtures are finalised
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
     if nextitem is None or Path(nextitem.path).resolve().parent != HERE:
         _stop_stack()
