@@ -146,21 +146,40 @@ async def known_people(
     return [dict(r) for r in children], [dict(r) for r in guardians]
 
 
+# Accented letters of French names and their plain ones, for a search that ignores accents
+# without the unaccent extension (translate() maps one letter to one letter).
+ACCENTED = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿ"
+PLAIN = "aaaaaaceeeeiiiinooooouuuuyy"
+
+
+def _folded(sql: str) -> str:
+    """A SQL expression lower-cased and without accents (as `fold` does in Python)."""
+    return f"translate(lower({sql}), '{ACCENTED}', '{PLAIN}')"
+
+
+def fold(text: str) -> str:
+    return text.lower().translate(str.maketrans(ACCENTED, PLAIN))
+
+
 async def search_households(
     conn: Conn, tenant: str, text: str, *, limit: int, offset: int
 ) -> tuple[list[Row], int]:
-    """Households whose guardian or child name, guardian email or subscriber code matches."""
+    """Households whose guardian or child name, guardian email or subscriber code matches,
+    case and accents ignored (« ines » finds Inès)."""
     needle = text.strip().lower()
-    like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    folded = fold(needle)
+    like = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     code = needle.upper().replace("-", "").replace(" ", "")
+    guardian = _folded("g.first_name || ' ' || g.last_name")
+    guardian_reversed = _folded("g.last_name || ' ' || g.first_name")
+    child = _folded("c.first_name || ' ' || c.last_name")
+    child_reversed = _folded("c.last_name || ' ' || c.first_name")
     where = (
         "h.tenant = $1 AND ($2 = '' OR h.subscriber_code = $3"
         " OR EXISTS (SELECT 1 FROM guardians g WHERE g.household_id = h.id AND ("
-        "   lower(g.first_name || ' ' || g.last_name) LIKE $4"
-        "   OR lower(g.last_name || ' ' || g.first_name) LIKE $4 OR lower(g.email) = $2))"
+        f"   {guardian} LIKE $4 OR {guardian_reversed} LIKE $4 OR lower(g.email) = $2))"
         " OR EXISTS (SELECT 1 FROM children c WHERE c.household_id = h.id AND ("
-        "   lower(c.first_name || ' ' || c.last_name) LIKE $4"
-        "   OR lower(c.last_name || ' ' || c.first_name) LIKE $4)))"
+        f"   {child} LIKE $4 OR {child_reversed} LIKE $4)))"
     )
     total = await conn.fetchval(
         f"SELECT count(*) FROM households h WHERE {where}", tenant, needle, code, like
