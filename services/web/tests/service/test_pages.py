@@ -236,9 +236,35 @@ async def test_a_session_keeps_small_values_between_requests(portal):
     cookie = portal.session.cookie_jar.filter_cookies(portal.make_url("/"))[security.COOKIE].value
     now = app[CLOCK].now()
     found = await sessions.load(app[POOL], cookie, tenant="demo", now=now, lifetime=lifetime(app))
-    assert found is not None and found.data == {}
+    assert found is not None and found.data == {"roles": ["family"]}  # kept at login
     await sessions.remember(app[POOL], found, basket="b-1", step="terms")
     await sessions.remember(app[POOL], found, step=None)
-    assert found.data == {"basket": "b-1"}
+    assert found.data == {"roles": ["family"], "basket": "b-1"}
     again = await sessions.load(app[POOL], cookie, tenant="demo", now=now, lifetime=lifetime(app))
-    assert again is not None and again.data == {"basket": "b-1"}
+    assert again is not None and again.data == {"roles": ["family"], "basket": "b-1"}
+
+
+async def test_staff_land_in_the_back_office_and_families_may_not_enter_it(portal, services):
+    stand_in, _ = services
+    await log_in(portal)
+    r = await portal.get("/gestion/foyers", allow_redirects=False)
+    assert r.status == 403
+    assert "réservée aux agents" in await r.text()
+    await portal.post(
+        "/deconnexion", data={"csrf_token": csrf_of(await (await portal.get("/")).text())}
+    )
+    stand_in.roles = ["staff"]
+    token = await anonymous(portal)
+    r = await portal.post(
+        "/connexion",
+        data={
+            "csrf_token": token,
+            "login": "agent@demo.example",
+            "password": PASSWORD,
+            "suite": "/",
+        },
+        allow_redirects=False,
+    )
+    assert r.status == 303 and r.headers["Location"] == "/gestion"
+    r = await portal.get("/", allow_redirects=False)  # the family's home is not theirs
+    assert r.status == 303 and r.headers["Location"] == "/gestion"

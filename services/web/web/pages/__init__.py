@@ -19,6 +19,12 @@ from web.pages import (
     invoices,
     requests,
     reservations,
+    staff_attendance,
+    staff_billing,
+    staff_booking,
+    staff_households,
+    staff_queue,
+    staff_requests,
     theme,
     wallet,
 )
@@ -27,6 +33,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 
 routes: list[web.AbstractRouteDef] = [
     *auth.routes,
+    *staff_households.routes,
     *account.routes,
     *home.routes,
     *household.routes,
@@ -40,5 +47,10 @@ routes: list[web.AbstractRouteDef] = [
     *direct_debit.routes,
     *reservations.routes,
     *basket.routes,
+    *staff_queue.routes,
+    *staff_requests.routes,
+    *staff_booking.routes,
+    *staff_attendance.routes,
+    *staff_billing.routes,
     web.static("/static", STATIC),
 ]
