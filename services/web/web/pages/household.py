@@ -16,6 +16,17 @@ from web.domain import household as hh
 from web.domain.problems import FormErrors
 from web.pages.common import api, attachment, redirect, render, token
 from web.pages.documents import send_file
+from web.pages.household_forms import (
+    address_fields,
+    child_fields,
+    contact_fields,
+    creation_fields,
+    guardian_fields,
+    health_fields,
+    link_fields,
+    names,
+    quotient_fields,
+)
 
 routes = web.RouteTableDef()
 
@@ -54,331 +65,6 @@ def _child(household: dict[str, Any], child_id: str) -> dict[str, Any]:
         if child["id"] == child_id:
             return child
     raise web.HTTPNotFound()
-
-
-def _options(labels: dict[str, str], blank: str | None = None) -> list[tuple[str, str]]:
-    return ([("", blank)] if blank is not None else []) + list(labels.items())
-
-
-# --- the forms' fields -----------------------------------------------------------------------
-
-
-def address_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": "line1",
-            "label": "Adresse",
-            "required": True,
-            "value": values.get("line1"),
-            "autocomplete": "address-line1",
-        },
-        {
-            "name": "line2",
-            "label": "Complément d'adresse",
-            "value": values.get("line2"),
-            "autocomplete": "address-line2",
-            "hint": "Bâtiment, étage, lieu-dit…",
-        },
-        {
-            "name": "postal_code",
-            "label": "Code postal",
-            "required": True,
-            "inputmode": "numeric",
-            "value": values.get("postal_code"),
-            "autocomplete": "postal-code",
-            "hint": "5 chiffres, par exemple 74330",
-        },
-        {
-            "name": "city",
-            "label": "Commune",
-            "required": True,
-            "value": values.get("city"),
-            "autocomplete": "address-level2",
-        },
-        {
-            "name": "phone",
-            "label": "Téléphone du foyer",
-            "type": "tel",
-            "value": values.get("phone"),
-            "autocomplete": "tel",
-            "hint": "Par exemple : 06 12 34 56 78",
-        },
-    ]
-
-
-def guardian_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": "first_name",
-            "label": "Prénom",
-            "required": True,
-            "value": values.get("first_name"),
-            "autocomplete": "given-name",
-        },
-        {
-            "name": "last_name",
-            "label": "Nom",
-            "required": True,
-            "value": values.get("last_name"),
-            "autocomplete": "family-name",
-        },
-        {
-            "name": "relationship",
-            "label": "Lien avec les enfants",
-            "type": "select",
-            "options": _options(hh.RELATIONSHIPS, "Non précisé"),
-            "value": values.get("relationship"),
-        },
-        {
-            "name": "birth_date",
-            "label": "Date de naissance",
-            "type": "date",
-            "value": values.get("birth_date"),
-        },
-        {
-            "name": "email",
-            "label": "Adresse e-mail",
-            "type": "email",
-            "value": values.get("email"),
-            "autocomplete": "email",
-        },
-        {
-            "name": "phone",
-            "label": "Téléphone",
-            "type": "tel",
-            "value": values.get("phone"),
-            "autocomplete": "tel",
-            "hint": "Par exemple : 06 12 34 56 78",
-        },
-    ]
-
-
-def child_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": "first_name",
-            "label": "Prénom",
-            "required": True,
-            "value": values.get("first_name"),
-        },
-        {"name": "last_name", "label": "Nom", "required": True, "value": values.get("last_name")},
-        {
-            "name": "birth_date",
-            "label": "Date de naissance",
-            "type": "date",
-            "required": True,
-            "value": values.get("birth_date"),
-        },
-        {
-            "name": "sex",
-            "label": "Sexe",
-            "type": "select",
-            "options": _options(hh.SEXES, "Non précisé"),
-            "value": values.get("sex"),
-        },
-        {"name": "school", "label": "École", "value": values.get("school")},
-        {
-            "name": "grade",
-            "label": "Classe",
-            "value": values.get("grade"),
-            "hint": "Par exemple : CE2",
-        },
-        {
-            "name": "diet",
-            "label": "Régime alimentaire",
-            "type": "select",
-            "options": _options(hh.DIETS),
-            "value": values.get("diet") or "standard",
-        },
-        {
-            "name": "image_rights",
-            "label": "J'autorise la mairie à photographier mon enfant (droit à l'image)",
-            "type": "checkbox",
-            "value": values.get("image_rights"),
-        },
-    ]
-
-
-def contact_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": "first_name",
-            "label": "Prénom",
-            "required": True,
-            "value": values.get("first_name"),
-        },
-        {"name": "last_name", "label": "Nom", "required": True, "value": values.get("last_name")},
-        {
-            "name": "relationship",
-            "label": "Lien avec l'enfant",
-            "required": True,
-            "value": values.get("relationship"),
-            "hint": "Par exemple : grand-mère, voisin",
-        },
-        {
-            "name": "phone",
-            "label": "Téléphone",
-            "type": "tel",
-            "required": True,
-            "value": values.get("phone"),
-            "hint": "Par exemple : 06 12 34 56 78",
-        },
-        {
-            "name": "can_pick_up",
-            "label": "Autorisé(e) à venir chercher l'enfant",
-            "type": "checkbox",
-            "value": values.get("can_pick_up"),
-        },
-        {
-            "name": "emergency",
-            "label": "À prévenir en cas d'urgence",
-            "type": "checkbox",
-            "value": values.get("emergency"),
-        },
-    ]
-
-
-def health_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": "allergies",
-            "label": "Allergies",
-            "type": "textarea",
-            "rows": 3,
-            "value": values.get("allergies"),
-            "hint": "Une allergie par ligne.",
-        },
-        {
-            "name": "pai",
-            "label": "Mon enfant a un projet d'accueil individualisé (PAI)",
-            "type": "checkbox",
-            "value": values.get("pai"),
-        },
-        {
-            "name": "pai_details",
-            "label": "Détails du PAI",
-            "type": "textarea",
-            "rows": 3,
-            "value": values.get("pai_details"),
-        },
-        {
-            "name": "treatments",
-            "label": "Traitements en cours",
-            "type": "textarea",
-            "rows": 3,
-            "value": values.get("treatments"),
-        },
-        {"name": "doctor_name", "label": "Médecin traitant", "value": values.get("doctor_name")},
-        {
-            "name": "doctor_phone",
-            "label": "Téléphone du médecin",
-            "type": "tel",
-            "value": values.get("doctor_phone"),
-        },
-        {
-            "name": "remarks",
-            "label": "Autres remarques",
-            "type": "textarea",
-            "rows": 3,
-            "value": values.get("remarks"),
-        },
-        {
-            "name": "certified",
-            "label": "Je certifie que les informations fournies sur l'état de "
-            "santé de mon enfant sont correctes",
-            "type": "checkbox",
-            "value": values.get("certified"),
-            "required": True,
-        },
-    ]
-
-
-def quotient_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
-    sources = {k: hh.QUOTIENT_SOURCES[k] for k in hh.DECLARABLE_SOURCES}
-    return [
-        {
-            "name": "value",
-            "label": "Quotient familial",
-            "required": True,
-            "inputmode": "numeric",
-            "value": values.get("value"),
-            "hint": "Le nombre indiqué sur votre attestation, par exemple 850",
-        },
-        {
-            "name": "source",
-            "label": "Justificatif",
-            "type": "select",
-            "options": _options(sources),
-            "value": values.get("source") or "caf",
-        },
-        {
-            "name": "valid_from",
-            "label": "Valable à partir du",
-            "type": "date",
-            "required": True,
-            "value": values.get("valid_from"),
-        },
-    ]
-
-
-def link_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": "code",
-            "label": "Code abonné",
-            "required": True,
-            "value": values.get("code"),
-            "autocomplete": "off",
-            "hint": "Il figure sur le courrier de votre mairie.",
-        },
-    ]
-
-
-def creation_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": "first_name",
-            "label": "Votre prénom",
-            "required": True,
-            "value": values.get("first_name"),
-            "autocomplete": "given-name",
-        },
-        {
-            "name": "last_name",
-            "label": "Votre nom",
-            "required": True,
-            "value": values.get("last_name"),
-            "autocomplete": "family-name",
-        },
-        {
-            "name": "email",
-            "label": "Votre adresse e-mail",
-            "type": "email",
-            "value": values.get("email"),
-            "autocomplete": "email",
-        },
-        *address_fields(values),
-        {
-            "name": "child_first_name",
-            "label": "Prénom d'un enfant (facultatif)",
-            "value": values.get("child_first_name"),
-        },
-        {
-            "name": "child_last_name",
-            "label": "Nom de l'enfant",
-            "value": values.get("child_last_name"),
-        },
-        {
-            "name": "child_birth_date",
-            "label": "Date de naissance de l'enfant",
-            "type": "date",
-            "value": values.get("child_birth_date"),
-        },
-    ]
-
-
-def _names(fields: list[dict[str, Any]]) -> tuple[str, ...]:
-    return tuple(f["name"] for f in fields)
 
 
 async def _form_page(
@@ -423,7 +109,7 @@ async def _propose(
     if answer.ok:
         return redirect(page.pop("done", SENT))
     page.pop("done", None)
-    errors = hh.errors_of(answer.problem, _names(fields), names or {})
+    errors = hh.errors_of(answer.problem, names(fields), names or {})
     status = answer.status if answer.status in (404, 409, 413, 415, 422) else 422
     return await _form_page(request, fields=fields, errors=errors, status=status, **page)
 
@@ -507,7 +193,7 @@ async def ask_for_household(request: web.Request) -> web.Response:
     if answer.ok:
         return redirect("/foyer")
     fields = creation_fields({})
-    errors = hh.errors_of(answer.problem, _names(fields), hh.NEW_HOUSEHOLD_FIELDS)
+    errors = hh.errors_of(answer.problem, names(fields), hh.NEW_HOUSEHOLD_FIELDS)
     return await _not_linked(
         request,
         creation_values=dict(form),
@@ -688,7 +374,7 @@ async def change_child(request: web.Request) -> web.Response:
     )
     if answer.ok:
         return redirect(SENT)
-    errors = hh.errors_of(answer.problem, _names(child_fields({})))
+    errors = hh.errors_of(answer.problem, names(child_fields({})))
     return await _child_page(
         request, str(child_id), child_values=dict(form), child_errors=errors, status=422
     )
@@ -707,7 +393,7 @@ async def add_contact(request: web.Request) -> web.Response:
     )
     if answer.ok:
         return redirect(SENT)
-    errors = hh.errors_of(answer.problem, _names(contact_fields({})))
+    errors = hh.errors_of(answer.problem, names(contact_fields({})))
     return await _child_page(
         request, str(child_id), contact_values=dict(form), contact_errors=errors, status=422
     )
@@ -829,7 +515,7 @@ async def write_health(request: web.Request) -> web.Response:
     )
     if answer.ok:
         return redirect(SENT)
-    errors = hh.errors_of(answer.problem, _names(health_fields({})), hh.HEALTH_FIELDS)
+    errors = hh.errors_of(answer.problem, names(health_fields({})), hh.HEALTH_FIELDS)
     return await _health_page(request, str(child_id), values=dict(form), errors=errors, status=422)
 
 
@@ -893,7 +579,7 @@ async def declare_quotient(request: web.Request) -> web.Response:
     answer = await api(request, "family", "POST", f"{ME}/quotients", json=hh.quotient_body(form))
     if answer.ok:
         return redirect(SENT)
-    errors = hh.errors_of(answer.problem, _names(quotient_fields({})))
+    errors = hh.errors_of(answer.problem, names(quotient_fields({})))
     return await _quotient_page(request, values=dict(form), errors=errors, status=422)
 
 

@@ -1,0 +1,333 @@
+"""The household file's forms as the portal shows them: each field's name, label, type, hint
+and choices, filled with the values given (what the family typed, or the file's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.domain import household as hh
+
+
+def options(labels: dict[str, str], blank: str | None = None) -> list[tuple[str, str]]:
+    return ([("", blank)] if blank is not None else []) + list(labels.items())
+
+
+# --- the forms' fields -----------------------------------------------------------------------
+
+
+def address_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "line1",
+            "label": "Adresse",
+            "required": True,
+            "value": values.get("line1"),
+            "autocomplete": "address-line1",
+        },
+        {
+            "name": "line2",
+            "label": "Complément d'adresse",
+            "value": values.get("line2"),
+            "autocomplete": "address-line2",
+            "hint": "Bâtiment, étage, lieu-dit…",
+        },
+        {
+            "name": "postal_code",
+            "label": "Code postal",
+            "required": True,
+            "inputmode": "numeric",
+            "value": values.get("postal_code"),
+            "autocomplete": "postal-code",
+            "hint": "5 chiffres, par exemple 74330",
+        },
+        {
+            "name": "city",
+            "label": "Commune",
+            "required": True,
+            "value": values.get("city"),
+            "autocomplete": "address-level2",
+        },
+        {
+            "name": "phone",
+            "label": "Téléphone du foyer",
+            "type": "tel",
+            "value": values.get("phone"),
+            "autocomplete": "tel",
+            "hint": "Par exemple : 06 12 34 56 78",
+        },
+    ]
+
+
+def guardian_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "first_name",
+            "label": "Prénom",
+            "required": True,
+            "value": values.get("first_name"),
+            "autocomplete": "given-name",
+        },
+        {
+            "name": "last_name",
+            "label": "Nom",
+            "required": True,
+            "value": values.get("last_name"),
+            "autocomplete": "family-name",
+        },
+        {
+            "name": "relationship",
+            "label": "Lien avec les enfants",
+            "type": "select",
+            "options": options(hh.RELATIONSHIPS, "Non précisé"),
+            "value": values.get("relationship"),
+        },
+        {
+            "name": "birth_date",
+            "label": "Date de naissance",
+            "type": "date",
+            "value": values.get("birth_date"),
+        },
+        {
+            "name": "email",
+            "label": "Adresse e-mail",
+            "type": "email",
+            "value": values.get("email"),
+            "autocomplete": "email",
+        },
+        {
+            "name": "phone",
+            "label": "Téléphone",
+            "type": "tel",
+            "value": values.get("phone"),
+            "autocomplete": "tel",
+            "hint": "Par exemple : 06 12 34 56 78",
+        },
+    ]
+
+
+def child_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "first_name",
+            "label": "Prénom",
+            "required": True,
+            "value": values.get("first_name"),
+        },
+        {"name": "last_name", "label": "Nom", "required": True, "value": values.get("last_name")},
+        {
+            "name": "birth_date",
+            "label": "Date de naissance",
+            "type": "date",
+            "required": True,
+            "value": values.get("birth_date"),
+        },
+        {
+            "name": "sex",
+            "label": "Sexe",
+            "type": "select",
+            "options": options(hh.SEXES, "Non précisé"),
+            "value": values.get("sex"),
+        },
+        {"name": "school", "label": "École", "value": values.get("school")},
+        {
+            "name": "grade",
+            "label": "Classe",
+            "value": values.get("grade"),
+            "hint": "Par exemple : CE2",
+        },
+        {
+            "name": "diet",
+            "label": "Régime alimentaire",
+            "type": "select",
+            "options": options(hh.DIETS),
+            "value": values.get("diet") or "standard",
+        },
+        {
+            "name": "image_rights",
+            "label": "J'autorise la mairie à photographier mon enfant (droit à l'image)",
+            "type": "checkbox",
+            "value": values.get("image_rights"),
+        },
+    ]
+
+
+def contact_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "first_name",
+            "label": "Prénom",
+            "required": True,
+            "value": values.get("first_name"),
+        },
+        {"name": "last_name", "label": "Nom", "required": True, "value": values.get("last_name")},
+        {
+            "name": "relationship",
+            "label": "Lien avec l'enfant",
+            "required": True,
+            "value": values.get("relationship"),
+            "hint": "Par exemple : grand-mère, voisin",
+        },
+        {
+            "name": "phone",
+            "label": "Téléphone",
+            "type": "tel",
+            "required": True,
+            "value": values.get("phone"),
+            "hint": "Par exemple : 06 12 34 56 78",
+        },
+        {
+            "name": "can_pick_up",
+            "label": "Autorisé(e) à venir chercher l'enfant",
+            "type": "checkbox",
+            "value": values.get("can_pick_up"),
+        },
+        {
+            "name": "emergency",
+            "label": "À prévenir en cas d'urgence",
+            "type": "checkbox",
+            "value": values.get("emergency"),
+        },
+    ]
+
+
+def health_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "allergies",
+            "label": "Allergies",
+            "type": "textarea",
+            "rows": 3,
+            "value": values.get("allergies"),
+            "hint": "Une allergie par ligne.",
+        },
+        {
+            "name": "pai",
+            "label": "Mon enfant a un projet d'accueil individualisé (PAI)",
+            "type": "checkbox",
+            "value": values.get("pai"),
+        },
+        {
+            "name": "pai_details",
+            "label": "Détails du PAI",
+            "type": "textarea",
+            "rows": 3,
+            "value": values.get("pai_details"),
+        },
+        {
+            "name": "treatments",
+            "label": "Traitements en cours",
+            "type": "textarea",
+            "rows": 3,
+            "value": values.get("treatments"),
+        },
+        {"name": "doctor_name", "label": "Médecin traitant", "value": values.get("doctor_name")},
+        {
+            "name": "doctor_phone",
+            "label": "Téléphone du médecin",
+            "type": "tel",
+            "value": values.get("doctor_phone"),
+        },
+        {
+            "name": "remarks",
+            "label": "Autres remarques",
+            "type": "textarea",
+            "rows": 3,
+            "value": values.get("remarks"),
+        },
+        {
+            "name": "certified",
+            "label": "Je certifie que les informations fournies sur l'état de "
+            "santé de mon enfant sont correctes",
+            "type": "checkbox",
+            "value": values.get("certified"),
+            "required": True,
+        },
+    ]
+
+
+def quotient_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    sources = {k: hh.QUOTIENT_SOURCES[k] for k in hh.DECLARABLE_SOURCES}
+    return [
+        {
+            "name": "value",
+            "label": "Quotient familial",
+            "required": True,
+            "inputmode": "numeric",
+            "value": values.get("value"),
+            "hint": "Le nombre indiqué sur votre attestation, par exemple 850",
+        },
+        {
+            "name": "source",
+            "label": "Justificatif",
+            "type": "select",
+            "options": options(sources),
+            "value": values.get("source") or "caf",
+        },
+        {
+            "name": "valid_from",
+            "label": "Valable à partir du",
+            "type": "date",
+            "required": True,
+            "value": values.get("valid_from"),
+        },
+    ]
+
+
+def link_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "code",
+            "label": "Code abonné",
+            "required": True,
+            "value": values.get("code"),
+            "autocomplete": "off",
+            "hint": "Il figure sur le courrier de votre mairie.",
+        },
+    ]
+
+
+def creation_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "first_name",
+            "label": "Votre prénom",
+            "required": True,
+            "value": values.get("first_name"),
+            "autocomplete": "given-name",
+        },
+        {
+            "name": "last_name",
+            "label": "Votre nom",
+            "required": True,
+            "value": values.get("last_name"),
+            "autocomplete": "family-name",
+        },
+        {
+            "name": "email",
+            "label": "Votre adresse e-mail",
+            "type": "email",
+            "value": values.get("email"),
+            "autocomplete": "email",
+        },
+        *address_fields(values),
+        {
+            "name": "child_first_name",
+            "label": "Prénom d'un enfant (facultatif)",
+            "value": values.get("child_first_name"),
+        },
+        {
+            "name": "child_last_name",
+            "label": "Nom de l'enfant",
+            "value": values.get("child_last_name"),
+        },
+        {
+            "name": "child_birth_date",
+            "label": "Date de naissance de l'enfant",
+            "type": "date",
+            "value": values.get("child_birth_date"),
+        },
+    ]
+
+
+def names(fields: list[dict[str, Any]]) -> tuple[str, ...]:
+    return tuple(f["name"] for f in fields)
