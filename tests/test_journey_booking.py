@@ -8,20 +8,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from booking.app import create_app as create_booking
-from booking.settings import BookingSettings
-from family.app import create_app as create_family
-from family.settings import FamilySettings
-from identity import commands
-from identity.app import create_app as create_identity
-from identity.settings import IdentitySettings
-from notify.app import create_app as create_notify
-from notify.settings import NotifySettings
-from shared.keys import CONSUMERS
 from shared.testing.bus import eventually
+from shared.testing.journeys import five_services
 from shared.testing.smtp import smtp_server
 
-PASSWORD = "Demo-2026-portail"
 FAMILY_EMAIL = "famille@demo.example"
 
 
@@ -29,46 +19,10 @@ async def test_a_household_books_a_holiday_week_and_gets_the_recap(
     make_settings, aiohttp_client, demo_household
 ):
     with smtp_server() as smtp:
-        identity_settings = make_settings(IdentitySettings)
-        identity = await aiohttp_client(create_identity(identity_settings))
-        jwks = str(identity.make_url("/.well-known/jwks.json"))
-        verified = {"jwks_url": jwks, "jwt_issuer": identity_settings.jwt_issuer}
-        notify = await aiohttp_client(
-            create_notify(
-                make_settings(
-                    NotifySettings,
-                    smtp_port=smtp.port,
-                    dispatch_sweep_seconds=0.1,
-                    mail_basket_grace_seconds=0.5,
-                    **verified,
-                )
-            )
-        )
-        family = await aiohttp_client(create_family(make_settings(FamilySettings, **verified)))
-        booking = await aiohttp_client(create_booking(make_settings(BookingSettings, **verified)))
-
-        async def consuming() -> bool:
-            return all(
-                consumer.running
-                for client in (identity, notify, family, booking)
-                for consumer in client.app[CONSUMERS]
-            )
-
-        await eventually(consuming, timeout=20)
-        # The demo accounts are announced (AccountActivated): notify learns their addresses.
-        await commands.load_demo(identity_settings)
-
-        async def login(email: str) -> dict[str, str]:
-            response = await identity.post(
-                "/tenants/demo/login", json={"login": email, "password": PASSWORD}
-            )
-            assert response.status == 200, await response.text()
-            return {"Authorization": f"Bearer {(await response.json())['access_token']}"}
-
-        async def call(client: Any, method: str, path: str, headers: Any, body: Any = None) -> Any:
-            response = await client.request(method, path, headers=headers, json=body)
-            assert response.status in (200, 201), f"{path}: {await response.text()}"
-            return await response.json()
+        # (billing runs too: this activity has no price, so it bills nothing.)
+        suite = await five_services(make_settings, aiohttp_client, smtp)
+        family, booking = suite.family, suite.booking
+        login, call = suite.login, suite.call
 
         # Staff open the household file with one child (family → booking: ChildRegistered).
         staff = await login("agent@demo.example")

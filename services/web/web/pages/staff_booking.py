@@ -6,6 +6,7 @@ the next item opens."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -138,30 +139,32 @@ async def enrollments_queue(request: web.Request) -> web.Response:
     return await _enrollments_page(request, request.query.get("id"))
 
 
-@routes.post("/gestion/inscriptions/{enrollment_id}/decision")
+@routes.post("/gestion/inscriptions/{item_id}/decision")
 async def decide_enrollment(request: web.Request) -> web.Response:
+    return await _decide(request, "enrollments", "/gestion/inscriptions", _enrollments_page)
+
+
+async def _decide(
+    request: web.Request, resource: str, queue: str, page: Callable[..., Awaitable[web.Response]]
+) -> web.Response:
+    """booking's decision on an enrollment or an absence; then the queue's next item (or the
+    same item with the API's errors by their field)."""
     staff_only(request)
-    enrollment_id = uuid_or_404(request.match_info["enrollment_id"])
+    item_id = uuid_or_404(request.match_info["item_id"])
     form = await request.post()
     body = domain.decision_body(form)
     answer = await api(
-        request,
-        "booking",
-        "POST",
-        f"/tenants/{{tenant}}/enrollments/{enrollment_id}/decision",
-        json=body,
+        request, "booking", "POST", f"/tenants/{{tenant}}/{resource}/{item_id}/decision", json=body
     )
     if answer.ok:
-        return redirect(f"/gestion/inscriptions?decision={body['decision']}")
+        return redirect(f"{queue}?decision={body['decision']}")
     if answer.status == 409:
-        return redirect("/gestion/inscriptions?decision=deja")
+        return redirect(f"{queue}?decision=deja")  # decided meanwhile, by someone else
     if answer.status == 404:
         raise web.HTTPNotFound()
     errors = form_errors(answer.problem, domain.QUEUE_FIELDS)
     values = {"reason": str(form.get("reason") or "")}
-    return await _enrollments_page(
-        request, enrollment_id, errors=errors, values=values, status=answer.status
-    )
+    return await page(request, item_id, errors=errors, values=values, status=answer.status)
 
 
 # --- absences ------------------------------------------------------------------------------
@@ -199,30 +202,9 @@ async def absences_queue(request: web.Request) -> web.Response:
     return await _absences_page(request, request.query.get("id"))
 
 
-@routes.post("/gestion/absences/{absence_id}/decision")
+@routes.post("/gestion/absences/{item_id}/decision")
 async def decide_absence(request: web.Request) -> web.Response:
-    staff_only(request)
-    absence_id = uuid_or_404(request.match_info["absence_id"])
-    form = await request.post()
-    body = domain.decision_body(form)
-    answer = await api(
-        request,
-        "booking",
-        "POST",
-        f"/tenants/{{tenant}}/absences/{absence_id}/decision",
-        json=body,
-    )
-    if answer.ok:
-        return redirect(f"/gestion/absences?decision={body['decision']}")
-    if answer.status == 409:
-        return redirect("/gestion/absences?decision=deja")
-    if answer.status == 404:
-        raise web.HTTPNotFound()
-    errors = form_errors(answer.problem, domain.QUEUE_FIELDS)
-    values = {"reason": str(form.get("reason") or "")}
-    return await _absences_page(
-        request, absence_id, errors=errors, values=values, status=answer.status
-    )
+    return await _decide(request, "absences", "/gestion/absences", _absences_page)
 
 
 @routes.get("/gestion/justificatifs/{document_id}")
