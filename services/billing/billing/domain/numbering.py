@@ -1,7 +1,7 @@
 """Document numbers: gapless per régie, per year and per kind (invoice F, credit note A,
 payment R, refund V, remittance slip B, direct-debit batch P), given only when a document
 is finalised. The sequence comes from a counter row locked by the finalising transaction
-(see store.take_numbers): a rolled-back finalisation gives its number back, two concurrent
+(store/catalog.py, take_numbers): a rolled-back finalisation gives its number back, two concurrent
 ones wait for each other."""
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ from datetime import date, datetime
 
 import asyncpg
 
-from billing.store import _CREDIT_VIEW, _INVOICE_VIEW, Conn, Row, _all, _one
+from billing.store import _INVOICE_VIEW, Conn, Row, _all, _one
+from billing.store.credits import _CREDIT_VIEW
 
 
 async def _fetch(conn: Conn, sql: str, *args: object) -> list[asyncpg.Record]:

@@ -8,7 +8,8 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from billing.store import _REGIE, Conn, Row, _all, _one
+from billing.store import Conn, Row, _all, _one
+from billing.store.catalog import _REGIE
 
 # --- the régie holding the wallets -------------------------------------------------------
 

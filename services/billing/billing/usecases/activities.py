@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from billing import store
 from billing.domain.errors import (
     ActivityNotConfigured,
     GridNotFound,
@@ -15,6 +14,7 @@ from billing.domain.errors import (
 )
 from billing.domain.pricing import check_grid, overlaps
 from billing.store import Conn
+from billing.store import catalog as catalog_store
 from shared.uow import UnitOfWork
 
 
@@ -32,10 +32,10 @@ async def configure_activity(
     if data.get("childcare") is None:  # meals are not childcare for the tax credit
         data["childcare"] = data["unit"] != "meal"
     async with uow:
-        if await store.get_regie(uow.conn, tenant, data["regie_id"]) is None:
+        if await catalog_store.get_regie(uow.conn, tenant, data["regie_id"]) is None:
             raise RegieNotFound()
-        before = await store.lock_activity(uow.conn, tenant, activity_id)
-        row = await store.upsert_activity(uow.conn, tenant, activity_id, data, actor)
+        before = await catalog_store.lock_activity(uow.conn, tenant, activity_id)
+        row = await catalog_store.upsert_activity(uow.conn, tenant, activity_id, data, actor)
         if row is None:  # another tenant's activity id
             raise ActivityNotConfigured()
         paid = (row["payment"], row["hold_minutes"])
@@ -49,7 +49,7 @@ async def configure_activity(
 
 
 async def activity(conn: Conn, tenant: str, activity_id: uuid.UUID) -> dict[str, Any]:
-    row = await store.get_activity(conn, tenant, activity_id)
+    row = await catalog_store.get_activity(conn, tenant, activity_id)
     if row is None:
         raise ActivityNotConfigured()
     return row
@@ -58,7 +58,7 @@ async def activity(conn: Conn, tenant: str, activity_id: uuid.UUID) -> dict[str,
 async def activities(
     conn: Conn, tenant: str, regie_id: uuid.UUID | None = None
 ) -> list[dict[str, Any]]:
-    return await store.list_activities(conn, tenant, regie_id)
+    return await catalog_store.list_activities(conn, tenant, regie_id)
 
 
 def _grid_values(data: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +88,7 @@ async def _check_overlap(
     values: dict[str, Any],
     but: uuid.UUID | None = None,
 ) -> None:
-    for grid in await store.activity_grids(conn, tenant, [activity_id]):
+    for grid in await catalog_store.activity_grids(conn, tenant, [activity_id]):
         if grid["id"] != but and overlaps(
             values["valid_from"], values["valid_to"], grid["valid_from"], grid["valid_to"]
         ):
@@ -101,10 +101,10 @@ async def create_grid(
     values = _grid_values(data)
     async with uow:
         # The activity row, locked, serialises the grids of one activity (no overlap race).
-        if await store.lock_activity(uow.conn, tenant, activity_id) is None:
+        if await catalog_store.lock_activity(uow.conn, tenant, activity_id) is None:
             raise ActivityNotConfigured()
         await _check_overlap(uow.conn, tenant, activity_id, values)
-        row = await store.insert_grid(uow.conn, tenant, activity_id, values)
+        row = await catalog_store.insert_grid(uow.conn, tenant, activity_id, values)
     return row
 
 
@@ -114,30 +114,30 @@ async def replace_grid(
     """Prices already charged keep their amounts (each charge holds its own)."""
     values = _grid_values(data)
     async with uow:
-        grid = await store.get_grid(uow.conn, tenant, grid_id)
+        grid = await catalog_store.get_grid(uow.conn, tenant, grid_id)
         if grid is None:
             raise GridNotFound()
-        await store.lock_activity(uow.conn, tenant, grid["activity_id"])
+        await catalog_store.lock_activity(uow.conn, tenant, grid["activity_id"])
         await _check_overlap(uow.conn, tenant, grid["activity_id"], values, but=grid_id)
-        row = await store.update_grid(uow.conn, tenant, grid_id, values)
+        row = await catalog_store.update_grid(uow.conn, tenant, grid_id, values)
         assert row is not None
     return row
 
 
 async def delete_grid(uow: UnitOfWork, tenant: str, grid_id: uuid.UUID) -> None:
     async with uow:
-        if not await store.delete_grid(uow.conn, tenant, grid_id):
+        if not await catalog_store.delete_grid(uow.conn, tenant, grid_id):
             raise GridNotFound()
 
 
 async def grids(conn: Conn, tenant: str, activity_id: uuid.UUID) -> list[dict[str, Any]]:
-    if await store.get_activity(conn, tenant, activity_id) is None:
+    if await catalog_store.get_activity(conn, tenant, activity_id) is None:
         raise ActivityNotConfigured()
-    return await store.activity_grids(conn, tenant, [activity_id])
+    return await catalog_store.activity_grids(conn, tenant, [activity_id])
 
 
 async def grid(conn: Conn, tenant: str, grid_id: uuid.UUID) -> dict[str, Any]:
-    row = await store.get_grid(conn, tenant, grid_id)
+    row = await catalog_store.get_grid(conn, tenant, grid_id)
     if row is None:
         raise GridNotFound()
     return row

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from billing import store
+from billing.store import bookings as bookings_store
+from billing.store import catalog as catalog_store
+from billing.store import families as families_store
 from billing.usecases.documents import credit_days
 from shared.uow import UnitOfWork
 
@@ -19,7 +21,7 @@ async def attendance_recorded(
         names = {}
         for mark in payload["marks"]:
             if mark["child_id"] not in names:
-                child = await store.get_child(uow.conn, tenant, mark["child_id"])
+                child = await families_store.get_child(uow.conn, tenant, mark["child_id"])
                 names[mark["child_id"]] = child["first_name"] if child else "Enfant"
         marks = [
             {
@@ -32,8 +34,8 @@ async def attendance_recorded(
             for mark in payload["marks"]
         ]
         for household_id in {m["household_id"] for m in marks}:
-            await store.ensure_household(uow.conn, tenant, household_id)
-        await store.record_attendance(uow.conn, tenant, marks, occurred_at)
+            await families_store.ensure_household(uow.conn, tenant, household_id)
+        await bookings_store.record_attendance(uow.conn, tenant, marks, occurred_at)
 
 
 async def absence_justified(
@@ -42,8 +44,8 @@ async def absence_justified(
     """Not billed (unless the activity's rules bill justified absences): a day already
     invoiced (prepaid, or a finalised campaign) is credited."""
     async with uow:
-        await store.ensure_household(uow.conn, tenant, payload["household_id"])
-        await store.record_justified(
+        await families_store.ensure_household(uow.conn, tenant, payload["household_id"])
+        await bookings_store.record_justified(
             uow.conn,
             tenant,
             {
@@ -57,7 +59,7 @@ async def absence_justified(
                 "late": payload["late"],
             },
         )
-        activity = await store.get_activity(uow.conn, tenant, payload["activity_id"])
+        activity = await catalog_store.get_activity(uow.conn, tenant, payload["activity_id"])
         if activity is not None and not activity["bill_absent_justified"]:
             await credit_days(
                 uow, tenant, [payload["booking_id"]], reason="Absence justifiée", now=now

@@ -24,6 +24,9 @@ from billing.domain.errors import (
 from billing.domain.lines import group_lines
 from billing.domain.rules import DayFacts, verdict
 from billing.store import Conn
+from billing.store import bookings as bookings_store
+from billing.store import campaigns as campaigns_store
+from billing.store import catalog as catalog_store
 from billing.usecases.documents import charge_of, finalise_invoices
 from billing.usecases.invoices import invoices_with_lines
 from billing.usecases.pricing import pricing_book, rules_of
@@ -57,14 +60,14 @@ async def create_campaign(
         raise InvalidPeriod()
     async with uow:
         # The régie row, locked, serialises the campaigns of a régie.
-        regie = await store.lock_regie(uow.conn, tenant, data["regie_id"])
+        regie = await catalog_store.lock_regie(uow.conn, tenant, data["regie_id"])
         if regie is None:
             raise RegieNotFound()
-        if await store.overlapping_draft(
+        if await campaigns_store.overlapping_draft(
             uow.conn, tenant, regie["id"], data["period_from"], data["period_to"]
         ):
             raise CampaignInProgress()
-        campaign = await store.insert_campaign(
+        campaign = await campaigns_store.insert_campaign(
             uow.conn,
             {
                 "tenant": tenant,
@@ -94,7 +97,7 @@ async def cancel_campaign(uow: UnitOfWork, tenant: str, campaign_id: uuid.UUID) 
     async with uow:
         campaign = await _draft_campaign(uow, tenant, campaign_id)
         await store.delete_campaign_drafts(uow.conn, campaign["id"])
-        await store.set_campaign_status(uow.conn, campaign["id"], "cancelled")
+        await campaigns_store.set_campaign_status(uow.conn, campaign["id"], "cancelled")
 
 
 async def finalise_campaign(
@@ -103,20 +106,20 @@ async def finalise_campaign(
     """Number every draft and issue it (one billing.InvoiceIssued each); returns how many."""
     async with uow:
         campaign = await _draft_campaign(uow, tenant, campaign_id)
-        regie = await store.get_regie(uow.conn, tenant, campaign["regie_id"])
+        regie = await catalog_store.get_regie(uow.conn, tenant, campaign["regie_id"])
         assert regie is not None
         issue_date = local_date(now)
         due = campaign["due_date"] or due_date(issue_date, regie["payment_delay_days"])
         drafts = await store.lock_campaign_drafts(uow.conn, campaign["id"])
         issued = await finalise_invoices(uow, drafts, now=now, issue_date=issue_date, due_date=due)
-        await store.set_campaign_status(
+        await campaigns_store.set_campaign_status(
             uow.conn, campaign["id"], "finalised", actor=actor, now=now, issue_date=issue_date
         )
     return len(issued)
 
 
 async def _draft_campaign(uow: UnitOfWork, tenant: str, campaign_id: uuid.UUID) -> dict[str, Any]:
-    campaign = await store.lock_campaign(uow.conn, tenant, campaign_id)
+    campaign = await campaigns_store.lock_campaign(uow.conn, tenant, campaign_id)
     if campaign is None:
         raise CampaignNotFound()
     if campaign["status"] != "draft":
@@ -129,11 +132,12 @@ async def _draft(uow: UnitOfWork, tenant: str, campaign: dict[str, Any], now: da
     await store.delete_campaign_drafts(conn, campaign["id"])
     start, end = campaign["period_from"], campaign["period_to"]
     activities = {
-        a["activity_id"]: a for a in await store.list_activities(conn, tenant, campaign["regie_id"])
+        a["activity_id"]: a
+        for a in await catalog_store.list_activities(conn, tenant, campaign["regie_id"])
     }
     issues = _Issues()
     billable = []
-    for day in await store.unbilled_bookings(conn, tenant, list(activities), start, end):
+    for day in await bookings_store.unbilled_bookings(conn, tenant, list(activities), start, end):
         activity = activities[day["activity_id"]]
         source = (
             activity["postpaid_source"] if activity["billing_mode"] == "postpaid" else "bookings"
@@ -156,7 +160,7 @@ async def _draft(uow: UnitOfWork, tenant: str, campaign: dict[str, Any], now: da
             issues.add("quotient-unknown", day)
         for part in parts:
             charges[(part["payer_id"], day["household_id"])].append(part)
-    for day in await store.unconfigured_bookings(conn, tenant, start, end):
+    for day in await bookings_store.unconfigured_bookings(conn, tenant, start, end):
         issues.add("activity-not-configured", day)
     invoices = await store.insert_campaign_drafts(
         conn, tenant, campaign["regie_id"], campaign["id"], list(charges)
@@ -168,8 +172,8 @@ async def _draft(uow: UnitOfWork, tenant: str, campaign: dict[str, Any], now: da
             rows.append(charge)
     await store.insert_charges(conn, tenant, rows)
     await store.drop_empty_drafts(conn, campaign["id"])
-    await store.replace_issues(conn, campaign["id"], issues.rows())
-    await store.touch_campaign(conn, campaign["id"], now)
+    await campaigns_store.replace_issues(conn, campaign["id"], issues.rows())
+    await campaigns_store.touch_campaign(conn, campaign["id"], now)
 
 
 class _Issues:
@@ -213,10 +217,10 @@ class _Issues:
 
 async def campaign(conn: Conn, tenant: str, campaign_id: uuid.UUID) -> dict[str, Any]:
     """The campaign with its issues and, while a draft, the total its drafts would issue."""
-    row = await store.get_campaign(conn, tenant, campaign_id)
+    row = await campaigns_store.get_campaign(conn, tenant, campaign_id)
     if row is None:
         raise CampaignNotFound()
-    row["issues"] = await store.campaign_issues(conn, campaign_id)
+    row["issues"] = await campaigns_store.campaign_issues(conn, campaign_id)
     if row["status"] == "draft":
         by_invoice: dict[uuid.UUID, list[Any]] = defaultdict(list)
         for charge in await store.campaign_charges(conn, campaign_id):
@@ -230,14 +234,14 @@ async def campaign(conn: Conn, tenant: str, campaign_id: uuid.UUID) -> dict[str,
 
 
 async def campaigns(conn: Conn, tenant: str, regie_id: uuid.UUID | None) -> list[dict[str, Any]]:
-    return await store.list_campaigns(conn, tenant, regie_id)
+    return await campaigns_store.list_campaigns(conn, tenant, regie_id)
 
 
 async def campaign_invoices(
     conn: Conn, tenant: str, campaign_id: uuid.UUID, *, limit: int, offset: int
 ) -> list[dict[str, Any]]:
     """The campaign's invoices with their lines: drafts priced as they would be issued."""
-    row = await store.get_campaign(conn, tenant, campaign_id)
+    row = await campaigns_store.get_campaign(conn, tenant, campaign_id)
     if row is None:
         raise CampaignNotFound()
     if row["status"] != "draft":

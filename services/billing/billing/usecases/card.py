@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from billing import dev_payment_page, store
+from billing import dev_payment_page
 from billing import payment_backends as backends
 from billing.domain.documents import local_date
 from billing.domain.errors import (
@@ -44,6 +44,8 @@ from billing.domain.errors import (
 )
 from billing.settings import BillingSettings
 from billing.store import Conn
+from billing.store import catalog as catalog_store
+from billing.store import families as families_store
 from billing.store import payments as payments_store
 from billing.store import reminders as reminders_store
 from billing.usecases.payments import apply_payment_in
@@ -122,7 +124,7 @@ async def set_backend(
     """How the régie takes card payments (its options checked as eopayment describes them);
     a masked secret sent back unchanged keeps its stored value."""
     async with uow:
-        if await store.lock_regie(uow.conn, tenant, regie_id) is None:
+        if await catalog_store.lock_regie(uow.conn, tenant, regie_id) is None:
             raise RegieNotFound()
         stored = await payments_store.get_card_backend(uow.conn, tenant, regie_id)
         options = backends.merged(
@@ -478,7 +480,7 @@ async def _refused_in(uow: UnitOfWork, tenant: str, tx: dict[str, Any]) -> None:
     baskets = sorted({i["basket_id"] for i in invoices if i["basket_id"]}, key=str)
     payer_account = None
     if tx["payer_id"] != tx["household_id"]:
-        for payer in await store.payers_of(uow.conn, tenant, [tx["payer_id"]]):
+        for payer in await families_store.payers_of(uow.conn, tenant, [tx["payer_id"]]):
             payer_account = payer["account_id"]
     uow.emit(
         "billing.PaymentRefused",

@@ -25,7 +25,10 @@ from billing.domain.errors import ChildNotFound, InvalidPeriod, NothingToCertify
 from billing.domain.payments import LABELS as PAYMENT_LABELS
 from billing.render import PdfRenderer, logo_uri
 from billing.store import Conn
+from billing.store import catalog as catalog_store
+from billing.store import families as families_store
 from billing.store import payments as payments_store
+from billing.store import reports as reports_store
 from billing.usecases.pdfs import Pdf
 
 
@@ -33,10 +36,10 @@ async def _issuers(conn: Conn, tenant: str, regie_ids: Iterable[uuid.UUID]) -> l
     """The régies that certify, with their logos, in a stable order (by name)."""
     pages = []
     for regie_id in set(regie_ids):
-        regie = await store.get_regie(conn, tenant, regie_id)
+        regie = await catalog_store.get_regie(conn, tenant, regie_id)
         if regie is None:
             continue
-        logo = await store.regie_logo(conn, tenant, regie_id)
+        logo = await catalog_store.regie_logo(conn, tenant, regie_id)
         pages.append(
             {
                 "regie_id": regie_id,
@@ -54,10 +57,10 @@ async def _addressee(
     for their own share), else the household's billing contact."""
     named = [p for p in payer_ids or () if p != household_id]
     if named:
-        payer = await store.get_payer(conn, tenant, sorted(named, key=str)[0])
+        payer = await families_store.get_payer(conn, tenant, sorted(named, key=str)[0])
         if payer is not None:
             return named_payer_copy(payer)
-    return payer_copy(await store.get_household(conn, tenant, household_id))
+    return payer_copy(await families_store.get_household(conn, tenant, household_id))
 
 
 async def attendance_certificate(
@@ -70,13 +73,13 @@ async def attendance_certificate(
     today: date,
 ) -> Pdf:
     """The days a child of the household was present, per activity, over a period."""
-    child = await store.get_child(conn, tenant, query["child_id"])
+    child = await families_store.get_child(conn, tenant, query["child_id"])
     if child is None or child["household_id"] != household_id:
         raise ChildNotFound()
     start, end = query["start"], query["end"]
     if end < start:
         raise InvalidPeriod()
-    days = await store.present_days(
+    days = await reports_store.present_days(
         conn, tenant, child["child_id"], start, end, query.get("activity_id")
     )
     by_regie = attendance_by_regie(days)
@@ -94,7 +97,7 @@ async def attendance_certificate(
         "period": period_title(start, end),
         "child": name,
         "birth_date": child["birth_date"],
-        "addressee": payer_copy(await store.get_household(conn, tenant, household_id)),
+        "addressee": payer_copy(await families_store.get_household(conn, tenant, household_id)),
         "pages": pages,
         "note": None,
         "issued_on": today,
@@ -198,9 +201,10 @@ async def childcare_certificate(
 ) -> Pdf:
     """The childcare expenses of a calendar year per child under 6, for the tax credit."""
     children = {
-        c["child_id"]: c for c in await store.household_children(conn, tenant, [household_id])
+        c["child_id"]: c
+        for c in await families_store.household_children(conn, tenant, [household_id])
     }
-    amounts = await store.childcare_amounts(conn, tenant, household_id, year, payer_ids)
+    amounts = await reports_store.childcare_amounts(conn, tenant, household_id, year, payer_ids)
     by_regie = childcare_by_regie(amounts, children, year)
     if not by_regie:
         raise NothingToCertify(

@@ -24,7 +24,6 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from billing import store
 from billing.domain.direct_debit import (
     Creditor,
     Debit,
@@ -52,7 +51,10 @@ from billing.domain.errors import (
 from billing.domain.mandates import after_rejection
 from billing.domain.numbering import document_number
 from billing.store import Conn
+from billing.store import catalog as catalog_store
+from billing.store import credits as credits_store
 from billing.store import direct_debit as dd_store
+from billing.store import families as families_store
 from billing.usecases import payments
 from billing.usecases.mandates import creditor_aad, mandate_aad, mandate_payload, open_account
 from shared.uow import UnitOfWork
@@ -81,7 +83,7 @@ async def run_batch(
     again adds nothing twice; NothingToCollect otherwise."""
     async with uow:
         conn = uow.conn
-        regie = await store.get_regie(conn, tenant, regie_id)
+        regie = await catalog_store.get_regie(conn, tenant, regie_id)
         if regie is None:
             raise RegieNotFound()
         settings = await dd_store.lock_creditor(conn, tenant, regie_id)
@@ -98,7 +100,9 @@ async def run_batch(
         if rows:
             # Payers, then mandates, locked; then read again: what a payment or a revocation
             # changed meanwhile is seen.
-            await store.lock_payers(conn, tenant, sorted({r["payer_id"] for r in rows}, key=str))
+            await credits_store.lock_payers(
+                conn, tenant, sorted({r["payer_id"] for r in rows}, key=str)
+            )
             await dd_store.lock_mandates(conn, tenant, sorted({r["mandate_id"] for r in rows}))
             rows = await dd_store.invoices_to_collect(conn, tenant, regie_id)
         if not rows:
@@ -134,7 +138,7 @@ async def _make_batch(
         m_id: open_account(vault, m, mandate_aad(tenant, m_id)) for m_id, m in mandates.items()
     }
     year = local_date(now).year
-    seq = await store.take_numbers(conn, regie["id"], year, "direct_debit_batch", 1)
+    seq = await catalog_store.take_numbers(conn, regie["id"], year, "direct_debit_batch", 1)
     number = document_number("direct_debit_batch", regie["code"], year, seq)
     batch_id = uuid.uuid4()
     items: list[dict[str, Any]] = []
@@ -237,7 +241,10 @@ async def _payer_accounts(
     conn: Conn, tenant: str, payer_ids: set[uuid.UUID]
 ) -> dict[uuid.UUID, uuid.UUID | None]:
     """The account of each named payer (a separated parent paying alone: only they are told)."""
-    return {p["id"]: p["account_id"] for p in await store.payers_of(conn, tenant, list(payer_ids))}
+    return {
+        p["id"]: p["account_id"]
+        for p in await families_store.payers_of(conn, tenant, list(payer_ids))
+    }
 
 
 def _debit_payload(
@@ -394,7 +401,7 @@ async def _reject_all(
     conn = uow.conn
     if not items:
         return []
-    await store.lock_payers(conn, tenant, sorted({i["payer_id"] for i in items}, key=str))
+    await credits_store.lock_payers(conn, tenant, sorted({i["payer_id"] for i in items}, key=str))
     await dd_store.lock_mandates(conn, tenant, sorted({i["mandate_id"] for i in items}))
     payer_accounts = await _payer_accounts(conn, tenant, {i["payer_id"] for i in items})
     applied = []

@@ -18,6 +18,9 @@ from billing.domain.ledger import allocate
 from billing.domain.lines import Charge, Line, credit_amount, group_lines
 from billing.domain.numbering import document_number
 from billing.domain.pricing import quantity_text
+from billing.store import catalog as catalog_store
+from billing.store import credits as credits_store
+from billing.store import families as families_store
 from shared.uow import UnitOfWork
 
 
@@ -97,15 +100,17 @@ async def _issue(
     due_date: date | None,
 ) -> list[dict[str, Any]]:
     conn, tenant = uow.conn, invoices[0]["tenant"]
-    regie = await store.get_regie(conn, tenant, regie_id)
+    regie = await catalog_store.get_regie(conn, tenant, regie_id)
     assert regie is not None
     issue_date = issue_date or local_date(now)
     due_date = due_date or issue_date
-    first = await store.take_numbers(conn, regie_id, issue_date.year, "invoice", len(invoices))
+    first = await catalog_store.take_numbers(
+        conn, regie_id, issue_date.year, "invoice", len(invoices)
+    )
     payers = sorted({i["payer_id"] for i in invoices}, key=str)
-    await store.lock_payers(conn, tenant, payers)
+    await credits_store.lock_payers(conn, tenant, payers)
     credits: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    for credit in await store.available_credits(conn, tenant, payers, regie_id):
+    for credit in await credits_store.available_credits(conn, tenant, payers, regie_id):
         credits[credit["payer_id"]].append(credit)
     printed = await _payers_printed(
         uow.conn, tenant, {i["payer_id"]: i["household_id"] for i in invoices}
@@ -175,7 +180,7 @@ async def _issue(
             tenant=tenant,
         )
     await store.insert_invoice_lines(conn, rows)
-    await store.append_ledger(conn, entries)
+    await credits_store.append_ledger(conn, entries)
     return await store.issue_invoices(
         conn,
         updates,
@@ -192,9 +197,9 @@ async def _payers_printed(
     """The payers as their documents print them (household contact, or a named payer's)."""
     households = {
         h["household_id"]: h
-        for h in await store.households_of(conn, tenant, list(set(household_of.values())))
+        for h in await families_store.households_of(conn, tenant, list(set(household_of.values())))
     }
-    named = {p["id"]: p for p in await store.payers_of(conn, tenant, list(household_of))}
+    named = {p["id"]: p for p in await families_store.payers_of(conn, tenant, list(household_of))}
     return payer_copies(household_of, households, named, household_of)
 
 
@@ -205,7 +210,7 @@ async def _payer_accounts(
     documents' events name it, so only they are told. The household itself has none."""
     return {
         p["id"]: p["account_id"]
-        for p in await store.payers_of(conn, tenant, payer_ids)
+        for p in await families_store.payers_of(conn, tenant, payer_ids)
         if p["account_id"] is not None
     }
 
@@ -296,7 +301,7 @@ async def _credit_note(
     now: datetime,
 ) -> dict[str, Any] | None:
     conn = uow.conn
-    await store.lock_payers(conn, tenant, [payer_id])
+    await credits_store.lock_payers(conn, tenant, [payer_id])
     by_line: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for charge in charges:
         by_line[charge["line_id"]].append(charge)
@@ -334,14 +339,14 @@ async def _credit_note(
     total = sum(x["amount_cents"] for x in lines)
     if total == 0:
         return None  # free days: nothing to give back
-    regie = await store.get_regie(conn, tenant, regie_id)
+    regie = await catalog_store.get_regie(conn, tenant, regie_id)
     assert regie is not None
     household_id = charges[0]["household_id"]
     printed = await _payers_printed(conn, tenant, {payer_id: household_id})
     issue_date = local_date(now)
-    seq = await store.take_numbers(conn, regie_id, issue_date.year, "credit_note", 1)
+    seq = await catalog_store.take_numbers(conn, regie_id, issue_date.year, "credit_note", 1)
     number = document_number("credit_note", regie["code"], issue_date.year, seq)
-    note = await store.insert_credit_note(
+    note = await credits_store.insert_credit_note(
         conn,
         {
             "id": credit_note_id,
@@ -359,9 +364,9 @@ async def _credit_note(
             "regie": regie_copy(regie),
         },
     )
-    await store.insert_credit_note_lines(conn, credit_note_id, lines)
-    await store.insert_credited_days(conn, credited)
-    await store.append_ledger(
+    await credits_store.insert_credit_note_lines(conn, credit_note_id, lines)
+    await credits_store.insert_credited_days(conn, credited)
+    await credits_store.append_ledger(
         conn,
         [
             {

@@ -7,11 +7,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from billing import store
 from billing.domain.accounting import csv_bytes
 from billing.domain.errors import InvalidPeriod, RegieNotFound
 from billing.store import Conn
+from billing.store import catalog as catalog_store
 from billing.store import payments as payments_store
+from billing.store import reports as reports_store
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,10 @@ async def accounting_csv(
 ) -> Export:
     if end < start:
         raise InvalidPeriod()
-    regie = await store.get_regie(conn, tenant, regie_id)
+    regie = await catalog_store.get_regie(conn, tenant, regie_id)
     if regie is None:
         raise RegieNotFound()
-    entries = await store.accounting_entries(conn, tenant, regie_id, start, end)
+    entries = await reports_store.accounting_entries(conn, tenant, regie_id, start, end)
     # What settled them (payments, their excess deducted, reversals, refunds), day by day
     # after the documents of the day, an excess deducted under its invoice; the sort is
     # stable: rows of one rank keep their query's order.

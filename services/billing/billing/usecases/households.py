@@ -7,15 +7,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from billing import store
 from billing.domain.errors import HouseholdNotFound
 from billing.store import Conn
+from billing.store import families as families_store
 from shared.uow import UnitOfWork
 
 
 async def household_created(uow: UnitOfWork, tenant: str, payload: dict[str, Any]) -> None:
     async with uow:
-        await store.upsert_household(
+        await families_store.upsert_household(
             uow.conn, tenant, payload["household_id"], payload["guardian_names"]
         )
 
@@ -24,8 +24,8 @@ async def child_changed(
     uow: UnitOfWork, tenant: str, payload: dict[str, Any], occurred_at: datetime
 ) -> None:
     async with uow:
-        await store.ensure_household(uow.conn, tenant, payload["household_id"])
-        await store.upsert_child(uow.conn, tenant, payload, occurred_at)
+        await families_store.ensure_household(uow.conn, tenant, payload["household_id"])
+        await families_store.upsert_child(uow.conn, tenant, payload, occurred_at)
 
 
 async def quotient_changed(
@@ -33,13 +33,13 @@ async def quotient_changed(
 ) -> None:
     """Prices from now on use it; issued documents keep the QF they were priced with."""
     async with uow:
-        await store.ensure_household(uow.conn, tenant, payload["household_id"])
-        await store.upsert_quotient(uow.conn, tenant, payload, occurred_at)
+        await families_store.ensure_household(uow.conn, tenant, payload["household_id"])
+        await families_store.upsert_quotient(uow.conn, tenant, payload, occurred_at)
 
 
 async def household_anonymised(uow: UnitOfWork, tenant: str, household_id: uuid.UUID) -> None:
     async with uow:
-        await store.anonymise_household(uow.conn, tenant, household_id)
+        await families_store.anonymise_household(uow.conn, tenant, household_id)
 
 
 async def set_billing_profile(
@@ -48,14 +48,14 @@ async def set_billing_profile(
     """The payer printed on the next documents, and whether the household lives in the
     town (non-resident rates)."""
     async with uow:
-        row = await store.set_billing_profile(uow.conn, tenant, household_id, data)
+        row = await families_store.set_billing_profile(uow.conn, tenant, household_id, data)
         if row is None:
             raise HouseholdNotFound()
     return row
 
 
 async def billing_profile(conn: Conn, tenant: str, household_id: uuid.UUID) -> dict[str, Any]:
-    row = await store.get_household(conn, tenant, household_id)
+    row = await families_store.get_household(conn, tenant, household_id)
     if row is None:
         raise HouseholdNotFound()
     return row

@@ -14,6 +14,7 @@ from billing.domain.documents import Viewer
 from billing.domain.errors import CreditNoteNotFound, InvoiceNotFound
 from billing.domain.ledger import Entry, balance, credits
 from billing.store import Conn
+from billing.store import credits as credits_store
 from billing.store import reminders as reminders_store
 
 
@@ -63,9 +64,9 @@ async def invoice(
 async def credit_notes(
     conn: Conn, tenant: str, filters: dict[str, Any], viewer: Viewer | None = None
 ) -> list[dict[str, Any]]:
-    rows = await store.list_credit_notes(conn, tenant, narrowed(filters, viewer))
+    rows = await credits_store.list_credit_notes(conn, tenant, narrowed(filters, viewer))
     lines: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    for line in await store.credit_note_lines(conn, [r["id"] for r in rows]):
+    for line in await credits_store.credit_note_lines(conn, [r["id"] for r in rows]):
         lines[line["credit_note_id"]].append(line)
     return [{**row, "lines": lines[row["id"]], "allocations": None} for row in rows]
 
@@ -73,17 +74,17 @@ async def credit_notes(
 async def credit_note(
     conn: Conn, tenant: str, credit_note_id: uuid.UUID, viewer: Viewer | None = None
 ) -> dict[str, Any]:
-    row = await store.get_credit_note(conn, tenant, credit_note_id)
+    row = await credits_store.get_credit_note(conn, tenant, credit_note_id)
     if row is None or (viewer is not None and not viewer.sees(row)):
         raise CreditNoteNotFound()
-    row["lines"] = await store.credit_note_lines(conn, [credit_note_id])
-    row["allocations"] = await store.credit_note_allocations(conn, credit_note_id)
+    row["lines"] = await credits_store.credit_note_lines(conn, [credit_note_id])
+    row["allocations"] = await credits_store.credit_note_allocations(conn, credit_note_id)
     return row
 
 
 async def account(conn: Conn, tenant: str, payer_id: uuid.UUID) -> dict[str, Any]:
     """The payer's ledger and the balance derived from it, per régie and in all."""
-    entries = await store.payer_ledger(conn, tenant, payer_id)
+    entries = await credits_store.payer_ledger(conn, tenant, payer_id)
     by_regie: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for entry in entries:
         by_regie[entry["regie_id"]].append(entry)

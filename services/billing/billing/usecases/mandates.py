@@ -13,7 +13,6 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from billing import store
 from billing.domain.direct_debit import earliest_collection_date
 from billing.domain.documents import local_date
 from billing.domain.errors import (
@@ -41,7 +40,10 @@ from billing.domain.mandates import (
     signature_url,
 )
 from billing.store import Conn
+from billing.store import catalog as catalog_store
+from billing.store import credits as credits_store
 from billing.store import direct_debit as dd_store
+from billing.store import families as families_store
 from shared.uow import UnitOfWork
 from shared.vault import Sealed, Vault, aad_for
 
@@ -87,7 +89,7 @@ async def set_creditor(
     """The régie collects by direct debit from now on, into this account, as this creditor."""
     account = bank_account(data["iban"], data.get("bic"))
     async with uow:
-        if await store.lock_regie(uow.conn, tenant, regie_id) is None:
+        if await catalog_store.lock_regie(uow.conn, tenant, regie_id) is None:
             raise RegieNotFound()
         row = await dd_store.upsert_creditor(
             uow.conn,
@@ -106,7 +108,7 @@ async def set_creditor(
 
 
 async def creditor(conn: Conn, tenant: str, regie_id: uuid.UUID, *, now: datetime) -> dict:
-    if await store.get_regie(conn, tenant, regie_id) is None:
+    if await catalog_store.get_regie(conn, tenant, regie_id) is None:
         raise RegieNotFound()
     row = await dd_store.get_creditor(conn, tenant, regie_id)
     if row is None:
@@ -163,17 +165,17 @@ async def register_mandate(
     mandate_id = uuid.uuid4()
     async with uow:
         conn = uow.conn
-        if await store.get_household(conn, tenant, household_id) is None:
+        if await families_store.get_household(conn, tenant, household_id) is None:
             raise HouseholdNotFound()
         await _check_payer(conn, tenant, household_id, payer_id, allowed_payers)
-        regie = await store.get_regie(conn, tenant, data["regie_id"])
+        regie = await catalog_store.get_regie(conn, tenant, data["regie_id"])
         if regie is None:
             raise RegieNotFound()
         if await dd_store.get_creditor(conn, tenant, regie["id"]) is None:
             raise DirectDebitNotConfigured()
         # Activations of the payer's mandates one at a time (one active per payer and
         # régie); the payer's lock comes before any mandate's, as everywhere.
-        await store.lock_payers(conn, tenant, [payer_id])
+        await credits_store.lock_payers(conn, tenant, [payer_id])
         year = local_date(now).year
         reference = rum(regie["code"], year, await dd_store.take_rum_number(conn, tenant, year))
         await dd_store.insert_mandate(
@@ -239,7 +241,7 @@ async def _check_payer(
         raise PayerNotFound()
     if payer_id == household_id:
         return
-    payer = await store.get_payer(conn, tenant, payer_id)
+    payer = await families_store.get_payer(conn, tenant, payer_id)
     if payer is None or payer["household_id"] != household_id:
         raise PayerNotFound()
 
@@ -292,7 +294,7 @@ async def sign_mandate(
         mandate = await dd_store.get_mandate(conn, tenant, link["mandate_id"])
         if mandate is None or mandate["household_id"] != household_id:
             raise MandateLinkInvalid()  # another household's link says nothing about it
-        await store.lock_payers(conn, tenant, [mandate["payer_id"]])
+        await credits_store.lock_payers(conn, tenant, [mandate["payer_id"]])
         mandate = await dd_store.lock_mandate(conn, tenant, mandate["id"])
         assert mandate is not None
         if link["used_at"] is not None:

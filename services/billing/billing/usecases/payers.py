@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from billing import store
 from billing.domain.documents import Viewer, payer_copy
 from billing.domain.errors import (
     AccountNotLinked,
@@ -21,18 +20,21 @@ from billing.domain.errors import (
 )
 from billing.domain.split import check_rule, monday
 from billing.store import Conn
+from billing.store import families as families_store
 from shared.uow import UnitOfWork
 
 
 async def viewer(conn: Conn, tenant: str, household_id: uuid.UUID, account_id: uuid.UUID) -> Viewer:
     """What a family account sees: the household's joint documents and its own payer's."""
-    own = await store.account_payers(conn, tenant, household_id, account_id)
+    own = await families_store.account_payers(conn, tenant, household_id, account_id)
     return Viewer(household_id, frozenset({household_id, *own}))
 
 
 async def household_linked(uow: UnitOfWork, tenant: str, payload: dict[str, Any]) -> None:
     async with uow:
-        await store.link_account(uow.conn, tenant, payload["account_id"], payload["household_id"])
+        await families_store.link_account(
+            uow.conn, tenant, payload["account_id"], payload["household_id"]
+        )
 
 
 async def _check_account(
@@ -41,9 +43,9 @@ async def _check_account(
     account_id = data.get("account_id")
     if account_id is None:
         return
-    if await store.account_household(conn, tenant, account_id) != household_id:
+    if await families_store.account_household(conn, tenant, account_id) != household_id:
         raise AccountNotLinked()
-    if await store.payer_account_taken(conn, tenant, account_id, but):
+    if await families_store.payer_account_taken(conn, tenant, account_id, but):
         raise PayerAccountTaken()
 
 
@@ -51,10 +53,10 @@ async def create_payer(
     uow: UnitOfWork, tenant: str, household_id: uuid.UUID, data: dict[str, Any]
 ) -> dict[str, Any]:
     async with uow:
-        if await store.get_household(uow.conn, tenant, household_id) is None:
+        if await families_store.get_household(uow.conn, tenant, household_id) is None:
             raise HouseholdNotFound()
         await _check_account(uow.conn, tenant, household_id, data, None)
-        row = await store.insert_payer(uow.conn, tenant, household_id, data)
+        row = await families_store.insert_payer(uow.conn, tenant, household_id, data)
         if row is None:
             raise PayerAccountTaken()
     return {**row, "kind": "guardian"}
@@ -65,11 +67,11 @@ async def update_payer(
 ) -> dict[str, Any]:
     """Documents issued already keep the copy they were issued with."""
     async with uow:
-        payer = await store.get_payer(uow.conn, tenant, payer_id)
+        payer = await families_store.get_payer(uow.conn, tenant, payer_id)
         if payer is None:
             raise PayerNotFound()
         await _check_account(uow.conn, tenant, payer["household_id"], data, payer_id)
-        row = await store.update_payer(uow.conn, tenant, payer_id, data)
+        row = await families_store.update_payer(uow.conn, tenant, payer_id, data)
         assert row is not None
     return {**row, "kind": "guardian"}
 
@@ -89,11 +91,12 @@ async def payers(
     conn: Conn, tenant: str, household_id: uuid.UUID, viewer: Viewer | None
 ) -> list[dict[str, Any]]:
     """The household as payer first, then its named payers (a family: those it sees)."""
-    household = await store.get_household(conn, tenant, household_id)
+    household = await families_store.get_household(conn, tenant, household_id)
     if household is None:
         raise HouseholdNotFound()
     rows = [_household_payer(household)] + [
-        {**p, "kind": "guardian"} for p in await store.household_payers(conn, tenant, household_id)
+        {**p, "kind": "guardian"}
+        for p in await families_store.household_payers(conn, tenant, household_id)
     ]
     if viewer is not None:
         rows = [r for r in rows if r["id"] in viewer.payer_ids]
@@ -104,8 +107,8 @@ async def payer(conn: Conn, tenant: str, payer_id: uuid.UUID, viewer: Viewer | N
     """That the payer exists in the tenant and the caller may read its account."""
     if viewer is not None and payer_id not in viewer.payer_ids:
         raise PayerNotFound()
-    if await store.get_payer(conn, tenant, payer_id) is None and (
-        await store.get_household(conn, tenant, payer_id) is None
+    if await families_store.get_payer(conn, tenant, payer_id) is None and (
+        await families_store.get_household(conn, tenant, payer_id) is None
     ):
         raise PayerNotFound()
 
@@ -124,7 +127,7 @@ async def create_rule(
     """Who pays the child's days booked from `effective_from` on; days charged already keep
     their payer."""
     async with uow:
-        child = await store.get_child(uow.conn, tenant, data["child_id"])
+        child = await families_store.get_child(uow.conn, tenant, data["child_id"])
         if child is None or child["household_id"] != household_id:
             raise ChildNotFound()
         names = await _payer_names(uow.conn, tenant, household_id)
@@ -138,13 +141,13 @@ async def create_rule(
             payers=names,
         )
         values = {
-            **{k: data.get(k) for k in store.RULE_FIELDS},
+            **{k: data.get(k) for k in families_store.RULE_FIELDS},
             "reference_week": monday(data["reference_week"])
             if data.get("reference_week")
             else None,
             "weekdays": sorted(set(data["weekdays"])) if data.get("weekdays") else None,
         }
-        row = await store.insert_rule(uow.conn, tenant, household_id, values, actor)
+        row = await families_store.insert_rule(uow.conn, tenant, household_id, values, actor)
         if row is None:
             raise RuleExists()
     return _named(row, names)
@@ -152,13 +155,15 @@ async def create_rule(
 
 async def delete_rule(uow: UnitOfWork, tenant: str, rule_id: uuid.UUID) -> None:
     async with uow:
-        if not await store.delete_rule(uow.conn, tenant, rule_id):
+        if not await families_store.delete_rule(uow.conn, tenant, rule_id):
             raise RuleNotFound()
 
 
 async def rules(conn: Conn, tenant: str, household_id: uuid.UUID) -> list[dict[str, Any]]:
     names = await _payer_names(conn, tenant, household_id)
-    return [_named(r, names) for r in await store.household_rules(conn, tenant, [household_id])]
+    return [
+        _named(r, names) for r in await families_store.household_rules(conn, tenant, [household_id])
+    ]
 
 
 def _named(rule: dict[str, Any], names: dict[uuid.UUID, str]) -> dict[str, Any]:

@@ -3,7 +3,7 @@ it (a bounced cheque, a rejected direct debit), counter payments and remittance 
 
 `apply_payment_in` and `reverse_payment_in` run inside the caller's open unit of work: the
 card notification, the direct-debit batch and the wallet call them beside their own
-changes. Both lock the payer (`store.lock_payers`, the lock issuing invoices takes too), so
+changes. Both lock the payer (`credits_store.lock_payers`, the lock issuing invoices takes too), so
 that two payments at once never settle an invoice beyond what it owes. Everything they
 settle is written in the ledger (domain/ledger.py), which alone says what remains due and
 what credit is left; `billing.PaymentReceived` leaves with the same commit.
@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from billing import store
 from billing.domain.documents import local_date, payer_copies, regie_copy
 from billing.domain.errors import (
     HouseholdNotFound,
@@ -34,6 +33,9 @@ from billing.domain.numbering import document_number
 from billing.domain.payment_lines import PaidLine, spread_over_lines
 from billing.domain.payments import COUNTER_METHODS, METHODS, counter_reference
 from billing.store import Conn
+from billing.store import catalog as catalog_store
+from billing.store import credits as credits_store
+from billing.store import families as families_store
 from billing.store import payments as payments_store
 from shared.uow import UnitOfWork
 
@@ -62,14 +64,14 @@ async def apply_payment_in(
     if amount_cents <= 0:
         raise ValueError("a payment is a positive amount")
     conn = uow.conn
-    regie = await store.get_regie(conn, tenant, regie_id)
+    regie = await catalog_store.get_regie(conn, tenant, regie_id)
     if regie is None:
         raise RegieNotFound()
-    await store.lock_payers(conn, tenant, [payer_id])
+    await credits_store.lock_payers(conn, tenant, [payer_id])
     owed = await _owed(conn, tenant, regie_id, payer_id, invoice_ids)
     taken, credit = spread(amount_cents, [(i["id"], i["remaining_cents"]) for i in owed])
     year = local_date(now).year
-    seq = await store.take_numbers(conn, regie_id, year, "payment", 1)
+    seq = await catalog_store.take_numbers(conn, regie_id, year, "payment", 1)
     number = document_number("payment", regie["code"], year, seq)
     payment_id = uuid.uuid4()
     printed = await _payer_printed(conn, tenant, payer_id, household_id)
@@ -111,7 +113,7 @@ async def apply_payment_in(
     entries = [{**entry, "document_id": i, "amount_cents": -cents} for i, cents in taken]
     if credit:
         entries.append({**entry, "document_id": payment_id, "amount_cents": -credit})
-    await store.append_ledger(conn, entries)
+    await credits_store.append_ledger(conn, entries)
     by_id = {i["id"]: i for i in owed}
     allocations = [
         {
@@ -202,15 +204,16 @@ async def _payer_printed(
 ) -> dict[str, Any]:
     """The payer as the receipt prints it (a named payer's own copy, else the household's)."""
     households = {
-        h["household_id"]: h for h in await store.households_of(conn, tenant, [household_id])
+        h["household_id"]: h
+        for h in await families_store.households_of(conn, tenant, [household_id])
     }
-    named = {p["id"]: p for p in await store.payers_of(conn, tenant, [payer_id])}
+    named = {p["id"]: p for p in await families_store.payers_of(conn, tenant, [payer_id])}
     return payer_copies([payer_id], households, named, {payer_id: household_id})[payer_id]
 
 
 async def _payer_account(conn: Conn, tenant: str, payer_id: uuid.UUID) -> uuid.UUID | None:
     """The account of a named payer paying alone (a separated parent): only they are told."""
-    for payer in await store.payers_of(conn, tenant, [payer_id]):
+    for payer in await families_store.payers_of(conn, tenant, [payer_id]):
         return payer["account_id"]
     return None
 
@@ -228,7 +231,7 @@ async def reverse_payment_in(
         raise PaymentNotFound()
     if payment["status"] == "reversed":
         raise PaymentAlreadyReversed()
-    await store.lock_payers(conn, tenant, [payment["payer_id"]])
+    await credits_store.lock_payers(conn, tenant, [payment["payer_id"]])
     entries = await payments_store.payment_entries(conn, payment_id)
     opposite = [
         {
@@ -245,7 +248,7 @@ async def reverse_payment_in(
         for e in entries
     ]
     if opposite:
-        await store.append_ledger(conn, opposite)
+        await credits_store.append_ledger(conn, opposite)
     await payments_store.reverse_payment_lines(conn, payment_id, now)
     row = await payments_store.mark_reversed(conn, payment_id, reason, now)
     assert row is not None
@@ -315,10 +318,10 @@ async def record_counter_payment(
     payer_id = data.get("payer_id") or household_id
     async with uow:
         conn = uow.conn
-        if await store.get_household(conn, tenant, household_id) is None:
+        if await families_store.get_household(conn, tenant, household_id) is None:
             raise HouseholdNotFound()
         if payer_id != household_id:
-            payer = await store.get_payer(conn, tenant, payer_id)
+            payer = await families_store.get_payer(conn, tenant, payer_id)
             if payer is None or payer["household_id"] != household_id:
                 raise PayerNotFound()
         paid = await apply_payment_in(
@@ -400,7 +403,7 @@ async def create_remittance(
     or all received up to a day) on a numbered slip (B-<CODE>-<year>-NNNNNN)."""
     async with uow:
         conn = uow.conn
-        regie = await store.lock_regie(conn, tenant, regie_id)
+        regie = await catalog_store.lock_regie(conn, tenant, regie_id)
         if regie is None:
             raise RegieNotFound()
         rows = await payments_store.lock_unremitted(
@@ -414,7 +417,7 @@ async def create_remittance(
         if not rows:
             raise NothingToRemit()
         year = local_date(now).year
-        seq = await store.take_numbers(conn, regie_id, year, "remittance", 1)
+        seq = await catalog_store.take_numbers(conn, regie_id, year, "remittance", 1)
         remittance_id = uuid.uuid4()
         await payments_store.insert_remittance(
             conn,

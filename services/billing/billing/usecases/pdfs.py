@@ -8,11 +8,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from billing import store
 from billing.domain.documents import Viewer
 from billing.domain.sheets import credit_note_sheet, invoice_sheet
 from billing.render import PdfRenderer, logo_uri
 from billing.store import Conn
+from billing.store import catalog as catalog_store
 from billing.usecases import invoices
 
 
@@ -23,7 +23,7 @@ class Pdf:
 
 
 async def _logo(conn: Conn, tenant: str, regie_id: uuid.UUID) -> str | None:
-    row = await store.regie_logo(conn, tenant, regie_id)
+    row = await catalog_store.regie_logo(conn, tenant, regie_id)
     return logo_uri(row["logo"], row["logo_type"]) if row else None
 
 

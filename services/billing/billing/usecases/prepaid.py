@@ -34,6 +34,10 @@ from typing import Any
 from billing import store
 from billing.domain import wallet as wallet_rules
 from billing.domain.documents import local_date
+from billing.store import bookings as bookings_store
+from billing.store import catalog as catalog_store
+from billing.store import credits as credits_store
+from billing.store import families as families_store
 from billing.store import wallet as wallet_store
 from billing.usecases import wallet
 from billing.usecases.documents import credit_days, finalise_invoices
@@ -66,12 +70,12 @@ async def _priced(
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The activity's billing when it is prepaid, and the days priced: a charge per payer
     of each day (two parts for a day shared by percentage)."""
-    activity = await store.get_activity(uow.conn, tenant, days[0]["activity_id"])
+    activity = await catalog_store.get_activity(uow.conn, tenant, days[0]["activity_id"])
     if activity is None or activity["billing_mode"] != "prepaid":
         return None, []
     book = await pricing_book(uow.conn, tenant, [household_id], [activity["activity_id"]])
     # Events may come out of order: a day whose free cancellation came first is not charged.
-    cancelled = await store.cancelled_bookings(uow.conn, [d["booking_id"] for d in days])
+    cancelled = await bookings_store.cancelled_bookings(uow.conn, [d["booking_id"] for d in days])
     charges = []
     for day in days:
         if day["booking_id"] in cancelled:
@@ -102,13 +106,13 @@ async def reservation_validated(
     household_id = payload["household_id"]
     payment = payload.get("payment") or "invoice"
     async with uow:
-        await store.ensure_household(uow.conn, tenant, household_id)
+        await families_store.ensure_household(uow.conn, tenant, household_id)
         if payment == "wallet":
             await _pay_from_wallet(uow, tenant, payload, days, now=now)
             return
         if not days:
             return
-        await store.record_booked(uow.conn, tenant, days)
+        await bookings_store.record_booked(uow.conn, tenant, days)
         activity, charges = await _priced(uow, tenant, household_id, days)
         if activity is None or not charges:
             return
@@ -163,7 +167,7 @@ async def _pay_from_wallet(
         return
     assert balance is not None
     if days:
-        await store.record_booked(uow.conn, tenant, days)
+        await bookings_store.record_booked(uow.conn, tenant, days)
     invoices: list[dict[str, Any]] = []
     if activity is not None and charges:
         # A draft of its own per payer, outside the basket's (which may gather days paid
@@ -190,8 +194,8 @@ async def waiting_list_promoted(
     days = _days({**payload, "basket_id": None}, dates)
     household_id = payload["household_id"]
     async with uow:
-        await store.ensure_household(uow.conn, tenant, household_id)
-        await store.record_booked(uow.conn, tenant, days)
+        await families_store.ensure_household(uow.conn, tenant, household_id)
+        await bookings_store.record_booked(uow.conn, tenant, days)
         activity, charges = await _priced(uow, tenant, household_id, days)
         if activity is None or not charges:
             return
@@ -215,12 +219,12 @@ async def reservation_cancelled(
     are credited (a credit note per régie and payer), days still on a draft leave it."""
     days = _days(payload, payload["dates"])
     async with uow:
-        await store.ensure_household(uow.conn, tenant, payload["household_id"])
+        await families_store.ensure_household(uow.conn, tenant, payload["household_id"])
         if not days:
             return []
         # The household's wallet before its days, as the saga takes them (no deadlock).
         await wallet.lock_in(uow, tenant, payload["household_id"])
-        await store.record_cancelled(uow.conn, tenant, days, charged=payload["charged"])
+        await bookings_store.record_cancelled(uow.conn, tenant, days, charged=payload["charged"])
         if payload["charged"]:
             return []
         who = "la famille" if payload["cancelled_by"] == "family" else "la collectivité"
@@ -243,11 +247,11 @@ async def hold_released(
     days = _days(payload, payload["dates"])
     household_id = payload["household_id"]
     async with uow:
-        await store.ensure_household(uow.conn, tenant, household_id)
+        await families_store.ensure_household(uow.conn, tenant, household_id)
         if not days:
             return []
         await wallet.lock_in(uow, tenant, household_id)  # as above: the wallet first
-        await store.record_cancelled(uow.conn, tenant, days, charged=False)
+        await bookings_store.record_cancelled(uow.conn, tenant, days, charged=False)
         reason = wallet_rules.release_reason(payload["reason"])
         booking_ids = [d["booking_id"] for d in days]
         refunded = await wallet.refund_days_in(
@@ -287,7 +291,7 @@ async def _settle_with_credit(
             }
         )
     if entries:
-        await store.append_ledger(uow.conn, entries)
+        await credits_store.append_ledger(uow.conn, entries)
 
 
 async def finalise_due(make_uow: Callable[[], UnitOfWork], *, now: datetime, wall: datetime) -> int:

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from billing import store
 from billing.domain.lines import Charge, group_lines
 from billing.domain.pricing import (
     Price,
@@ -25,6 +24,8 @@ from billing.domain.pricing import (
 from billing.domain.rules import AttendanceRules
 from billing.domain.split import BillingRule, shares_on, split_unit
 from billing.store import Conn
+from billing.store import catalog as catalog_store
+from billing.store import families as families_store
 
 
 class PricingBook:
@@ -166,28 +167,28 @@ async def pricing_book(
     activity_list = sorted(set(activity_ids), key=str)
     activities = {
         a["activity_id"]: a
-        for a in await store.list_activities(conn, tenant)
+        for a in await catalog_store.list_activities(conn, tenant)
         if a["activity_id"] in set(activity_list)
     }
     grids: dict[uuid.UUID, list[PriceGrid]] = defaultdict(list)
-    for row in await store.activity_grids(conn, tenant, activity_list):
+    for row in await catalog_store.activity_grids(conn, tenant, activity_list):
         grids[row["activity_id"]].append(PriceGrid.from_row(row))
     quotients: dict[uuid.UUID, list[Quotient]] = defaultdict(list)
-    for row in await store.household_quotients(conn, tenant, households):
+    for row in await families_store.household_quotients(conn, tenant, households):
         quotients[row["household_id"]].append(
             Quotient(row["value"], row["valid_from"], row["valid_until"], row["recorded_at"])
         )
     siblings: dict[uuid.UUID, list[Sibling]] = defaultdict(list)
     names: dict[uuid.UUID, str] = {}
-    for row in await store.household_children(conn, tenant, households):
+    for row in await families_store.household_children(conn, tenant, households):
         siblings[row["household_id"]].append(Sibling(row["child_id"], row["birth_date"]))
         names[row["child_id"]] = row["first_name"]
     residents = {
         row["household_id"]: row["resident"]
-        for row in await store.households_of(conn, tenant, households)
+        for row in await families_store.households_of(conn, tenant, households)
     }
     rules: dict[uuid.UUID, list[BillingRule]] = defaultdict(list)
-    for row in await store.household_rules(conn, tenant, households):
+    for row in await families_store.household_rules(conn, tenant, households):
         rules[row["child_id"]].append(BillingRule.from_row(row))
     return PricingBook(activities, grids, quotients, siblings, residents, names, rules)
 
@@ -272,7 +273,7 @@ async def price_list(
 ) -> dict[str, Any]:
     """The grids in force on `day`; for a family, also its own unit price (eldest child,
     booked in time) from its QF (the maximum when unknown [003])."""
-    rows = await store.grids_on(conn, tenant, day)
+    rows = await catalog_store.grids_on(conn, tenant, day)
     book = (
         await pricing_book(conn, tenant, [household_id], [r["activity_id"] for r in rows])
         if household_id is not None

@@ -8,12 +8,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from billing import store
 from billing.domain.documents import local_date
 from billing.domain.errors import CreditNoteNotFound
 from billing.domain.numbering import document_number
 from billing.domain.refunds import refundable
 from billing.store import Conn
+from billing.store import catalog as catalog_store
+from billing.store import credits as credits_store
 from shared.uow import UnitOfWork
 
 
@@ -48,18 +49,18 @@ async def refund_in(
     """The refund of what is left of a credit note, inside the caller's open unit of work
     (staff's refund, or billing's own to a wallet: `actor` None). Returns the refund."""
     conn = uow.conn
-    note = await store.lock_credit_note(conn, tenant, credit_note_id)
+    note = await credits_store.lock_credit_note(conn, tenant, credit_note_id)
     if note is None:
         raise CreditNoteNotFound()
     # Same lock as issuing invoices: a concurrent invoice cannot deduct it meanwhile.
-    await store.lock_payers(conn, tenant, [note["payer_id"]])
-    amount = refundable(await store.credit_note_available(conn, credit_note_id))
-    regie = await store.get_regie(conn, tenant, note["regie_id"])
+    await credits_store.lock_payers(conn, tenant, [note["payer_id"]])
+    amount = refundable(await credits_store.credit_note_available(conn, credit_note_id))
+    regie = await catalog_store.get_regie(conn, tenant, note["regie_id"])
     assert regie is not None
     year = local_date(now).year
-    seq = await store.take_numbers(conn, note["regie_id"], year, "refund", 1)
+    seq = await catalog_store.take_numbers(conn, note["regie_id"], year, "refund", 1)
     refund_id = uuid.uuid4()
-    row = await store.insert_refund(
+    row = await credits_store.insert_refund(
         conn,
         {
             "id": refund_id,
@@ -78,7 +79,7 @@ async def refund_in(
             "created_at": now,
         },
     )
-    await store.append_ledger(
+    await credits_store.append_ledger(
         conn,
         [
             {
@@ -98,10 +99,10 @@ async def refund_in(
 
 
 async def refund(conn: Conn, tenant: str, refund_id: uuid.UUID) -> dict[str, Any]:
-    row = await store.get_refund(conn, tenant, refund_id)
+    row = await credits_store.get_refund(conn, tenant, refund_id)
     assert row is not None
     return row
 
 
 async def refunds(conn: Conn, tenant: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
-    return await store.list_refunds(conn, tenant, filters)
+    return await credits_store.list_refunds(conn, tenant, filters)

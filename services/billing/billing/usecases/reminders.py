@@ -44,6 +44,9 @@ from billing.domain.reminders import (
 )
 from billing.render import PdfRenderer, logo_uri
 from billing.store import Conn
+from billing.store import catalog as catalog_store
+from billing.store import credits as credits_store
+from billing.store import families as families_store
 from billing.store import reminders as rstore
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
@@ -78,7 +81,7 @@ def _schedule_out(regie_id: uuid.UUID, row: dict[str, Any] | None) -> dict[str, 
 
 
 async def schedule(conn: Conn, tenant: str, regie_id: uuid.UUID) -> dict[str, Any]:
-    if await store.get_regie(conn, tenant, regie_id) is None:
+    if await catalog_store.get_regie(conn, tenant, regie_id) is None:
         raise RegieNotFound()
     return _schedule_out(regie_id, await rstore.get_schedule(conn, tenant, regie_id))
 
@@ -94,7 +97,7 @@ async def set_schedule(
 ) -> dict[str, Any]:
     """The schedule applies from the next run: reminders sent stay as they were."""
     async with uow:
-        if await store.get_regie(uow.conn, tenant, regie_id) is None:
+        if await catalog_store.get_regie(uow.conn, tenant, regie_id) is None:
             raise RegieNotFound()
         row = await rstore.upsert_schedule(uow.conn, tenant, regie_id, data, actor, now)
     return _schedule_out(regie_id, row)
@@ -166,12 +169,12 @@ async def _lock_payers_in(uow: UnitOfWork, states: Iterable[dict[str, Any]]) -> 
     """Take the lock of the invoices' payers, the one every payment (any method), its
     reversal and the issuing of invoices take: whatever they change about these invoices is
     committed before the caller reads them again, or waits for its commit. Tenants in
-    order, payers in order (store.lock_payers): never a deadlock between two runs."""
+    order, payers in order (credits_store.lock_payers): never a deadlock between two runs."""
     by_tenant: dict[str, set[uuid.UUID]] = defaultdict(set)
     for state in states:
         by_tenant[state["tenant"]].add(state["payer_id"])
     for tenant in sorted(by_tenant):
-        await store.lock_payers(uow.conn, tenant, sorted(by_tenant[tenant], key=str))
+        await credits_store.lock_payers(uow.conn, tenant, sorted(by_tenant[tenant], key=str))
 
 
 async def _remind_chunk_in(
@@ -345,7 +348,7 @@ async def recoverable_invoices(
     conn: Conn, tenant: str, regie_id: uuid.UUID, *, today: date
 ) -> list[dict[str, Any]]:
     """The régie's invoices that may go to recovery today (what a docket would take)."""
-    if await store.get_regie(conn, tenant, regie_id) is None:
+    if await catalog_store.get_regie(conn, tenant, regie_id) is None:
         raise RegieNotFound()
     states = await rstore.recovery_candidates(conn, tenant, regie_id, today)
     return [_candidate_out(s, today) for s in _recoverable(states, today)]
@@ -357,9 +360,9 @@ async def _debtors(conn: Conn, tenant: str, states: list[dict[str, Any]]) -> dic
     household_of = {s["payer_id"]: s["household_id"] for s in states}
     households = {
         h["household_id"]: h
-        for h in await store.households_of(conn, tenant, list(set(household_of.values())))
+        for h in await families_store.households_of(conn, tenant, list(set(household_of.values())))
     }
-    named = {p["id"]: p for p in await store.payers_of(conn, tenant, list(household_of))}
+    named = {p["id"]: p for p in await families_store.payers_of(conn, tenant, list(household_of))}
     current = payer_copies(household_of, households, named, household_of)
     printed = {s["payer_id"]: s["payer"] or {} for s in states}
     return {
@@ -385,7 +388,7 @@ async def create_docket(
     today = local_date(now)
     async with uow:
         conn = uow.conn
-        regie = await store.get_regie(conn, tenant, regie_id)
+        regie = await catalog_store.get_regie(conn, tenant, regie_id)
         if regie is None:
             raise RegieNotFound()
         if await rstore.lock_schedule(conn, tenant, regie_id) is None:
@@ -480,7 +483,7 @@ async def docket_pdf(
 ) -> DocketFile:
     """The docket printed, for the régisseur to sign."""
     row = await docket(conn, tenant, docket_id)
-    logo = await store.regie_logo(conn, tenant, row["regie_id"])
+    logo = await catalog_store.regie_logo(conn, tenant, row["regie_id"])
     context = {
         "docket": row,
         "regie": row["regie"],

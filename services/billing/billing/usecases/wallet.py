@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from billing import store
 from billing.domain import wallet as rules
 from billing.domain.documents import local_date
 from billing.domain.errors import (
@@ -30,6 +29,9 @@ from billing.domain.errors import (
 )
 from billing.domain.lines import group_lines
 from billing.store import Conn
+from billing.store import catalog as catalog_store
+from billing.store import credits as credits_store
+from billing.store import families as families_store
 from billing.store import wallet as wallet_store
 from billing.usecases import payments, refunds
 from billing.usecases.documents import charge_of, credit_days
@@ -61,7 +63,7 @@ async def set_wallet_regie(uow: UnitOfWork, tenant: str, regie_id: uuid.UUID) ->
     """The régie that holds the tenant's wallets from now on; refused once wallets are held
     by another (their money is that régie's)."""
     async with uow:
-        if await store.lock_regie(uow.conn, tenant, regie_id) is None:
+        if await catalog_store.lock_regie(uow.conn, tenant, regie_id) is None:
             raise RegieNotFound()
         if await wallet_store.wallets_held_elsewhere(uow.conn, tenant, regie_id):
             raise WalletRegieInUse()
@@ -87,7 +89,7 @@ async def activate(
         regie = await wallet_store.wallet_regie(uow.conn, tenant)
         if regie is None:
             raise NoWalletRegie()
-        await store.ensure_household(uow.conn, tenant, household_id)
+        await families_store.ensure_household(uow.conn, tenant, household_id)
         row = await wallet_store.insert_wallet(
             uow.conn, tenant, household_id, regie["id"], account_id, now
         )
@@ -143,7 +145,7 @@ async def start_top_up(
     if row is None:
         raise WalletNotActive()
     if email is None:
-        household = await store.get_household(conn, tenant, household_id)
+        household = await families_store.get_household(conn, tenant, household_id)
         email = (household or {}).get("payer_email")
     started = await payments.start_card_payment(
         uow,
@@ -322,7 +324,7 @@ async def due_in(
         for payer, days in by_payer.items()
     }
     credits: dict[uuid.UUID, int] = defaultdict(int)
-    for credit in await store.available_credits(uow.conn, tenant, list(totals), regie_id):
+    for credit in await credits_store.available_credits(uow.conn, tenant, list(totals), regie_id):
         credits[credit["payer_id"]] += credit["available_cents"]
     return rules.amount_due(totals, credits)
 

@@ -30,6 +30,7 @@ from billing import store
 from billing.app import MIGRATIONS
 from billing.domain.ledger import Entry, balance
 from billing.settings import BillingSettings
+from billing.store import credits as credits_store
 from billing.usecases import activities, campaigns, households, prepaid, regies
 from shared import db, migrations
 from shared.uow import UnitOfWork
@@ -311,13 +312,13 @@ async def check(pool: Any, world: World) -> None:
             for d in world.days
             if d.household == index and d.billed and not d.credited
         )
-        entries = await store.payer_ledger(pool, tenant, payer_id)
+        entries = await credits_store.payer_ledger(pool, tenant, payer_id)
         derived = balance(
             Entry(e["kind"], e["document_id"], e["amount_cents"], e["related_id"]) for e in entries
         )
         assert derived == expected
         issued = await store.list_invoices(pool, tenant, {"household_id": payer_id, "limit": 500})
-        notes = await store.list_credit_notes(
+        notes = await credits_store.list_credit_notes(
             pool, tenant, {"household_id": payer_id, "limit": 500}
         )
         assert derived == sum(i["total_cents"] for i in issued) - sum(

@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from billing import store
+from billing.store import bookings as bookings_store
 from billing.usecases.documents import finalise_invoice
 from shared.uow import UnitOfWork
 
@@ -26,7 +27,7 @@ async def drafts(billing, regie_id, count):
             household = uuid.uuid4()
             invoice = await store.new_draft(conn, "epagny", regie_id, household, "basket")
             booking_id = uuid.uuid4()
-            await store.record_booked(
+            await bookings_store.record_booked(
                 conn,
                 "epagny",
                 [

@@ -31,6 +31,7 @@ from billing import store
 from billing.app import MIGRATIONS
 from billing.domain.ledger import Entry, balance, credits
 from billing.settings import BillingSettings
+from billing.store import credits as credits_store
 from billing.store import payments as payments_store
 from billing.usecases import activities, households, payments, prepaid, regies
 from billing.usecases.payments import apply_payment_in, reverse_payment_in
@@ -250,11 +251,13 @@ async def check(pool: Any, world: World) -> None:
     tenant, payer = world.tenant, world.household_id
     entries = [
         Entry(e["kind"], e["document_id"], e["amount_cents"], e["related_id"])
-        for e in await store.payer_ledger(pool, tenant, payer)
+        for e in await credits_store.payer_ledger(pool, tenant, payer)
     ]
     derived = balance(entries)
     issued = await store.list_invoices(pool, tenant, {"household_id": payer, "limit": 500})
-    notes = await store.list_credit_notes(pool, tenant, {"household_id": payer, "limit": 500})
+    notes = await credits_store.list_credit_notes(
+        pool, tenant, {"household_id": payer, "limit": 500}
+    )
     paid = await payments_store.list_payments(pool, tenant, {"household_id": payer, "limit": 500})
     recorded = [p for p in paid if p["status"] == "recorded"]
     assert derived == (
