@@ -25,7 +25,8 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 
 ALGORITHM = "EdDSA"
-ROLES = frozenset({"family", "staff", "admin"})
+# animator: a site animator, who sees only the attendance and lists of their sites.
+ROLES = frozenset({"family", "staff", "admin", "animator"})
 
 JwksSource = Callable[[], Awaitable[dict[str, Any]]]
 
@@ -41,10 +42,20 @@ class Caller:
     scope: str = "full"  # "password-change": a temporary password must be replaced first
     terms_pending: bool = False
     claims: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    sites: frozenset[str] = frozenset()  # an animator's sites (claim "sites")
 
     @property
     def is_staff(self) -> bool:
         return bool(self.roles & {"staff", "admin"})
+
+    @property
+    def is_animator(self) -> bool:
+        """A site animator who is not also staff: limited to `sites`."""
+        return "animator" in self.roles and not self.is_staff
+
+    def may_see_site(self, site: str) -> bool:
+        """Staff see every site of their tenant; an animator only their own."""
+        return self.is_staff or ("animator" in self.roles and site in self.sites)
 
 
 class InvalidToken(Exception):
@@ -164,6 +175,9 @@ def caller_from_claims(claims: dict[str, Any]) -> Caller:
         raise InvalidToken("invalid roles")
     if not isinstance(claims.get("tenant"), str):
         raise InvalidToken("invalid tenant")
+    sites = claims.get("sites", [])
+    if not isinstance(sites, list) or not all(isinstance(s, str) for s in sites):
+        raise InvalidToken("invalid sites")
     return Caller(
         account_id=str(claims["sub"]),
         tenant=claims["tenant"],
@@ -172,6 +186,7 @@ def caller_from_claims(claims: dict[str, Any]) -> Caller:
         scope=claims.get("scope", "full"),
         terms_pending=claims.get("terms_pending") is not False,
         claims=claims,
+        sites=frozenset(sites),
     )
 
 

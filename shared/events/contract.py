@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.events.registry import event_type
 
-ROLES = ("family", "staff", "admin")
+ROLES = ("family", "staff", "admin", "animator")
 ACTIVITY_PAYMENTS = ("invoice", "at_booking", "wallet")
 
 # Event types produced before any service consumes them, and why they are produced already

@@ -9,6 +9,7 @@ from shared.keys import POOL
 from web.domain import security
 from web.domain.problems import FormErrors
 from web.pages.common import (
+    ANIMATOR_HOME,
     SESSION,
     STAFF_HOME,
     current_session,
@@ -86,6 +87,8 @@ async def login(request: web.Request) -> web.Response:
     request[SESSION] = result.session
     if sessions.is_staff(result.session) and target == "/":
         target = STAFF_HOME  # the town's staff work in the back-office
+    elif sessions.is_animator(result.session) and target == "/":
+        target = ANIMATOR_HOME
     return redirect(target)
 
 

@@ -16,7 +16,7 @@ from aiohttp.typedefs import Handler
 from shared.http.middlewares import REQUEST_ID
 from shared.keys import POOL
 from shared.logging import get_logger
-from web.apis import Answer, ApiUnavailable, Attachment, Multipart
+from web.apis import Answer, ApiUnavailable, Attachment, Multipart, RawBody
 from web.domain import account, security
 from web.domain.theme import Theme, text_on
 from web.settings import SETTINGS
@@ -36,18 +36,25 @@ class LoginRequired(Exception):
 
 
 STAFF_HOME = "/gestion"  # the back-office's home: the work queue
+ANIMATOR_HOME = "/gestion/presences"  # a site animator's only pages: attendance and lists
 
 
 class StaffOnly(Exception):
     """A back-office page asked by someone who is not the town's staff: a French 403."""
 
 
-def staff_only(request: web.Request) -> sessions.Session:
-    """The staff member's session; LoginRequired without a login, StaffOnly for a family."""
+def staff_only(
+    request: web.Request, *, admin: bool = False, animator: bool = False
+) -> sessions.Session:
+    """The staff member's session; LoginRequired without a login, StaffOnly for a family.
+
+    admin: the town's settings, refused to an agent; animator: a page a site animator may
+    see too (the page then shows only their sites)."""
     session = request.get(SESSION)
     if session is None or not session.logged_in:
         raise LoginRequired()
-    if not sessions.is_staff(session):
+    allowed = sessions.is_staff(session) or (animator and sessions.is_animator(session))
+    if not allowed or (admin and not sessions.is_admin(session)):
         raise StaffOnly()
     return session
 
@@ -235,7 +242,9 @@ async def render(
         "on_primary": text_on(town.primary_color),
         "session": session,
         "logged_in": bool(session and session.logged_in),
-        "staff": sessions.is_staff(session),
+        "staff": sessions.is_staff(session) or sessions.is_animator(session),
+        "admin": sessions.is_admin(session),
+        "animator": sessions.is_animator(session),
         "csrf_field": security.CSRF_FIELD,
         "csrf_token": session.csrf_token if session else "",
         "path": request.path,
@@ -279,7 +288,7 @@ async def api(
     *,
     json: Any = None,
     params: dict[str, str] | None = None,
-    form: Multipart | None = None,
+    form: Multipart | RawBody | None = None,
 ) -> Answer:
     """A call to a service with the family's token; a 401 (the token expired or was revoked
     meanwhile) is retried once with a refreshed token, then it is the login page. `form`: a

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from web.domain.menus import paragraphs, week_menu
-from web.pages.common import SESSION, STAFF_HOME, api, redirect, render, token
+from web.pages.common import ANIMATOR_HOME, SESSION, STAFF_HOME, api, redirect, render, token
 from web.pages.direct_debit import direct_debit_offered
 from web.pages.town import town_read
 from web.pages.wallet import wallet_settings
@@ -27,6 +27,8 @@ async def home(request: web.Request) -> web.Response:
     await token(request)  # refreshed once, before the two calls run side by side
     if sessions.is_staff(request.get(SESSION)):
         return redirect(STAFF_HOME)  # the town's staff work in the back-office
+    if sessions.is_animator(request.get(SESSION)):
+        return redirect(ANIMATOR_HOME)
     news, account, menus, pages, wallet, direct_debit = await asyncio.gather(
         api(request, "notify", "GET", "/tenants/{tenant}/me/news", params={"limit": "10"}),
         api(request, "identity", "GET", "/tenants/{tenant}/me"),

@@ -71,9 +71,23 @@ ROLES = "roles"  # the account's roles (identity's /me), in the session's data
 STAFF_ROLES = frozenset({"staff", "admin"})
 
 
+def _roles(session: Session | None) -> set[str]:
+    return set(session.data.get(ROLES) or []) if session else set()
+
+
 def is_staff(session: Session | None) -> bool:
     """A town's agent or administrator (their pages are the back-office's)."""
-    return bool(session and STAFF_ROLES & set(session.data.get(ROLES) or []))
+    return bool(STAFF_ROLES & _roles(session))
+
+
+def is_admin(session: Session | None) -> bool:
+    """The town's administrator: the settings too (an agent does the day's work only)."""
+    return "admin" in _roles(session)
+
+
+def is_animator(session: Session | None) -> bool:
+    """A site animator who is not also staff: their sites' attendance and lists only."""
+    return "animator" in _roles(session) and not is_staff(session)
 
 
 async def remember(pool: asyncpg.Pool, session: Session, **values: Any) -> None:
