@@ -365,6 +365,32 @@ async def get_card_payment(request: web.Request) -> web.Response:
     return json_response(CardTransactionOut(), row)
 
 
+@routes.post("/tenants/{tenant}/card-payments/{transaction_id}/check")
+@doc(
+    "Ask the bank now what became of a pending card payment (staff reconciling it)",
+    response=CardTransactionOut,
+    tags=TAGS,
+    description=(
+        "What the sweeper does for every silent transaction, for this one at once: PayFIP is "
+        "asked; a backend that cannot be asked expires the transaction once past its expiry. "
+        "The answer is applied once (PaymentReceived or PaymentRefused). A transaction that is "
+        "no longer pending is returned as it is."
+    ),
+    responses={404: "No such transaction"},
+)
+async def check_card_payment(request: web.Request) -> web.Response:
+    caller = staff(request)
+    row = await card.check_now(
+        unit_of_work(request.app, caller.tenant),
+        pool(request),
+        caller.tenant,
+        path_uuid(request, "transaction_id", TransactionNotFound),
+        now=now(request),
+        urls=_urls(request),
+    )
+    return json_response(CardTransactionOut(), row)
+
+
 def _urls(request: web.Request) -> card.Urls:
     return card.Urls.of(request.app[SETTINGS])
 

@@ -529,6 +529,32 @@ async def poll_pending(
     return counts
 
 
+async def check_now(
+    uow: UnitOfWork,
+    conn: Conn,
+    tenant: str,
+    transaction_id: uuid.UUID,
+    *,
+    now: datetime,
+    urls: Urls | None = None,
+) -> dict[str, Any]:
+    """Staff reconcile one pending transaction at once (the family says it paid): the bank
+    is asked as the sweeper would, the answer applied once; `checked` says whether the bank
+    answered anything final."""
+    tx = await transaction(conn, tenant, transaction_id)
+    if tx["status"] != "pending":
+        return {**tx, "checked": False}
+    try:
+        answer = await _ask(conn, tx, now, urls or installed())
+    except Exception as exc:  # the bank's silence is an answer for staff too
+        log.warning("card_payment_not_checked", transaction_id=str(transaction_id), error=repr(exc))
+        answer = None
+    if answer is None:
+        return {**tx, "checked": False}
+    await settle(uow, tenant, transaction_id, answer, now=now)
+    return {**await transaction(conn, tenant, transaction_id), "checked": True}
+
+
 async def _ask(conn: Conn, tx: dict[str, Any], now: datetime, urls: Urls) -> backends.Answer | None:
     expired = backends.Answer(
         outcome=backends.EXPIRED,

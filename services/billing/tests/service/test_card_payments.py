@@ -426,3 +426,30 @@ async def test_the_poll_command_expires_what_nobody_answered(billing):
     await eventually(expired)
     (event,) = await billing.events("billing.PaymentRefused")
     assert event["payload"]["outcome"] == "expired"
+
+
+async def test_staff_check_a_pending_payment_now_and_it_is_settled_once(billing):
+    _, lea, (invoice,), _ = await unpaid(billing, SEPT)
+    started = await start(billing, lea, [invoice])
+    check = f"{T}/card-payments/{started['transaction_id']}/check"
+    # Not yet expired, and the dummy cannot be asked: still pending, nothing applied.
+    tx = await billing.call("POST", check, billing.staff(), None, 200)
+    assert (tx["status"], tx["transaction_id"]) == ("pending", started["transaction_id"])
+    await billing.call("POST", check, billing.family(lea.household_id), None, 403)
+    await billing.call(
+        "POST", f"{T}/card-payments/{uuid.uuid4()}/check", billing.staff(), None, 404
+    )
+    # Past its expiry: staff's check (or the sweeper, whichever comes first) expires it, once.
+    billing.at(billing.NOW + timedelta(minutes=21))
+    tx = await billing.call("POST", check, billing.staff(), None, 200)
+
+    async def expired() -> bool:
+        return (await billing.get(f"{T}/card-payments/{started['transaction_id']}"))[
+            "status"
+        ] == "expired"
+
+    await eventually(expired)
+    tx = await billing.call("POST", check, billing.staff(), None, 200)
+    assert tx["status"] == "expired"
+    (event,) = await billing.events("billing.PaymentRefused")
+    assert event["payload"]["outcome"] == "expired"

@@ -23,6 +23,18 @@ UNKNOWN = "44444444-4444-4444-8444-0000000000ff"
 DOC_1 = "55555555-5555-4555-8555-000000000001"
 DOC_2 = "55555555-5555-4555-8555-000000000002"
 REQUEST = "66666666-6666-4666-8666-000000000001"
+CARD_OLD = "88888888-8888-4888-8888-000000000001"
+CARD_NEW = "88888888-8888-4888-8888-000000000002"
+
+
+def a_card_payment(transaction_id: str, created_at: str) -> dict[str, Any]:
+    return {
+        "transaction_id": transaction_id,
+        "household_id": HOUSEHOLD,
+        "amount_cents": 1660,
+        "status": "pending",
+        "created_at": created_at,
+    }
 
 
 def a_change(change_id: str, submitted_at: str) -> dict[str, Any]:
@@ -71,6 +83,12 @@ class Answers:
         }
         self.documents = {DOC_1: a_document(DOC_1), DOC_2: a_document(DOC_2)}
         self.approve_status = 200
+        # One started long ago (waits for staff), one a minute ago (the bank may still answer).
+        self.card = [
+            a_card_payment(CARD_OLD, "2020-01-01T08:00:00+00:00"),
+            a_card_payment(CARD_NEW, "2999-01-01T08:00:00+00:00"),
+        ]
+        self.check_status = "paid"
         self.booking_down = False
         self.sent: list[tuple[str, Any]] = []
         self.request = {
@@ -206,6 +224,19 @@ def stand_in_routes(answers: Answers) -> Callable[[Services, web.Application, st
         app.router.add_get(f"{t}/requests", requests)
         app.router.add_get(f"{t}/requests/{{id}}", thread)
         app.router.add_post(f"{t}/requests/{{id}}/messages", message)
+        async def card_payments(request: web.Request) -> web.Response:
+            assert request.query["status"] == "pending"
+            return web.json_response({"transactions": answers.card})
+
+        async def check(request: web.Request) -> web.Response:
+            found = [c for c in answers.card if c["transaction_id"] == request.match_info["id"]]
+            if not found:
+                return problem(404, "Inconnu.")
+            answers.sent.append((f"check {request.match_info['id']}", None))
+            return web.json_response({**found[0], "status": answers.check_status})
+
+        app.router.add_get(f"{t}/card-payments", card_payments)
+        app.router.add_post(f"{t}/card-payments/{{id}}/check", check)
         app.router.add_get(f"{t}/enrollments", pending)
         app.router.add_get(f"{t}/absences", pending)
 
@@ -386,3 +417,29 @@ async def test_without_a_login_the_queue_asks_for_one(portal: TestClient) -> Non
     r = await portal.get("/gestion/documents/" + DOC_1, allow_redirects=False)
     assert r.status == 303
     assert r.headers["Location"].startswith("/connexion?suite=")
+
+
+async def test_card_payments_the_bank_left_silent_are_reconciled_from_the_queue(
+    agent: TestClient, answers: Answers
+) -> None:
+    html = await (await agent.get("/gestion?type=paiements")).text()
+    assert "Paiements par carte à rapprocher" in html
+    assert f"/gestion/paiements-carte/{CARD_OLD}/verifier" in html
+    assert CARD_NEW not in html  # started a minute ago: the bank may still answer
+    assert "Foyer Roux (Ana Roux)" in html and "16,60" in html
+    csrf = csrf_of(html)
+    verify = f"/gestion/paiements-carte/{CARD_OLD}/verifier"
+    r = await agent.post(verify, data={"csrf_token": csrf}, allow_redirects=False)
+    assert (r.status, r.headers["Location"]) == (303, "/gestion?type=paiements&fait=paye")
+    assert ("check " + CARD_OLD, None) in answers.sent
+    answers.check_status = "pending"
+    r = await agent.post(verify, data={"csrf_token": csrf}, allow_redirects=False)
+    assert r.headers["Location"] == "/gestion?type=paiements&fait=attente"
+    answers.check_status = "expired"
+    r = await agent.post(verify, data={"csrf_token": csrf}, allow_redirects=False)
+    assert r.headers["Location"] == "/gestion?type=paiements&fait=echoue"
+    unknown = f"/gestion/paiements-carte/{UNKNOWN}/verifier"
+    r = await agent.post(unknown, data={"csrf_token": csrf}, allow_redirects=False)
+    assert r.status == 404
+    r = await agent.post(verify, data={}, allow_redirects=False)
+    assert r.status == 403  # no CSRF token

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from web.domain import french
@@ -20,6 +20,7 @@ KINDS: dict[str, str] = {
     "demandes": "Demandes à traiter",
     "inscriptions": "Inscriptions à décider",
     "absences": "Absences à justifier",
+    "paiements": "Paiements par carte à rapprocher",
 }
 # The kinds another page of the back-office decides: the queue only links there.
 ELSEWHERE: dict[str, str] = {
@@ -27,6 +28,9 @@ ELSEWHERE: dict[str, str] = {
     "absences": "/gestion/absences",
 }
 SHOWN = 5  # the oldest items listed per kind on the queue's home
+# A card payment the bank has said nothing about for this long waits for staff (the family
+# may say it paid); the sweeper asks the bank too, later.
+UNSETTLED_AFTER = timedelta(minutes=15)
 
 FIELD_LABELS: dict[str, str] = {
     "address": "Adresse",
@@ -193,6 +197,26 @@ def section(
 def oldest_first(items: Iterable[Mapping[str, Any]], moment: str) -> list[Mapping[str, Any]]:
     """Oldest `moment` first (ISO timestamps of one zone sort as text; the id breaks ties)."""
     return sorted(items, key=lambda item: (str(item.get(moment) or ""), str(item.get("id"))))
+
+
+def unsettled(transactions: Iterable[Mapping[str, Any]], now: datetime) -> dict[str, Any]:
+    """The pending card payments started more than UNSETTLED_AFTER ago, oldest first, as a
+    staff list (items, total)."""
+    cutoff = now - UNSETTLED_AFTER
+    waiting = [
+        t
+        for t in transactions
+        if t.get("status") == "pending" and _moment(t.get("created_at")) <= cutoff
+    ]
+    items = sorted(
+        waiting, key=lambda t: (_moment(t.get("created_at")), str(t.get("transaction_id")))
+    )
+    return {"items": items, "total": len(items)}
+
+
+def _moment(value: Any) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if isinstance(moment, datetime) else datetime.max.replace(tzinfo=UTC)
 
 
 def next_item(items: Iterable[Mapping[str, Any]], decided: str) -> str | None:

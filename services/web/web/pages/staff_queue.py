@@ -18,6 +18,7 @@ from web.domain import staff_queue as q
 from web.domain.problems import FormErrors
 from web.pages.common import api, redirect, render, staff_only
 from web.pages.documents import send_file
+from web.state import CLOCK
 
 routes = web.RouteTableDef()
 
@@ -27,6 +28,9 @@ DECIDED = {
     "refusee": "La modification a été refusée : la famille lira le motif.",
     "valide": "Le justificatif a été validé.",
     "refuse": "Le justificatif a été refusé : la famille lira le motif.",
+    "paye": "La banque confirme le paiement : il est enregistré et les factures sont à jour.",
+    "echoue": "La banque ne confirme pas ce paiement : il est clos, les factures restent dues.",
+    "attente": "La banque n'a pas encore répondu pour ce paiement ; réessayez plus tard.",
 }
 
 
@@ -65,14 +69,24 @@ async def _household(request: web.Request, household_id: Any) -> dict[str, Any] 
 async def queue(request: web.Request) -> web.Response:
     staff_only(request)
     pending = {"status": "pending", "per_page": str(q.SHOWN)}
-    changes, documents, requests, enrollments, absences = await asyncio.gather(
+    changes, documents, requests, enrollments, absences, card = await asyncio.gather(
         _items(request, "family", f"{T}/changes", pending),
         _items(request, "family", f"{T}/documents", pending),
         # Latest activity first from the service: the oldest are found among the 100 latest.
         _items(request, "family", f"{T}/requests", {"status": "open", "per_page": "100"}),
         _items(request, "booking", f"{T}/enrollments", {"status": "pending"}),
         _items(request, "booking", f"{T}/absences", {"status": "pending"}),
+        _items(request, "billing", f"{T}/card-payments", {"status": "pending", "limit": "500"}),
     )
+    payments = None
+    if card is not None:
+        payments = q.unsettled(card.get("transactions") or [], request.app[CLOCK].now())
+        shown = payments["items"][: q.SHOWN]
+        households = await asyncio.gather(*(_household(request, t["household_id"]) for t in shown))
+        payments["items"] = [
+            {**t, "household_name": q.household_name(h)}
+            for t, h in zip(shown, households, strict=True)
+        ]
     waiting = q.oldest_first((requests or {}).get("items", []), "updated_at")
     sections = {
         "modifications": q.section(changes),
@@ -80,6 +94,7 @@ async def queue(request: web.Request) -> web.Response:
         "demandes": q.section(requests and {**requests, "items": waiting[: q.SHOWN]}),
         "inscriptions": q.section(enrollments, counted=True),
         "absences": q.section(absences, counted=True),
+        "paiements": q.section(payments),
     }
     kind = q.kind_of(request.query)
     return await render(
@@ -303,3 +318,21 @@ async def reject_document(request: web.Request) -> web.Response:
         values={"reason": reason},
         status=_status(answer.status),
     )
+
+
+# --- a card payment to reconcile -------------------------------------------------------------
+
+
+@routes.post("/gestion/paiements-carte/{transaction_id}/verifier")
+async def check_card_payment(request: web.Request) -> web.Response:
+    """Ask the bank now (the family says it paid, the notification never came)."""
+    staff_only(request)
+    transaction_id = _uuid(request.match_info["transaction_id"])
+    answer = await api(request, "billing", "POST", f"{T}/card-payments/{transaction_id}/check")
+    if answer.status == 404:
+        raise web.HTTPNotFound()
+    if not answer.ok:
+        return redirect("/gestion?type=paiements&fait=attente")
+    status = answer.body.get("status")
+    done = "paye" if status == "paid" else "attente" if status == "pending" else "echoue"
+    return redirect(f"/gestion?type=paiements&fait={done}")
