@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -63,17 +64,25 @@ def _child(households: dict[str, dict[str, Any]], item: dict[str, Any]) -> dict[
 SHOWN = 20
 
 
+def _site(request: web.Request) -> str:
+    """The queue's site filter (?site=, kept through the decisions)."""
+    return request.query.get("site", "").strip()
+
+
 async def _queue_context(
     request: web.Request, path: str, chosen: str | None
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]], dict[str, Any]]:
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[str]]:
+    """The opened item, the rest in order (of the chosen site), the sites to choose from."""
     items, activities = await asyncio.gather(_items(request, path), _activities(request))
+    if site := _site(request):
+        items = [i for i in items if activities.get(str(i["activity_id"]), {}).get("site") == site]
     opened, rest = domain.current_and_rest(items, chosen)
     shown = ([opened] if opened else []) + rest[: SHOWN - 1]
     households = await _households(request, {str(i["household_id"]) for i in shown})
     for item in shown:
         item["child"] = _child(households, item)
         item["activity"] = activities.get(str(item["activity_id"]), {"name": "", "site": ""})
-    return opened, rest, households
+    return opened, rest, sorted({a["site"] for a in activities.values() if a.get("site")})
 
 
 # --- enrollments ---------------------------------------------------------------------------
@@ -113,7 +122,7 @@ async def _enrollments_page(
     values: dict[str, str] | None = None,
     status: int = 200,
 ) -> web.Response:
-    opened, rest, _ = await _queue_context(request, "/tenants/{tenant}/enrollments", chosen)
+    opened, rest, sites = await _queue_context(request, "/tenants/{tenant}/enrollments", chosen)
     documents = await _documents_of(request, opened) if opened else []
     return await render(
         request,
@@ -128,6 +137,8 @@ async def _enrollments_page(
             "errors": errors or FormErrors(),
             "values": values or {},
             "decided": DECIDED.get(request.query.get("decision", "")),
+            "sites": sites,
+            "site": _site(request),
         },
         status=status,
     )
@@ -156,10 +167,11 @@ async def _decide(
     answer = await api(
         request, "booking", "POST", f"/tenants/{{tenant}}/{resource}/{item_id}/decision", json=body
     )
+    site = f"&site={quote(_site(request))}" if _site(request) else ""
     if answer.ok:
-        return redirect(f"{queue}?decision={body['decision']}")
+        return redirect(f"{queue}?decision={body['decision']}{site}")
     if answer.status == 409:
-        return redirect(f"{queue}?decision=deja")  # decided meanwhile, by someone else
+        return redirect(f"{queue}?decision=deja{site}")  # decided meanwhile, by someone else
     if answer.status == 404:
         raise web.HTTPNotFound()
     errors = form_errors(answer.problem, domain.QUEUE_FIELDS)
@@ -178,7 +190,7 @@ async def _absences_page(
     values: dict[str, str] | None = None,
     status: int = 200,
 ) -> web.Response:
-    opened, rest, _ = await _queue_context(request, "/tenants/{tenant}/absences", chosen)
+    opened, rest, sites = await _queue_context(request, "/tenants/{tenant}/absences", chosen)
     return await render(
         request,
         "staff_booking_absences.html.j2",
@@ -191,6 +203,8 @@ async def _absences_page(
             "errors": errors or FormErrors(),
             "values": values or {},
             "decided": DECIDED.get(request.query.get("decision", "")),
+            "sites": sites,
+            "site": _site(request),
         },
         status=status,
     )
