@@ -146,7 +146,7 @@ def test_an_agent_finds_a_household_and_reads_its_file(
     tab.visits.check("dossier")
 
     page.get_by_role("link", name="Consulter la fiche sanitaire de Inès").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Fiche sanitaire de Inès {last}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Fiche sanitaire d'Inès {last}")
     expect(main).to_contain_text("votre consultation vient d'être enregistrée")
     expect(main).to_contain_text("Arachide")
     readings = page.locator("section", has=page.locator("#consultations"))

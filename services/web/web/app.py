@@ -11,6 +11,7 @@ from pathlib import Path
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from markupsafe import Markup, escape
 
 from shared.http.app import ServiceDefinition, create_service_app
 from shared.keys import POOL
@@ -47,6 +48,8 @@ def setup(app: web.Application) -> None:
     env.filters["long_date"] = lambda v: french.long_date(v, zone)
     env.filters["long_datetime"] = lambda v: french.long_datetime(v, zone)
     env.filters["euros"] = french.euros
+    # the name escaped first: the apostrophe it may add stays one in the page
+    env.filters["de"] = lambda name: Markup(french.de(str(escape(name))))
     # The pages' own middlewares, inside the foundation's: French HTML errors, the session.
     app.middlewares.append(html_errors)
     app.middlewares.append(session_middleware)

@@ -384,7 +384,7 @@ async def test_the_health_record_says_its_reading_is_logged(portal, services, an
     r = await portal.get(f"/gestion/foyers/{HOUSEHOLD}/enfants/{INES}/sante")
     assert r.status == 200
     html = await r.text()
-    assert "<h1>Fiche sanitaire de Inès Benali</h1>" in html
+    assert "<h1>Fiche sanitaire d'Inès Benali</h1>" in html
     assert "votre consultation vient d'être enregistrée" in html
     assert "arachide" in html and "Trousse d&#39;urgence" in html
     assert sent(stand_in, f"/households/{HOUSEHOLD}/children/{INES}/health")

@@ -142,3 +142,12 @@ def test_text_on_the_town_s_colour_keeps_a_readable_contrast():
     assert round(contrast_ratio("#000000", "#ffffff"), 1) == 21.0
     for background in ("#1d4f91", "#00695c", "#f2a900", "#ffffff", "#777777", "#ffff00"):
         assert contrast_ratio(text_on(background), background) >= 4.4
+
+
+def test_de_is_elided_before_a_vowel_or_a_mute_h() -> None:
+    from web.domain.french import de
+
+    assert de("Léa") == "de Léa"
+    assert de("Inès") == "d'Inès"
+    assert de("Hugo") == "d'Hugo"
+    assert de("Élodie") == "d'Élodie"

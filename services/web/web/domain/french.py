@@ -64,3 +64,11 @@ def euros(cents: int | None) -> str:
     whole, rest = divmod(abs(int(cents)), 100)
     grouped = f"{whole:,}".replace(",", "\u202f")
     return f"{sign}{grouped},{rest:02d}\u00a0€"
+
+
+_ELIDED = frozenset("aeiouyhàâäéèêëîïôöùûüÿæœAEIOUYHÀÂÄÉÈÊËÎÏÔÖÙÛÜŸÆŒ")
+
+
+def de(name: str) -> str:
+    """« de » before a name, elided before a vowel or a mute h: « de Léa », « d'Inès »."""
+    return f"d'{name}" if name[:1] in _ELIDED else f"de {name}"
