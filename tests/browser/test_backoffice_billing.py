@@ -234,11 +234,21 @@ def test_an_admin_runs_a_campaign_and_records_a_cheque_at_the_counter(
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
 
-    # The family sees its invoice.
+    # The family sees its invoice, in its own portal.
     invoices = api.call("GET", f"/billing{T}/invoices", api.login(prepared["email"]))["invoices"]
     (invoice,) = [i for i in invoices if i["regie_id"] == regie["id"]]
     assert invoice["number"] and invoice["total_cents"] == 3 * DAY_CENTS
     assert invoice["remaining_cents"] == 3 * DAY_CENTS
+    family_tab = open_tab("gestion-billing-famille")
+    family_page = family_tab.page
+    family_page.goto(f"{base}/connexion")
+    family_page.get_by_label("Adresse e-mail ou identifiant").fill(prepared["email"])
+    family_page.get_by_label("Mot de passe").fill(PASSWORD)
+    family_page.get_by_role("button", name="Se connecter").click()
+    family_page.goto(f"{base}/factures")
+    expect(family_page.locator("main")).to_contain_text(invoice["number"])
+    expect(family_page.locator("main")).to_contain_text("12,45")
+    family_tab.visits.check("famille-factures")
 
     # At the counter, keyboard only: the household found, a cheque without its bank first.
     press(page, menu.get_by_role("link", name="Facturation", exact=True))
