@@ -5,28 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
+from shared.french import day_month_year
 
 
 def french_date(value: date | None) -> str:
     """'1er septembre 2026', '15 octobre 2026'."""
-    if value is None:
-        return ""
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+    return "" if value is None else day_month_year(value)
 
 
 def short_date(value: date | None) -> str:

@@ -6,21 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
+from shared.french import day_month_year, weekday_day_month_year
 
 
 def parse_moment(value: Any) -> datetime | None:
@@ -38,11 +24,7 @@ def french_datetime(value: Any, timezone: str = "Europe/Paris") -> str:
         return ""
     if moment.tzinfo is not None:
         moment = moment.astimezone(ZoneInfo(timezone))
-    day = "1er" if moment.day == 1 else str(moment.day)
-    return (
-        f"{DAYS[moment.weekday()]} {day} {MONTHS[moment.month - 1]} {moment.year}"
-        f" à {moment.hour} h {moment.minute:02d}"
-    )
+    return f"{weekday_day_month_year(moment.date())} à {moment.hour} h {moment.minute:02d}"
 
 
 def french_date(value: Any) -> str:
@@ -51,8 +33,7 @@ def french_date(value: Any) -> str:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+    return day_month_year(value)
 
 
 def french_day(value: Any) -> str:
@@ -62,7 +43,7 @@ def french_day(value: Any) -> str:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    return f"{DAYS[value.weekday()]} {french_date(value)}"
+    return weekday_day_month_year(value)
 
 
 def join_fr(values: Any) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from web.domain.french import MONTHS
+from shared.french import MONTHS
 
 
 @dataclass(frozen=True)

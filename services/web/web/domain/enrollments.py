@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from web.domain.french import DAYS, MONTHS, long_date
+from shared.french import DAYS, MONTHS
+from web.domain.french import long_date
 from web.domain.problems import FormErrors
 
 # booking's activity types (shared.events.contract.ACTIVITY_TYPES), as families call them.

@@ -6,21 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
+from shared.french import weekday_day_month_year
 
 
 def _day(value: Any, timezone: str) -> date | None:
@@ -41,8 +27,7 @@ def long_date(value: Any, timezone: str = "Europe/Paris") -> str:
     day = _day(value, timezone)
     if day is None:
         return ""
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{DAYS[day.weekday()]} {number} {MONTHS[day.month - 1]} {day.year}"
+    return weekday_day_month_year(day)
 
 
 def long_datetime(value: Any, timezone: str = "Europe/Paris") -> str:
