@@ -96,7 +96,8 @@ YES = {"oui", "o", "yes", "y", "1", "true", "vrai", "x"}
 NO = {"non", "n", "no", "0", "false", "faux", ""}
 
 DESCRIPTION = (
-    "CSV body (`Content-Type: text/csv`), UTF-8 (a BOM is accepted), fields separated by `;` "
+    "CSV body (`Content-Type: text/csv`), UTF-8 (a BOM is accepted) or Windows-1252 (Excel's "
+    "plain CSV), fields separated by `;` "
     "or `,` (detected from the header line). First line: the column names below, in any "
     "order, case and accents ignored. One line per child; a household without children is one "
     "line with the `enfant_*` columns empty. Lines with the same `reference` (the number in "
@@ -117,7 +118,11 @@ DESCRIPTION = (
     "`menu allergie` |\n"
     "| `enfant_droit_image` | no | `oui`/`non` |\n\n"
     f"At most {MAX_ROWS} lines. Every line is checked first: any problem answers 422 with "
-    "`errors` listing each line, column and a French message, and nothing is written. "
+    "`errors` listing each line, column and a French message, and nothing is written; with "
+    "`skip_invalid=true` the households with a problem on one of their lines are left out "
+    "and listed in `invalid`, the others imported (a problem of the header always refuses). "
+    "With `dry_run=true` nothing is written: the answer (200) is the report of what the "
+    "import would do, with every line's status (`lines`). "
     "Otherwise all households are created in one transaction, each with a new subscriber code. "
     "A household the town's file already has (a child with the same names, accents and case "
     "aside, and birth date, or a guardian with the same email) answers 409 `import-existing` "
@@ -136,6 +141,11 @@ class ImportedHousehold:
     phones: list[str]
     guardians: list[dict[str, Any]] = field(default_factory=list)
     children: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.lines:
+            self.lines = [self.line]
 
 
 @dataclass
@@ -205,19 +215,58 @@ def _date(text: str) -> str:
 
 
 def decode(raw: bytes) -> str:
-    """The body as text; raises ValueError (not UTF-8)."""
-    return raw.decode("utf-8-sig")
+    """The body as text: UTF-8 (with or without BOM), else Windows-1252 (what Excel writes
+    as « CSV (séparateur : point-virgule) »); raises UnicodeDecodeError (neither)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252")
+
+
+@dataclass
+class Examination:
+    """Every line of the file checked: the households read without problem, every problem,
+    and each data line with the household (reference) it belongs to."""
+
+    households: list[ImportedHousehold]
+    problems: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+
+    @property
+    def file_problems(self) -> list[dict[str, Any]]:
+        """Problems of the file as a whole (header, size): no household can be imported."""
+        return [p for p in self.problems if p["line"] == 1 or p["field"] == "_file"]
+
+    def invalid_references(self) -> set[str]:
+        """References whose household has a problem on one of its lines."""
+        by_line = {r["line"]: r["reference"] for r in self.rows}
+        return {by_line[p["line"]] for p in self.problems if by_line.get(p["line"])}
+
+    def valid(self) -> list[ImportedHousehold]:
+        if self.file_problems:
+            return []
+        invalid = self.invalid_references()
+        return [h for h in self.households if h.reference not in invalid]
 
 
 def parse(text: str) -> tuple[list[ImportedHousehold], list[dict[str, Any]]]:
     """The households of the file, or ([], every problem)."""
+    examined = examine(text)
+    if examined.problems:
+        return [], examined.problems
+    return examined.households, []
+
+
+def examine(text: str) -> Examination:
+    """Check every line; see `Examination`."""
     problems = Problems()
+    rows: list[dict[str, Any]] = []
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         problems.add(
             1, "_file", "Le fichier est vide : la première ligne doit nommer les colonnes."
         )
-        return [], problems.items
+        return Examination([], problems.items, rows)
     header_line = lines[0]
     delimiter = ";" if header_line.count(";") >= header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -231,7 +280,7 @@ def parse(text: str) -> tuple[list[ImportedHousehold], list[dict[str, Any]]]:
         if name not in header:
             problems.add(1, name, "Colonne obligatoire absente.")
     if problems.items:
-        return [], _dedupe(problems.items)
+        return Examination([], _dedupe(problems.items), rows)
 
     households: dict[str, ImportedHousehold] = {}
     first_values: dict[str, dict[str, str]] = {}
@@ -251,6 +300,7 @@ def parse(text: str) -> tuple[list[ImportedHousehold], list[dict[str, Any]]]:
             seen[key] = line
 
     count = 0
+    position = header.index("reference")
     for row in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
@@ -259,7 +309,11 @@ def parse(text: str) -> tuple[list[ImportedHousehold], list[dict[str, Any]]]:
         if count > MAX_ROWS:
             problems.add(line, "_file", f"Le fichier dépasse {MAX_ROWS} lignes : découpez-le.")
             break
+        entry: dict[str, Any] = {"line": line, "reference": "", "child": None, "guardian": None}
+        rows.append(entry)
         if len(row) != len(header):
+            # Its reference, when readable, marks its household as incomplete.
+            entry["reference"] = row[position].strip() if position < len(row) else ""
             problems.add(
                 line,
                 "_line",
@@ -269,6 +323,12 @@ def parse(text: str) -> tuple[list[ImportedHousehold], list[dict[str, Any]]]:
             continue
         values = {name: cell.strip() for name, cell in zip(header, row, strict=True)}
         reference = values.get("reference", "")
+        entry["reference"] = reference
+        # The names as written, for the report of a line whose household is in error.
+        guardian = f"{values.get('responsable1_prenom', '')} {values.get('responsable1_nom', '')}"
+        entry["guardian"] = guardian.strip() or None
+        if values.get("enfant_prenom") or values.get("enfant_nom"):
+            entry["child"] = f"{values.get('enfant_prenom', '')} {values.get('enfant_nom', '')}"
         if not reference:
             problems.add(line, "reference", "Ce champ est obligatoire.")
             continue
@@ -288,6 +348,7 @@ def parse(text: str) -> tuple[list[ImportedHousehold], list[dict[str, Any]]]:
                 if guardian.get("email"):
                     once(guardian["email"].lower(), line, f"responsable{number}_email")
         else:
+            household.lines.append(line)
             first = first_values[reference]
             for name in SHARED:
                 if values.get(name) and values[name] != first.get(name, ""):
@@ -305,11 +366,9 @@ def parse(text: str) -> tuple[list[ImportedHousehold], list[dict[str, Any]]]:
                 "enfant_prenom",
             )
             household.children.append(child)
-    if not households and not problems.items:
+    if not rows and not problems.items:
         problems.add(2, "_file", "Le fichier ne contient aucune ligne de foyer.")
-    if problems.items:
-        return [], problems.items
-    return list(households.values()), []
+    return Examination(list(households.values()), problems.items, rows)
 
 
 def _load(

@@ -151,6 +151,16 @@ class HealthOut(Schema):
     updated_at = fields.AwareDateTime()
 
 
+class CareNeedsOut(Schema):
+    """What those in charge of a child on a day must know (the attendance sheet's part of
+    the health record)."""
+
+    child_id = fields.UUID()
+    allergies = fields.List(fields.String())
+    pai = fields.Boolean(metadata={"description": "a personalised care plan (PAI)"})
+    pai_details = fields.String()
+
+
 class AccessEntryOut(Schema):
     child_id = fields.UUID(allow_none=True)
     member_kind = fields.String(
@@ -570,8 +580,8 @@ class AccountLinkIn(_In):
 class ImportedOut(Schema):
     reference = fields.String(metadata={"description": "the household's reference in the file"})
     line = fields.Integer(metadata={"description": "its first line in the file"})
-    household_id = fields.UUID()
-    subscriber_code = fields.String()
+    household_id = fields.UUID(allow_none=True, metadata={"description": "null in a dry run"})
+    subscriber_code = fields.String(allow_none=True, metadata={"description": "null in a dry run"})
     guardians = fields.List(fields.String())
     children = fields.List(fields.String())
 
@@ -584,6 +594,22 @@ class ImportQuery(_In):
             "description": "What to do with households already in the file (a child with the"
             " same names and birth date, or a guardian with the same email): `refuse` the"
             " whole import (409), or `skip` them and import the others."
+        },
+    )
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Check every line and answer the report (200) of what the import"
+            " would do, writing nothing; households already in the file are listed in"
+            " `skipped`, lines in error in `invalid`."
+        },
+    )
+    skip_invalid = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Import the valid households and list in `invalid` the problems of"
+            " the others, instead of refusing the whole import (422) when a line is in error."
+            " Problems of the file itself (header, size) always refuse it."
         },
     )
 
@@ -602,11 +628,43 @@ class SkippedOut(Schema):
     found = fields.List(fields.Nested(KnownPersonOut))
 
 
+class ImportProblemOut(Schema):
+    line = fields.Integer()
+    field = fields.String(metadata={"description": "the CSV column, `_line` or `_file`"})
+    detail = fields.String(metadata={"description": "French message"})
+
+
+class ImportLineOut(Schema):
+    line = fields.Integer()
+    reference = fields.String()
+    status = fields.String(
+        metadata={
+            "description": "`valid` (its household is imported), `invalid` (a problem on this"
+            " line or another line of its household), `existing` (its household is already in"
+            " the town's file)"
+        }
+    )
+    child = fields.String(allow_none=True, metadata={"description": "the child of this line"})
+    guardians = fields.List(fields.String())
+    household_id = fields.UUID(allow_none=True, metadata={"description": "once created"})
+    errors = fields.List(fields.Nested(ImportProblemOut))
+    found = fields.List(fields.Nested(KnownPersonOut))
+
+
 class ImportOut(Schema):
-    created = fields.List(fields.Nested(ImportedOut))
+    dry_run = fields.Boolean()
+    created = fields.List(
+        fields.Nested(ImportedOut),
+        metadata={"description": "households created (in a dry run: that would be created)"},
+    )
     households = fields.Integer()
     children = fields.Integer()
     skipped = fields.List(fields.Nested(SkippedOut))
+    invalid = fields.List(
+        fields.Nested(ImportProblemOut),
+        metadata={"description": "problems of the lines left out (dry run, skip_invalid)"},
+    )
+    lines = fields.List(fields.Nested(ImportLineOut), metadata={"description": "every line"})
 
 
 class DeletionRequestIn(_In):
@@ -636,4 +694,35 @@ class DeletionQuery(PageQuery):
     status = fields.String(
         load_default="pending",
         validate=validate.OneOf(["pending", "anonymised", "rejected", "all"]),
+    )
+
+
+# --- subscriber codes ----------------------------------------------------------------------
+
+
+class LetterheadQuery(Schema):
+    town = fields.String(
+        validate=validate.Length(1, 120),
+        metadata={"description": "the town's name as printed (default: the service's setting)"},
+    )
+    portal_url = fields.Url(
+        require_tld=False,
+        validate=validate.Length(1, 300),
+        metadata={"description": "the families' portal as printed (default: the setting)"},
+    )
+
+
+class SubscriberLettersIn(_In, LetterheadQuery):
+    household_ids = fields.List(
+        fields.UUID(),
+        required=True,
+        validate=validate.Length(1, 500),  # letters.MAX_BATCH
+        metadata={"description": "the households, a page each (at most 500)"},
+    )
+
+
+class SubscriberCodeOut(Schema):
+    household_id = fields.UUID()
+    subscriber_code = fields.Function(
+        lambda h: display(h["subscriber_code"]), metadata={"description": "as printed"}
     )

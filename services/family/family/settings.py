@@ -58,9 +58,23 @@ class FamilySettings(ServiceSettings):
     )
     import_max_bytes: int = setting(
         "IMPORT_MAX_BYTES",
-        4 * 1024 * 1024,
+        8 * 1024 * 1024,  # the web portal's upload limit
         validate=Range(1024, 64 * 1024 * 1024),
         help="largest CSV household import accepted (bytes)",
+    )
+
+    town_name: str = setting(
+        "TOWN_NAME",
+        "",
+        help="the town as its letters name it, e.g. Saint-Ouen (default: from the tenant slug)",
+    )
+    portal_url: str = setting(
+        "PORTAL_URL",
+        "http://127.0.0.1:8080",
+        help="the families' portal (its address on the subscriber-code letters)",
+    )
+    pdf_threads: int = setting(
+        "PDF_THREADS", 1, validate=Range(1, 8), help="threads making the letters' PDFs"
     )
 
     def __post_init__(self) -> None:

@@ -96,6 +96,24 @@ async def get_household(
     )
 
 
+async def set_subscriber_code(
+    conn: asyncpg.Connection, household_id: uuid.UUID, code: str, now: datetime
+) -> bool:
+    """False when the code is taken in the tenant (draw another); the savepoint keeps the
+    caller's transaction usable after the conflict."""
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "UPDATE households SET subscriber_code = $2, updated_at = $3 WHERE id = $1",
+                household_id,
+                code,
+                now,
+            )
+    except asyncpg.UniqueViolationError:
+        return False
+    return True
+
+
 async def lock_household(conn: asyncpg.Connection, household_id: uuid.UUID) -> None:
     """Hold the household's row until the transaction ends (whatever its tenant)."""
     await conn.execute("SELECT 1 FROM households WHERE id = $1 FOR UPDATE", household_id)

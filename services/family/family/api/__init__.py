@@ -17,6 +17,7 @@ Modules:
     town_requests   requests to the town
     importing       the CSV import of the town's household file
     privacy         the export, deletion requests, anonymisation
+    subscriber_codes  the subscriber-code letters, a new code for a lost one
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from family.api import (
     photos,
     privacy,
     quotients,
+    subscriber_codes,
     town_requests,
 )
 
@@ -51,4 +53,5 @@ routes: list[web.AbstractRouteDef] = [
     *town_requests.routes,
     *importing.routes,
     *privacy.routes,
+    *subscriber_codes.routes,
 ]

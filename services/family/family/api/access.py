@@ -21,6 +21,7 @@ from shared.keys import POOL
 from shared.uow import UnitOfWork, unit_of_work
 
 STAFF = ("staff", "admin")
+CARE = (*STAFF, "animator")  # who reads a child's care needs on the day (attendance sheet)
 FAMILY = ("family",)
 
 
@@ -31,6 +32,11 @@ def actor_of(caller: Caller) -> Actor:
 def staff(request: web.Request) -> Actor:
     """The staff member calling (401/403 otherwise)."""
     return actor_of(require_caller(request, roles=STAFF))
+
+
+def carer(request: web.Request) -> Actor:
+    """Staff, or a site animator taking attendance (401/403 otherwise)."""
+    return actor_of(require_caller(request, roles=CARE))
 
 
 def family(request: web.Request) -> Actor:

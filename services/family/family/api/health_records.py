@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from family.api.access import Scope, uow
+from family.api.access import Scope, carer, uow
 from family.api.edits import edit
-from family.domain.errors import MemberNotFound
+from family.domain.errors import HouseholdNotFound, MemberNotFound
 from family.schemas import (
     AccessLogOut,
+    CareNeedsOut,
     ChangeOut,
     FamilyHealthIn,
     HealthIn,
@@ -18,7 +19,7 @@ from family.schemas import (
     HouseholdOut,
 )
 from family.state import VAULT
-from family.usecases import health_records
+from family.usecases import health_records, households
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid
 from shared.keys import POOL
@@ -58,6 +59,29 @@ async def _access_log(request: web.Request) -> web.Response:
 )
 async def staff_health_record(request: web.Request) -> web.Response:
     return await _health_record(request)
+
+
+@routes.get("/tenants/{tenant}/households/{household_id}/children/{child_id}/care-needs")
+@doc(
+    "A child's allergies and PAI, for the day's attendance sheet (staff and site animators; "
+    "every read is logged and shown to the family)",
+    response=CareNeedsOut,
+    tags=["households"],
+    responses={404: "No such child or no health record yet"},
+)
+async def care_needs(request: web.Request) -> web.Response:
+    actor = carer(request)
+    household_id = path_uuid(request, "household_id", HouseholdNotFound)
+    await households.ensure_exists(request.app[POOL], actor.tenant, household_id)
+    record = await health_records.health_record(
+        uow(request, actor),
+        actor,
+        request.app[VAULT],
+        household_id,
+        path_uuid(request, "child_id", MemberNotFound),
+        logged=True,
+    )
+    return json_response(CareNeedsOut(), record)
 
 
 @routes.put("/tenants/{tenant}/households/{household_id}/children/{child_id}/health")

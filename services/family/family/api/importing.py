@@ -1,4 +1,4 @@
-"""The import of the town's existing household file (CSV; staff; all or nothing)."""
+"""The import of the town's existing household file (CSV; staff): preview or import."""
 
 from __future__ import annotations
 
@@ -17,13 +17,15 @@ routes = web.RouteTableDef()
 
 @routes.post("/tenants/{tenant}/households/import")
 @doc(
-    "Import the town's existing household file (CSV; staff; all or nothing)",
+    "Import the town's existing household file (CSV; staff), or preview it (dry_run)",
     response=ImportOut,
     status=201,
     tags=["households"],
     description=household_csv.DESCRIPTION,
     responses={
+        200: "Dry run: the report of what the import would do (nothing written)",
         409: "Some households are already in the file (nothing imported; see `existing`)",
+        422: "Problems in the file (every line, column and French message; nothing written)",
         413: "File too large",
         415: "Not text/csv",
     },
@@ -31,7 +33,7 @@ routes = web.RouteTableDef()
 )
 async def import_households(request: web.Request) -> web.Response:
     actor = staff(request)
-    existing = read_query(request, ImportQuery())["existing"]
+    query = read_query(request, ImportQuery())
     if request.content_type not in ("text/csv", "application/csv"):
         raise Problem(
             415,
@@ -47,11 +49,20 @@ async def import_households(request: web.Request) -> web.Response:
             422,
             "validation-error",
             "Invalid file",
-            "Le fichier doit être encodé en UTF-8 (Excel : « CSV UTF-8 »).",
-            errors=[{"line": 1, "field": "_file", "detail": "Encodage UTF-8 attendu."}],
+            "Le fichier doit être encodé en UTF-8 ou Windows-1252 (Excel : « CSV UTF-8 »).",
+            errors=[
+                {"line": 1, "field": "_file", "detail": "Encodage UTF-8 ou Windows-1252 attendu."}
+            ],
         ) from None
-    body = await importing.import_households(uow(request, actor), actor, text, existing=existing)
-    return json_response(ImportOut(), body, status=201)
+    body = await importing.import_households(
+        uow(request, actor),
+        actor,
+        text,
+        existing=query["existing"],
+        dry_run=query["dry_run"],
+        skip_invalid=query["skip_invalid"],
+    )
+    return json_response(ImportOut(), body, status=200 if query["dry_run"] else 201)
 
 
 async def _read_limited(request: web.Request, limit: int) -> bytes:

@@ -20,6 +20,7 @@ Modules:
     linking        an account linked to its household (subscriber code, staff)
     privacy        the export of a household's data, deletion requests, anonymisation
     importing      the CSV import of the town's existing file
+    subscriber_codes  the subscriber-code letters (PDF), a new code for a lost one
     demo           the demo households (development)
 """
 

@@ -153,3 +153,35 @@ async def test_keys_rotate(town: Town, make_settings: Any, aiohttp_client: Any) 
     assert await town.pool.fetchval("SELECT key_id FROM health_records") == "2026"
     r = await client.get(path, headers=headers)
     assert (await r.json())["remarks"] == "à jour"
+
+
+async def test_an_animator_reads_only_the_care_needs_and_the_read_is_logged(town: Town) -> None:
+    h = await town.household()
+    family = await town.linked_family(h)
+    child_id = h["children"][0]["id"]
+    base = f"/tenants/epagny/households/{h['id']}/children/{child_id}"
+    animator = town.staff(role="animator")
+    r = await town.client.get(f"{base}/care-needs", headers=animator)
+    assert r.status == 404  # no record yet
+    await town.call("PUT", f"{base}/health", town.staff(), RECORD)
+    care = await town.call("GET", f"{base}/care-needs", animator)
+    assert care == {
+        "child_id": child_id,
+        "allergies": ["arachide", "kiwi"],
+        "pai": True,
+        "pai_details": "Stylo d'adrénaline dans le sac",
+    }
+    # The whole record (doctor, treatments, remarks) stays staff's.
+    r = await town.client.get(f"{base}/health", headers=animator)
+    assert r.status == 403
+    r = await town.client.get(f"{base}/care-needs", headers=family)
+    assert r.status == 403
+    other = f"/tenants/epagny/households/{h['id']}/children/{h['id']}/care-needs"
+    assert (await town.client.get(other, headers=animator)).status == 404
+    elsewhere = town.staff(tenant="annecy", role="animator")
+    r = await town.client.get(
+        f"/tenants/annecy/households/{h['id']}/children/{child_id}/care-needs", headers=elsewhere
+    )
+    assert r.status == 404
+    log = await town.call("GET", f"{ME}/health-access-log", family)
+    assert [(e["roles"], e["purpose"]) for e in log["items"]] == [(["animator"], "read")]

@@ -32,3 +32,21 @@ def test_a_wrong_header_stops_at_line_one() -> None:
     fields = {p["field"] for p in problems}
     assert {p["line"] for p in problems} == {1}
     assert {"nom", "prenom", "reference", "adresse"} <= fields
+
+
+def test_excel_files_are_read_in_utf8_with_a_bom_or_windows_1252() -> None:
+    text = "ville\nÉpagny\n"
+    assert household_csv.decode(b"\xef\xbb\xbf" + text.encode()) == text
+    assert household_csv.decode(text.encode("cp1252")) == text
+
+
+def test_an_examination_keeps_the_households_without_problem() -> None:
+    text = HEADER + "A;1 rue X;74330;Epagny;Martin;Claire;Martin;Léa;3/9/2016;oui\n"
+    text += "B;2 rue Y;74330;Epagny;Roux;Anne;Roux;Lou;2016-01-01;oui\n"
+    text += "B;;;;;;Roux;Tom;31/02/2017;non\n"
+    examined = household_csv.examine(text)
+    assert [(p["line"], p["field"]) for p in examined.problems] == [(4, "enfant_naissance")]
+    assert examined.invalid_references() == {"B"}  # one line in error: the whole household
+    assert [h.reference for h in examined.valid()] == ["A"]
+    assert [(r["line"], r["reference"]) for r in examined.rows] == [(2, "A"), (3, "B"), (4, "B")]
+    assert household_csv.parse(text) == ([], examined.problems)  # all or nothing
