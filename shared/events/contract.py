@@ -92,8 +92,9 @@ class AccountLocked(_Account):
 
 @event_type("identity.AccountAnnounced")
 class AccountAnnounced(_Account):
-    """An existing account told again (`python -m identity announce-accounts`), for the
-    services deployed after it was created: they learn it as it is now; nobody is emailed."""
+    """An existing account as it is now: told again (`python -m identity announce-accounts`)
+    for the services deployed after it was created, or after an admin changed its roles or
+    name. Consumers keep the latest; nobody is emailed."""
 
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True)
     status = fields.String(

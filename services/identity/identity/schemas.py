@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.http.requests import RequestSchema
 
-ROLES = ("family", "staff", "admin")
+ROLES = ("family", "staff", "admin", "animator")
 SLUG = validate.Regexp(
     r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$",
     error="Identifiant de collectivité invalide (minuscules, chiffres et tirets).",
@@ -165,6 +165,7 @@ class ProfileOut(Schema):
     email = fields.String()
     display_name = fields.String()
     roles = fields.List(fields.String())
+    sites = fields.List(fields.String())
     household_id = fields.UUID(allow_none=True)
     password_change_required = fields.Boolean()
     terms = fields.Nested(TermsStatusOut)
@@ -193,6 +194,22 @@ class CreateAccountIn(_In):
     mode = fields.String(
         required=True, validate=validate.OneOf(["invitation", "temporary_password"])
     )
+    sites = fields.List(
+        fields.String(validate=validate.Length(1, 200)),
+        load_default=list,
+        validate=validate.Length(0, 50),
+        metadata={"description": "required (one at least) for an animator, else empty"},
+    )
+
+
+class UpdateAccountIn(_In):
+    """What an admin may change of an account; the fields left out stay as they are."""
+
+    display_name = fields.String(validate=_NAME)
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), validate=_roles_valid)
+    sites = fields.List(
+        fields.String(validate=validate.Length(1, 200)), validate=validate.Length(0, 50)
+    )
 
 
 class AccountOut(Schema):
@@ -200,6 +217,7 @@ class AccountOut(Schema):
     email = fields.String()
     display_name = fields.String()
     roles = fields.List(fields.String())
+    sites = fields.List(fields.String())
     status = fields.String()
     household_id = fields.UUID(allow_none=True)
     must_change_password = fields.Boolean()
@@ -216,6 +234,13 @@ class CreatedAccountOut(Schema):
     invitation_expires_at = fields.DateTime(allow_none=True)
 
 
+class TemporaryPasswordOut(Schema):
+    account = fields.Nested(AccountOut)
+    temporary_password = fields.String(
+        metadata={"description": "shown once, never stored in clear"}
+    )
+
+
 class Page(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 1_000_000))
@@ -224,6 +249,10 @@ class Page(Schema):
 class AccountsQuery(Page):
     role = fields.String(validate=validate.OneOf(ROLES))
     email = fields.String(validate=validate.Length(1, 254))
+    q = fields.String(
+        validate=validate.Length(1, 254),
+        metadata={"description": "part of the email or of the name, any case"},
+    )
     status = fields.String(validate=validate.OneOf(["pending", "invited", "active", "disabled"]))
 
 
@@ -236,7 +265,11 @@ class AccountsOut(Schema):
 
 class AuditQuery(Page):
     action = fields.String(validate=validate.Length(1, 64))
-    account_id = fields.UUID()
+    account_id = fields.UUID(metadata={"description": "entries about this account or done by it"})
+    email = fields.String(
+        validate=validate.Length(1, 254),
+        metadata={"description": "entries about or by the account with this email (or login)"},
+    )
 
 
 class AuditEntryOut(Schema):
@@ -249,6 +282,8 @@ class AuditEntryOut(Schema):
     ip = fields.String(allow_none=True)
     user_agent = fields.String(allow_none=True)
     details = fields.Dict()
+    account_email = fields.String(allow_none=True)
+    actor_email = fields.String(allow_none=True)
 
 
 class AuditOut(Schema):

@@ -84,7 +84,7 @@ async def update_tenant(conn: Conn, slug: str, changes: dict[str, Any]) -> Tenan
 
 _ACCOUNT_COLUMNS = (
     "id, tenant, email, display_name, roles, status, password_hash, must_change_password,"
-    " household_id, terms_accepted_version, terms_accepted_at, created_at"
+    " household_id, terms_accepted_version, terms_accepted_at, created_at, sites"
 )
 
 
@@ -102,14 +102,15 @@ async def insert_account(
     status: str,
     password_hash: str | None,
     must_change_password: bool = False,
+    sites: list[str] | None = None,
     now: datetime,
 ) -> Account | None:
     """None when the email is already used in the tenant."""
     row = await conn.fetchrow(
         "INSERT INTO accounts (id, tenant, email, display_name, roles, status, password_hash,"
-        " must_change_password, created_at, updated_at, activated_at)"
+        " must_change_password, created_at, updated_at, activated_at, sites)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9,"
-        "         CASE WHEN $6 = 'active' THEN $9::timestamptz END)"
+        "         CASE WHEN $6 = 'active' THEN $9::timestamptz END, $10)"
         f" ON CONFLICT (tenant, email) DO NOTHING RETURNING {_ACCOUNT_COLUMNS}",
         uuid.uuid4(),
         tenant,
@@ -119,6 +120,30 @@ async def insert_account(
         status,
         password_hash,
         must_change_password,
+        now,
+        sites or [],
+    )
+    return _account(row)
+
+
+async def update_account(
+    conn: Conn,
+    tenant: str,
+    account_id: uuid.UUID,
+    *,
+    display_name: str,
+    roles: list[str],
+    sites: list[str],
+    now: datetime,
+) -> Account | None:
+    row = await conn.fetchrow(
+        "UPDATE accounts SET display_name = $3, roles = $4, sites = $5, updated_at = $6"
+        f" WHERE tenant = $1 AND id = $2 RETURNING {_ACCOUNT_COLUMNS}",
+        tenant,
+        account_id,
+        display_name,
+        roles,
+        sites,
         now,
     )
     return _account(row)
@@ -302,24 +327,27 @@ async def list_accounts(
     status: str | None,
     limit: int,
     offset: int,
+    search: str | None = None,
 ) -> tuple[list[Account], int]:
     where = (
         "tenant = $1 AND ($2::text IS NULL OR $2 = ANY(roles))"
         " AND ($3::text IS NULL OR strpos(email, $3) > 0)"
         " AND ($4::text IS NULL OR status = $4)"
+        " AND ($5::text IS NULL OR strpos(lower(email || ' ' || display_name), lower($5)) > 0)"
     )
     rows = await conn.fetch(
         f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE {where}"
-        " ORDER BY created_at, id LIMIT $5 OFFSET $6",
+        " ORDER BY created_at, id LIMIT $6 OFFSET $7",
         tenant,
         role,
         email,
         status,
+        search,
         limit,
         offset,
     )
     total = await conn.fetchval(
-        f"SELECT count(*) FROM accounts WHERE {where}", tenant, role, email, status
+        f"SELECT count(*) FROM accounts WHERE {where}", tenant, role, email, status, search
     )
     return [Account(**row) for row in rows], total
 
@@ -762,21 +790,34 @@ async def audit_entries(
     account_id: uuid.UUID | None,
     limit: int,
     offset: int,
+    email: str | None = None,
 ) -> tuple[list[asyncpg.Record], int]:
+    """Newest first, with the emails of the account concerned and of the actor. `email`:
+    entries about or by the account with that email, and those where it was typed as a
+    login (failed logins of an unknown address)."""
     where = (
-        "tenant = $1 AND ($2::text IS NULL OR action = $2)"
-        " AND ($3::uuid IS NULL OR account_id = $3 OR actor_id = $3)"
+        "l.tenant = $1 AND ($2::text IS NULL OR l.action = $2)"
+        " AND ($3::uuid IS NULL OR l.account_id = $3 OR l.actor_id = $3)"
+        " AND ($4::text IS NULL OR lower(l.login) = $4 OR subject.email = $4"
+        "      OR actor.email = $4)"
+    )
+    joins = (
+        " FROM audit_log l"
+        " LEFT JOIN accounts subject ON subject.tenant = l.tenant AND subject.id = l.account_id"
+        " LEFT JOIN accounts actor ON actor.tenant = l.tenant AND actor.id = l.actor_id"
     )
     rows = await conn.fetch(
-        "SELECT id, at, action, account_id, actor_id, login, ip, user_agent, details"
-        f" FROM audit_log WHERE {where} ORDER BY id DESC LIMIT $4 OFFSET $5",
+        "SELECT l.id, l.at, l.action, l.account_id, l.actor_id, l.login, l.ip, l.user_agent,"
+        " l.details, subject.email AS account_email, actor.email AS actor_email"
+        f"{joins} WHERE {where} ORDER BY l.id DESC LIMIT $5 OFFSET $6",
         tenant,
         action,
         account_id,
+        email,
         limit,
         offset,
     )
     total = await conn.fetchval(
-        f"SELECT count(*) FROM audit_log WHERE {where}", tenant, action, account_id
+        f"SELECT count(*){joins} WHERE {where}", tenant, action, account_id, email
     )
     return list(rows), total

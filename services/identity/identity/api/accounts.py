@@ -18,7 +18,9 @@ from identity.schemas import (
     CreateAccountIn,
     CreatedAccountOut,
     InvitationAcceptIn,
+    TemporaryPasswordOut,
     TokensOut,
+    UpdateAccountIn,
 )
 from identity.state import STATE
 from identity.usecases import accounts, passwords
@@ -37,6 +39,7 @@ def _account_body(account: Account) -> dict[str, Any]:
         "email": account.email,
         "display_name": account.display_name,
         "roles": account.roles,
+        "sites": account.sites,
         "status": account.status,
         "household_id": account.household_id,
         "must_change_password": account.must_change_password,
@@ -56,7 +59,11 @@ def _account_body(account: Account) -> dict[str, Any]:
         "mode=invitation emails a 'choose your password' link (event identity.AccountInvited); "
         "mode=temporary_password returns a password ONCE, which must be changed at first login."
     ),
-    responses={403: "Role not allowed", 409: "Email already used in this municipality"},
+    responses={
+        403: "Role not allowed",
+        409: "Email already used in this municipality",
+        422: "An animator without sites, or sites for another role",
+    },
 )
 async def create_account(request: web.Request) -> web.Response:
     caller = require_caller(request, roles=("staff", "admin"))
@@ -74,6 +81,7 @@ async def create_account(request: web.Request) -> web.Response:
         roles=data["roles"],
         mode=data["mode"],
         origin=origin(request),
+        sites=data["sites"],
     )
     body = {
         "account": _account_body(invitation.account),
@@ -124,6 +132,7 @@ async def list_accounts(request: web.Request) -> web.Response:
         role=query.get("role"),
         email=query["email"].lower() if "email" in query else None,
         status=query.get("status"),
+        search=query.get("q"),
         limit=query["limit"],
         offset=query["offset"],
     )
@@ -186,3 +195,70 @@ async def disable_account(request: web.Request) -> web.Response:
 )
 async def enable_account(request: web.Request) -> web.Response:
     return await _set_disabled(request, disabled=False)
+
+
+@routes.patch("/tenants/{tenant}/accounts/{account_id}")
+@doc(
+    "Change an account's name, roles or sites (admin)",
+    request=UpdateAccountIn,
+    response=AccountOut,
+    tags=["accounts"],
+    description=(
+        "Fields left out stay as they are. The next tokens (login, refresh) carry the new roles "
+        "and sites; the other services hear identity.AccountAnnounced. Audit-logged."
+    ),
+    responses={
+        404: "Account not found",
+        409: "An admin cannot remove their own admin role",
+        422: "An animator without sites, or sites for another role",
+    },
+)
+async def update_account(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=("admin",))
+    account_id = path_uuid(request, "account_id", AccountNotFound)
+    data = await read_json(request, UpdateAccountIn())
+    slug = tenant(request)
+    account = await accounts.update_account(
+        unit_of_work(request.app, tenant=slug),
+        slug,
+        account_id,
+        actor=uuid.UUID(caller.account_id),
+        display_name=data.get("display_name"),
+        roles=data.get("roles"),
+        sites=data.get("sites"),
+        origin=origin(request),
+    )
+    return json_response(AccountOut(), _account_body(account))
+
+
+@routes.post("/tenants/{tenant}/accounts/{account_id}/temporary-password")
+@doc(
+    "Give an account a new temporary password (staff: family accounts; admin: any)",
+    response=TemporaryPasswordOut,
+    tags=["accounts"],
+    description=(
+        "For a person met in person: the password is returned ONCE and must be changed at the "
+        "next login (scope password-change); the account's sessions and links end; an account "
+        "still to activate is activated. Audit-logged, never the password."
+    ),
+    responses={
+        403: "Staff giving one to a staff, animator or admin account",
+        404: "Account not found",
+        409: "One's own account, or a disabled account",
+    },
+)
+async def give_temporary_password(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=("staff", "admin"))
+    account_id = path_uuid(request, "account_id", AccountNotFound)
+    slug = tenant(request)
+    account, password = await accounts.give_temporary_password(
+        unit_of_work(request.app, tenant=slug),
+        request.app[STATE],
+        slug,
+        account_id,
+        actor=uuid.UUID(caller.account_id),
+        actor_roles=caller.roles,
+        origin=origin(request),
+    )
+    body = {"account": _account_body(account), "temporary_password": password}
+    return json_response(TemporaryPasswordOut(), body)

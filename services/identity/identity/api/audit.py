@@ -30,6 +30,7 @@ async def audit_log(request: web.Request) -> web.Response:
         tenant(request),
         action=query.get("action"),
         account_id=query.get("account_id"),
+        email=query["email"].lower() if "email" in query else None,
         limit=query["limit"],
         offset=query["offset"],
     )

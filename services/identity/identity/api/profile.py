@@ -42,6 +42,7 @@ async def me(request: web.Request) -> web.Response:
         "email": account.email,
         "display_name": account.display_name,
         "roles": account.roles,
+        "sites": account.sites,
         "household_id": account.household_id,
         "password_change_required": account.must_change_password,
         "terms": terms_status(mine.tenant, account),

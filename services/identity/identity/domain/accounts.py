@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from identity.domain.errors import RoleNotAllowed, WeakPassword
+from identity.domain.errors import (
+    CannotRemoveOwnAdmin,
+    RoleNotAllowed,
+    SitesOnlyForAnimators,
+    SitesRequired,
+    WeakPassword,
+)
 from identity.domain.passwords import PasswordPolicy
 from identity.domain.tenants import Tenant
 
@@ -30,12 +36,40 @@ class Account:
     terms_accepted_version: int | None
     terms_accepted_at: datetime | None
     created_at: datetime
+    sites: list[str] = field(default_factory=list)  # an animator's sites, else empty
 
 
-def check_may_create(creator_roles: Iterable[str], roles: Iterable[str]) -> None:
-    """Staff create family accounts; only an admin creates staff or admin accounts."""
+def check_may_create(
+    creator_roles: Iterable[str], roles: Iterable[str], sites: Iterable[str] = ()
+) -> None:
+    """Staff create family accounts; only an admin creates staff, admin or animator
+    accounts; an animator works at one site at least, and only an animator has sites."""
     if set(roles) - {"family"} and "admin" not in set(creator_roles):
         raise RoleNotAllowed()
+    check_sites(roles, sites)
+
+
+def check_sites(roles: Iterable[str], sites: Iterable[str]) -> None:
+    """An animator sees only the attendance of their sites: none would be a useless account,
+    and sites on another role would suggest a limit that does not apply."""
+    if "animator" in set(roles):
+        if not list(sites):
+            raise SitesRequired(errors=[{"field": "sites", "detail": SitesRequired.detail}])
+    elif list(sites):
+        raise SitesOnlyForAnimators(
+            errors=[{"field": "sites", "detail": SitesOnlyForAnimators.detail}]
+        )
+
+
+def check_roles_change(
+    actor: uuid.UUID, account: Account, roles: Iterable[str], sites: Iterable[str]
+) -> None:
+    """An admin changes a colleague's roles; never their own admin role away (the town could
+    be left without an admin, and a slip would lock them out)."""
+    if actor == account.id and "admin" in account.roles and "admin" not in set(roles):
+        detail = CannotRemoveOwnAdmin.detail
+        raise CannotRemoveOwnAdmin(errors=[{"field": "roles", "detail": detail}])
+    check_sites(roles, sites)
 
 
 def check_new_password(

@@ -65,7 +65,52 @@ class RoleNotAllowed(DomainError):
     code = "role-not-allowed"
     kind = "forbidden"
     title = "Role not allowed"
-    detail = "Seul un administrateur peut créer un compte agent ou administrateur."
+    detail = "Seul un administrateur peut créer un compte agent, animateur ou administrateur."
+
+
+class SitesRequired(DomainError):
+    code = "sites-required"
+    kind = "invalid"
+    title = "Sites required"
+    detail = "Un animateur doit être rattaché à au moins un site."
+
+
+class SitesOnlyForAnimators(DomainError):
+    code = "sites-only-for-animators"
+    kind = "invalid"
+    title = "Sites only for animators"
+    detail = "Seul un compte animateur est rattaché à des sites."
+
+
+class CannotRemoveOwnAdmin(DomainError):
+    code = "cannot-remove-own-admin"
+    kind = "conflict"
+    title = "Cannot remove one's own admin role"
+    detail = "Vous ne pouvez pas retirer votre propre rôle d'administrateur."
+
+
+class CannotResetOwnPassword(DomainError):
+    code = "cannot-reset-own-password"
+    kind = "conflict"
+    title = "Cannot give oneself a temporary password"
+    detail = "Changez votre propre mot de passe depuis votre compte."
+
+
+class TemporaryPasswordNotAllowed(DomainError):
+    code = "temporary-password-not-allowed"
+    kind = "forbidden"
+    title = "Temporary password not allowed"
+    detail = (
+        "Seul un administrateur peut donner un mot de passe provisoire à un compte agent, "
+        "animateur ou administrateur."
+    )
+
+
+class AccountDisabled(DomainError):
+    code = "account-disabled"
+    kind = "conflict"
+    title = "Account disabled"
+    detail = "Ce compte est désactivé : réactivez-le d'abord."
 
 
 class CannotDisableSelf(DomainError):

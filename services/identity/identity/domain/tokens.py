@@ -28,7 +28,7 @@ TOKEN_TYPE: Final = "at+jwt"
 MAX_TTL: Final = timedelta(hours=1)
 DEFAULT_LEEWAY: Final = timedelta(seconds=30)
 
-Role = Literal["family", "staff", "admin"]
+Role = Literal["family", "staff", "admin", "animator"]
 Scope = Literal["full", "password-change"]
 ROLES: Final[frozenset[str]] = frozenset(get_args(Role))
 SCOPES: Final[frozenset[str]] = frozenset(get_args(Scope))
@@ -72,7 +72,8 @@ class AccessClaims:
 
     scope "password-change" is given after a login with a temporary password: such a
     token may do nothing but change the password. terms_pending: the tenant's terms of
-    use are newer than the version this account accepted.
+    use are newer than the version this account accepted. sites: where an animator works
+    (claim "sites", only in an animator's token).
     """
 
     account_id: str
@@ -81,6 +82,7 @@ class AccessClaims:
     household_id: str | None = None
     scope: Scope = "full"
     terms_pending: bool = False
+    sites: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Validate on both sides: a bad claim must fail at issue time, not in another service.
@@ -98,6 +100,12 @@ class AccessClaims:
             raise ValueError(f"scope must be one of {sorted(SCOPES)}")
         if not isinstance(self.terms_pending, bool):
             raise ValueError("terms_pending must be a boolean")
+        sites = tuple(self.sites)
+        if not all(isinstance(site, str) and site for site in sites):
+            raise ValueError("sites must be non-empty strings")
+        if sites and "animator" not in roles:
+            raise ValueError("only an animator has sites")
+        object.__setattr__(self, "sites", tuple(dict.fromkeys(sites)))
 
     @property
     def password_change_only(self) -> bool:
@@ -136,6 +144,8 @@ def issue_access_token(
         "scope": claims.scope,
         "terms_pending": claims.terms_pending,
     }
+    if "animator" in claims.roles:
+        payload["sites"] = list(claims.sites)
     key = keyring.signing_key(now)
     return jwt.encode(
         payload,
@@ -229,7 +239,8 @@ def _check_times(payload: Mapping[str, Any], *, now: datetime, leeway: timedelta
 
 def _claims_from_payload(payload: Mapping[str, Any]) -> AccessClaims:
     roles = payload.get("roles")
-    if not isinstance(roles, list):
+    sites = payload.get("sites", [])
+    if not isinstance(roles, list) or not isinstance(sites, list):
         raise InvalidAccessToken("bad_claims")
     try:
         return AccessClaims(
@@ -239,6 +250,7 @@ def _claims_from_payload(payload: Mapping[str, Any]) -> AccessClaims:
             household_id=payload.get("household_id"),
             scope=payload.get("scope"),  # type: ignore[arg-type]
             terms_pending=payload.get("terms_pending"),  # type: ignore[arg-type]
+            sites=tuple(sites),
         )
     except (TypeError, ValueError):
         raise InvalidAccessToken("bad_claims") from None

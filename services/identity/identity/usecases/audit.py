@@ -33,8 +33,15 @@ async def audit_log(
     account_id: uuid.UUID | None,
     limit: int,
     offset: int,
+    email: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     rows, total = await store.audit_entries(
-        pool, tenant, action=action, account_id=account_id, limit=limit, offset=offset
+        pool,
+        tenant,
+        action=action,
+        account_id=account_id,
+        email=email,
+        limit=limit,
+        offset=offset,
     )
     return [dict(row) for row in rows], total

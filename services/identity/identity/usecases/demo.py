@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ class DemoAccount:
     email: str
     display_name: str
     roles: list[str]
+    sites: list[str] = field(default_factory=list)  # an animator's
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ async def load_demo(
                 roles=wanted.roles,
                 status="active",
                 password_hash=password_hash,
+                sites=wanted.sites,
                 now=now,
             )
             if account is None:

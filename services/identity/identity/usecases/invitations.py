@@ -49,6 +49,7 @@ async def invite(
     password_hash: str | None,
     invited_by: uuid.UUID | None,
     now: datetime,
+    sites: list[str] | None = None,
 ) -> Invitation:
     """Create the account in the open unit of work (`invited_by` None: it invites itself)."""
     account = await store.insert_account(
@@ -60,6 +61,7 @@ async def invite(
         status="active" if temporary_password else "invited",
         password_hash=password_hash,
         must_change_password=temporary_password is not None,
+        sites=sites,
         now=now,
     )
     if account is None:

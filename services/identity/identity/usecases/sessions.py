@@ -44,6 +44,7 @@ def _access_token(state: IdentityState, tenant: Tenant, account: Account, *, now
         household_id=str(account.household_id) if account.household_id else None,
         scope="password-change" if account.must_change_password else "full",
         terms_pending=terms_status(tenant, account)["must_accept"],
+        sites=tuple(account.sites) if "animator" in account.roles else (),
     )
     return issue_access_token(
         state.current_keyring,

@@ -425,6 +425,7 @@ async def test_load_demo_is_idempotent_and_refused_in_production(portal: Portal)
     assert first["accounts"] == {
         "admin@demo.example": "created (admin, staff)",
         "agent@demo.example": "created (staff)",
+        "animateur@demo.example": "created (animator)",
         "famille@demo.example": "created (family)",
     }
     code, out, err = await run_identity(env, "load-demo")
@@ -440,6 +441,7 @@ async def test_load_demo_is_idempotent_and_refused_in_production(portal: Portal)
     assert sorted(r["envelope"]["payload"]["email"] for r in announced) == [
         "admin@demo.example",
         "agent@demo.example",
+        "animateur@demo.example",
         "famille@demo.example",
     ]
     public = await (await portal.client.get("/tenants/demo")).json()
@@ -452,10 +454,13 @@ async def test_load_demo_is_idempotent_and_refused_in_production(portal: Portal)
     for login, roles in (
         ("admin", {"admin", "staff"}),
         ("agent", {"staff"}),
+        ("animateur", {"animator"}),
         ("famille", {"family"}),
     ):
         body = await portal.login(f"{login}@demo.example", "Demo-2026-portail", tenant="demo")
         assert set(claims(body["access_token"])["roles"]) == roles
+        sites = claims(body["access_token"]).get("sites")
+        assert sites == (["École du centre"] if login == "animateur" else None)
         assert body["terms"]["must_accept"] is False
     code, out, err = await run_identity({**env, "APP_ENV": "production"}, "load-demo")
     assert code == 2

@@ -297,3 +297,30 @@ def test_claims_are_validated_when_issuing() -> None:
         AccessClaims(account_id=str(uuid.uuid4()), tenant="lyon", roles=("superuser",))  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         AccessClaims(account_id=str(uuid.uuid4()), tenant="lyon", roles=("family",), scope="x")  # type: ignore[arg-type]
+
+
+# --- an animator's sites -------------------------------------------------------
+
+
+def test_an_animator_token_carries_its_sites() -> None:
+    claims = AccessClaims(
+        account_id=str(uuid.uuid4()),
+        tenant="ville-de-lyon",
+        roles=("animator",),
+        sites=("École du centre", "Centre du Lac", "École du centre"),
+    )
+    token = issue(claims)
+    assert decode_part(token.split(".")[1])["sites"] == ["École du centre", "Centre du Lac"]
+    assert verify_access_token(token, KEYS, now=NOW).sites == ("École du centre", "Centre du Lac")
+
+
+def test_other_roles_carry_no_sites_claim() -> None:
+    token = issue(CLAIMS)
+    assert "sites" not in decode_part(token.split(".")[1])
+    assert verify_access_token(token, KEYS, now=NOW).sites == ()
+    with pytest.raises(ValueError, match="only an animator"):
+        AccessClaims(
+            account_id=str(uuid.uuid4()), tenant="lyon", roles=("staff",), sites=("École",)
+        )
+    with pytest.raises(ValueError, match="non-empty strings"):
+        AccessClaims(account_id=str(uuid.uuid4()), tenant="lyon", roles=("animator",), sites=("",))
