@@ -128,6 +128,36 @@ class ActivityIn(_In):
             raise ValidationError("L'âge maximum est inférieur à l'âge minimum.", "max_age")
 
 
+class ActivityPatchIn(_In):
+    """The fields of creation staff may change (not the type, which billing keys its
+    prices on); those absent stay as they are. New opening rules and capacity apply to the
+    days after today."""
+
+    name = fields.String(validate=_NAME)
+    site = fields.String(validate=_NAME)
+    period_from = fields.Date()
+    period_to = fields.Date()
+    weekdays = fields.List(_WEEKDAY, validate=validate.Length(1, 7))
+    closed_dates = fields.List(fields.Date())
+    extra_dates = fields.List(fields.Date())
+    skip_public_holidays = fields.Boolean()
+    school_time = fields.Boolean()
+    capacity = fields.Integer(validate=validate.Range(0, 100_000))
+    min_age = fields.Integer(allow_none=True, validate=validate.Range(0, 25))
+    max_age = fields.Integer(allow_none=True, validate=validate.Range(0, 25))
+    grades = fields.List(fields.String(validate=validate.Length(1, 40)), allow_none=True)
+    booking_deadline = fields.Nested(DeadlineIn)
+    cancel_deadline = fields.Nested(DeadlineIn)
+    late_allowed = fields.Boolean()
+    late_deadline = fields.Nested(DeadlineIn, allow_none=True)
+    requires_approval = fields.Boolean()
+    booking_mode = fields.String(validate=validate.OneOf(["free", "schedule"]))
+    required_documents = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,39}$")),
+        validate=validate.Length(0, 20),
+    )
+
+
 class ActivityOut(Schema):
     id = fields.UUID()
     name = fields.String()
@@ -163,6 +193,10 @@ class ActivityOut(Schema):
         metadata={"description": "at_booking: how long booked days are held while unpaid"}
     )
     opening_days = fields.Integer(metadata={"description": "number of opening days"})
+    closed = fields.Boolean(
+        metadata={"description": "closed by staff: no new baskets, bookings or enrollments"}
+    )
+    closed_at = fields.AwareDateTime(allow_none=True)
     eligible = fields.Boolean(
         allow_none=True, metadata={"description": "for ?child_id=: may this child enroll"}
     )
@@ -504,6 +538,40 @@ class StaffViewQuery(Schema):
             raise ValidationError("Type d'activité inconnu.", "type")
 
 
+class WaitingListQuery(Schema):
+    date_from = fields.Date(data_key="from", load_default=None)
+    date_to = fields.Date(data_key="to", load_default=None)
+
+    @validates_schema
+    def span(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("date_from"), data.get("date_to")
+        if start is not None and end is not None and end < start:
+            raise ValidationError("La fin de la période précède son début.", "to")
+
+
+class WaitingChildOut(Schema):
+    position = fields.Integer(metadata={"description": "1 = the next to get a freed place"})
+    booking_id = fields.UUID()
+    child_id = fields.UUID()
+    child_first_name = fields.String()
+    child_last_name = fields.String(allow_none=True)
+    household_id = fields.UUID()
+    since = fields.AwareDateTime(metadata={"description": "when the child joined the list"})
+
+
+class WaitingDayOut(Schema):
+    date = fields.Date()
+    capacity = fields.Integer()
+    booked = fields.Integer()
+    children = fields.List(fields.Nested(WaitingChildOut))
+
+
+class WaitingListOut(Schema):
+    activity_id = fields.UUID()
+    site = fields.String()
+    days = fields.List(fields.Nested(WaitingDayOut))
+
+
 class SiteActivityOut(Schema):
     activity_id = fields.UUID()
     name = fields.String()
@@ -552,6 +620,7 @@ class RollChildOut(Schema):
     school = fields.String(allow_none=True)
     diet = fields.String(metadata={"enum": list(DIETS)})
     late = fields.Boolean()
+    unexpected = fields.Boolean(metadata={"description": "came without a booking"})
     attendance = fields.String(allow_none=True, metadata={"enum": list(ATTENDANCE)})
     absence_id = fields.UUID(allow_none=True)
     absence_status = fields.String(allow_none=True, metadata={"enum": ["pending", "accepted"]})
@@ -628,3 +697,31 @@ class AbsenceDecisionIn(_In):
     def reason_when_refused(self, data: dict[str, Any], **_: Any) -> None:
         if data["decision"] == "refused" and not data.get("reason"):
             raise ValidationError("Indiquez le motif du refus.", "reason")
+
+
+# --- unexpected presences and the children search of the attendance sheet -----------------
+
+
+class UnexpectedIn(_In):
+    child_id = fields.UUID(required=True, metadata={"description": "a child of the tenant"})
+
+
+class ChildSearchQuery(Schema):
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(max=100),
+        metadata={"description": "words of the name; case and accents ignored"},
+    )
+
+
+class ChildFoundOut(Schema):
+    id = fields.UUID()
+    first_name = fields.String()
+    last_name = fields.String()
+    birth_date = fields.Date()
+    grade = fields.String(allow_none=True)
+    school = fields.String(allow_none=True)
+
+
+class ChildSearchOut(Schema):
+    items = fields.List(fields.Nested(ChildFoundOut), metadata={"description": "at most 20"})

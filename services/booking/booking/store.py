@@ -314,6 +314,117 @@ async def set_day_capacity(
     )
 
 
+async def update_activity(conn: Conn, tenant: str, activity_id: uuid.UUID, values: Row) -> Row:
+    columns = list(values)
+    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(columns, start=3))
+    row = await conn.fetchrow(
+        f"UPDATE activities SET {sets} WHERE id = $1 AND tenant = $2 RETURNING *",
+        activity_id,
+        tenant,
+        *values.values(),
+    )
+    return dict(row)
+
+
+async def set_activity_closed(
+    conn: Conn, tenant: str, activity_id: uuid.UUID, closed_at: datetime | None
+) -> Row | None:
+    """Close (`closed_at`) or reopen (None); closing again keeps the first closing time."""
+    return _row(
+        await conn.fetchrow(
+            """
+            UPDATE activities SET closed_at = CASE WHEN $3::timestamptz IS NULL THEN NULL
+                                                   ELSE coalesce(closed_at, $3) END
+            WHERE id = $1 AND tenant = $2 RETURNING *
+            """,
+            activity_id,
+            tenant,
+            closed_at,
+        )
+    )
+
+
+async def lock_days_after(
+    conn: asyncpg.Connection, activity_id: uuid.UUID, after: date
+) -> list[Row]:
+    """The activity's opening days after `after`, locked in day order, each with its
+    children waiting and whether any live booking (booked or waiting) holds it."""
+    rows = await conn.fetch(
+        """
+        SELECT d.day, d.capacity, d.booked,
+               (SELECT count(*) FROM bookings b WHERE b.activity_id = d.activity_id
+                  AND b.day = d.day AND b.status = 'waiting') AS waiting
+        FROM activity_days d
+        WHERE d.activity_id = $1 AND d.day > $2
+        ORDER BY d.day
+        FOR UPDATE OF d
+        """,
+        activity_id,
+        after,
+    )
+    return [dict(r) for r in rows]
+
+
+async def add_days(
+    conn: asyncpg.Connection, activity_id: uuid.UUID, days: Sequence[date], capacity: int
+) -> None:
+    await conn.execute(
+        "INSERT INTO activity_days (activity_id, day, capacity)"
+        " SELECT $1, d, $3 FROM unnest($2::date[]) AS d ON CONFLICT DO NOTHING",
+        activity_id,
+        list(days),
+        capacity,
+    )
+
+
+async def remove_days(
+    conn: asyncpg.Connection, activity_id: uuid.UUID, days: Sequence[date]
+) -> None:
+    """The caller checked no live booking holds these days (cancelled ones stay as history)."""
+    await conn.execute(
+        "DELETE FROM activity_days WHERE activity_id = $1 AND day = ANY($2::date[])",
+        activity_id,
+        list(days),
+    )
+
+
+async def set_capacity_after(
+    conn: asyncpg.Connection, activity_id: uuid.UUID, after: date, capacity: int
+) -> None:
+    """The caller holds these day rows (`lock_days_after`) and checked the bookings fit."""
+    await conn.execute(
+        "UPDATE activity_days SET capacity = $3 WHERE activity_id = $1 AND day > $2",
+        activity_id,
+        after,
+        capacity,
+    )
+
+
+async def waiting_lists(
+    conn: Conn, activity_id: uuid.UUID, start: date | None, end: date | None
+) -> list[Row]:
+    """Each opening day between two dates with its waiting children in arrival order
+    (no child when none waits)."""
+    rows = await conn.fetch(
+        """
+        SELECT d.day, d.capacity, d.booked, b.id AS booking_id, b.child_id, b.household_id,
+               b.created_at AS since, c.first_name AS child_first_name,
+               c.last_name AS child_last_name
+        FROM activity_days d
+        LEFT JOIN bookings b ON b.activity_id = d.activity_id AND b.day = d.day
+             AND b.status = 'waiting'
+        LEFT JOIN children c ON c.id = b.child_id
+        WHERE d.activity_id = $1 AND ($2::date IS NULL OR d.day >= $2)
+          AND ($3::date IS NULL OR d.day <= $3)
+        ORDER BY d.day, b.seq
+        """,
+        activity_id,
+        start,
+        end,
+    )
+    return [dict(r) for r in rows]
+
+
 # --- capacity: the hot path -------------------------------------------------------------
 
 
@@ -941,7 +1052,7 @@ async def day_roll(conn: Conn, activity_id: uuid.UUID, day: date) -> list[Row]:
     live absence justification."""
     rows = await conn.fetch(
         """
-        SELECT b.id AS booking_id, b.child_id, b.household_id, b.late,
+        SELECT b.id AS booking_id, b.child_id, b.household_id, b.late, b.unexpected,
                c.first_name, c.last_name, c.grade, c.school, c.diet,
                a.status AS attendance, a.marked_at,
                j.id AS absence_id, j.status AS absence_status, j.reason AS absence_reason
@@ -993,6 +1104,95 @@ async def mark_attendance(
         [m[1] for m in marks],
         by,
         now,
+    )
+    return [dict(r) for r in rows]
+
+
+async def live_booking(
+    conn: Conn, activity_id: uuid.UUID, child_id: uuid.UUID, day: date
+) -> Row | None:
+    """The child's booking of the day that is not cancelled (booked or waiting), if any."""
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM bookings WHERE activity_id = $1 AND child_id = $2 AND day = $3"
+            " AND status IN ('booked', 'waiting')",
+            activity_id,
+            child_id,
+            day,
+        )
+    )
+
+
+async def take_waiting_as_unexpected(conn: asyncpg.Connection, booking_id: uuid.UUID) -> Row:
+    """A child on the day's waiting list who came anyway: booked, flagged unexpected, counted
+    (the caller holds the day row)."""
+    row = await conn.fetchrow(
+        "UPDATE bookings SET status = 'booked', unexpected = true WHERE id = $1 RETURNING *",
+        booking_id,
+    )
+    await conn.execute(
+        "UPDATE activity_days SET booked = booked + 1 WHERE activity_id = $1 AND day = $2",
+        row["activity_id"],
+        row["day"],
+    )
+    return dict(row)
+
+
+async def insert_unexpected_booking(conn: asyncpg.Connection, values: Row) -> Row:
+    """A booking for a child who came without one; the caller holds the day row
+    (`lock_day`). It takes a place in the day's count even beyond capacity: the child is
+    there."""
+    row = await conn.fetchrow(
+        """
+        INSERT INTO bookings (id, tenant, activity_id, child_id, household_id, day, status,
+                              late, booked_by, created_at, unexpected)
+        VALUES ($1, $2, $3, $4, $5, $6, 'booked', false, $7, $8, true)
+        RETURNING *
+        """,
+        values["id"],
+        values["tenant"],
+        values["activity_id"],
+        values["child_id"],
+        values["household_id"],
+        values["day"],
+        values["booked_by"],
+        values["created_at"],
+    )
+    await conn.execute(
+        "UPDATE activity_days SET booked = booked + 1 WHERE activity_id = $1 AND day = $2",
+        values["activity_id"],
+        values["day"],
+    )
+    return dict(row)
+
+
+# Lower-case accented letters and their plain forms, for a name search that ignores accents
+# (the query is folded the same way in Python; no `unaccent` extension needed).
+ACCENTED = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿ"
+PLAIN = "aaaaaaceeeeiiiinooooouuuuyy"
+
+
+async def search_children(conn: Conn, tenant: str, words: Sequence[str], limit: int) -> list[Row]:
+    """Children of the tenant whose full name holds every (folded) word; anonymised
+    households are left out."""
+    rows = await conn.fetch(
+        """
+        SELECT c.id, c.first_name, c.last_name, c.birth_date, c.grade, c.school
+        FROM children c
+        WHERE c.tenant = $1
+          AND NOT EXISTS (SELECT 1 FROM anonymised_households h
+                          WHERE h.tenant = c.tenant AND h.household_id = c.household_id)
+          AND (SELECT bool_and(strpos(
+                    translate(lower(c.first_name || ' ' || c.last_name), $3, $4), w) > 0)
+               FROM unnest($2::text[]) AS w)
+        ORDER BY c.last_name, c.first_name, c.id
+        LIMIT $5
+        """,
+        tenant,
+        list(words),
+        ACCENTED,
+        PLAIN,
+        limit,
     )
     return [dict(r) for r in rows]
 

@@ -15,6 +15,7 @@ from booking.api import (
     baskets,
     bookings,
     calendar,
+    children,
     enrollments,
     staff_views,
     tenant_settings,
@@ -29,4 +30,5 @@ routes: list[web.AbstractRouteDef] = [
     *calendar.routes,
     *staff_views.routes,
     *attendance.routes,
+    *children.routes,
 ]

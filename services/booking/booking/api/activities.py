@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from booking.api.caller import ANYONE, STAFF, calling, path_day, uow
+from booking.api.caller import ANYONE, STAFF, calling, now, path_day, uow
 from booking.domain.errors import ActivityNotFound
 from booking.schemas import (
     ActivitiesQuery,
     ActivityIn,
     ActivityListOut,
     ActivityOut,
+    ActivityPatchIn,
     DayCapacityIn,
     DaysOut,
     DaysQuery,
+    WaitingListOut,
+    WaitingListQuery,
 )
 from booking.settings import SETTINGS
-from booking.usecases import activities, capacity
+from booking.usecases import activities, activity_edits, capacity
+from shared.auth import require_caller
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.keys import POOL
@@ -66,7 +70,8 @@ async def list_activities(request: web.Request) -> web.Response:
 @routes.get("/tenants/{tenant}/activities/{activity_id}")
 @doc("An activity", response=ActivityOut, tags=["activities"])
 async def get_activity(request: web.Request) -> web.Response:
-    tenant, _ = calling(request, ANYONE)
+    # An animator too: the pages of their sites' lists name the activity.
+    tenant, _ = calling(request, (*ANYONE, "animator"))
     activity_id = path_uuid(request, "activity_id", ActivityNotFound)
     body = await activities.get_activity(request.app[POOL], tenant, activity_id)
     return json_response(ActivityOut(), body)
@@ -105,3 +110,78 @@ async def set_day_capacity(request: web.Request) -> web.Response:
         uow(request, tenant), tenant, activity_id, day, data["capacity"]
     )
     return json_response(DaysOut(), body)
+
+
+@routes.patch("/tenants/{tenant}/activities/{activity_id}")
+@doc(
+    "Change an activity (staff): the fields given; new opening rules and capacity apply to"
+    " the days after today, the bookings made are kept (a capacity under a day's bookings,"
+    " or a dropped day with children, is refused naming the days)",
+    request=ActivityPatchIn,
+    response=ActivityOut,
+    tags=["activities"],
+)
+async def edit_activity(request: web.Request) -> web.Response:
+    tenant, _ = calling(request, STAFF)
+    activity_id = path_uuid(request, "activity_id", ActivityNotFound)
+    data = await read_json(request, ActivityPatchIn())
+    settings = request.app[SETTINGS]
+    body = await activity_edits.edit_activity(
+        uow(request, tenant),
+        tenant,
+        activity_id,
+        data,
+        now=now(request),
+        max_days=settings.max_activity_days,
+        default_zone=settings.default_school_zone,
+    )
+    return json_response(ActivityOut(), body)
+
+
+@routes.post("/tenants/{tenant}/activities/{activity_id}/close")
+@doc(
+    "Close an activity (staff): no new baskets, bookings or enrollments; the bookings made"
+    " are kept; closing it again changes nothing",
+    response=ActivityOut,
+    tags=["activities"],
+)
+async def close_activity(request: web.Request) -> web.Response:
+    return await _set_closed(request, closed=True)
+
+
+@routes.post("/tenants/{tenant}/activities/{activity_id}/reopen")
+@doc("Reopen a closed activity (staff)", response=ActivityOut, tags=["activities"])
+async def reopen_activity(request: web.Request) -> web.Response:
+    return await _set_closed(request, closed=False)
+
+
+async def _set_closed(request: web.Request, *, closed: bool) -> web.Response:
+    tenant, _ = calling(request, STAFF)
+    activity_id = path_uuid(request, "activity_id", ActivityNotFound)
+    body = await activity_edits.set_closed(
+        uow(request, tenant), tenant, activity_id, closed=closed, now=now(request)
+    )
+    return json_response(ActivityOut(), body)
+
+
+@routes.get("/tenants/{tenant}/activities/{activity_id}/waiting-list")
+@doc(
+    "The waiting list of each opening day in its order, with when each child joined it"
+    " (staff; an animator for the activities of their sites)",
+    query=WaitingListQuery,
+    response=WaitingListOut,
+    tags=["activities"],
+)
+async def waiting_list(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=(*STAFF, "animator"))
+    query = read_query(request, WaitingListQuery())
+    activity_id = path_uuid(request, "activity_id", ActivityNotFound)
+    body = await activities.waiting_list(
+        request.app[POOL],
+        caller.tenant,
+        activity_id,
+        caller.may_see_site,
+        query.get("date_from"),
+        query.get("date_to"),
+    )
+    return json_response(WaitingListOut(), body)

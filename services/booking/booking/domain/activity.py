@@ -74,6 +74,7 @@ class Activity:
     # "at_booking" (for `hold_minutes`), "wallet" (until the wallet's answer).
     payment: str = "invoice"
     hold_minutes: int = 30
+    closed: bool = False  # closed by staff: no new baskets, bookings or enrollments
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Activity:
@@ -108,4 +109,5 @@ class Activity:
             booking_mode=row.get("booking_mode", "free"),
             payment=row.get("payment", "invoice"),
             hold_minutes=row.get("hold_minutes", 30),
+            closed=row.get("closed_at") is not None,
         )

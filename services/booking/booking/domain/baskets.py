@@ -26,6 +26,7 @@ REASONS = {
     "full": "Ce jour est complet.",
     "not_booked": "Il n'y a pas de réservation à annuler ce jour-là.",
     "cancellation_locked": "Le délai d'annulation est dépassé (cadenas).",
+    "activity_closed": "Cette activité est fermée : elle ne prend plus de réservations.",
     "wallet_inactive": (
         "Activez votre compte famille et ajoutez des fonds pour réserver cette activité."
     ),
@@ -265,6 +266,8 @@ def decide(
         activity = activities.get(line.activity_id)
         if activity is None:
             line.refuse("unknown_activity")
+        elif line.action == "add" and activity.closed:
+            line.refuse("activity_closed")
         elif line.action == "add":
             verdict = may_book(
                 activity.opening,

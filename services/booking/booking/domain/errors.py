@@ -95,6 +95,40 @@ class CapacityBelowBooked(DomainError):
     detail = "La capacité ne peut pas être inférieure au nombre d'enfants déjà inscrits ce jour."
 
 
+class ActivityClosed(DomainError):
+    code = "activity-closed"
+    kind = "conflict"
+    title = "Activity closed"
+    detail = "Cette activité est fermée : elle ne prend plus de réservations ni d'inscriptions."
+
+
+class CapacityUnderFutureBookings(DomainError):
+    """A new capacity lower than what some future days already have booked; `days` names them."""
+
+    code = "capacity-under-bookings"
+    kind = "invalid"
+    title = "Capacity below future bookings"
+    detail = "La nouvelle capacité est inférieure aux enfants déjà inscrits certains jours."
+
+
+class IncoherentActivity(DomainError):
+    """The activity as a change would leave it breaks a rule of creation (`errors` says which)."""
+
+    code = "activity-incoherent"
+    kind = "invalid"
+    title = "Incoherent activity"
+    detail = "Ces modifications rendraient l'activité incohérente."
+
+
+class BookedDaysRemoved(DomainError):
+    """New opening rules would drop future days where children are booked or waiting."""
+
+    code = "booked-days-removed"
+    kind = "invalid"
+    title = "Booked days removed"
+    detail = "Des jours retirés du calendrier ont déjà des enfants inscrits ou en attente."
+
+
 # --- enrollments -------------------------------------------------------------------------
 
 
@@ -193,6 +227,37 @@ class NotBookedThatDay(DomainError):
     kind = "invalid"
     title = "Child not booked that day"
     detail = "Certains enfants pointés ne sont pas inscrits ce jour-là."
+
+
+class SiteNotYours(DomainError):
+    """A site animator acts only on the activities of their own sites."""
+
+    code = "site-not-yours"
+    kind = "forbidden"
+    title = "Another site"
+    detail = "Cette activité a lieu sur un site dont vous n'êtes pas l'animateur."
+
+
+class UnexpectedChildUnknown(DomainError):
+    code = "child-not-found"
+    kind = "invalid"
+    title = "Unknown child"
+    detail = "Cet enfant n'est pas connu de la collectivité."
+
+    def __init__(self) -> None:
+        super().__init__(errors=[{"field": "child_id", "detail": self.detail}])
+
+
+class AlreadyBookedThatDay(DomainError):
+    """An unexpected presence of a child already on the day's list: mark them instead."""
+
+    code = "already-booked-that-day"
+    kind = "invalid"
+    title = "Child already booked that day"
+    detail = "Cet enfant est déjà inscrit ce jour-là : pointez-le sur la feuille."
+
+    def __init__(self) -> None:
+        super().__init__(errors=[{"field": "child_id", "detail": self.detail}])
 
 
 class AbsenceAlreadyJustified(DomainError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from booking.domain.days import SCHOOL_TIME_TYPES, Opening
 from booking.domain.errors import ActivityNotFound, PeriodTooLong
 from booking.usecases.children import child_for
 from booking.usecases.tenant_settings import school_zone
+from shared.errors import Forbidden
 from shared.uow import UnitOfWork
 
 # Columns copied as given from a new activity's description.
@@ -51,6 +53,8 @@ def activity_body(row: dict[str, Any], child: dict[str, Any] | None = None) -> d
         "extra_dates": sorted(row["extra_dates"] or []),
         "late_deadline": row["late_deadline"],
         "opening_days": len(parsed.opening.days()),
+        "closed": parsed.closed,
+        "closed_at": row.get("closed_at"),
     }
     if child is not None:
         reason = parsed.eligibility.refusal_for_period(
@@ -136,3 +140,42 @@ async def activity_days(
         "activity_id": activity_id,
         "days": await store.occupancy(conn, activity_id, start, end),
     }
+
+
+async def waiting_list(
+    conn: store.Conn,
+    tenant: str,
+    activity_id: uuid.UUID,
+    caller_may_see: Callable[[str], bool],
+    start: date | None = None,
+    end: date | None = None,
+) -> dict[str, Any]:
+    """Per opening day, the children waiting in their order (the one who gets the next
+    freed place first), for staff or an animator of the activity's site."""
+    row = await activity_row(conn, tenant, activity_id)
+    if not caller_may_see(row["site"]):
+        raise Forbidden("Cette activité n'est pas sur l'un de vos sites.")
+    days: dict[date, dict[str, Any]] = {}
+    for r in await store.waiting_lists(conn, activity_id, start, end):
+        day = days.setdefault(
+            r["day"],
+            {"date": r["day"], "capacity": r["capacity"], "booked": r["booked"], "children": []},
+        )
+        if r["booking_id"] is not None:
+            day["children"].append(
+                {
+                    "position": len(day["children"]) + 1,
+                    **{
+                        k: r[k]
+                        for k in (
+                            "booking_id",
+                            "child_id",
+                            "child_first_name",
+                            "child_last_name",
+                            "household_id",
+                            "since",
+                        )
+                    },
+                }
+            )
+    return {"activity_id": activity_id, "site": row["site"], "days": list(days.values())}

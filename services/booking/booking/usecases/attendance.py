@@ -1,4 +1,5 @@
-"""Attendance (pointage) and absence justifications: staff mark who came on a day; a family
+"""Attendance (pointage) and absence justifications: staff, or the site's animators, mark who
+came on a day and add a child who came without a booking (unexpected presence); a family
 justifies an absence on a booked day and staff accept it (not charged: AbsenceJustified) or
 refuse it with a reason (AbsenceRefused, so that the family is told)."""
 
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
@@ -17,14 +19,34 @@ from booking.domain.errors import (
     AbsenceAlreadyDecided,
     AbsenceAlreadyJustified,
     AbsenceNotFound,
+    AlreadyBookedThatDay,
     AttendanceTooEarly,
     BookingNotJustifiable,
     ChildNotFound,
+    DayNotOpen,
     NotBookedThatDay,
+    SiteNotYours,
+    UnexpectedChildUnknown,
 )
-from booking.usecases.activities import activity
+from booking.usecases.activities import activity, activity_body
 from booking.usecases.bookings import booking_for
 from shared.uow import UnitOfWork
+
+# The sites a caller takes attendance on: None for staff (every site of the tenant), else an
+# animator's own sites.
+Sites = Collection[str] | None
+
+
+def _on_site(found: Activity, sites: Sites) -> Activity:
+    if sites is not None and found.site not in sites:
+        raise SiteNotYours()
+    return found
+
+
+async def sheet_activities(conn: store.Conn, tenant: str, sites: Sites) -> list[dict[str, Any]]:
+    """The activities an attendance sheet may be taken for, by this caller."""
+    rows = await store.activities(conn, tenant)
+    return [activity_body(r) for r in rows if sites is None or r["site"] in sites]
 
 
 def _roll(activity: Activity, day: date, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -46,10 +68,45 @@ def _roll(activity: Activity, day: date, rows: list[dict[str, Any]]) -> dict[str
 
 
 async def day_roll(
-    conn: store.Conn, tenant: str, activity_id: uuid.UUID, day: date
+    conn: store.Conn, tenant: str, activity_id: uuid.UUID, day: date, *, sites: Sites = None
 ) -> dict[str, Any]:
-    found = await activity(conn, tenant, activity_id)
+    found = _on_site(await activity(conn, tenant, activity_id), sites)
     return _roll(found, day, await store.day_roll(conn, activity_id, day))
+
+
+def _emit_recorded(
+    uow: UnitOfWork,
+    tenant: str,
+    found: Activity,
+    day: date,
+    recorded: list[dict[str, Any]],
+    lines: dict[uuid.UUID, dict[str, Any]],
+    actor: uuid.UUID,
+) -> None:
+    """One AttendanceRecorded event with the marks just recorded (`lines`: roll lines by
+    booking id)."""
+    uow.emit(
+        "booking.AttendanceRecorded",
+        {
+            "activity_id": found.id,
+            "activity_name": found.name,
+            "activity_type": found.type,
+            "site": found.site,
+            "date": day,
+            "recorded_by": actor,
+            "marks": [
+                {
+                    "booking_id": r["booking_id"],
+                    "child_id": lines[r["booking_id"]]["child_id"],
+                    "household_id": lines[r["booking_id"]]["household_id"],
+                    "status": r["status"],
+                    "late": lines[r["booking_id"]]["late"],
+                }
+                for r in recorded
+            ],
+        },
+        tenant=tenant,
+    )
 
 
 async def mark_attendance(
@@ -61,11 +118,12 @@ async def mark_attendance(
     *,
     actor: uuid.UUID,
     now: datetime,
+    sites: Sites = None,
 ) -> dict[str, Any]:
     """Set the marks of booked children (all or none), from the day itself on; one
     AttendanceRecorded event."""
     async with uow:
-        found = await activity(uow.conn, tenant, activity_id)
+        found = _on_site(await activity(uow.conn, tenant, activity_id), sites)
         if day > now.astimezone(PARIS).date():
             raise AttendanceTooEarly()
         roll = {r["child_id"]: r for r in await store.day_roll(uow.conn, found.id, day)}
@@ -83,30 +141,67 @@ async def mark_attendance(
             now=now,
         )
         by_booking = {r["booking_id"]: r for r in roll.values()}
-        uow.emit(
-            "booking.AttendanceRecorded",
-            {
-                "activity_id": found.id,
-                "activity_name": found.name,
-                "activity_type": found.type,
-                "site": found.site,
-                "date": day,
-                "recorded_by": actor,
-                "marks": [
-                    {
-                        "booking_id": r["booking_id"],
-                        "child_id": by_booking[r["booking_id"]]["child_id"],
-                        "household_id": by_booking[r["booking_id"]]["household_id"],
-                        "status": r["status"],
-                        "late": by_booking[r["booking_id"]]["late"],
-                    }
-                    for r in recorded
-                ],
-            },
-            tenant=tenant,
-        )
+        _emit_recorded(uow, tenant, found, day, recorded, by_booking, actor)
         rows = await store.day_roll(uow.conn, found.id, day)
     return _roll(found, day, rows)
+
+
+async def add_unexpected(
+    uow: UnitOfWork,
+    tenant: str,
+    activity_id: uuid.UUID,
+    day: date,
+    child_id: uuid.UUID,
+    *,
+    actor: uuid.UUID,
+    now: datetime,
+    sites: Sites = None,
+) -> tuple[dict[str, Any], bool]:
+    """A child of the tenant who came without a booking: a booking of the day marked
+    unexpected (never refused for capacity, but counted), marked present, one
+    AttendanceRecorded event (billing charges it as an unexpected presence, since it never saw
+    the day booked). A child on the day's waiting list is taken the same way. The child's
+    roll line, and whether it was added now (the same child again: the line as it is)."""
+    async with uow:
+        found = _on_site(await activity(uow.conn, tenant, activity_id), sites)
+        if day > now.astimezone(PARIS).date():
+            raise AttendanceTooEarly()
+        if await store.lock_day(uow.conn, found.id, day) is None:
+            raise DayNotOpen()
+        child = await store.get_child(uow.conn, tenant, child_id)
+        if child is None:
+            raise UnexpectedChildUnknown()
+        existing = await store.live_booking(uow.conn, found.id, child_id, day)
+        if existing is not None and existing["status"] == "booked" and not existing["unexpected"]:
+            raise AlreadyBookedThatDay()
+        added = existing is None or existing["status"] == "waiting"
+        if added:
+            # Billing never saw a waiting day booked either: it charges it as unexpected.
+            booking = (
+                await store.take_waiting_as_unexpected(uow.conn, existing["id"])
+                if existing is not None
+                else await store.insert_unexpected_booking(
+                    uow.conn,
+                    {
+                        "id": uuid.uuid4(),
+                        "tenant": tenant,
+                        "activity_id": found.id,
+                        "child_id": child_id,
+                        "household_id": child["household_id"],
+                        "day": day,
+                        "booked_by": actor,
+                        "created_at": now,
+                    },
+                )
+            )
+            recorded = await store.mark_attendance(
+                uow.conn, tenant, found.id, day, [(booking["id"], "present")], by=actor, now=now
+            )
+            facts = {**booking, "child_id": child_id}
+            _emit_recorded(uow, tenant, found, day, recorded, {booking["id"]: facts}, actor)
+        rows = await store.day_roll(uow.conn, found.id, day)
+    line = next(r for r in rows if r["child_id"] == child_id)
+    return line, added
 
 
 async def justify_absence(

@@ -14,6 +14,7 @@ from booking.domain.actors import Actor
 from booking.domain.baskets import Validation, decide, open_basket
 from booking.domain.days import Rhythm, expand
 from booking.domain.errors import (
+    ActivityClosed,
     BasketNotFound,
     BasketTooLarge,
     BasketValidated,
@@ -63,6 +64,8 @@ async def _expand_lines(
     for request in requests:
         await child_for(conn, tenant, actor, request["child_id"])
         found = await activity(conn, tenant, request["activity_id"])
+        if found.closed and request["action"] == "add":
+            raise ActivityClosed()
         rhythm = Rhythm(
             dates=tuple(request["dates"]),
             date_from=request["date_from"],

@@ -10,6 +10,7 @@ from typing import Any
 from booking import store
 from booking.domain.actors import Actor
 from booking.domain.errors import ChildNotFound
+from booking.domain.names import SEARCH_LIMIT, search_words
 from shared.uow import UnitOfWork
 
 
@@ -49,3 +50,12 @@ async def household_anonymised(
     their bookings stay (occupancy, meals and billing counts)."""
     async with uow:
         await store.anonymise_household(uow.conn, tenant, household_id, occurred_at)
+
+
+async def search_children(conn: store.Conn, tenant: str, query: str) -> list[dict[str, Any]]:
+    """Children of the tenant whose name holds every word of the query (accents ignored), to
+    add one present without a booking; nothing for a blank query."""
+    words = search_words(query)
+    if not words:
+        return []
+    return await store.search_children(conn, tenant, words, SEARCH_LIMIT)

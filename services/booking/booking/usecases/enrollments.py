@@ -14,6 +14,7 @@ from booking.domain.activity import Activity, who
 from booking.domain.actors import Actor
 from booking.domain.deadlines import PARIS
 from booking.domain.errors import (
+    ActivityClosed,
     AlreadyDecided,
     AlreadyEnrolled,
     ChildNotFound,
@@ -45,6 +46,8 @@ async def enroll(
     async with uow:
         child = await child_for(uow.conn, tenant, actor, child_id)
         found = await activity(uow.conn, tenant, activity_id)
+        if found.closed:
+            raise ActivityClosed()
         period = (found.opening.period_from, found.opening.period_to)
         refusal = found.eligibility.refusal_for_period(
             child["birth_date"], child["grade"], period[0], period[1]

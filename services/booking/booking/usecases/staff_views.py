@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -9,11 +10,19 @@ from booking import store
 
 
 async def site_occupancy(
-    conn: store.Conn, tenant: str, start: date, end: date, site: str | None
+    conn: store.Conn,
+    tenant: str,
+    start: date,
+    end: date,
+    site: str | None,
+    may_see_site: Callable[[str], bool] = lambda _: True,
 ) -> list[dict[str, Any]]:
-    """Per day and site: capacity, booked and waiting across the site's activities."""
+    """Per day and site: capacity, booked and waiting across the site's activities (only
+    the sites `may_see_site`: an animator's own)."""
     days: dict[tuple[date, str], dict[str, Any]] = {}
     for r in await store.site_occupancy(conn, tenant, start, end, site):
+        if not may_see_site(r["site"]):
+            continue
         entry = days.setdefault(
             (r["day"], r["site"]),
             {

@@ -1,0 +1,171 @@
+"""Staff change an activity (for the days to come), close and reopen it, and read its
+waiting lists; an animator reads those of their sites only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from booking.domain.deadlines import PARIS
+
+from ..conftest import TENANT
+
+Town = Any
+# Thursdays of September 2026 (NOW is Tuesday 1 September).
+PAST, TODAY, SOON, LATER = "2026-09-03", "2026-09-10", "2026-09-17", "2026-09-24"
+
+
+def path(activity: dict[str, Any], tail: str = "") -> str:
+    return f"/tenants/{TENANT}/activities/{activity['id']}{tail}"
+
+
+async def days(town: Town, activity: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    body = await town.call("GET", path(activity, "/days"), town.staff())
+    return {d["date"]: d for d in body["days"]}
+
+
+def animator(town: Town, *sites: str) -> dict[str, str]:
+    return town.tokens.header(tenant=TENANT, roles=("animator",), sites=list(sites))
+
+
+async def test_an_edit_applies_to_the_days_after_today(town: Town) -> None:
+    evening = await town.activity(capacity=5)
+    kid = await town.enrolled_child(evening)
+    await town.book(kid, evening, PAST, SOON)
+    town.at(datetime(2026, 9, 10, 9, 0, tzinfo=PARIS))  # now Thursday 10 September
+    changed = await town.call(
+        "PATCH",
+        path(evening),
+        town.staff(),
+        {"name": "Accueil du soir", "capacity": 8, "weekdays": [4], "max_age": 10},
+    )
+    assert (changed["name"], changed["capacity"], changed["weekdays"]) == (
+        "Accueil du soir",
+        8,
+        [4],
+    )
+    assert changed["max_age"] == 10 and changed["type"] == "PERI"
+    after = await days(town, evening)
+    # Today and the past keep their capacity; the days to come take the new one.
+    assert after[PAST]["capacity"] == after[TODAY]["capacity"] == 5
+    assert after[SOON]["capacity"] == after[LATER]["capacity"] == 8
+    assert after[PAST]["booked"] == after[SOON]["booked"] == 1  # bookings kept
+    # Mondays after today are no longer opening days; the past Monday stays.
+    assert "2026-09-07" in after and "2026-09-14" not in after
+    assert "2026-09-15" not in after and "2026-09-01" in after
+
+
+async def test_a_capacity_under_future_bookings_is_refused_naming_the_days(town: Town) -> None:
+    canteen = await town.activity(type="CANTINE", name="Cantine", capacity=3)
+    for name in ("Léa", "Tom", "Zoé"):
+        await town.book(await town.enrolled_child(canteen, first_name=name), canteen, SOON)
+    kid = await town.enrolled_child(canteen, first_name="Noé")
+    await town.book(kid, canteen, LATER)
+    problem = await town.call("PATCH", path(canteen), town.staff(), {"capacity": 2}, 422)
+    assert problem["days"] == [SOON]
+    assert [e["field"] for e in problem["errors"]] == ["capacity"]
+    assert "17/09/2026" in problem["detail"] and "3 inscrits" in problem["detail"]
+    assert (await days(town, canteen))[SOON]["capacity"] == 3  # nothing written
+    assert (await town.call("GET", path(canteen), town.staff()))["capacity"] == 3
+
+
+async def test_more_places_move_the_waiting_list_up(town: Town) -> None:
+    canteen = await town.activity(type="CANTINE", name="Cantine", capacity=1)
+    await town.book(await town.enrolled_child(canteen, first_name="Léa"), canteen, SOON)
+    await town.book(await town.enrolled_child(canteen, first_name="Tom"), canteen, SOON)
+    assert (await days(town, canteen))[SOON]["waiting"] == 1
+    await town.call("PATCH", path(canteen), town.staff(), {"capacity": 2})
+    day = (await days(town, canteen))[SOON]
+    assert (day["capacity"], day["booked"], day["waiting"]) == (2, 2, 0)
+    (promoted,) = await town.events("booking.WaitingListPromoted")
+    assert promoted["payload"]["child_first_name"] == "Tom"
+
+
+async def test_dropping_a_day_with_children_is_refused(town: Town) -> None:
+    evening = await town.activity()
+    await town.book(await town.enrolled_child(evening), evening, SOON)
+    problem = await town.call("PATCH", path(evening), town.staff(), {"weekdays": [1, 2]}, 422)
+    assert problem["days"] == [SOON] and problem["errors"][0]["field"] == "weekdays"
+    assert SOON in await days(town, evening)
+
+
+async def test_an_edit_keeps_the_rules_of_creation(town: Town) -> None:
+    evening = await town.activity()
+    problem = await town.call("PATCH", path(evening), town.staff(), {"max_age": 2}, 422)
+    assert [e["field"] for e in problem["errors"]] == ["max_age"]
+    problem = await town.call("PATCH", path(evening), town.staff(), {"type": "SPORT"}, 422)
+    assert problem["errors"][0]["field"] == "type"
+    kid = await town.child()
+    await town.call("PATCH", path(evening), town.family(kid["household_id"]), {}, 403)
+
+
+async def test_a_closed_activity_takes_no_new_basket_nor_enrollment(town: Town) -> None:
+    evening = await town.activity()
+    kid = await town.enrolled_child(evening)
+    await town.book(kid, evening, SOON)
+    early = await town.basket(kid, [{"activity_id": evening["id"], "dates": [LATER]}])
+    closed = await town.call("POST", path(evening, "/close"), town.staff())
+    assert closed["closed"] is True and closed["closed_at"]
+    again = await town.call("POST", path(evening, "/close"), town.staff())
+    assert again["closed_at"] == closed["closed_at"]  # idempotent
+    listed = await town.call("GET", f"/tenants/{TENANT}/activities", town.staff())
+    assert [a["closed"] for a in listed["items"]] == [True]
+    problem = await town.basket(kid, [{"activity_id": evening["id"], "dates": [LATER]}], 409)
+    assert problem["type"].endswith("activity-closed")
+    other = await town.child(first_name="Tom")
+    await town.call(
+        "POST",
+        f"/tenants/{TENANT}/enrollments",
+        town.family(other["household_id"]),
+        {"child_id": str(other["id"]), "activity_id": evening["id"]},
+        409,
+    )
+    # A basket filled before the closing gets its days refused at validation.
+    result = await town.validate(kid, early)
+    assert [line["reason"] for line in result["lines"]] == ["activity_closed"]
+    assert (await days(town, evening))[SOON]["booked"] == 1  # the booking made is kept
+    reopened = await town.call("POST", path(evening, "/reopen"), town.staff())
+    assert reopened["closed"] is False and reopened["closed_at"] is None
+    await town.book(kid, evening, LATER)
+    assert (await days(town, evening))[LATER]["booked"] == 1
+
+
+async def test_the_waiting_list_is_in_arrival_order(town: Town) -> None:
+    canteen = await town.activity(type="CANTINE", name="Cantine", capacity=1)
+    kids = [await town.enrolled_child(canteen, first_name=n) for n in ("Léa", "Zoé", "Tom")]
+    for kid in kids:
+        await town.book(kid, canteen, SOON)
+    body = await town.call(
+        "GET", path(canteen, f"/waiting-list?from={SOON}&to=2026-09-18"), town.staff()
+    )
+    assert body["site"] == "École du Centre"
+    soon, later = body["days"]
+    assert (soon["date"], soon["capacity"], soon["booked"]) == (SOON, 1, 1)
+    assert [(c["position"], c["child_first_name"]) for c in soon["children"]] == [
+        (1, "Zoé"),
+        (2, "Tom"),
+    ]
+    assert soon["children"][0]["household_id"] == str(kids[1]["household_id"])
+    assert soon["children"][0]["since"] <= soon["children"][1]["since"]
+    assert later["children"] == []
+    await town.call(
+        "GET", path(canteen, "/waiting-list"), town.family(kids[0]["household_id"]), status=403
+    )
+
+
+async def test_an_animator_sees_only_their_sites(town: Town) -> None:
+    centre = await town.activity(type="CANTINE", name="Cantine")
+    lac = await town.activity(type="CANTINE", name="Cantine du Lac", site="École du Lac")
+    mine = animator(town, "École du Lac")
+    await town.call("GET", path(lac, "/waiting-list"), mine)
+    assert (await town.call("GET", path(lac), mine))["name"] == "Cantine du Lac"
+    await town.call("GET", path(centre, "/waiting-list"), mine, status=403)
+    body = await town.call("GET", f"/tenants/{TENANT}/occupancy?from={SOON}&to={SOON}", mine)
+    assert {d["site"] for d in body["days"]} == {"École du Lac"}
+    assert body["days"][0]["activities"][0]["activity_id"] == lac["id"]
+    await town.call("PATCH", path(lac), mine, {"capacity": 3}, 403)
+    await town.call("POST", path(lac, "/close"), mine, status=403)
+    everything = await town.call(
+        "GET", f"/tenants/{TENANT}/occupancy?from={SOON}&to={SOON}", town.staff()
+    )
+    assert {d["site"] for d in everything["days"]} == {"École du Centre", "École du Lac"}
