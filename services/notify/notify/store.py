@@ -339,6 +339,17 @@ async def list_emails(
     return [dict(row) for row in rows]
 
 
+async def get_email(pool: asyncpg.Pool, tenant: str, email_id: uuid.UUID) -> dict[str, Any] | None:
+    row = await pool.fetchrow(
+        """SELECT id, event_id, event_type, recipient, account_id, template, subject, status,
+                  attempts, next_attempt_at, last_error, created_at, sent_at
+           FROM emails WHERE tenant = $1 AND id = $2""",
+        tenant,
+        email_id,
+    )
+    return dict(row) if row else None
+
+
 # --- the account and household read models (identity and family events) -----------------
 async def record_account(
     conn: asyncpg.Connection,

@@ -5,13 +5,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from notify import schemas
+from notify.domain.errors import EmailNotFound
 from notify.usecases import emails
 from shared.auth import require_caller
 from shared.http.openapi import doc
-from shared.http.requests import json_response, read_query
+from shared.http.requests import json_response, path_uuid, read_query
 from shared.keys import POOL
 
 routes = web.RouteTableDef()
+
+STAFF = ("staff", "admin")
 
 
 @routes.get("/tenants/{tenant}/emails")
@@ -22,7 +25,7 @@ routes = web.RouteTableDef()
     tags=["emails"],
 )
 async def list_emails(request: web.Request) -> web.Response:
-    caller = require_caller(request, roles=("staff", "admin"))
+    caller = require_caller(request, roles=STAFF)
     query = read_query(request, schemas.EmailQuery())
     found = await emails.email_page(
         request.app[POOL],
@@ -34,3 +37,18 @@ async def list_emails(request: web.Request) -> web.Response:
         offset=query["offset"],
     )
     return json_response(schemas.EmailPage(), found)
+
+
+@routes.get("/tenants/{tenant}/emails/{email_id}")
+@doc(
+    "One email: its recipient, subject, status, dates and the reason of a failure",
+    response=schemas.EmailOut,
+    tags=["emails"],
+    responses={403: "Not staff of this tenant", 404: "No such email"},
+    description="The body is not kept (rendered from the event when sent), so not given.",
+)
+async def get_email(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=STAFF)
+    email_id = path_uuid(request, "email_id", EmailNotFound)
+    found = await emails.email(request.app[POOL], caller.tenant, email_id)
+    return json_response(schemas.EmailOut(), found)

@@ -10,6 +10,11 @@ class NotificationNotFound(NotFound):
     detail = "Cette notification est introuvable."
 
 
+class EmailNotFound(NotFound):
+    code = "email-not-found"
+    detail = "Ce courriel est introuvable."
+
+
 class NewsNotFound(NotFound):
     code = "news-not-found"
     detail = "Cette actualité est introuvable."

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from notify import store
+from notify.domain.errors import EmailNotFound
 from notify.domain.paging import page
 from notify.domain.plans import Mail
 from shared.events.envelope import Event
@@ -69,3 +70,11 @@ async def email_page(
         offset=offset,
     )
     return page(items, limit=limit, offset=offset)
+
+
+async def email(pool: asyncpg.Pool, tenant: str, email_id: uuid.UUID) -> dict[str, Any]:
+    """One email of the tenant (its body is not kept: rendered when sent)."""
+    found = await store.get_email(pool, tenant, email_id)
+    if found is None:
+        raise EmailNotFound()
+    return found

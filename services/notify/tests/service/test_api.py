@@ -97,6 +97,27 @@ async def test_emails_listing_filters_and_pages(notify, tokens, h):
     assert r.status == 422
 
 
+async def test_one_email_for_staff_of_its_tenant(notify, tokens, h):
+    event = h.identity_event("identity.PasswordChanged")
+    async with notify.app[POOL].acquire() as conn, conn.transaction():
+        await apply(notify.app, conn, event)
+    staff = tokens.header(tenant="epagny", roles=("staff",))
+    r = await notify.get("/tenants/epagny/emails", headers=staff)
+    (listed,) = (await r.json())["items"]
+    url = f"/tenants/epagny/emails/{listed['id']}"
+    r = await notify.get(url, headers=staff)
+    assert r.status == 200
+    assert await r.json() == listed
+    family = tokens.header(tenant="epagny", roles=("family",))
+    assert (await notify.get(url, headers=family)).status == 403
+    other = tokens.header(tenant="annecy", roles=("staff",))
+    r = await notify.get(url.replace("epagny", "annecy"), headers=other)
+    assert r.status == 404
+    assert (await r.json())["detail"] == "Ce courriel est introuvable."
+    r = await notify.get("/tenants/epagny/emails/pas-un-id", headers=staff)
+    assert r.status == 404
+
+
 async def test_notifications_are_the_callers_own(notify, tokens, h):
     pool = notify.app[POOL]
     mine = h.identity_event("identity.PasswordChanged")
@@ -127,6 +148,7 @@ async def test_openapi_describes_the_endpoints(notify):
     assert {
         "/tenants/{tenant}/settings",
         "/tenants/{tenant}/emails",
+        "/tenants/{tenant}/emails/{email_id}",
         "/tenants/{tenant}/me/notifications",
         "/tenants/{tenant}/me/notifications/{notification_id}/read",
         "/tenants/{tenant}/news",
