@@ -60,6 +60,9 @@ def stack(test_run: plugin.TestRun, tmp_path_factory: pytest.TempPathFactory) ->
         # Each test's family comes from an address of its own (client_address()), as families
         # do: the gateway's per-address limits then count each family, not the whole run.
         "GATEWAY_TRUSTED_PROXIES": "127.0.0.1 ::1",
+        # The town's menus and pages that tests publish through the APIs (not the portal)
+        # show on the families' pages within a second, whatever an earlier test read.
+        "WEB_THEME_CACHE_SECONDS": "1",
         # Sign-up's proof of work kept small: the browser solves it in a moment.
         "CAPTCHA_MIN_COUNTER": "50",
         "CAPTCHA_MAX_COUNTER": "100",

@@ -145,7 +145,7 @@ def test_an_agent_finds_a_household_and_reads_its_file(
     expect(emails).to_contain_text("Activez votre compte")  # sent to the linked account
     tab.visits.check("dossier")
 
-    page.get_by_role("link", name="Consulter la fiche sanitaire de Inès").click()
+    page.get_by_role("link", name="Consulter la fiche sanitaire d'Inès").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Fiche sanitaire d'Inès {last}")
     expect(main).to_contain_text("votre consultation vient d'être enregistrée")
     expect(main).to_contain_text("Arachide")

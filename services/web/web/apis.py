@@ -70,6 +70,18 @@ class Multipart:
         return data
 
 
+@dataclass(frozen=True)
+class RawBody:
+    """A file sent as the whole request body (e.g. a bank's report to import), with its
+    content type; `build` has Multipart's shape so both go through the same call."""
+
+    content: bytes
+    content_type: str
+
+    def build(self) -> aiohttp.BytesPayload:
+        return aiohttp.BytesPayload(self.content, content_type=self.content_type)
+
+
 class Apis:
     def __init__(self, settings: WebSettings | None = None) -> None:
         self.settings = settings
@@ -106,7 +118,7 @@ class Apis:
         params: dict[str, str] | None = None,
         request_id: str | None = None,
         forwarded_for: str | None = None,
-        form: Multipart | None = None,
+        form: Multipart | RawBody | None = None,
     ) -> Answer:
         headers = {"Accept": "application/json"}
         if forwarded_for:
@@ -138,13 +150,20 @@ class Apis:
             raise ApiUnavailable(f"{service} {method} {path}: {exc!r}") from exc
 
     async def download(
-        self, service: str, path: str, *, token: str, request_id: str | None = None
+        self,
+        service: str,
+        path: str,
+        *,
+        token: str,
+        request_id: str | None = None,
+        params: dict[str, str] | None = None,
     ) -> Binary:
         headers = {"Authorization": f"Bearer {token}"}
         if request_id:
             headers["X-Request-ID"] = request_id
+        url = self.url(service, path)
         try:
-            async with self.session.get(self.url(service, path), headers=headers) as response:
+            async with self.session.get(url, headers=headers, params=params) as response:
                 content = await response.read()
                 if response.status >= 500:
                     raise ApiUnavailable(f"{service} GET {path}: {response.status}")

@@ -124,3 +124,69 @@ async def delete_expired(conn: Conn, now: datetime, limit: int = 1000) -> int:
         limit,
     )
     return int(done.split()[-1])
+
+
+# --- household files uploaded by staff (/gestion/imports) ----------------------------------
+
+
+async def insert_staff_import(conn: Conn, item: dict[str, Any]) -> None:
+    await conn.execute(
+        "INSERT INTO staff_imports (id, tenant, session_hash, filename, content, preview,"
+        " created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        item["id"],
+        item["tenant"],
+        item["session_hash"],
+        item["filename"],
+        item["content"],
+        item["preview"],
+        item["created_at"],
+        item["expires_at"],
+    )
+
+
+async def staff_import(
+    conn: Conn, id: str, tenant: str, session_hash: bytes, now: datetime
+) -> dict[str, Any] | None:
+    """The upload, if it is this session's and this town's and not expired (a done import
+    stays readable until then)."""
+    row = await conn.fetchrow(
+        "SELECT id, filename, preview, report, committed_at FROM staff_imports WHERE id = $1"
+        " AND tenant = $2 AND session_hash = $3 AND expires_at > $4",
+        id,
+        tenant,
+        session_hash,
+        now,
+    )
+    return dict(row) if row else None
+
+
+async def claim_staff_import(
+    conn: Conn, id: str, tenant: str, session_hash: bytes, now: datetime
+) -> bytes | None:
+    """Marks the upload as being imported and returns its content; None when it is not
+    this session's, expired, or already imported (or being imported)."""
+    return await conn.fetchval(
+        "UPDATE staff_imports SET committed_at = $4 WHERE id = $1 AND tenant = $2"
+        " AND session_hash = $3 AND expires_at > $4 AND committed_at IS NULL"
+        " RETURNING content",
+        id,
+        tenant,
+        session_hash,
+        now,
+    )
+
+
+async def release_staff_import(conn: Conn, id: str) -> None:
+    """The import failed before the family service answered: it may be tried again."""
+    await conn.execute(
+        "UPDATE staff_imports SET committed_at = NULL WHERE id = $1 AND report IS NULL", id
+    )
+
+
+async def finish_staff_import(conn: Conn, id: str, report: dict[str, Any]) -> None:
+    await conn.execute("UPDATE staff_imports SET report = $2 WHERE id = $1", id, report)
+
+
+async def delete_expired_staff_imports(conn: Conn, now: datetime) -> int:
+    done = await conn.execute("DELETE FROM staff_imports WHERE expires_at <= $1", now)
+    return int(done.split()[-1])

@@ -224,6 +224,7 @@ def stand_in_routes(answers: Answers) -> Callable[[Services, web.Application, st
         app.router.add_get(f"{t}/requests", requests)
         app.router.add_get(f"{t}/requests/{{id}}", thread)
         app.router.add_post(f"{t}/requests/{{id}}/messages", message)
+
         async def card_payments(request: web.Request) -> web.Response:
             assert request.query["status"] == "pending"
             return web.json_response({"transactions": answers.card})

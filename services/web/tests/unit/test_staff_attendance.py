@@ -139,3 +139,38 @@ def test_a_tap_is_one_mark_and_a_decision_is_passed_to_the_api() -> None:
     assert domain.decision_body(MultiDict(decision="approved", reason="")) == {
         "decision": "approved"
     }
+
+
+def test_an_unexpected_child_is_flagged_and_an_unreadable_record_said() -> None:
+    roll = {
+        "children": [
+            {"child_id": ANNA, "first_name": "Anna", "last_name": "Martin", "unexpected": True},
+            {"child_id": BASILE, "first_name": "Basile", "last_name": "Roux"},
+        ]
+    }
+    anna, basile = domain.roll_lines(roll, {ANNA: None, BASILE: None}, frozenset({BASILE}))
+    assert (anna.unexpected, anna.health_unknown) == (True, False)
+    assert (basile.unexpected, basile.health_unknown) == (False, True)
+    assert not anna.watch  # being unexpected is no health alert
+
+
+def test_the_search_matches_say_who_they_are_and_whether_already_on_the_sheet() -> None:
+    (anna,) = domain.roll_lines({"children": [{"child_id": ANNA, "first_name": "Anna"}]}, {})
+    found = {
+        "items": [
+            {
+                "id": BASILE,
+                "first_name": "Basile",
+                "last_name": "Roux",
+                "birth_date": "2018-05-03",
+                "grade": "CE2",
+                "school": "École du Bourg",
+            },
+            {"id": ANNA, "first_name": "Anna", "last_name": "Martin", "birth_date": None},
+        ]
+    }
+    basile, on_sheet = domain.matches(found, [anna])
+    assert basile.name == "Basile Roux" and not basile.on_sheet
+    assert basile.details == "né(e) le 03/05/2018 · CE2 · École du Bourg"
+    assert on_sheet.on_sheet and on_sheet.details == ""
+    assert domain.matches({}, []) == []

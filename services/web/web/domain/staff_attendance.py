@@ -95,6 +95,8 @@ class RollLine:
     mark: str | None
     mark_label: str
     absence: str  # a declared absence, in words, or ""
+    unexpected: bool = False  # came without a booking, added on the day
+    health_unknown: bool = False  # the health record could not be read: say so, never "none"
 
     @property
     def special_diet(self) -> bool:
@@ -106,9 +108,14 @@ class RollLine:
         return bool(self.allergies) or self.care_plan or self.special_diet
 
 
-def roll_lines(roll: dict[str, Any], health: dict[str, dict[str, Any] | None]) -> list[RollLine]:
+def roll_lines(
+    roll: dict[str, Any],
+    health: dict[str, dict[str, Any] | None],
+    unreadable: frozenset[str] = frozenset(),
+) -> list[RollLine]:
     """The roll's children by last then first name, each with its allergies and PAI from
-    its health record (`health`: child id → record, None when it has none)."""
+    its health record (`health`: child id → record, None when it has none; `unreadable`:
+    the children whose record could not be read)."""
     lines = []
     for child in roll.get("children") or []:
         record = health.get(str(child["child_id"])) or {}
@@ -130,6 +137,8 @@ def roll_lines(roll: dict[str, Any], health: dict[str, dict[str, Any] | None]) -
                 mark=mark,
                 mark_label=MARKS.get(mark, "Non pointé") if mark else "Non pointé",
                 absence=absence,
+                unexpected=bool(child.get("unexpected")),
+                health_unknown=str(child["child_id"]) in unreadable,
             )
         )
     return sorted(lines, key=lambda line: line.name.split(" ")[-1].casefold() + line.name)
@@ -213,3 +222,45 @@ def decision_body(form: Any) -> dict[str, Any]:
     if reason:
         body["reason"] = reason
     return body
+
+
+# Why a child was not added present without a booking (booking's answer → the code that
+# travels in the redirect → the sentence shown in the form).
+UNEXPECTED_REFUSALS = {
+    "deja-inscrit": "Cet enfant est déjà inscrit ce jour-là : pointez-le sur la feuille.",
+    "inconnu": "Cet enfant n'est pas connu du service : vérifiez le nom ou appelez la mairie.",
+    "trop-tot": "Ce jour n'a pas encore commencé : l'ajout se fait le jour même.",
+    "erreur": "L'enfant n'a pas été ajouté ; merci de réessayer.",
+}
+
+
+@dataclass(frozen=True)
+class Match:
+    """A child found by the search of the sheet's « sans réservation » form."""
+
+    child_id: str
+    name: str
+    details: str  # birth date, grade, school: enough to tell two namesakes apart
+    on_sheet: bool  # already on the day's sheet: marked there, not added
+
+
+def _birth(value: Any) -> str:
+    born = _day(value)
+    return f"né(e) le {born.day:02d}/{born.month:02d}/{born.year}" if born else ""
+
+
+def matches(found: dict[str, Any], lines: Iterable[RollLine]) -> list[Match]:
+    """booking's children search, in its order, each said as staff read it."""
+    on_sheet = {line.child_id for line in lines}
+    result = []
+    for child in (found or {}).get("items") or []:
+        parts = [_birth(child.get("birth_date")), child.get("grade"), child.get("school")]
+        result.append(
+            Match(
+                child_id=str(child["id"]),
+                name=f"{child.get('first_name', '')} {child.get('last_name', '')}".strip(),
+                details=" · ".join(str(p) for p in parts if p),
+                on_sheet=str(child["id"]) in on_sheet,
+            )
+        )
+    return result

@@ -4,6 +4,7 @@ with the town's theme, the calls to the services with the family's token, HTML e
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from typing import Any
@@ -16,7 +17,7 @@ from aiohttp.typedefs import Handler
 from shared.http.middlewares import REQUEST_ID
 from shared.keys import POOL
 from shared.logging import get_logger
-from web.apis import Answer, ApiUnavailable, Attachment, Multipart, RawBody
+from web.apis import Answer, ApiUnavailable, Attachment, Binary, Multipart, RawBody
 from web.domain import account, security
 from web.domain.theme import Theme, text_on
 from web.settings import SETTINGS
@@ -40,7 +41,12 @@ ANIMATOR_HOME = "/gestion/presences"  # a site animator's only pages: attendance
 
 
 class StaffOnly(Exception):
-    """A back-office page asked by someone who is not the town's staff: a French 403."""
+    """A back-office page asked by someone who is not the town's staff (or an agent asking
+    for an administrator's page): a French 403 saying who may."""
+
+    def __init__(self, message: str = "Cette page est réservée aux agents de la mairie.") -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def staff_only(
@@ -54,8 +60,12 @@ def staff_only(
     if session is None or not session.logged_in:
         raise LoginRequired()
     allowed = sessions.is_staff(session) or (animator and sessions.is_animator(session))
-    if not allowed or (admin and not sessions.is_admin(session)):
+    if not allowed:
         raise StaffOnly()
+    if admin and not sessions.is_admin(session):
+        raise StaffOnly(
+            "Cette page est réservée aux administrateurs de la mairie : demandez-leur ce réglage."
+        )
     return session
 
 
@@ -134,8 +144,10 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
         response = redirect(f"/connexion?suite={quote(target, safe='')}")
     except StepRequired as exc:
         response = redirect(exc.location)
-    except StaffOnly:
-        response = await render(request, "error.html.j2", _STAFF_ONLY, status=403)
+    except StaffOnly as exc:
+        response = await render(
+            request, "error.html.j2", {**_STAFF_ONLY, "message": exc.message}, status=403
+        )
     session = request.get(SESSION)
     if session is not None and session.changed_id:
         response.set_cookie(
@@ -186,10 +198,7 @@ _TOO_LARGE = {
     "message": "L'envoi dépasse {limit} Mo : rien n'a été enregistré. Revenez à la page "
     "précédente et choisissez un fichier plus léger.",
 }
-_STAFF_ONLY = {
-    "title": "Accès réservé",
-    "message": "Cette page est réservée aux agents de la mairie.",
-}
+_STAFF_ONLY = {"title": "Accès réservé"}
 _UNAVAILABLE = {
     "title": "Service indisponible",
     "message": "Le service est momentanément indisponible ; merci de réessayer dans un instant.",
@@ -321,3 +330,70 @@ def attachment(form: Any, name: str = "file") -> Attachment | None:
     if not content and not field.filename:
         return None
     return Attachment(name, field.filename, field.content_type, content)
+
+
+def public_origin(request: web.Request) -> str:
+    """The address the browser reached (the gateway's, as it forwarded it)."""
+    proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
+    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
+    return f"{proto}://{host}"
+
+
+# --- files of the services, passed on to the browser -------------------------------------------
+
+DISPOSITION = re.compile(r"^(attachment|inline)(;\s*filename\*?=[^\r\n]*)?$")
+
+
+async def fetched_file(
+    request: web.Request, service: str, path: str, params: dict[str, str] | None = None
+) -> Binary:
+    """A file of a service read with the caller's token (refreshed once on a 401), whatever
+    the service answered."""
+    apis = request.app[APIS]
+    full = path.format(tenant=request.app[SETTINGS].tenant)
+    found = await apis.download(service, full, token=await token(request), params=params)
+    if found.status == 401:
+        found = await apis.download(
+            service, full, token=await token(request, force=True), params=params
+        )
+    return found
+
+
+def file_response(
+    found: Binary,
+    fallback_name: str,
+    *,
+    inline: bool = False,
+    content_type: str | None = None,
+    private: bool = False,
+) -> web.Response:
+    """The file as the browser gets it: the service's type and name (its name checked, else
+    `fallback_name`), never sniffed; `content_type` what the link promises; `private` never
+    kept by a cache (family data, bank details)."""
+    headers = {**found.headers, "X-Content-Type-Options": "nosniff"}
+    headers.pop("Content-Length", None)
+    if content_type:
+        headers["Content-Type"] = content_type
+    if inline:
+        headers["Content-Disposition"] = "inline"
+    elif not DISPOSITION.match(headers.get("Content-Disposition", "")):
+        headers["Content-Disposition"] = f'attachment; filename="{fallback_name}"'
+    if inline or private:
+        headers["Cache-Control"] = "private, no-store"
+    return web.Response(body=found.content, headers=headers)
+
+
+async def send_file(
+    request: web.Request,
+    path: str,
+    fallback_name: str,
+    *,
+    service: str = "family",
+    inline: bool = False,
+    params: dict[str, str] | None = None,
+) -> web.Response:
+    """A file of a service passed on to the browser; 404 for any answer but 200."""
+    found = await fetched_file(request, service, path, params)
+    if found.status != 200:
+        raise web.HTTPNotFound()
+    return file_response(found, fallback_name, inline=inline)

@@ -4,7 +4,6 @@ whom it is about, the file) and the download of each."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date
 from typing import Any
@@ -14,38 +13,12 @@ from aiohttp import web
 from web.apis import Multipart
 from web.domain import household as hh
 from web.domain.problems import FormErrors
-from web.pages.common import api, attachment, redirect, render, token
-from web.settings import SETTINGS
-from web.state import APIS
+from web.pages.common import api, attachment, redirect, render, send_file
 
 routes = web.RouteTableDef()
 
 ME = "/tenants/{tenant}/me/household"
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
-DISPOSITION = re.compile(r"^(attachment|inline)(;\s*filename\*?=[^\r\n]*)?$")
-
-
-async def send_file(
-    request: web.Request, path: str, fallback_name: str, *, inline: bool = False
-) -> web.StreamResponse:
-    """A file of the family service passed on to the browser with its type and name (its
-    token refreshed once on a 401); 404 for anything else."""
-    apis = request.app[APIS]
-    full = path.format(tenant=request.app[SETTINGS].tenant)
-    found = await apis.download("family", full, token=await token(request))
-    if found.status == 401:
-        found = await apis.download("family", full, token=await token(request, force=True))
-    if found.status != 200:
-        raise web.HTTPNotFound()
-    headers = {**found.headers, "X-Content-Type-Options": "nosniff"}
-    headers.pop("Content-Length", None)
-    disposition = headers.get("Content-Disposition", "")
-    if inline:
-        headers["Content-Disposition"] = "inline"
-        headers["Cache-Control"] = "private, no-store"
-    elif not DISPOSITION.match(disposition):
-        headers["Content-Disposition"] = f'attachment; filename="{fallback_name}"'
-    return web.Response(body=found.content, headers=headers)
 
 
 def _uuid(text: str) -> uuid.UUID:

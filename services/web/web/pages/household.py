@@ -14,8 +14,7 @@ from aiohttp import web
 from web.apis import Multipart
 from web.domain import household as hh
 from web.domain.problems import FormErrors
-from web.pages.common import api, attachment, redirect, render, token
-from web.pages.documents import send_file
+from web.pages.common import api, attachment, redirect, render, send_file, token
 from web.pages.household_forms import (
     address_fields,
     child_fields,

@@ -16,7 +16,7 @@ from shared.keys import POOL
 from web.apis import Answer
 from web.domain import calendar, rhythm
 from web.domain.problems import form_errors
-from web.pages.common import SESSION, api, redirect, render
+from web.pages.common import SESSION, api, public_origin, redirect, render
 from web.settings import SETTINGS
 from web.state import CLOCK
 from web.usecases import sessions
@@ -363,13 +363,6 @@ async def cancel(request: web.Request) -> web.Response:
 
 
 # --- the child's iCalendar feed -----------------------------------------------------------
-
-
-def public_origin(request: web.Request) -> str:
-    """The address the family's browser reached (the gateway's, as it forwarded it)."""
-    proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
-    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
-    return f"{proto}://{host}"
 
 
 @routes.post("/reservations/{child_id}/agenda")

@@ -5,7 +5,6 @@ invoices and the reminders run after a confirmation. Billing's staff APIs do the
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
 from typing import Any
 
@@ -15,9 +14,7 @@ from web.apis import ApiUnavailable
 from web.domain import staff_billing as domain
 from web.domain.french import long_date
 from web.domain.problems import FormErrors, form_errors
-from web.pages.common import api, redirect, render, staff_only, token
-from web.settings import SETTINGS
-from web.state import APIS
+from web.pages.common import api, redirect, render, send_file, staff_only, token
 
 routes = web.RouteTableDef()
 
@@ -44,22 +41,6 @@ async def _regies(request: web.Request) -> list[dict[str, Any]]:
 
 def _names(regies: list[dict[str, Any]]) -> dict[str, str]:
     return {r["id"]: r["name"] for r in regies}
-
-
-async def _download(request: web.Request, path: str, fallback: str) -> web.Response:
-    """A document of billing (PDF, CSV) passed on as it is, with the staff member's token."""
-    path = path.format(tenant=request.app[SETTINGS].tenant)
-    apis = request.app[APIS]
-    found = await apis.download(BILLING, path, token=await token(request))
-    if found.status == 401:
-        found = await apis.download(BILLING, path, token=await token(request, force=True))
-    if found.status != 200:
-        raise web.HTTPNotFound()
-    headers = {**found.headers, "X-Content-Type-Options": "nosniff"}
-    disposition = headers.get("Content-Disposition", "")
-    if not re.match(r"^(attachment|inline)(;\s*filename\*?=[^\r\n]*)?$", disposition):
-        headers["Content-Disposition"] = f'attachment; filename="{fallback}"'
-    return web.Response(body=found.content, headers=headers)
 
 
 # --- the billing home: régies, campaigns, overdue count, new campaign, remittance ----------
@@ -254,8 +235,11 @@ async def cancel_campaign(request: web.Request) -> web.Response:
 async def invoice_pdf(request: web.Request) -> web.Response:
     staff_only(request)
     invoice_id = _uuid(request.match_info["invoice_id"])
-    return await _download(
-        request, f"/tenants/{{tenant}}/invoices/{invoice_id}/pdf", f"facture-{invoice_id}.pdf"
+    return await send_file(
+        request,
+        f"/tenants/{{tenant}}/invoices/{invoice_id}/pdf",
+        f"facture-{invoice_id}.pdf",
+        service=BILLING,
     )
 
 
@@ -377,8 +361,11 @@ async def payment_page(request: web.Request) -> web.Response:
 async def receipt_pdf(request: web.Request) -> web.Response:
     staff_only(request)
     payment_id = _uuid(request.match_info["payment_id"])
-    return await _download(
-        request, f"/tenants/{{tenant}}/payments/{payment_id}/pdf", f"recu-{payment_id}.pdf"
+    return await send_file(
+        request,
+        f"/tenants/{{tenant}}/payments/{payment_id}/pdf",
+        f"recu-{payment_id}.pdf",
+        service=BILLING,
     )
 
 
@@ -441,10 +428,11 @@ async def remittance_file(request: web.Request) -> web.Response:
     staff_only(request)
     remittance_id = _uuid(request.match_info["remittance_id"])
     kind = request.match_info["kind"]
-    return await _download(
+    return await send_file(
         request,
         f"/tenants/{{tenant}}/remittances/{remittance_id}/{kind}",
         f"bordereau-{remittance_id}.{kind}",
+        service=BILLING,
     )
 
 

@@ -15,8 +15,7 @@ from aiohttp import web
 from web.domain import enrollments as family_words
 from web.domain import staff_attendance as domain
 from web.domain.problems import FormErrors, form_errors
-from web.pages.common import api, redirect, render, staff_only
-from web.pages.documents import send_file
+from web.pages.common import api, redirect, render, send_file, staff_only
 from web.pages.enrollments import today, uuid_or_404
 
 routes = web.RouteTableDef()

@@ -16,8 +16,7 @@ from web.apis import ApiUnavailable
 from web.domain import household as hh
 from web.domain import staff_queue as q
 from web.domain.problems import FormErrors
-from web.pages.common import api, redirect, render, staff_only
-from web.pages.documents import send_file
+from web.pages.common import api, redirect, render, send_file, staff_only
 from web.state import CLOCK
 
 routes = web.RouteTableDef()

@@ -13,8 +13,8 @@ from web.apis import Multipart
 from web.domain import household as hh
 from web.domain import staff_queue as q
 from web.domain.problems import FormErrors
-from web.pages.common import api, attachment, redirect, render, staff_only
-from web.pages.documents import ACCEPT, send_file
+from web.pages.common import api, attachment, redirect, render, send_file, staff_only
+from web.pages.documents import ACCEPT
 
 routes = web.RouteTableDef()
 

@@ -42,3 +42,9 @@ async def town_read(
     if answer.ok and keep > 0:
         _KEPT[key] = (time.monotonic(), settled(answer.body), answer)
     return answer
+
+
+def forget_town_reads(request: web.Request, service: str, path: str) -> None:
+    """Staff just changed what `path` answers (through this portal): its next read is fresh
+    here at once (another process of the portal may still show the kept one a little)."""
+    _KEPT.pop((id(request.app), service, path), None)
