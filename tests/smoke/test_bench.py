@@ -94,6 +94,23 @@ SMOKE: dict[str, list[tuple[list[str], list[str], int]]] = {
                 rf"^  bare API (identity|notify|family|billing) GET /tenants/demo/\S+: p50 {N} ms",
                 rf"^ratio page/bare API \(p50\): / {N}, /foyer {N}, /factures {N}, "
                 rf"/tirelire {N}, /prelevement {N}$",
+                *(
+                    rf"^staff page {re.escape(page)}: p50 {N} ms, p95 {N} ms, errors 0\b"
+                    for page in (
+                        "/gestion",
+                        "/gestion/foyers?q=Durand",
+                        "/gestion/foyers/{household}",
+                        "/gestion/inscriptions",
+                        "/gestion/presences",
+                        "/gestion/facturation",
+                        "/gestion/facturation/prelevements",
+                        "/gestion/comptes",
+                        "/gestion/activites",
+                        "/gestion/communication",
+                    )
+                ),
+                rf"^ratio staff page/bare API \(p50\): /gestion {N}, ",
+                r"^staff pages over the 150 ms p95 budget: ",
                 rf"^javascript per page \(budget 100 KB\): / {N} KB, ",
                 r"^errors: 0$",
             ],
