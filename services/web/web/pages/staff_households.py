@@ -12,7 +12,7 @@ from aiohttp import web
 from web.apis import Answer
 from web.domain import household as hh
 from web.domain import staff_households as sh
-from web.pages.common import api, render, staff_only
+from web.pages.common import api, render, staff_only, token
 
 routes = web.RouteTableDef()
 
@@ -108,37 +108,12 @@ def _body(answer: Answer | BaseException) -> Any:
 @routes.get(f"/gestion/foyers/{UUID}")
 async def household_file(request: web.Request) -> web.Response:
     staff_only(request)
-    try:
-        household = await _household(request)
-    except Refused as exc:
-        return await _refused(request, exc)
-    household_id = household["id"]
-    recipients = {g["email"].lower() for g in household.get("guardians", []) if g.get("email")}
-    email_calls = [
-        api(
-            request,
-            "notify",
-            "GET",
-            "/tenants/{tenant}/emails",
-            params={"account_id": str(a["account_id"]), "limit": "20"},
-        )
-        for a in household.get("accounts", [])
-    ] + [
-        api(
-            request,
-            "notify",
-            "GET",
-            "/tenants/{tenant}/emails",
-            params={"recipient": address, "limit": "20"},
-        )
-        for address in sorted(recipients)
-    ]
-    account_calls = [
-        api(request, "identity", "GET", f"/tenants/{{tenant}}/accounts/{a['account_id']}")
-        for a in household.get("accounts", [])
-    ]
-    # Every section side by side; one service down leaves its section saying so.
-    changes, documents, invoices, account, *others = await asyncio.gather(
+    household_id = request.match_info["household_id"]
+    await token(request)  # refreshed once here, then the calls side by side
+    # What needs only the household's id is read beside the household itself; what needs
+    # its members (accounts, emails) next. One service down leaves its section saying so.
+    found, changes, documents, invoices, account = await asyncio.gather(
+        _household(request),
         api(
             request,
             "family",
@@ -166,10 +141,38 @@ async def household_file(request: web.Request) -> web.Response:
             "GET",
             f"/tenants/{{tenant}}/billing/households/{household_id}/account",
         ),
-        *account_calls,
-        *email_calls,
         return_exceptions=True,
     )
+    if isinstance(found, Refused):
+        return await _refused(request, found)
+    if isinstance(found, BaseException):
+        raise found
+    household = found
+    recipients = {g["email"].lower() for g in household.get("guardians", []) if g.get("email")}
+    email_calls = [
+        api(
+            request,
+            "notify",
+            "GET",
+            "/tenants/{tenant}/emails",
+            params={"account_id": str(a["account_id"]), "limit": "20"},
+        )
+        for a in household.get("accounts", [])
+    ] + [
+        api(
+            request,
+            "notify",
+            "GET",
+            "/tenants/{tenant}/emails",
+            params={"recipient": address, "limit": "20"},
+        )
+        for address in sorted(recipients)
+    ]
+    account_calls = [
+        api(request, "identity", "GET", f"/tenants/{{tenant}}/accounts/{a['account_id']}")
+        for a in household.get("accounts", [])
+    ]
+    others = await asyncio.gather(*account_calls, *email_calls, return_exceptions=True)
     accounts, emails = others[: len(account_calls)], others[len(account_calls) :]
     for linked, found in zip(household.get("accounts", []), accounts, strict=True):
         linked["identity"] = _body(found)  # None: identity did not answer, the id is shown
