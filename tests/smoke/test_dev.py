@@ -206,6 +206,7 @@ async def test_scripts_dev_starts_serves_the_demo_family_and_stops_cleanly(
         household = await _demo_household(gateway, lines)
         assert household["id"] == _demo_household_id(lines)
         assert FAMILY_EMAIL in [g["email"] for g in household["guardians"]]
+        await _staff_screens(gateway)
         await asyncio.sleep(2)  # the link's events flow (identity, notify): logged too
 
         tree = _process_tree(process.pid)
@@ -304,6 +305,66 @@ def _load_demo_output(lines: list[str]) -> dict[str, Any]:
 def _demo_household_id(lines: list[str]) -> str:
     households = _load_demo_output(lines)["households"]
     return next(h["household_id"] for h in households if h["guardian_email"] == FAMILY_EMAIL)
+
+
+# Each demo staff account's back-office screens through the gateway: (account, page,
+# status): the admin sees everything, the agent no settings, the animator the sheet only.
+STAFF_SCREENS = [
+    *(
+        ("admin@demo.example", page, 200)
+        for page in (
+            "/gestion",
+            "/gestion/foyers?q=Durand",
+            "/gestion/comptes",
+            "/gestion/journal",
+            "/gestion/activites",
+            "/gestion/activites/nouvelle",
+            "/gestion/presences",
+            "/gestion/presences/cuisine",
+            "/gestion/inscriptions",
+            "/gestion/absences",
+            "/gestion/demandes",
+            "/gestion/facturation",
+            "/gestion/facturation/prelevements",
+            "/gestion/facturation/impayes",
+            "/gestion/communication",
+            "/gestion/communication/actualites",
+            "/gestion/communication/menus",
+            "/gestion/communication/pages",
+            "/gestion/communication/courriels",
+            "/gestion/imports",
+        )
+    ),
+    ("agent@demo.example", "/gestion", 200),
+    ("agent@demo.example", "/gestion/comptes", 200),
+    ("agent@demo.example", "/gestion/journal", 403),
+    ("agent@demo.example", "/gestion/activites/nouvelle", 403),
+    ("animateur@demo.example", "/gestion/presences", 200),
+    ("animateur@demo.example", "/gestion", 403),
+    ("animateur@demo.example", "/gestion/foyers", 403),
+]
+
+
+async def _staff_screens(gateway: str) -> None:
+    """The demo staff log in to the portal (a session each) and open their screens."""
+    by_account: dict[str, list[tuple[str, int]]] = {}
+    for account, page, status in STAFF_SCREENS:
+        by_account.setdefault(account, []).append((page, status))
+    for account, pages in by_account.items():
+        jar = aiohttp.CookieJar(unsafe=True)
+        timeout = aiohttp.ClientTimeout(total=30)
+        async with aiohttp.ClientSession(timeout=timeout, cookie_jar=jar) as http:
+            async with http.get(f"{gateway}connexion") as r:
+                csrf = re.search(r'name="csrf_token" value="([^"]+)"', await r.text())
+            assert csrf, "no CSRF token on the login page"
+            login = {"csrf_token": csrf[1], "login": account, "password": PASSWORD}
+            async with http.post(f"{gateway}connexion", data=login) as r:
+                assert r.status == 200 and "/gestion" in str(r.url), (account, r.url)
+            for page, status in pages:
+                async with http.get(f"{gateway}{page.lstrip('/')}") as r:
+                    body = await r.text()
+                    assert r.status == status, (account, page, r.status, body[-500:])
+                    assert 'lang="fr"' in body, (account, page)
 
 
 async def _demo_household(gateway: str, lines: list[str]) -> dict[str, Any]:
