@@ -119,6 +119,39 @@ class AccountEnabled(_Payload):
     enabled_by = fields.UUID(required=True)
 
 
+@event_type("identity.TenantFeaturesChanged")
+class TenantFeaturesChanged(_Payload):
+    """An admin turned on or off what the town offers its families online (issue 16): their
+    edits of the household file, online booking, the wallet, direct debit. The whole set as it
+    is now: family, booking and billing keep the latest (by the event's time) and refuse the
+    families' requests a switch turns off; staff are never affected."""
+
+    family_edits = fields.Boolean(required=True)
+    online_booking = fields.Boolean(required=True)
+    wallet = fields.Boolean(required=True)
+    direct_debit = fields.Boolean(required=True)
+    # The admin who changed them; None when told again (`python -m identity announce-features`)
+    # for a service deployed after the change.
+    changed_by = fields.UUID(required=True, allow_none=True)
+
+
+@event_type("identity.GuardianInvitationAnswered")
+class GuardianInvitationAnswered(_Payload):
+    """identity's answer to GuardianInvitationRequested: the guardian's account invited and
+    linked to the household (`account_id`), or not invited because another account already
+    uses the email (`email_taken`) or the household was anonymised meanwhile
+    (`household_anonymised`), `account_id` null then."""
+
+    run_id = fields.UUID(required=True)
+    household_id = fields.UUID(required=True)
+    guardian_id = fields.UUID(required=True)
+    outcome = fields.String(
+        required=True,
+        validate=validate.OneOf(["invited", "email_taken", "household_anonymised"]),
+    )
+    account_id = fields.UUID(required=True, allow_none=True)
+
+
 # --- family -----------------------------------------------------------------------------
 @event_type("family.HouseholdLinked")
 class HouseholdLinked(_Payload):
@@ -127,6 +160,21 @@ class HouseholdLinked(_Payload):
     household_id = fields.UUID(required=True)
     account_id = fields.UUID(required=True)
     linked_by = fields.String(required=True, validate=validate.OneOf(["subscriber_code", "staff"]))
+
+
+@event_type("family.GuardianInvitationRequested")
+class GuardianInvitationRequested(_Payload):
+    """Staff's onboarding run asks identity to invite a guardian of an imported household:
+    an account already linked to the household, its invitation emailed (AccountInvited).
+    Sent again for a guardian still pending when the run is resumed: identity answers once
+    per guardian (GuardianInvitationAnswered) and never invites twice."""
+
+    run_id = fields.UUID(required=True)
+    household_id = fields.UUID(required=True)
+    guardian_id = fields.UUID(required=True)
+    email = fields.Email(required=True)
+    display_name = fields.String(required=True)
+    requested_by = fields.UUID(required=True)
 
 
 DIETS = ("standard", "no_pork", "vegetarian", "no_meat", "allergy_menu")
@@ -177,6 +225,20 @@ class QuotientChanged(_Payload):
     valid_from = fields.Date(required=True)
     valid_until = fields.Date(required=True, allow_none=True)
     source = fields.String(required=True, validate=validate.OneOf(QUOTIENT_SOURCES))
+
+
+@event_type("family.BilledGuardianChanged")
+class BilledGuardianChanged(_Payload):
+    """The guardian billed for the household changed (family situation, guide 001): billing
+    prints them as the household's payer; None: nobody named (the guardians' names)."""
+
+    household_id = fields.UUID(required=True)
+    guardian_id = fields.UUID(required=True, allow_none=True)
+    name = fields.String(required=True, allow_none=True)
+    email = fields.String(required=True, allow_none=True)
+    address = fields.String(
+        required=True, allow_none=True, metadata={"description": "one line, as printed"}
+    )
 
 
 @event_type("family.ChangeRequestDecided")
@@ -310,11 +372,14 @@ class ReservationValidated(_ChildActivity):
 @event_type("booking.ReservationCancelled")
 class ReservationCancelled(_ChildActivity):
     """Booked days cancelled (by the family before the deadline, or by staff); billing credits
-    prepaid days unless `charged`."""
+    prepaid days unless `charged`. `day_closed`: staff closed the day (the activity no longer
+    runs that day), `reason` their words for the family, never charged (issue 16)."""
 
     basket_id = fields.UUID(required=True, allow_none=True)
     dates = fields.List(fields.Nested(_BookedDay), required=True)
-    cancelled_by = fields.String(required=True, validate=validate.OneOf(["family", "staff"]))
+    cancelled_by = fields.String(
+        required=True, validate=validate.OneOf(["family", "staff", "day_closed"])
+    )
     reason = fields.String(required=True, allow_none=True)
     charged = fields.Boolean(required=True)
 

@@ -73,3 +73,43 @@ def test_consuming_an_invalid_event_raises_invalid_event():
         parse_event({**event, "type": "nope"})
     with pytest.raises(InvalidEvent):
         parse_event({**event, "version": 99})
+
+
+def test_an_onboarding_request_and_its_answer_round_trip():
+    run, household, guardian = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    request = {
+        "run_id": run,
+        "household_id": household,
+        "guardian_id": guardian,
+        "email": "claire.martin@example.fr",
+        "display_name": "Claire Martin",
+        "requested_by": uuid.uuid4(),
+    }
+    event = new_event(
+        "family.GuardianInvitationRequested", request, tenant_id="t", producer="family"
+    )
+    assert parse_event(event.to_json()).payload == request
+    with pytest.raises(ContractError):
+        new_event(
+            "family.GuardianInvitationRequested",
+            {**request, "email": "claire.martin@"},
+            tenant_id="t",
+            producer="family",
+        )
+    answer = {
+        "run_id": run,
+        "household_id": household,
+        "guardian_id": guardian,
+        "outcome": "email_taken",
+        "account_id": None,
+    }
+    event = new_event("identity.GuardianInvitationAnswered", answer, tenant_id="t", producer="x")
+    assert parse_event(event.to_json()).payload == answer
+    for wrong in ({"outcome": "maybe"}, {"account_id": "x"}):
+        with pytest.raises(ContractError):
+            new_event(
+                "identity.GuardianInvitationAnswered",
+                {**answer, **wrong},
+                tenant_id="t",
+                producer="identity",
+            )

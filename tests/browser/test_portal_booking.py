@@ -172,7 +172,7 @@ def test_a_family_books_by_day_and_rhythm_validates_cancels_and_subscribes(
     expect(cell(page, days[5])).to_have_text("Complet")
     expect(page.get_by_role("table")).to_be_visible()
     legend = page.locator(".legend li")
-    expect(legend).to_have_count(9)
+    expect(legend).to_have_count(10)  # the eight, past deadline, closed
     expect(legend.nth(3)).to_contain_text("Oups ! Hors délais, l'inscription sera majorée")
     visits.check("calendrier")
 

@@ -237,7 +237,9 @@ async def test_the_gateway_serves_the_documents_and_redoc_renders_them(
                 requests: list[str] = []
                 page.on("request", lambda request: requests.append(request.url))
                 await page.goto(gw("/api/docs/"))
-                await page.wait_for_selector("h1:has-text('Portail Famille API')", timeout=60_000)
+                # Redoc lays out every operation of the suite in the browser: on a busy two-core
+                # machine a minute was seen not to be enough.
+                await page.wait_for_selector("h1:has-text('Portail Famille API')", timeout=180_000)
                 assert await page.title() == "Portail Famille — API"
                 body = await page.inner_text("body")
                 assert "identity" in body and "booking" in body

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from billing.settings import SETTINGS
 from billing.state import CLOCK
 from billing.usecases import attendance, households, payers, prepaid
+from shared import tenant_features
 from shared.events.consumer import EventHandler, HandlerContext
 from shared.events.envelope import Event
 from shared.uow import UnitOfWork
@@ -43,6 +44,10 @@ async def on_quotient_changed(ctx: HandlerContext, event: Event) -> None:
     await households.quotient_changed(
         _uow(ctx, event), event.tenant_id, event.payload, event.occurred_at
     )
+
+
+async def on_billed_guardian_changed(ctx: HandlerContext, event: Event) -> None:
+    await households.billed_guardian_changed(_uow(ctx, event), event.tenant_id, event.payload)
 
 
 async def on_household_anonymised(ctx: HandlerContext, event: Event) -> None:
@@ -98,6 +103,7 @@ HANDLERS: dict[str, EventHandler] = {
     "family.ChildRegistered": on_child_registered,
     "family.ChildUpdated": on_child_updated,
     "family.QuotientChanged": on_quotient_changed,
+    "family.BilledGuardianChanged": on_billed_guardian_changed,
     "family.HouseholdAnonymised": on_household_anonymised,
     "booking.ReservationValidated": on_reservation_validated,
     "booking.WaitingListPromoted": on_waiting_list_promoted,
@@ -105,4 +111,5 @@ HANDLERS: dict[str, EventHandler] = {
     "booking.BookingHoldReleased": on_booking_hold_released,
     "booking.AttendanceRecorded": on_attendance_recorded,
     "booking.AbsenceJustified": on_absence_justified,
+    "identity.TenantFeaturesChanged": tenant_features.on_tenant_features_changed,
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from booking.state import CLOCK
 from booking.usecases import children, holds
+from shared import tenant_features
 from shared.events.consumer import EventHandler, HandlerContext
 from shared.events.envelope import Event
 from shared.uow import UnitOfWork
@@ -102,4 +103,5 @@ HANDLERS: dict[str, EventHandler] = {
     "billing.PaymentReceived": on_payment_received,
     "billing.PaymentRefused": on_payment_refused,
     "billing.InvoiceIssued": on_invoice_issued,
+    "identity.TenantFeaturesChanged": tenant_features.on_tenant_features_changed,
 }

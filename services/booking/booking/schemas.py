@@ -243,6 +243,23 @@ class DayCapacityIn(_In):
     capacity = fields.Integer(required=True, validate=validate.Range(0, 100_000))
 
 
+class DayCloseIn(_In):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(1, 500),
+        metadata={"description": "Why the day is closed, in the families' email (French)"},
+    )
+
+
+class DayClosedOut(Schema):
+    activity_id = fields.UUID()
+    date = fields.Date()
+    reason = fields.String()
+    cancelled = fields.Integer(metadata={"description": "Bookings cancelled (families told)"})
+    waiting_removed = fields.Integer(metadata={"description": "Children taken off the list"})
+    already_closed = fields.Boolean()
+
+
 class EnrollmentIn(_In):
     child_id = fields.UUID(required=True)
     activity_id = fields.UUID(required=True)
@@ -297,6 +314,7 @@ class EnrollmentListOut(Schema):
 class EnrollmentsQuery(Schema):
     status = fields.String(validate=validate.OneOf(["pending", "approved", "rejected"]))
     child_id = fields.UUID()
+    household_id = fields.UUID(metadata={"description": "staff: one household's"})
     activity_id = fields.UUID()
 
 
@@ -398,6 +416,34 @@ class BasketOut(Schema):
         fields.Nested(HoldOut),
         metadata={"description": "its days held until paid, and what became of them"},
     )
+
+
+class BasketsQuery(Schema):
+    household_id = fields.UUID(
+        metadata={"description": "staff only (required then); a family sees its own"}
+    )
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, None))
+
+
+class BasketSummaryOut(Schema):
+    """A validated basket without its lines: when, by whom, and what became of its days."""
+
+    id = fields.UUID()
+    household_id = fields.UUID()
+    by_staff = fields.Boolean()
+    status = fields.String()
+    created_at = fields.AwareDateTime()
+    validated_at = fields.AwareDateTime(allow_none=True)
+    line_count = fields.Integer()
+    outcome = fields.Dict(
+        allow_none=True,
+        metadata={"description": "counts: confirmed, waiting_list, cancelled, refused"},
+    )
+
+
+class BasketListOut(Schema):
+    items = fields.List(fields.Nested(BasketSummaryOut))
 
 
 class ValidateIn(_In):
@@ -687,6 +733,7 @@ class AbsenceListOut(Schema):
 class AbsencesQuery(Schema):
     status = fields.String(validate=validate.OneOf(["pending", "accepted", "refused"]))
     activity_id = fields.UUID()
+    household_id = fields.UUID(metadata={"description": "staff: one household's"})
 
 
 class AbsenceDecisionIn(_In):

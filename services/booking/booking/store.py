@@ -388,6 +388,25 @@ async def remove_days(
     )
 
 
+async def live_bookings_of_day(
+    conn: asyncpg.Connection, activity_id: uuid.UUID, day: date
+) -> list[Row]:
+    """A day's live bookings (booked or waiting) in arrival order, with the child's first
+    name, locked (the caller holds the day row)."""
+    rows = await conn.fetch(
+        """
+        SELECT b.*, c.first_name AS child_first_name
+        FROM bookings b JOIN children c ON c.id = b.child_id
+        WHERE b.activity_id = $1 AND b.day = $2 AND b.status IN ('booked', 'waiting')
+        ORDER BY b.seq
+        FOR UPDATE OF b
+        """,
+        activity_id,
+        day,
+    )
+    return [dict(r) for r in rows]
+
+
 async def set_capacity_after(
     conn: asyncpg.Connection, activity_id: uuid.UUID, after: date, capacity: int
 ) -> None:
@@ -949,6 +968,28 @@ async def basket_lines(conn: Conn, basket_id: uuid.UUID) -> list[Row]:
 
 async def count_lines(conn: Conn, basket_id: uuid.UUID) -> int:
     return await conn.fetchval("SELECT count(*) FROM basket_lines WHERE basket_id = $1", basket_id)
+
+
+async def validated_baskets(
+    conn: Conn, tenant: str, household_id: uuid.UUID, *, limit: int, offset: int
+) -> list[Row]:
+    """A household's validated baskets, newest first, each with its number of lines."""
+    rows = await conn.fetch(
+        """
+        SELECT b.id, b.household_id, b.by_staff, b.status, b.created_at, b.validated_at,
+               b.outcome,
+               (SELECT count(*) FROM basket_lines l WHERE l.basket_id = b.id) AS line_count
+        FROM baskets b
+        WHERE b.tenant = $1 AND b.household_id = $2 AND b.status = 'validated'
+        ORDER BY b.validated_at DESC, b.id
+        LIMIT $3 OFFSET $4
+        """,
+        tenant,
+        household_id,
+        limit,
+        offset,
+    )
+    return [dict(r) for r in rows]
 
 
 async def delete_line(conn: Conn, basket_id: uuid.UUID, line_id: uuid.UUID) -> bool:

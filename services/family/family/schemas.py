@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from family.domain import catalog
+from family.domain import catalog, situation
 from family.domain.codes import display
 from family.domain.quotient import SOURCES
 from shared.events.contract import DIETS
@@ -74,7 +74,14 @@ class ChildIn(_In):
     school = fields.String(allow_none=True, validate=_TEXT)
     grade = fields.String(allow_none=True, validate=validate.Length(0, 40))
     diet = fields.String(validate=validate.OneOf(DIETS))
-    image_rights = fields.Boolean()
+    image_rights = fields.Boolean(
+        metadata={"description": "the permission image_rights (kept for compatibility)"}
+    )
+    permissions = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(catalog.CODE)),
+        values=fields.Boolean(),
+        metadata={"description": "permission code → given (yes/no), among the town's active"},
+    )
 
 
 class ContactIn(_In):
@@ -89,6 +96,26 @@ class ContactIn(_In):
 class HouseholdPatchIn(_In):
     address = fields.Nested(AddressIn)
     phones = _phones()
+    marital_status = fields.String(
+        allow_none=True, validate=validate.OneOf(list(situation.MARITAL_STATUSES))
+    )
+    custody = fields.String(allow_none=True, validate=validate.OneOf(list(situation.CUSTODY)))
+    custody_detail = fields.String(allow_none=True, validate=_TEXT)
+    billed_guardian_id = fields.UUID(
+        allow_none=True, metadata={"description": "one of the household's guardians"}
+    )
+    proof_document_id = fields.UUID(
+        metadata={
+            "description": "family: a document of the household, uploaded before, proving "
+            "the change (required for the fields the town lists, at least the address)"
+        }
+    )
+
+    @validates_schema
+    def custody_detail_given(self, data: dict[str, Any], **_: Any) -> None:
+        errors = situation.check_situation(data.get("custody"), data.get("custody_detail"))
+        if errors:
+            raise ValidationError(errors)
 
 
 class NewHouseholdIn(_In):
@@ -262,6 +289,14 @@ class ContactOut(Schema):
     emergency = fields.Boolean()
 
 
+class ChildPermissionOut(Schema):
+    code = fields.String()
+    label = fields.String()
+    granted = fields.Boolean(allow_none=True, metadata={"description": "null: not answered"})
+    given_at = fields.AwareDateTime(allow_none=True)
+    given_by = fields.UUID(allow_none=True)
+
+
 class ChildOut(Schema):
     id = fields.UUID()
     first_name = fields.String()
@@ -274,6 +309,10 @@ class ChildOut(Schema):
     image_rights = fields.Boolean()
     has_health_record = fields.Boolean()
     has_photo = fields.Boolean()
+    permissions = fields.List(
+        fields.Nested(ChildPermissionOut),
+        metadata={"description": "the town's active permissions, each with its answer"},
+    )
     contacts = fields.List(fields.Nested(ContactOut))
     updated_at = fields.AwareDateTime()
 
@@ -298,6 +337,10 @@ class HouseholdOut(Schema):
     subscriber_code = fields.Function(lambda h: display(h["subscriber_code"]))
     address = fields.Nested(AddressOut)
     phones = fields.List(fields.String())
+    marital_status = fields.String(allow_none=True)
+    custody = fields.String(allow_none=True)
+    custody_detail = fields.String(allow_none=True)
+    billed_guardian_id = fields.UUID(allow_none=True)
     guardians = fields.List(fields.Nested(GuardianOut))
     children = fields.List(fields.Nested(ChildOut))
     quotient = fields.Nested(QuotientOut, allow_none=True)
@@ -374,6 +417,9 @@ class ChangeOut(Schema):
     decided_at = fields.AwareDateTime(allow_none=True)
     reason = fields.String(allow_none=True)
     result_id = fields.UUID(allow_none=True)
+    proof_document_id = fields.UUID(
+        allow_none=True, metadata={"description": "the document proving the change"}
+    )
 
 
 class ChangePageOut(Schema):
@@ -420,6 +466,57 @@ class CatalogEntryOut(Schema):
 
 class CatalogOut(Schema):
     items = fields.List(fields.Nested(CatalogEntryOut))
+
+
+_CODE_FIELD = fields.String(
+    validate=validate.Regexp(
+        catalog.CODE,
+        error="Code invalide : lettres minuscules sans accent, chiffres et _ (40 au plus).",
+    ),
+    metadata={"description": "default: derived from the label"},
+)
+
+
+class PermissionTypeIn(_In):
+    label = fields.String(required=True, validate=validate.Length(1, 100))
+    code = _CODE_FIELD
+    position = fields.Integer(validate=validate.Range(0, 10_000))
+    active = fields.Boolean(load_default=True)
+
+
+class PermissionTypePatchIn(_In):
+    label = fields.String(validate=validate.Length(1, 100))
+    position = fields.Integer(validate=validate.Range(0, 10_000))
+    active = fields.Boolean()
+
+
+class PermissionTypeOut(Schema):
+    code = fields.String()
+    label = fields.String()
+    position = fields.Integer()
+    active = fields.Boolean()
+
+
+class PermissionTypesOut(Schema):
+    items = fields.List(fields.Nested(PermissionTypeOut))
+
+
+class ProofSettingsIn(_In):
+    proof_fields = fields.List(
+        fields.String(validate=validate.OneOf(list(situation.PROOF_FIELDS))),
+        required=True,
+        validate=validate.Length(0, len(situation.PROOF_FIELDS)),
+        metadata={"description": "household fields a family's change must carry a proof for"},
+    )
+
+
+class ProofSettingsOut(Schema):
+    proof_fields = fields.List(fields.String())
+    document_types = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "field → the document type of its proof"},
+    )
 
 
 # --- documents --------------------------------------------------------------------------
@@ -726,3 +823,76 @@ class SubscriberCodeOut(Schema):
     subscriber_code = fields.Function(
         lambda h: display(h["subscriber_code"]), metadata={"description": "as printed"}
     )
+
+
+# --- onboarding runs ----------------------------------------------------------------------
+
+ONBOARDING_REASONS = (
+    "no_email",
+    "bad_email",
+    "duplicate_email",
+    "already_invited",
+    "email_taken",
+    "household_anonymised",
+)
+
+
+class OnboardingRunIn(_In):
+    household_ids = fields.List(
+        fields.UUID(),
+        validate=validate.Length(1, 10_000),
+        metadata={"description": "the households whose guardians are invited (e.g. an import's)"},
+    )
+    all = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "true: every household without a linked account whose guardians "
+            "were not invited yet (instead of `household_ids`)"
+        },
+    )
+
+    @validates_schema
+    def _one_scope(self, data: dict[str, Any], **_: Any) -> None:
+        if bool(data.get("household_ids")) == bool(data.get("all")):
+            raise ValidationError(
+                "Choisissez les foyers à inviter, ou tous les foyers pas encore invités.",
+                "household_ids",
+            )
+
+
+class OnboardingGuardianOut(Schema):
+    household_id = fields.UUID()
+    guardian_id = fields.UUID()
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    state = fields.String(
+        metadata={"enum": ["pending", "invited", "skipped"]},
+    )
+    reason = fields.String(allow_none=True, metadata={"enum": list(ONBOARDING_REASONS)})
+    reason_label = fields.String(allow_none=True, metadata={"description": "in French"})
+    account_id = fields.UUID(allow_none=True)
+    requested_at = fields.AwareDateTime(allow_none=True)
+    answered_at = fields.AwareDateTime(allow_none=True)
+
+
+class OnboardingRunSummaryOut(Schema):
+    id = fields.UUID()
+    created_by = fields.UUID()
+    created_at = fields.AwareDateTime()
+    total = fields.Integer()
+    pending = fields.Integer(metadata={"description": "asked, identity has not answered yet"})
+    invited = fields.Integer(metadata={"description": "account created, linked, email queued"})
+    skipped = fields.Integer(metadata={"description": "not invited (see `reason`)"})
+    done = fields.Boolean()
+
+
+class OnboardingRunOut(OnboardingRunSummaryOut):
+    skipped_by_reason = fields.Dict(keys=fields.String(), values=fields.Integer())
+    guardians = fields.List(fields.Nested(OnboardingGuardianOut))
+
+
+class OnboardingRunsOut(Schema):
+    items = fields.List(fields.Nested(OnboardingRunSummaryOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()

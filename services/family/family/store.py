@@ -18,7 +18,14 @@ Row = dict[str, Any]
 
 # Table → the columns a request may write (names never come from a request).
 EDITABLE: dict[str, tuple[str, ...]] = {
-    "households": ("address", "phones"),
+    "households": (
+        "address",
+        "phones",
+        "marital_status",
+        "custody",
+        "custody_detail",
+        "billed_guardian_id",
+    ),
     "guardians": (
         "first_name",
         "last_name",
@@ -738,6 +745,107 @@ async def rename_catalog_entry(conn: Conn, table: str, tenant: str, code: str, l
     )
 
 
+# --- the town's permissions per child, proofs required with changes ---------------------
+
+
+async def permission_types(conn: Conn, tenant: str, defaults: Any) -> list[Row]:
+    """The tenant's permissions (active or not), seeded with the defaults the first time."""
+    if not await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM permission_types WHERE tenant = $1)", tenant
+    ):
+        await conn.executemany(
+            "INSERT INTO permission_types (tenant, code, label, position) VALUES ($1, $2, $3, $4)"
+            " ON CONFLICT DO NOTHING",
+            [(tenant, code, label, i) for i, (code, label) in enumerate(defaults, start=1)],
+        )
+    rows = await conn.fetch(
+        "SELECT code, label, position, active FROM permission_types WHERE tenant = $1"
+        " ORDER BY position, label",
+        tenant,
+    )
+    return [dict(r) for r in rows]
+
+
+async def add_permission_type(
+    conn: Conn, tenant: str, code: str, label: str, position: int | None, active: bool
+) -> bool:
+    """False when the code is already in the tenant's list; default position: last."""
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO permission_types (tenant, code, label, position, active)"
+            " VALUES ($1, $2, $3, COALESCE($4, (SELECT COALESCE(max(position), 0) + 1"
+            "  FROM permission_types WHERE tenant = $1)), $5)"
+            " ON CONFLICT DO NOTHING RETURNING true",
+            tenant,
+            code,
+            label,
+            position,
+            active,
+        )
+    )
+
+
+async def update_permission_type(
+    conn: Conn, tenant: str, code: str, changes: dict[str, Any]
+) -> bool:
+    """False when the code is not in the tenant's list (the code itself never changes)."""
+    names = [n for n in ("label", "position", "active") if n in changes]
+    assignments = ", ".join(f"{n} = ${i}" for i, n in enumerate(names, start=3)) or "code = code"
+    return bool(
+        await conn.fetchval(
+            f"UPDATE permission_types SET {assignments} WHERE tenant = $1 AND code = $2"
+            " RETURNING true",
+            tenant,
+            code,
+            *(changes[n] for n in names),
+        )
+    )
+
+
+async def child_permissions(conn: Conn, household_id: uuid.UUID) -> list[Row]:
+    """The answers given for the household's children."""
+    rows = await conn.fetch(
+        "SELECT p.* FROM child_permissions p JOIN children c ON c.id = p.child_id"
+        " WHERE c.household_id = $1",
+        household_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def set_child_permissions(
+    conn: Conn,
+    tenant: str,
+    child_id: uuid.UUID,
+    answers: dict[str, bool],
+    *,
+    given_by: uuid.UUID | None,
+    now: datetime,
+) -> None:
+    """Record the answers; one unchanged keeps its date and author."""
+    await conn.executemany(
+        "INSERT INTO child_permissions (tenant, child_id, code, granted, given_at, given_by)"
+        " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (child_id, code) DO UPDATE"
+        " SET granted = EXCLUDED.granted, given_at = EXCLUDED.given_at,"
+        " given_by = EXCLUDED.given_by WHERE child_permissions.granted <> EXCLUDED.granted",
+        [(tenant, child_id, code, granted, now, given_by) for code, granted in answers.items()],
+    )
+
+
+async def proof_fields(conn: Conn, tenant: str) -> list[str] | None:
+    """The household fields the tenant requires a proof for; None: never set (defaults)."""
+    value = await conn.fetchval("SELECT fields FROM proof_settings WHERE tenant = $1", tenant)
+    return None if value is None else list(value)
+
+
+async def set_proof_fields(conn: Conn, tenant: str, names: Sequence[str]) -> None:
+    await conn.execute(
+        "INSERT INTO proof_settings (tenant, fields) VALUES ($1, $2)"
+        " ON CONFLICT (tenant) DO UPDATE SET fields = EXCLUDED.fields",
+        tenant,
+        list(names),
+    )
+
+
 # --- documents --------------------------------------------------------------------------
 
 _DOCUMENT_META = (
@@ -1066,8 +1174,185 @@ async def anonymise_household(
         "pending_changes",
     ):
         await conn.execute(f"DELETE FROM {table} WHERE household_id = $1", household_id)
+    await conn.execute(
+        "UPDATE onboarding_guardians SET name = $2, email = NULL WHERE household_id = $1",
+        household_id,
+        ANONYMOUS,
+    )
     accounts = await conn.fetch(
         "DELETE FROM household_accounts WHERE household_id = $1 RETURNING account_id",
         household_id,
     )
     return [r["account_id"] for r in accounts]
+
+
+# --- onboarding runs (guardians of imported households invited) --------------------------
+
+
+async def unknown_households(
+    conn: Conn, tenant: str, household_ids: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    """The ids that are not households of the tenant."""
+    found = {
+        r["id"]
+        for r in await conn.fetch(
+            "SELECT id FROM households WHERE tenant = $1 AND id = ANY($2::uuid[])",
+            tenant,
+            list(household_ids),
+        )
+    }
+    return [i for i in household_ids if i not in found]
+
+
+async def guardians_to_onboard(
+    conn: Conn, tenant: str, household_ids: Sequence[uuid.UUID] | None
+) -> list[Row]:
+    """The guardians of the households given (or, None, of every household without a linked
+    account), households in their order of creation, each with whether they are pending or
+    invited already in a run; never those of an anonymised household."""
+    rows = await conn.fetch(
+        "SELECT g.id, g.household_id, g.first_name, g.last_name, g.email,"
+        "       EXISTS (SELECT 1 FROM onboarding_guardians o"
+        "               WHERE o.tenant = g.tenant AND o.guardian_id = g.id"
+        "                 AND o.state IN ('pending', 'invited')) AS already_invited"
+        " FROM guardians g JOIN households h ON h.id = g.household_id"
+        " WHERE g.tenant = $1 AND h.anonymised_at IS NULL"
+        "   AND CASE WHEN $2::uuid[] IS NULL"
+        "       THEN NOT EXISTS (SELECT 1 FROM household_accounts a"
+        "                        WHERE a.tenant = h.tenant AND a.household_id = h.id)"
+        "       ELSE h.id = ANY($2::uuid[]) END"
+        " ORDER BY h.created_at, h.id, g.created_at, g.id",
+        tenant,
+        list(household_ids) if household_ids is not None else None,
+    )
+    return [dict(r) for r in rows]
+
+
+async def insert_onboarding_run(
+    conn: Conn,
+    tenant: str,
+    run_id: uuid.UUID,
+    created_by: uuid.UUID,
+    guardians: Sequence[Row],
+    *,
+    now: datetime,
+) -> None:
+    """The run and its guardians (each: household_id, guardian_id, name, email, state,
+    reason)."""
+    await conn.execute(
+        "INSERT INTO onboarding_runs (id, tenant, created_by, created_at) VALUES ($1, $2, $3, $4)",
+        run_id,
+        tenant,
+        created_by,
+        now,
+    )
+    await conn.executemany(
+        "INSERT INTO onboarding_guardians (run_id, tenant, household_id, guardian_id, name,"
+        " email, state, reason, requested_at, answered_at, position)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+        "         CASE WHEN $7 = 'pending' THEN $9::timestamptz END,"
+        "         CASE WHEN $7 = 'skipped' THEN $9::timestamptz END, $10)",
+        [
+            (
+                run_id,
+                tenant,
+                g["household_id"],
+                g["guardian_id"],
+                g["name"],
+                g["email"],
+                g["state"],
+                g["reason"],
+                now,
+                position,
+            )
+            for position, g in enumerate(guardians)
+        ],
+    )
+
+
+async def onboarding_run(conn: Conn, tenant: str, run_id: uuid.UUID) -> Row | None:
+    row = await conn.fetchrow(
+        "SELECT id, created_by, created_at FROM onboarding_runs WHERE tenant = $1 AND id = $2",
+        tenant,
+        run_id,
+    )
+    return dict(row) if row else None
+
+
+async def onboarding_guardians(conn: Conn, run_id: uuid.UUID) -> list[Row]:
+    rows = await conn.fetch(
+        "SELECT household_id, guardian_id, name, email, state, reason, account_id,"
+        " requested_at, answered_at FROM onboarding_guardians WHERE run_id = $1"
+        " ORDER BY position",
+        run_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def onboarding_runs(
+    conn: Conn, tenant: str, *, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    """Newest first, with their counts."""
+    rows = await conn.fetch(
+        "SELECT r.id, r.created_by, r.created_at,"
+        " count(g.guardian_id) AS total,"
+        " count(g.guardian_id) FILTER (WHERE g.state = 'pending') AS pending,"
+        " count(g.guardian_id) FILTER (WHERE g.state = 'invited') AS invited,"
+        " count(g.guardian_id) FILTER (WHERE g.state = 'skipped') AS skipped"
+        " FROM onboarding_runs r LEFT JOIN onboarding_guardians g ON g.run_id = r.id"
+        " WHERE r.tenant = $1 GROUP BY r.id ORDER BY r.created_at DESC, r.id"
+        " LIMIT $2 OFFSET $3",
+        tenant,
+        limit,
+        offset,
+    )
+    total = await conn.fetchval("SELECT count(*) FROM onboarding_runs WHERE tenant = $1", tenant)
+    return [dict(r) for r in rows], total
+
+
+async def lock_onboarding_run(conn: Conn, tenant: str, run_id: uuid.UUID) -> bool:
+    """Hold the run's row until the transaction ends; False when there is no such run."""
+    return bool(
+        await conn.fetchval(
+            "SELECT true FROM onboarding_runs WHERE tenant = $1 AND id = $2 FOR UPDATE",
+            tenant,
+            run_id,
+        )
+    )
+
+
+async def answer_onboarding_guardian(
+    conn: Conn,
+    tenant: str,
+    run_id: uuid.UUID,
+    guardian_id: uuid.UUID,
+    *,
+    state: str,
+    reason: str | None,
+    account_id: uuid.UUID | None,
+    now: datetime,
+) -> Row | None:
+    """Record identity's answer for a guardian still pending (None otherwise: answered
+    already, or not in the run)."""
+    row = await conn.fetchrow(
+        "UPDATE onboarding_guardians SET state = $4, reason = $5, account_id = $6,"
+        " answered_at = $7"
+        " WHERE tenant = $1 AND run_id = $2 AND guardian_id = $3 AND state = 'pending'"
+        " RETURNING household_id, guardian_id",
+        tenant,
+        run_id,
+        guardian_id,
+        state,
+        reason,
+        account_id,
+        now,
+    )
+    return dict(row) if row else None
+
+
+async def mark_onboarding_requested(conn: Conn, run_id: uuid.UUID, *, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE onboarding_guardians SET requested_at = $2 WHERE run_id = $1 AND state = 'pending'",
+        run_id,
+        now,
+    )

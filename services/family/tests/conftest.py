@@ -31,6 +31,7 @@ FAMILY_EVENTS = [
     "family.RequestAnswered",
     "family.HouseholdCreationRejected",
     "family.HouseholdAnonymised",
+    "family.BilledGuardianChanged",
 ]
 
 # The smallest files each detector accepts (content decides, never the name).

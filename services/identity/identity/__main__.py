@@ -1,5 +1,6 @@
 """python -m identity [serve|migrate|relay|parked ...|replay-archive ...|settings] and its own
-commands: create-tenant, rotate-signing-key, load-demo, announce-accounts (commands.py)."""
+commands: create-tenant, rotate-signing-key, load-demo, announce-accounts, announce-features
+(commands.py)."""
 
 from __future__ import annotations
 

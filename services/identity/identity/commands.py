@@ -6,6 +6,7 @@ python -m identity create-tenant --slug epagny --name "Epagny Metz-Tessy" \
 python -m identity rotate-signing-key [--activate-in-minutes N]
 python -m identity load-demo      # development only: the demo municipality and accounts
 python -m identity announce-accounts [--tenant SLUG]
+python -m identity announce-features [--tenant SLUG]
 
 Each prints its result as JSON (exit 0), or `error: ...` (exit 1).
 """
@@ -204,12 +205,19 @@ async def load_demo(settings: IdentitySettings) -> dict[str, Any]:
 
 
 def _announce_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tenant", default=None, help="only this municipality's accounts")
+    parser.add_argument("--tenant", default=None, help="only this municipality")
 
 
 async def announce_accounts(settings: IdentitySettings, tenant: str | None) -> dict[str, Any]:
     async def work(pool: asyncpg.Pool) -> int:
         return await accounts.announce_accounts(lambda: _unit_of_work(pool, settings), tenant)
+
+    return {"announced": await _with_pool(settings, work)}
+
+
+async def announce_features(settings: IdentitySettings, tenant: str | None) -> dict[str, Any]:
+    async def work(pool: asyncpg.Pool) -> int:
+        return await tenants.announce_features(lambda: _unit_of_work(pool, settings), tenant)
 
     return {"announced": await _with_pool(settings, work)}
 
@@ -255,5 +263,11 @@ COMMANDS: dict[str, Command] = {
         help="tell every account again (AccountAnnounced), for services deployed after them",
         arguments=_announce_arguments,
         run=_printed(lambda settings, args: announce_accounts(settings, args.tenant)),
+    ),
+    "announce-features": Command(
+        help="tell every municipality's online features again (TenantFeaturesChanged), for "
+        "services deployed after they were changed",
+        arguments=_announce_arguments,
+        run=_printed(lambda settings, args: announce_features(settings, args.tenant)),
     ),
 }

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from identity.usecases import households
+from identity.state import STATE
+from identity.usecases import guardian_invitations, households
 from shared.events.consumer import EventHandler, HandlerContext
 from shared.events.envelope import Event
 from shared.uow import UnitOfWork
@@ -28,7 +29,18 @@ async def on_household_anonymised(ctx: HandlerContext, event: Event) -> None:
     )
 
 
+async def on_guardian_invitation_requested(ctx: HandlerContext, event: Event) -> None:
+    """family's onboarding run: the guardian's account, already linked, invited once."""
+    await guardian_invitations.invite_guardian(
+        UnitOfWork.for_event(ctx, tenant=event.tenant_id),
+        ctx.app[STATE].settings,
+        event.tenant_id,
+        event.payload,
+    )
+
+
 HANDLERS: dict[str, EventHandler] = {
     "family.HouseholdLinked": on_household_linked,
     "family.HouseholdAnonymised": on_household_anonymised,
+    "family.GuardianInvitationRequested": on_guardian_invitation_requested,
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.http.requests import RequestSchema
 
@@ -33,6 +33,15 @@ class TermsOut(Schema):
     text = fields.String(allow_none=True)
 
 
+class TenantFeaturesOut(Schema):
+    """What the town offers its families online (the portal hides what is off)."""
+
+    family_edits = fields.Boolean()
+    online_booking = fields.Boolean()
+    wallet = fields.Boolean()
+    direct_debit = fields.Boolean()
+
+
 class PublicTenantOut(Schema):
     slug = fields.String()
     display_name = fields.String()
@@ -40,6 +49,7 @@ class PublicTenantOut(Schema):
     contact_phone = fields.String()
     terms = fields.Nested(TermsOut)
     password_min_length = fields.Integer()
+    features = fields.Nested(TenantFeaturesOut)
 
 
 class TenantSettingsOut(PublicTenantOut):
@@ -54,6 +64,11 @@ class TenantSettingsIn(_In):
     terms_version = fields.Integer(validate=validate.Range(1, None), allow_none=True)
     terms_url = fields.Url(allow_none=True, require_tld=False)
     terms_text = fields.String(allow_none=True, validate=validate.Length(0, 200_000))
+    # What the town offers its families online (identity.TenantFeaturesChanged when changed).
+    family_edits = fields.Boolean()
+    online_booking = fields.Boolean()
+    wallet = fields.Boolean()
+    direct_debit = fields.Boolean()
 
 
 # --- captcha ----------------------------------------------------------------------------
@@ -86,6 +101,24 @@ class LinkIn(_In):
 
 class EmailIn(_In):
     email = _lower_email()
+
+
+class ForgotPasswordIn(_In):
+    """What the family types to log in: its email or its identifier (`email` kept for the
+    callers that send an address)."""
+
+    login = fields.String(
+        validate=validate.Length(1, 254),
+        metadata={"description": "an email, or the login identifier (the part before the @)"},
+    )
+    email = _lower_email(required=False)
+
+    @validates_schema
+    def _one_of(self, data: dict[str, object], **_: object) -> None:
+        if ("login" in data) == ("email" in data):
+            raise ValidationError(
+                "Saisissez votre adresse e-mail ou votre identifiant.", field_name="login"
+            )
 
 
 class ActivatedOut(Schema):

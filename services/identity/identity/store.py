@@ -25,7 +25,7 @@ Conn = asyncpg.Connection | asyncpg.Pool
 
 _TENANT_COLUMNS = (
     "slug, display_name, contact_email, contact_phone, password_min_length,"
-    " terms_version, terms_url, terms_text"
+    " terms_version, terms_url, terms_text, family_edits, online_booking, wallet, direct_debit"
 )
 
 
@@ -33,7 +33,8 @@ async def insert_tenant(conn: Conn, tenant: Tenant) -> bool:
     """False when the slug is taken."""
     return bool(
         await conn.fetchval(
-            f"INSERT INTO tenants ({_TENANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            f"INSERT INTO tenants ({_TENANT_COLUMNS})"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
             " ON CONFLICT (slug) DO NOTHING RETURNING true",
             tenant.slug,
             tenant.display_name,
@@ -43,6 +44,10 @@ async def insert_tenant(conn: Conn, tenant: Tenant) -> bool:
             tenant.terms_version,
             tenant.terms_url,
             tenant.terms_text,
+            tenant.family_edits,
+            tenant.online_booking,
+            tenant.wallet,
+            tenant.direct_debit,
         )
     )
 
@@ -53,6 +58,15 @@ async def get_tenant(conn: Conn, slug: str, *, for_update: bool = False) -> Tena
     return Tenant(**row) if row else None
 
 
+async def tenants(conn: Conn, slug: str | None = None) -> list[Tenant]:
+    """Every municipality (or the one of `slug`), by slug."""
+    rows = await conn.fetch(
+        f"SELECT {_TENANT_COLUMNS} FROM tenants WHERE $1::text IS NULL OR slug = $1 ORDER BY slug",
+        slug,
+    )
+    return [Tenant(**row) for row in rows]
+
+
 _TENANT_EDITABLE = (
     "display_name",
     "contact_email",
@@ -61,6 +75,10 @@ _TENANT_EDITABLE = (
     "terms_version",
     "terms_url",
     "terms_text",
+    "family_edits",
+    "online_booking",
+    "wallet",
+    "direct_debit",
 )
 
 
@@ -821,3 +839,35 @@ async def audit_entries(
         f"SELECT count(*){joins} WHERE {where}", tenant, action, account_id, email
     )
     return list(rows), total
+
+
+# --- guardians invited by a family onboarding run ---------------------------------------
+
+
+async def guardian_invitation(conn: Conn, tenant: str, guardian_id: uuid.UUID) -> uuid.UUID | None:
+    """The account already created for the guardian, if any."""
+    return await conn.fetchval(
+        "SELECT account_id FROM guardian_invitations WHERE tenant = $1 AND guardian_id = $2",
+        tenant,
+        guardian_id,
+    )
+
+
+async def record_guardian_invitation(
+    conn: Conn,
+    tenant: str,
+    guardian_id: uuid.UUID,
+    household_id: uuid.UUID,
+    account_id: uuid.UUID,
+    *,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        "INSERT INTO guardian_invitations (tenant, guardian_id, household_id, account_id,"
+        " invited_at) VALUES ($1, $2, $3, $4, $5)",
+        tenant,
+        guardian_id,
+        household_id,
+        account_id,
+        now,
+    )

@@ -34,6 +34,7 @@ class Services:
         self.logged_out: list[str] = []
         self.down = False
         self.roles = ["family"]  # identity's /me: ["staff"] for a town's agent
+        self.features: dict[str, bool] | None = None  # identity's public page: all on if None
 
     def tokens(self) -> dict[str, Any]:
         n = next(self.counter)
@@ -84,6 +85,7 @@ class Services:
                     "display_name": "Ville de Démo",
                     "contact_email": "enfance@demo.example",
                     "contact_phone": "01 23 45 67 89",
+                    **({"features": self.features} if self.features is not None else {}),
                 }
             )
 

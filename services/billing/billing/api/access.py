@@ -12,6 +12,7 @@ from billing.domain.documents import Viewer
 from billing.domain.errors import NotLinked
 from billing.state import CLOCK
 from billing.usecases import payers
+from shared import tenant_features
 from shared.auth import Caller, require_caller
 from shared.errors import Forbidden
 from shared.keys import POOL
@@ -56,6 +57,12 @@ def own_household(caller: Caller, household_id: uuid.UUID) -> None:
     """Staff: any household of the tenant; a family: its own only."""
     if not caller.is_staff and household_of(caller) != household_id:
         raise Forbidden("Ce foyer n'est pas le vôtre.")
+
+
+async def feature_allowed(request: web.Request, caller: Caller, feature: str) -> None:
+    """A family's request refused (403 feature-off) when its town turned `feature` (wallet,
+    direct_debit) off (identity.TenantFeaturesChanged); staff always pass."""
+    await tenant_features.require(pool(request), caller.tenant, feature, staff=caller.is_staff)
 
 
 def pool(request: web.Request) -> asyncpg.Pool:

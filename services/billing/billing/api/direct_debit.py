@@ -8,7 +8,17 @@ from typing import Any
 
 from aiohttp import web
 
-from billing.api.access import actor, anyone, household_of, now, own_household, pool, staff, viewer
+from billing.api.access import (
+    actor,
+    anyone,
+    feature_allowed,
+    household_of,
+    now,
+    own_household,
+    pool,
+    staff,
+    viewer,
+)
 from billing.domain.errors import MandateNotFound
 from billing.schemas import (
     BankAccessLogOut,
@@ -118,7 +128,7 @@ async def collecting_regies(request: web.Request) -> web.Response:
     tags=TAGS,
     description="Staff send PaperMandateIn: MandateIn plus `signed_on`.",
     responses={
-        403: "Another household",
+        403: "Another household, or the town turned direct debit off (families)",
         404: "No such régie, household or payer",
         409: "The régie does not collect by direct debit",
         422: "Invalid IBAN or BIC",
@@ -128,6 +138,7 @@ async def register_mandate(request: web.Request) -> web.Response:
     caller = anyone(request)
     household_id = path_uuid(request, "household_id")
     own_household(caller, household_id)
+    await feature_allowed(request, caller, "direct_debit")
     seen = await viewer(request, caller)
     data = await read_json(request, PaperMandateIn() if caller.is_staff else MandateIn())
     settings = request.app[SETTINGS]
@@ -190,6 +201,7 @@ async def list_mandates(request: web.Request) -> web.Response:
     response=MandateOut,
     tags=TAGS,
     responses={
+        403: "The town turned direct debit off",
         404: "Unknown link (or another household's)",
         409: "The mandate no longer waits for a signature",
         410: "Link expired or already used",
@@ -197,6 +209,7 @@ async def list_mandates(request: web.Request) -> web.Response:
 )
 async def sign_mandate(request: web.Request) -> web.Response:
     caller = require_caller(request, ("family",))
+    await feature_allowed(request, caller, "direct_debit")
     data = await read_json(request, MandateSignIn())
     mandate_id = await mandates.sign_mandate(
         unit_of_work(request.app, caller.tenant),

@@ -8,7 +8,15 @@ import uuid
 
 from aiohttp import web
 
-from billing.api.access import actor, anyone, now, own_household, pool, staff
+from billing.api.access import (
+    actor,
+    anyone,
+    feature_allowed,
+    now,
+    own_household,
+    pool,
+    staff,
+)
 from billing.schemas import (
     PageQuery,
     TopUpIn,
@@ -90,7 +98,7 @@ async def list_wallets(request: web.Request) -> web.Response:
     tags=TAGS,
     responses={
         200: "Active already",
-        403: "Another household",
+        403: "Another household, or the town turned the wallet off (families)",
         409: "No régie holds the tenant's wallets",
     },
 )
@@ -98,6 +106,7 @@ async def activate(request: web.Request) -> web.Response:
     caller = anyone(request)
     household_id = path_uuid(request, "household_id")
     own_household(caller, household_id)
+    await feature_allowed(request, caller, "wallet")
     row, created = await wallet.activate(
         unit_of_work(request.app, caller.tenant),
         caller.tenant,
@@ -151,7 +160,7 @@ async def list_movements(request: web.Request) -> web.Response:
     status=201,
     tags=TAGS,
     responses={
-        403: "Another household",
+        403: "Another household, or the town turned the wallet off (families)",
         409: "Wallet not activated",
         422: "Amount outside the top-up limits",
     },
@@ -160,6 +169,7 @@ async def top_up(request: web.Request) -> web.Response:
     caller = anyone(request)
     household_id = path_uuid(request, "household_id")
     own_household(caller, household_id)
+    await feature_allowed(request, caller, "wallet")
     data = await read_json(request, TopUpIn())
     body = await wallet.start_top_up(
         pool(request),

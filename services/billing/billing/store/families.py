@@ -57,6 +57,27 @@ async def set_billing_profile(
     )
 
 
+async def set_payer(
+    conn: Conn,
+    tenant: str,
+    household_id: uuid.UUID,
+    *,
+    name: str | None,
+    address: str | None,
+    email: str | None,
+) -> None:
+    """The payer printed on the next documents; the household's residence stays."""
+    await conn.execute(
+        """UPDATE households SET payer_name = $3, payer_address = $4, payer_email = $5
+           WHERE household_id = $1 AND tenant = $2 AND NOT anonymised""",
+        household_id,
+        tenant,
+        name,
+        address,
+        email,
+    )
+
+
 async def anonymise_household(conn: Conn, tenant: str, household_id: uuid.UUID) -> None:
     """Names and contact details go from the read models; issued documents keep their copy
     (accounting records)."""

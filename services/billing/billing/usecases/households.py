@@ -37,6 +37,22 @@ async def quotient_changed(
         await families_store.upsert_quotient(uow.conn, tenant, payload, occurred_at)
 
 
+async def billed_guardian_changed(uow: UnitOfWork, tenant: str, payload: dict[str, Any]) -> None:
+    """The guardian the family file names as billed becomes the payer printed on the next
+    documents (staff may still set another one in the billing profile afterwards); nobody
+    named: the guardians' names again."""
+    async with uow:
+        await families_store.ensure_household(uow.conn, tenant, payload["household_id"])
+        await families_store.set_payer(
+            uow.conn,
+            tenant,
+            payload["household_id"],
+            name=payload["name"],
+            address=payload["address"],
+            email=payload["email"],
+        )
+
+
 async def household_anonymised(uow: UnitOfWork, tenant: str, household_id: uuid.UUID) -> None:
     async with uow:
         await families_store.anonymise_household(uow.conn, tenant, household_id)

@@ -13,13 +13,15 @@ from booking.schemas import (
     ActivityOut,
     ActivityPatchIn,
     DayCapacityIn,
+    DayClosedOut,
+    DayCloseIn,
     DaysOut,
     DaysQuery,
     WaitingListOut,
     WaitingListQuery,
 )
 from booking.settings import SETTINGS
-from booking.usecases import activities, activity_edits, capacity
+from booking.usecases import activities, activity_edits, capacity, day_closing
 from shared.auth import require_caller
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
@@ -110,6 +112,34 @@ async def set_day_capacity(request: web.Request) -> web.Response:
         uow(request, tenant), tenant, activity_id, day, data["capacity"]
     )
     return json_response(DaysOut(), body)
+
+
+@routes.post("/tenants/{tenant}/activities/{activity_id}/days/{day}/close")
+@doc(
+    "Close one day of an activity, today or later (staff): the day leaves the calendar, its"
+    " bookings are cancelled without charge (one ReservationCancelled each, `cancelled_by`"
+    " day_closed: the family is emailed the reason) and its waiting list is emptied; closing"
+    " a day already closed changes nothing",
+    request=DayCloseIn,
+    response=DayClosedOut,
+    tags=["activities"],
+    responses={404: "Unknown activity, or no activity that day", 422: "A past day"},
+)
+async def close_day(request: web.Request) -> web.Response:
+    tenant, actor = calling(request, STAFF)
+    activity_id = path_uuid(request, "activity_id", ActivityNotFound)
+    day = path_day(request)
+    data = await read_json(request, DayCloseIn())
+    body = await day_closing.close_day(
+        uow(request, tenant),
+        tenant,
+        activity_id,
+        day,
+        actor,
+        reason=data["reason"],
+        now=now(request),
+    )
+    return json_response(DayClosedOut(), body)
 
 
 @routes.patch("/tenants/{tenant}/activities/{activity_id}")

@@ -178,6 +178,7 @@ async def list_absences(request: web.Request) -> web.Response:
         actor,
         status=query.get("status"),
         activity_id=query.get("activity_id"),
+        household_id=query.get("household_id"),
     )
     return json_response(AbsenceListOut(), {"items": rows})
 

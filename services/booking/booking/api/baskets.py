@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from booking.api.caller import ANYONE, calling, now, uow
+from booking.api.caller import ANYONE, calling, now, online_booking_allowed, uow
 from booking.domain.errors import BasketNotFound
-from booking.schemas import BasketIn, BasketOut, LineIn, ValidateIn, ValidationOut
+from booking.schemas import (
+    BasketIn,
+    BasketListOut,
+    BasketOut,
+    BasketsQuery,
+    LineIn,
+    ValidateIn,
+    ValidationOut,
+)
 from booking.settings import SETTINGS
 from booking.state import LEDGER
 from booking.usecases import baskets
 from shared.http.openapi import doc
-from shared.http.requests import json_response, path_uuid, read_json
+from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.keys import POOL
 
 routes = web.RouteTableDef()
@@ -28,6 +36,7 @@ routes = web.RouteTableDef()
 )
 async def create_basket(request: web.Request) -> web.Response:
     tenant, actor = calling(request, ANYONE)
+    await online_booking_allowed(request, tenant, actor)
     data = await read_json(request, BasketIn())
     body = await baskets.create_basket(
         uow(request, tenant),
@@ -39,6 +48,29 @@ async def create_basket(request: web.Request) -> web.Response:
         now=now(request),
     )
     return json_response(BasketOut(), body, status=201)
+
+
+@routes.get("/tenants/{tenant}/baskets")
+@doc(
+    "Validated baskets, newest first, with their outcome counts: a family's own household's;"
+    " staff name the household (?household_id=)",
+    query=BasketsQuery,
+    response=BasketListOut,
+    tags=["baskets"],
+    responses={422: "Staff without household_id", 403: "Another household"},
+)
+async def list_baskets(request: web.Request) -> web.Response:
+    tenant, actor = calling(request, ANYONE)
+    query = read_query(request, BasketsQuery())
+    rows = await baskets.validated_baskets(
+        request.app[POOL],
+        tenant,
+        actor,
+        household_id=query.get("household_id"),
+        limit=query["limit"],
+        offset=query["offset"],
+    )
+    return json_response(BasketListOut(), {"items": rows})
 
 
 @routes.get("/tenants/{tenant}/baskets/{basket_id}")
@@ -59,6 +91,7 @@ async def get_basket(request: web.Request) -> web.Response:
 )
 async def add_lines(request: web.Request) -> web.Response:
     tenant, actor = calling(request, ANYONE)
+    await online_booking_allowed(request, tenant, actor)
     basket_id = path_uuid(request, "basket_id", BasketNotFound)
     data = await read_json(request, LineIn())
     body = await baskets.add_lines(
@@ -94,12 +127,14 @@ _VALIDATE_IN, _VALIDATION_OUT = ValidateIn(), ValidationOut()
     response=ValidationOut,
     tags=["baskets"],
     responses={
-        403: "hold_for_payment false asked by a family (staff only)",
+        403: "hold_for_payment false asked by a family (staff only), or the town turned"
+        " online booking off (families)",
         409: "Already validated, or (all_or_nothing) some line not confirmed",
     },
 )
 async def validate_basket(request: web.Request) -> web.Response:
     tenant, actor = calling(request, ANYONE)
+    await online_booking_allowed(request, tenant, actor)
     basket_id = path_uuid(request, "basket_id", BasketNotFound)
     data = await read_json(request, _VALIDATE_IN)
     result = await baskets.validate_basket(

@@ -11,7 +11,9 @@ from aiohttp import web
 from booking.domain.actors import Actor
 from booking.domain.errors import DayNotOpen
 from booking.state import CLOCK
+from shared import tenant_features
 from shared.auth import Caller, require_caller
+from shared.keys import POOL
 from shared.uow import UnitOfWork, unit_of_work
 
 STAFF = ("staff", "admin")
@@ -30,6 +32,12 @@ def calling(request: web.Request, roles: tuple[str, ...]) -> tuple[str, Actor]:
     caller = require_caller(request, roles=roles)
     actor = Actor(uuid.UUID(caller.account_id), caller.is_staff, _household(caller))
     return caller.tenant, actor
+
+
+async def online_booking_allowed(request: web.Request, tenant: str, actor: Actor) -> None:
+    """A family filling or validating a basket, refused (403 feature-off) when its town turned
+    online booking off (identity.TenantFeaturesChanged); staff booking for it always pass."""
+    await tenant_features.require(request.app[POOL], tenant, "online_booking", staff=actor.staff)
 
 
 def now(request: web.Request) -> datetime:

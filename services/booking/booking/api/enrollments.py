@@ -49,7 +49,8 @@ async def create_enrollment(request: web.Request) -> web.Response:
 
 @routes.get("/tenants/{tenant}/enrollments")
 @doc(
-    "Enrollments: a family sees its household's, staff every one (?status=pending: to decide)",
+    "Enrollments: a family sees its household's, staff every one (?status=pending: to decide;"
+    " ?household_id=: one household's)",
     query=EnrollmentsQuery,
     response=EnrollmentListOut,
     tags=["enrollments"],
@@ -64,6 +65,7 @@ async def list_enrollments(request: web.Request) -> web.Response:
         status=query.get("status"),
         child_id=query.get("child_id"),
         activity_id=query.get("activity_id"),
+        household_id=query.get("household_id"),
     )
     return json_response(EnrollmentListOut(), {"items": rows})
 

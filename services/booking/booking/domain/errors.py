@@ -120,6 +120,13 @@ class IncoherentActivity(DomainError):
     detail = "Ces modifications rendraient l'activité incohérente."
 
 
+class PastDayNotClosable(DomainError):
+    code = "past-day-not-closable"
+    kind = "invalid"
+    title = "Past day"
+    detail = "Un jour passé ne peut pas être fermé."
+
+
 class BookedDaysRemoved(DomainError):
     """New opening rules would drop future days where children are booked or waiting."""
 

@@ -12,7 +12,8 @@ from typing import Any
 from booking.domain.days import Opening, Rhythm, expand
 from booking.domain.deadlines import PARIS, Deadlines
 
-# Exactly the legend of the calendar [003], plus the two states of days that are not offered.
+# Exactly the legend of the calendar [003], plus the three states of days that are not
+# offered: no activity, past the booking deadline ("sens interdit" of guide 002), not eligible.
 BOOKED_CANCELLABLE = "booked_cancellable"  # Enfant inscrit, possibilité d'annuler au besoin
 BOOKED_LOCKED = "booked_locked"  # Enfant inscrit, annulation impossible (cadenas)
 BOOKABLE = "bookable"  # Vous pouvez réserver
@@ -21,7 +22,8 @@ CANCELLED = "cancelled"  # Inscription annulée, pas de majoration
 FULL = "full"  # Inscriptions complètes
 WAITING_LIST = "waiting_list"  # Inscription sur la liste d'attente de l'activité
 PENDING_VALIDATION = "pending_validation"  # soumise à validation par un agent
-CLOSED = "closed"  # no activity that day, or booking closed (sens interdit)
+CLOSED = "closed"  # no activity that day
+PAST_DEADLINE = "deadline_passed"  # the activity runs, its booking deadline passed (sens interdit)
 NOT_ELIGIBLE = "not_eligible"  # age/grade, or no accepted enrollment
 STATES = (
     BOOKED_CANCELLABLE,
@@ -33,6 +35,7 @@ STATES = (
     WAITING_LIST,
     PENDING_VALIDATION,
     CLOSED,
+    PAST_DEADLINE,
     NOT_ELIGIBLE,
 )
 
@@ -175,7 +178,7 @@ def day_state(opening: Opening, deadlines: Deadlines, facts: DayFacts, now: date
     if verdict.refusal in (NOT_ENROLLED, NOT_ELIGIBLE_THAT_DAY):
         return NOT_ELIGIBLE
     if verdict.refusal == DEADLINE_PASSED:
-        return CLOSED
+        return PAST_DEADLINE
     if facts.booked >= facts.capacity:
         return FULL
     return LATE if verdict.late else BOOKABLE

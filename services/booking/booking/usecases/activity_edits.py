@@ -128,8 +128,9 @@ async def _reopen_days(
     if held:
         listed = ", ".join(_french(d) for d in held)
         raise BookedDaysRemoved(
-            f"Ces jours ont déjà des enfants inscrits ou en attente : {listed}. Annulez "
-            "d'abord leurs réservations ou gardez ces jours ouverts.",
+            f"Ces jours ont déjà des enfants inscrits ou en attente : {listed}. Fermez "
+            "chacun de ces jours avec son motif (« Fermer un jour » : les réservations sont "
+            "annulées sans facturation et les familles prévenues) ou gardez-les ouverts.",
             errors=[{"field": "weekdays", "detail": f"Jours avec des enfants : {listed}."}],
             days=[d.isoformat() for d in held],
         )

@@ -249,10 +249,15 @@ async def list_absences(
     *,
     status: str | None = None,
     activity_id: uuid.UUID | None = None,
+    household_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    """A family sees its household's, staff every one."""
+    """A family sees its household's, staff every one (or one household's)."""
     return await store.list_absences(
-        conn, tenant, household_id=actor.scope, status=status, activity_id=activity_id
+        conn,
+        tenant,
+        household_id=actor.scope or household_id,
+        status=status,
+        activity_id=activity_id,
     )
 
 

@@ -132,6 +132,28 @@ async def get_basket(
     return await _body(conn, await basket_for(conn, tenant, actor, basket_id))
 
 
+async def validated_baskets(
+    conn: store.Conn,
+    tenant: str,
+    actor: Actor,
+    *,
+    household_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    """The validated baskets of a household, newest first: a family's own; staff name the
+    household."""
+    if actor.staff:
+        if household_id is None:
+            raise HouseholdRequired()
+        household = household_id
+    else:
+        household = actor.own_household()
+        if household_id not in (None, household):
+            raise OtherHousehold()
+    return await store.validated_baskets(conn, tenant, household, limit=limit, offset=offset)
+
+
 async def add_lines(
     uow: UnitOfWork,
     tenant: str,

@@ -139,12 +139,13 @@ async def list_enrollments(
     status: str | None = None,
     child_id: uuid.UUID | None = None,
     activity_id: uuid.UUID | None = None,
+    household_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    """A family sees its household's, staff every one."""
+    """A family sees its household's, staff every one (or one household's)."""
     return await store.list_enrollments(
         conn,
         tenant,
-        household_id=actor.scope,
+        household_id=actor.scope or household_id,
         status=status,
         child_id=child_id,
         activity_id=activity_id,

@@ -243,8 +243,8 @@ async def test_calendar_states_of_the_legend(town: Town) -> None:
     town.at(datetime(2026, 9, 9, 13, 0, tzinfo=PARIS))
     states = await town.calendar(kid, "2026-09", activity_id=activity["id"])
     assert len(states) == 30
-    assert states["2026-09-08"] == "closed"  # past
-    assert states["2026-09-09"] == "closed"  # Wednesday
+    assert states["2026-09-08"] == "deadline_passed"  # past: the activity ran, too late
+    assert states["2026-09-09"] == "closed"  # Wednesday: no activity
     assert states["2026-09-10"] == "booked_locked"  # cancellation closed 9/9 at noon
     assert states["2026-09-11"] == "booked_cancellable"
     assert states["2026-09-14"] == "bookable"

@@ -85,8 +85,12 @@ def test_every_state_of_the_legend():
     assert state(early, booked=10) == "full"
     assert state(early, booking_status="waiting") == "waiting_list"
     assert state(early, enrollment_status="pending") == "pending_validation"
-    assert state(early, day=date(2026, 10, 14)) == "closed"  # Wednesday
-    assert state(paris(2026, 10, 15, 0, 0) + timedelta(seconds=1)) == "closed"  # too late
+    assert state(early, day=date(2026, 10, 14)) == "closed"  # Wednesday: no activity
+    too_late = paris(2026, 10, 15, 0, 0) + timedelta(seconds=1)
+    assert state(too_late) == "deadline_passed"  # the activity runs: "sens interdit"
+    assert state(too_late, day=date(2026, 10, 14)) == "closed"  # no activity stays closed
+    assert state(too_late, booking_status="cancelled") == "cancelled"
+    assert state(too_late, eligible=False) == "not_eligible"
     assert state(early, eligible=False) == "not_eligible"
     assert state(early, enrollment_status=None) == "not_eligible"
 

@@ -13,11 +13,13 @@ Modules:
     changes         changes proposed by families and staff's decisions; household requests
     linking         an account linked to its household (subscriber code, staff)
     catalog         the tenant's lists: document types, request topics
+    permissions     the town's permissions per child, the proofs required with changes
     documents       supporting documents
     town_requests   requests to the town
     importing       the CSV import of the town's household file
     privacy         the export, deletion requests, anonymisation
     subscriber_codes  the subscriber-code letters, a new code for a lost one
+    onboarding      onboarding runs: the guardians of imported households invited
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from family.api import (
     importing,
     linking,
     members,
+    onboarding,
+    permissions,
     photos,
     privacy,
     quotients,
@@ -49,9 +53,11 @@ routes: list[web.AbstractRouteDef] = [
     *changes.routes,
     *photos.routes,
     *catalog.routes,
+    *permissions.routes,
     *documents.routes,
     *town_requests.routes,
     *importing.routes,
     *privacy.routes,
     *subscriber_codes.routes,
+    *onboarding.routes,
 ]

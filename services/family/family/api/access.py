@@ -15,6 +15,7 @@ from aiohttp import web
 from family.domain.errors import HouseholdNotFound
 from family.settings import SETTINGS, FamilySettings
 from family.usecases import Actor, households, linking
+from shared import tenant_features
 from shared.auth import Caller, require_caller
 from shared.http.requests import path_uuid
 from shared.keys import POOL
@@ -42,6 +43,13 @@ def carer(request: web.Request) -> Actor:
 def family(request: web.Request) -> Actor:
     """The family account calling (401/403 otherwise)."""
     return actor_of(require_caller(request, roles=FAMILY))
+
+
+async def family_edits_allowed(request: web.Request, tenant: str) -> None:
+    """A family's change to its household file, refused (403 feature-off) when the town
+    turned family edits off (identity.TenantFeaturesChanged): it asks families to write
+    instead. Staff's door never calls this."""
+    await tenant_features.require(request.app[POOL], tenant, "family_edits", staff=False)
 
 
 def settings(request: web.Request) -> FamilySettings:

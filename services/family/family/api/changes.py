@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from family.api.access import Scope, family, staff, uow
+from family.api.access import Scope, family, family_edits_allowed, staff, uow
 from family.domain.errors import ChangeNotFound
 from family.schemas import ChangeOut, ChangePageOut, ChangesQuery, NewHouseholdIn, RejectIn
 from family.state import VAULT
@@ -137,6 +137,7 @@ async def my_change(request: web.Request) -> web.Response:
 )
 async def ask_for_household(request: web.Request) -> web.Response:
     actor = family(request)
+    await family_edits_allowed(request, actor.tenant)
     data = await read_json(request, NewHouseholdIn())
     body = await changes.ask_for_household(uow(request, actor), actor, request.app[VAULT], data)
     return json_response(ChangeOut(), body, status=202)

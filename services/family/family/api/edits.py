@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 from marshmallow import Schema
 
-from family.api.access import Scope, uow
+from family.api.access import Scope, family_edits_allowed, uow
 from family.domain.changes import Edit
 from family.domain.errors import MemberNotFound
 from family.schemas import ChangeOut, HouseholdOut
@@ -28,8 +28,11 @@ async def edit(
     """Parse the change (`schema`: what the body is checked against, default by entity and
     operation; `member`/`parent`: the path's names of the row changed or of its child),
     then apply it (staff: the file, 200, 201 with `created_id`, 204 for a removal) or
-    propose it (family: the pending change, 202)."""
+    propose it (family: the pending change, 202; 403 when the town turned family edits
+    off)."""
     scope = await Scope.of(request)
+    if not scope.staff:
+        await family_edits_allowed(request, scope.tenant)
     schema = schema or edits.change_schema(entity, operation)
     data = await read_json(request, schema) if operation != "delete" else {}
     entity_id = path_uuid(request, member, MemberNotFound) if member else None

@@ -3,9 +3,12 @@ own; the household's address and phones change (staff: at once; family: pending)
 
 from __future__ import annotations
 
-from aiohttp import web
+import json
 
-from family.api.access import Scope, settings, staff, uow
+from aiohttp import web
+from marshmallow import ValidationError
+
+from family.api.access import Scope, family, family_edits_allowed, settings, staff, uow
 from family.api.edits import edit
 from family.schemas import (
     ChangeOut,
@@ -15,9 +18,12 @@ from family.schemas import (
     NewHouseholdIn,
     SearchQuery,
 )
-from family.usecases import households
+from family.state import VAULT
+from family.usecases import File, changes, households
+from shared.errors import validation_problem
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json, read_query
+from shared.http.uploads import field_problem, read_form
 from shared.keys import POOL
 
 routes = web.RouteTableDef()
@@ -98,3 +104,54 @@ async def staff_update_household(request: web.Request) -> web.Response:
 )
 async def family_update_household(request: web.Request) -> web.Response:
     return await edit(request, "household", "update")
+
+
+@routes.post("/tenants/{tenant}/me/household/proved-changes")
+@doc(
+    "Change the household with its proof in one form (family; pending, staff decide)",
+    response=ChangeOut,
+    status=202,
+    tags=["my household"],
+    description="multipart/form-data: `change` (the JSON of a household change, as "
+    "`PATCH /me/household` takes it, without `proof_document_id`), `document_type` (default "
+    "`justificatif_domicile`) and `file` (the proof: PDF, JPEG or PNG). The document and the "
+    "pending change are stored together or not at all; approving the change validates the "
+    "document, rejecting it rejects the document with the same reason.",
+    responses={413: "File too large", 415: "Not a PDF, JPEG or PNG", 422: "Invalid fields"},
+)
+async def family_change_with_proof(request: web.Request) -> web.Response:
+    actor = family(request)
+    scope = await Scope.of(request)
+    await family_edits_allowed(request, scope.tenant)
+    limits = settings(request)
+    form = await read_form(request, max_file_bytes=limits.document_max_bytes)
+    try:
+        change = json.loads(form.fields.get("change") or "{}")
+    except ValueError:
+        raise field_problem(
+            422, "validation-error", "Invalid request", "change", "Modification illisible."
+        ) from None
+    if not isinstance(change, dict) or "proof_document_id" in change:
+        raise field_problem(
+            422, "validation-error", "Invalid request", "change", "Modification illisible."
+        )
+    try:
+        data = HouseholdPatchIn().load(change)
+    except ValidationError as exc:
+        raise validation_problem(exc.messages) from None
+    if form.file is None:
+        raise field_problem(
+            422, "validation-error", "Invalid request", "file", "Joignez le justificatif."
+        )
+    upload = form.file
+    body = await changes.propose_with_proof(
+        uow(request, actor),
+        actor,
+        request.app[VAULT],
+        scope.household_id,
+        data,
+        document_type=form.fields.get("document_type") or "justificatif_domicile",
+        file=File(upload.filename, upload.content_type, upload.content, upload.size, upload.sha256),
+        room=limits.household_pending_uploads,
+    )
+    return json_response(ChangeOut(), body, status=202)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from family.api.access import Scope, settings, staff, uow
+from family.api.access import Scope, family_edits_allowed, settings, staff, uow
 from family.domain.errors import ChangeNotFound, MemberNotFound
 from family.schemas import ChangeOut, PhotoOut
 from family.state import VAULT
@@ -46,6 +46,8 @@ async def read_image(request: web.Request, *, max_bytes: int) -> Upload:
 
 async def _put_photo(request: web.Request) -> web.Response:
     scope = await Scope.of(request)
+    if not scope.staff:
+        await family_edits_allowed(request, scope.tenant)
     child_id = path_uuid(request, "child_id", MemberNotFound)
     # Who and which child first: nothing is read from someone who may not send it.
     await members.child(request.app[POOL], scope.tenant, scope.household_id, child_id)
@@ -85,6 +87,8 @@ async def _get_photo(request: web.Request) -> web.Response:
 
 async def _delete_photo(request: web.Request) -> web.Response:
     scope = await Scope.of(request)
+    if not scope.staff:
+        await family_edits_allowed(request, scope.tenant)
     child_id = path_uuid(request, "child_id", MemberNotFound)
     if not scope.staff:
         change = await changes.propose_photo(

@@ -59,6 +59,8 @@ class Edit:
     entity_id: uuid.UUID | None = None
     parent_id: uuid.UUID | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    # A family's approved proposal: its author (who gave a child's permissions).
+    submitted_by: uuid.UUID | None = None
 
 
 def decide(change: Change, decision: str, reason: str | None) -> str:

@@ -42,6 +42,11 @@ class InvalidField(DomainError):
         super().__init__(detail, errors=[{"field": field, "detail": detail}])
 
 
+class OnboardingRunNotFound(NotFound):
+    code = "onboarding-run-not-found"
+    detail = "Cette campagne d'invitation n'existe pas."
+
+
 class NoHealthRecord(NotFound):
     code = "no-health-record"
     detail = "Aucune fiche sanitaire n'a encore été remplie pour cet enfant."

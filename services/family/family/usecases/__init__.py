@@ -15,12 +15,14 @@ Modules:
     edits          a change to the file applied at once (staff; an approved proposal)
     changes        changes proposed by families, and staff's decision
     catalog        the tenant's lists: document types, request topics
+    permissions    the town's permissions per child and the proofs required with changes
     documents      supporting documents, and the room a household has for files
     town_requests  requests to the town and their threads
     linking        an account linked to its household (subscriber code, staff)
     privacy        the export of a household's data, deletion requests, anonymisation
     importing      the CSV import of the town's existing file
     subscriber_codes  the subscriber-code letters (PDF), a new code for a lost one
+    onboarding     onboarding runs: the guardians of imported households invited
     demo           the demo households (development)
 """
 

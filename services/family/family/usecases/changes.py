@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 from marshmallow import Schema, ValidationError
 
 from family import store
+from family.domain import catalog, situation
 from family.domain import changes as change_rules
 from family.domain.changes import Edit
 from family.domain.errors import (
@@ -22,6 +23,7 @@ from family.domain.errors import (
     ChangeNotFound,
     CreationPending,
     HouseholdNotFound,
+    InvalidField,
     MemberNotFound,
     NoPhoto,
 )
@@ -33,8 +35,8 @@ from family.schemas import (
     HouseholdPatchIn,
     NewHouseholdIn,
 )
-from family.usecases import Actor, File, utcnow
-from family.usecases.documents import ensure_room
+from family.usecases import Actor, File, permissions, utcnow
+from family.usecases.documents import add_document, decide_in, ensure_room
 from family.usecases.edits import apply_change, change_schema
 from family.usecases.health_records import log_access, read_health
 from family.usecases.households import add_household, household
@@ -95,55 +97,155 @@ async def propose(
 ) -> dict[str, Any]:
     """Store what a family asks for, with what is there now; nothing is applied. `schema`:
     what the proposal was checked against (it stores the proposal as such)."""
-    entity, operation, data = edit.entity, edit.operation, edit.data
     async with uow:
-        conn = uow.conn
-        before: dict[str, Any] | None = None
-        row: dict[str, Any] | None = None
-        if entity == "household":
-            row = await household(conn, actor.tenant, household_id)
-            before = HouseholdPatchIn().dump({k: row[k] for k in ("address", "phones")})
-        elif entity in TABLES and edit.entity_id is not None:
-            row = await store.get_member(
-                conn, TABLES[entity], actor.tenant, household_id, edit.entity_id
-            )
-            if row is None:
-                raise MemberNotFound()
-            before = _OUT[entity]().dump(row)
-        elif edit.parent_id is not None:
-            row = await child(conn, actor.tenant, household_id, edit.parent_id)
-            if entity == "health":
-                before = await read_health(conn, vault, actor.tenant, household_id, edit.parent_id)
-                if before is not None:
-                    before = {k: v for k, v in HealthOut().dump(before).items()}
-        proposed = schema.dump(data) if operation != "delete" else None
-        label = _label(entity, row if entity != "health" else None, data)
-        if entity == "health" and row is not None:
-            label = f"{row['first_name']} {row['last_name']}"
-        change_id = uuid.uuid4()
-        values: dict[str, Any] = {
-            "id": change_id,
-            "tenant": actor.tenant,
-            "household_id": household_id,
-            "entity": entity,
-            "operation": operation,
-            "entity_id": edit.entity_id,
-            "parent_id": edit.parent_id,
-            "label": label,
-            "submitted_by": actor.account_id,
-            "submitted_at": utcnow(),
-        }
+        return await propose_in(uow, actor, vault, household_id, edit, schema)
+
+
+async def propose_in(
+    uow: UnitOfWork,
+    actor: Actor,
+    vault: Vault,
+    household_id: uuid.UUID,
+    edit: Edit,
+    schema: Schema,
+) -> dict[str, Any]:
+    """`propose` in the caller's open unit of work."""
+    entity, operation, data = edit.entity, edit.operation, edit.data
+    conn = uow.conn
+    before: dict[str, Any] | None = None
+    row: dict[str, Any] | None = None
+    proof_id: uuid.UUID | None = None
+    if entity == "household":
+        row = await household(conn, actor.tenant, household_id)
+        before = HouseholdPatchIn().dump({k: row[k] for k in HOUSEHOLD_FIELDS})
+        data = {k: v for k, v in data.items() if k != "proof_document_id"}
+        proof_id = await _proof(conn, actor.tenant, household_id, before, data, edit.data)
+    elif entity in TABLES and edit.entity_id is not None:
+        row = await store.get_member(
+            conn, TABLES[entity], actor.tenant, household_id, edit.entity_id
+        )
+        if row is None:
+            raise MemberNotFound()
+        before = _OUT[entity]().dump(row)
+        if entity == "child":
+            # The child's answers as a change proposes them: {code: yes/no}.
+            given = await store.child_permissions(conn, household_id)
+            before["permissions"] = {
+                p["code"]: p["granted"] for p in given if p["child_id"] == edit.entity_id
+            }
+    elif edit.parent_id is not None:
+        row = await child(conn, actor.tenant, household_id, edit.parent_id)
         if entity == "health":
-            # Health data never rests in clear, not even while it waits for staff.
-            sealed = vault.seal_json(
-                {"before": before, "proposed": proposed},
-                aad_for("family", "change", actor.tenant, change_id),
-            )
-            values.update(key_id=sealed.key_id, sealed=sealed.blob)
-        else:
-            values.update(before=before, proposed=proposed)
-        change = await store.insert_change(conn, values)
+            before = await read_health(conn, vault, actor.tenant, household_id, edit.parent_id)
+            if before is not None:
+                before = {k: v for k, v in HealthOut().dump(before).items()}
+    if entity == "child":
+        await permissions.check_answers(conn, actor.tenant, permissions.answers_of(data))
+    proposed = schema.dump(data) if operation != "delete" else None
+    label = _label(entity, row if entity != "health" else None, data)
+    if entity == "health" and row is not None:
+        label = f"{row['first_name']} {row['last_name']}"
+    change_id = uuid.uuid4()
+    values: dict[str, Any] = {
+        "id": change_id,
+        "tenant": actor.tenant,
+        "household_id": household_id,
+        "entity": entity,
+        "operation": operation,
+        "entity_id": edit.entity_id,
+        "parent_id": edit.parent_id,
+        "label": label,
+        "submitted_by": actor.account_id,
+        "submitted_at": utcnow(),
+    }
+    if entity == "health":
+        # Health data never rests in clear, not even while it waits for staff.
+        sealed = vault.seal_json(
+            {"before": before, "proposed": proposed},
+            aad_for("family", "change", actor.tenant, change_id),
+        )
+        values.update(key_id=sealed.key_id, sealed=sealed.blob)
+    else:
+        values.update(before=before, proposed=proposed)
+    if proof_id is not None:
+        values["proof_document_id"] = proof_id
+    change = await store.insert_change(conn, values)
     return change_body(change, vault)
+
+
+async def propose_with_proof(
+    uow: UnitOfWork,
+    actor: Actor,
+    vault: Vault,
+    household_id: uuid.UUID,
+    data: dict[str, Any],
+    *,
+    document_type: str,
+    file: File,
+    room: int,
+) -> dict[str, Any]:
+    """A family's change of the household with its proof sent in the same form: the
+    document and the change stored together, or neither (a refused change leaves no
+    document behind)."""
+    async with uow:
+        document = await add_document(
+            uow,
+            actor,
+            household_id,
+            document_type=document_type,
+            member_id=None,
+            file=file,
+            room=room,
+        )
+        proved = {**data, "proof_document_id": document["id"]}
+        edit = Edit("household", "update", data=proved)
+        return await propose_in(uow, actor, vault, household_id, edit, HouseholdPatchIn())
+
+
+# The household's own fields a family may change (as HouseholdPatchIn names them).
+HOUSEHOLD_FIELDS = (
+    "address",
+    "phones",
+    "marital_status",
+    "custody",
+    "custody_detail",
+    "billed_guardian_id",
+)
+
+
+async def _proof(
+    conn: Conn,
+    tenant: str,
+    household_id: uuid.UUID,
+    before: dict[str, Any],
+    data: dict[str, Any],
+    asked: dict[str, Any],
+) -> uuid.UUID | None:
+    """The document proving a change of the household (`asked["proof_document_id"]`), checked:
+    required when a field the town lists changes (the address: a proof of address), one of
+    the household's documents still waiting for staff."""
+    settings = await permissions.proof_settings(conn, tenant)
+    proposed = HouseholdPatchIn().dump(data)
+    needed = situation.fields_needing_proof(settings["proof_fields"], before, proposed)
+    proof_id = asked.get("proof_document_id")
+    if proof_id is None:
+        if needed:
+            label = "un justificatif de domicile" if "address" in needed else "un justificatif"
+            raise InvalidField("proof_document_id", f"Joignez {label} à cette modification.")
+        return None
+    document = await store.get_document(conn, tenant, proof_id)
+    if document is None or document["household_id"] != household_id:
+        raise InvalidField("proof_document_id", "Ce justificatif n'est pas un document du foyer.")
+    if document["status"] != "pending":
+        raise InvalidField(
+            "proof_document_id", "Ce justificatif a déjà été examiné : joignez-en un nouveau."
+        )
+    if "address" in needed and document["document_type"] != situation.PROOF_FIELDS["address"]:
+        raise InvalidField(
+            "proof_document_id",
+            "Le justificatif d'un changement d'adresse est un justificatif de domicile.",
+        )
+    return proof_id
 
 
 def _photo_meta(row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -335,6 +437,8 @@ async def decide_change(
             household_id = result_id = await _create_requested_household(uow, actor, change, now)
         elif status == "approved":
             result_id = await _approve(uow, actor, vault, change, now)
+        if change["proof_document_id"] is not None:
+            await _decide_proof(uow, actor, change["proof_document_id"], status, reason)
         await store.decide_change(
             conn,
             change_id,
@@ -372,12 +476,32 @@ async def _approve(
             problem = validation_problem(exc.messages)
             raise ChangeNoLongerApplies(errors=problem.extra["errors"]) from None
     edit = Edit(
-        change["entity"], change["operation"], change["entity_id"], change["parent_id"], data
+        change["entity"],
+        change["operation"],
+        change["entity_id"],
+        change["parent_id"],
+        data,
+        submitted_by=change["submitted_by"],
     )
     try:
         return await apply_change(uow, actor, vault, change["household_id"], edit, now=now)
     except (MemberNotFound, HouseholdNotFound) as exc:
         raise ChangeNoLongerApplies(exc.detail) from None
+
+
+async def _decide_proof(
+    uow: UnitOfWork, actor: Actor, document_id: uuid.UUID, status: str, reason: str | None
+) -> None:
+    """The change's proof follows the change: validated with it (until the end of the school
+    year) or refused with its reason; one staff already decided stays as it is."""
+    document = await store.get_document(uow.conn, actor.tenant, document_id, for_update=True)
+    if document is None or document["status"] != "pending":
+        return
+    if status == "approved":
+        valid_until = catalog.end_of_school_year(date.today())
+        await decide_in(uow, actor, document_id, "validated", valid_until=valid_until)
+    else:
+        await decide_in(uow, actor, document_id, "rejected", reason=reason)
 
 
 async def _photo_change_data(uow: UnitOfWork, change: dict[str, Any]) -> dict[str, Any]:

@@ -46,40 +46,60 @@ async def upload_document(
 ) -> dict[str, Any]:
     """A document about the household or one of its members, waiting for staff; `room`:
     how many files the household may have waiting (None: no limit, staff's uploads)."""
-    document_id = uuid.uuid4()
     async with uow:
-        if room is not None:
-            await ensure_room(uow, household_id, room)
-        types = await store.catalog(
-            uow.conn, "document_types", actor.tenant, catalog.DOCUMENT_TYPES
+        return await add_document(
+            uow,
+            actor,
+            household_id,
+            document_type=document_type,
+            member_id=member_id,
+            file=file,
+            room=room,
         )
-        if document_type not in {t["code"] for t in types}:
-            raise InvalidField(
-                "document_type",
-                "Type de document inconnu ; types possibles : "
-                + ", ".join(t["code"] for t in types)
-                + ".",
-            )
-        member_kind = await _member_kind(uow.conn, actor.tenant, household_id, member_id)
-        await store.insert_document(
-            uow.conn,
-            {
-                "id": document_id,
-                "tenant": actor.tenant,
-                "household_id": household_id,
-                "member_kind": member_kind,
-                "member_id": member_id,
-                "document_type": document_type,
-                "filename": file.filename,
-                "content_type": file.content_type,
-                "size": file.size,
-                "sha256": file.sha256,
-                "content": file.content,
-                "uploaded_by": actor.account_id,
-                "uploaded_at": utcnow(),
-            },
+
+
+async def add_document(
+    uow: UnitOfWork,
+    actor: Actor,
+    household_id: uuid.UUID,
+    *,
+    document_type: str,
+    member_id: uuid.UUID | None,
+    file: File,
+    room: int | None,
+) -> dict[str, Any]:
+    """`upload_document` in the caller's open unit of work."""
+    document_id = uuid.uuid4()
+    if room is not None:
+        await ensure_room(uow, household_id, room)
+    types = await store.catalog(uow.conn, "document_types", actor.tenant, catalog.DOCUMENT_TYPES)
+    if document_type not in {t["code"] for t in types}:
+        raise InvalidField(
+            "document_type",
+            "Type de document inconnu ; types possibles : "
+            + ", ".join(t["code"] for t in types)
+            + ".",
         )
-        return await _document(uow.conn, actor.tenant, document_id)
+    member_kind = await _member_kind(uow.conn, actor.tenant, household_id, member_id)
+    await store.insert_document(
+        uow.conn,
+        {
+            "id": document_id,
+            "tenant": actor.tenant,
+            "household_id": household_id,
+            "member_kind": member_kind,
+            "member_id": member_id,
+            "document_type": document_type,
+            "filename": file.filename,
+            "content_type": file.content_type,
+            "size": file.size,
+            "sha256": file.sha256,
+            "content": file.content,
+            "uploaded_by": actor.account_id,
+            "uploaded_at": utcnow(),
+        },
+    )
+    return await _document(uow.conn, actor.tenant, document_id)
 
 
 async def _member_kind(
@@ -184,38 +204,52 @@ async def _decide(
     valid_until: date | None = None,
     reason: str | None = None,
 ) -> dict[str, Any]:
-    now = utcnow()
     async with uow:
-        document = await _document(uow.conn, actor.tenant, document_id, for_update=True)
-        if document["status"] != "pending":
-            raise DocumentAlreadyDecided()
-        await store.decide_document(
-            uow.conn,
-            document_id,
-            status=decision,
-            valid_until=valid_until,
-            reason=reason,
-            decided_by=actor.account_id,
-            now=now,
-        )
-        accounts = await store.linked_accounts(uow.conn, document["household_id"])
-        payload: dict[str, Any] = {
-            "document_id": document_id,
-            "household_id": document["household_id"],
-            "child_id": document["member_id"] if document["member_kind"] == "child" else None,
-            "member_id": document["member_id"],
-            "member_kind": document["member_kind"],
-            "document_type": document["document_type"],
-            # The tenant's own label: notify and booking need no list of their own.
-            "document_label": document["document_label"],
-            "account_ids": [a["account_id"] for a in accounts],
-        }
-        if decision == "validated":
-            uow.emit(
-                "family.DocumentValidated",
-                {**payload, "valid_until": valid_until},
-                tenant=actor.tenant,
-            )
-        else:
-            uow.emit("family.DocumentRejected", {**payload, "reason": reason}, tenant=actor.tenant)
+        await decide_in(uow, actor, document_id, decision, valid_until=valid_until, reason=reason)
         return await _document(uow.conn, actor.tenant, document_id)
+
+
+async def decide_in(
+    uow: UnitOfWork,
+    actor: Actor,
+    document_id: uuid.UUID,
+    decision: str,
+    *,
+    valid_until: date | None = None,
+    reason: str | None = None,
+) -> None:
+    """Decide a pending document in the caller's open unit of work (a change's proof is
+    decided with the change); DocumentValidated or DocumentRejected."""
+    now = utcnow()
+    document = await _document(uow.conn, actor.tenant, document_id, for_update=True)
+    if document["status"] != "pending":
+        raise DocumentAlreadyDecided()
+    await store.decide_document(
+        uow.conn,
+        document_id,
+        status=decision,
+        valid_until=valid_until,
+        reason=reason,
+        decided_by=actor.account_id,
+        now=now,
+    )
+    accounts = await store.linked_accounts(uow.conn, document["household_id"])
+    payload: dict[str, Any] = {
+        "document_id": document_id,
+        "household_id": document["household_id"],
+        "child_id": document["member_id"] if document["member_kind"] == "child" else None,
+        "member_id": document["member_id"],
+        "member_kind": document["member_kind"],
+        "document_type": document["document_type"],
+        # The tenant's own label: notify and booking need no list of their own.
+        "document_label": document["document_label"],
+        "account_ids": [a["account_id"] for a in accounts],
+    }
+    if decision == "validated":
+        uow.emit(
+            "family.DocumentValidated",
+            {**payload, "valid_until": valid_until},
+            tenant=actor.tenant,
+        )
+    else:
+        uow.emit("family.DocumentRejected", {**payload, "reason": reason}, tenant=actor.tenant)

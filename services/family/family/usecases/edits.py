@@ -10,7 +10,9 @@ from typing import Any
 
 from marshmallow import Schema
 
+from family import store
 from family.domain.changes import Edit
+from family.domain.errors import InvalidField
 from family.schemas import (
     ChildIn,
     ContactIn,
@@ -58,7 +60,18 @@ async def apply_change(
     created row."""
     entity, operation, data = edit.entity, edit.operation, edit.data
     if entity == "household":
-        await update_member(uow, actor, "households", household_id, household_id, data, now=now)
+        billed = data.get("billed_guardian_id")
+        if billed is not None and not await store.get_member(
+            uow.conn, "guardians", actor.tenant, household_id, billed
+        ):
+            raise InvalidField(
+                "billed_guardian_id", "Le responsable facturé doit être un responsable du foyer."
+            )
+        row = await update_member(
+            uow, actor, "households", household_id, household_id, data, now=now
+        )
+        if "billed_guardian_id" in data:
+            await _billed_guardian_changed(uow, actor, row)
         return None
     if entity == "health":
         assert edit.parent_id is not None
@@ -76,14 +89,65 @@ async def apply_change(
     table = TABLES[entity]
     if operation == "create":
         links = {"child_id": edit.parent_id} if entity == "contact" else None
-        row = await add_member(uow, actor, table, household_id, data, now=now, links=links)
+        row = await add_member(
+            uow,
+            actor,
+            table,
+            household_id,
+            data,
+            now=now,
+            links=links,
+            given_by=edit.submitted_by,
+        )
         return row["id"]
     assert edit.entity_id is not None
     if operation == "update":
-        await update_member(uow, actor, table, household_id, edit.entity_id, data, now=now)
+        await update_member(
+            uow,
+            actor,
+            table,
+            household_id,
+            edit.entity_id,
+            data,
+            now=now,
+            given_by=edit.submitted_by,
+        )
     else:
         await remove_member(uow, actor, table, household_id, edit.entity_id, now=now)
     return None
+
+
+async def _billed_guardian_changed(
+    uow: UnitOfWork, actor: Actor, household: dict[str, Any]
+) -> None:
+    """BilledGuardianChanged: who billing prints as the household's payer."""
+    guardian_id = household["billed_guardian_id"]
+    guardian = (
+        await store.get_member(uow.conn, "guardians", actor.tenant, household["id"], guardian_id)
+        if guardian_id is not None
+        else None
+    )
+    payload: dict[str, Any] = {
+        "household_id": household["id"],
+        "guardian_id": guardian_id,
+        "name": None,
+        "email": None,
+        "address": None,
+    }
+    if guardian is not None:
+        address = guardian["address"] or household["address"] or {}
+        payload.update(
+            name=f"{guardian['first_name']} {guardian['last_name']}",
+            email=guardian["email"],
+            address=one_line(address) or None,
+        )
+    uow.emit("family.BilledGuardianChanged", payload, tenant=actor.tenant)
+
+
+def one_line(address: dict[str, Any]) -> str:
+    """« 3 chemin du Lac, 74330 Epagny »."""
+    town = " ".join(p for p in (address.get("postal_code"), address.get("city")) if p)
+    return ", ".join(p for p in (address.get("line1"), address.get("line2"), town) if p)
 
 
 async def edit_household(

@@ -12,7 +12,7 @@ import asyncpg
 from family import store
 from family.domain import codes
 from family.domain.errors import HouseholdNotFound
-from family.usecases import Actor, members, utcnow
+from family.usecases import Actor, members, permissions, utcnow
 from family.usecases.quotients import current_quotient
 from shared.uow import UnitOfWork
 
@@ -87,6 +87,7 @@ async def household_file(conn: Conn, tenant: str, household_id: uuid.UUID) -> di
         child["contacts"] = [c for c in contacts if c["child_id"] == child["id"]]
         child["has_health_record"] = child["id"] in with_health
         child["has_photo"] = child["id"] in with_photo
+    await permissions.attach(conn, tenant, household_id, children)
     _, pending_count = await store.list_changes(
         conn, tenant, status="pending", household_id=household_id, limit=0, offset=0
     )

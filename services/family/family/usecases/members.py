@@ -15,7 +15,7 @@ import asyncpg
 
 from family import store
 from family.domain.errors import HouseholdNotFound, LastGuardian, MemberNotFound
-from family.usecases import Actor
+from family.usecases import Actor, permissions
 from shared.uow import UnitOfWork
 
 # A change's entity → the table of its rows.
@@ -44,16 +44,22 @@ async def add_member(
     *,
     now: datetime,
     links: dict[str, Any] | None = None,
+    given_by: uuid.UUID | None = None,
 ) -> dict[str, Any]:
-    """A new guardian, child (ChildRegistered) or contact (of one of the children)."""
+    """A new guardian, child (ChildRegistered, with its permissions: given by `given_by`,
+    default the actor) or contact (of one of the children)."""
     if table == "contacts":
         child_id = (links or {}).get("child_id")
         if child_id is None or not await store.get_member(
             uow.conn, "children", actor.tenant, household_id, child_id
         ):
             raise MemberNotFound("Cet enfant ne fait pas partie du foyer.")
+    answers: dict[str, bool] = {}
     if table == "children":
+        answers = permissions.answers_of(data)
         data = {"diet": "standard", "image_rights": False, **data}
+        if permissions.IMAGE_RIGHTS in answers:
+            data["image_rights"] = answers[permissions.IMAGE_RIGHTS]
     row = await store.insert_member(
         uow.conn,
         table,
@@ -64,6 +70,9 @@ async def add_member(
         links=links,
     )
     if table == "children":
+        await permissions.record_answers(
+            uow, actor.tenant, row["id"], answers, given_by=given_by or actor.account_id, now=now
+        )
         uow.emit("family.ChildRegistered", child_payload(row), tenant=actor.tenant)
     await store.touch_household(uow.conn, household_id, now)
     return row
@@ -78,15 +87,25 @@ async def update_member(
     changes: dict[str, Any],
     *,
     now: datetime,
+    given_by: uuid.UUID | None = None,
 ) -> dict[str, Any]:
-    """Change a member's fields (a child's: ChildUpdated), or the household's own
-    (`table` households, `member_id` the household's id)."""
+    """Change a member's fields (a child's: ChildUpdated, with its permissions given by
+    `given_by`, default the actor), or the household's own (`table` households, `member_id`
+    the household's id)."""
+    answers: dict[str, bool] = {}
+    if table == "children":
+        answers = permissions.answers_of(changes)
+        if permissions.IMAGE_RIGHTS in answers:
+            changes = {**changes, "image_rights": answers[permissions.IMAGE_RIGHTS]}
     row = await store.update_member(
         uow.conn, table, actor.tenant, household_id, member_id, changes, now
     )
     if row is None:
         raise HouseholdNotFound() if table == "households" else MemberNotFound()
     if table == "children":
+        await permissions.record_answers(
+            uow, actor.tenant, row["id"], answers, given_by=given_by or actor.account_id, now=now
+        )
         uow.emit("family.ChildUpdated", child_payload(row), tenant=actor.tenant)
     if table != "households":
         await store.touch_household(uow.conn, household_id, now)

@@ -11,7 +11,7 @@ from identity.schemas import (
     AcceptedOut,
     ChangePasswordIn,
     DoneOut,
-    EmailIn,
+    ForgotPasswordIn,
     ResetPasswordIn,
     TokensOut,
 )
@@ -57,22 +57,22 @@ async def change_password(request: web.Request) -> web.Response:
 
 @routes.post("/tenants/{tenant}/password/forgot")
 @doc(
-    "Ask for a password reset link (same answer for every email)",
-    request=EmailIn,
+    "Ask for a password reset link by email or login identifier (same answer whatever is typed)",
+    request=ForgotPasswordIn,
     response=AcceptedOut,
     status=202,
     auth=False,
     tags=["passwords"],
 )
 async def forgot_password(request: web.Request) -> web.Response:
-    data = await read_json(request, EmailIn())
+    data = await read_json(request, ForgotPasswordIn())
     slug = tenant(request)
     await passwords.forgot_password(
         unit_of_work(request.app, tenant=slug),
         request.app[POOL],
         request.app[STATE],
         slug,
-        data["email"].lower(),
+        data.get("login", data.get("email", "")).lower(),
         origin=origin(request),
     )
     return json_response(AcceptedOut(), ACCEPTED, status=202)

@@ -33,6 +33,8 @@ def _tenant_body(tenant: Tenant) -> dict[str, Any]:
             "url": tenant.terms_url,
             "text": tenant.terms_text,
         },
+        # Public: the portal hides what the town does not offer online.
+        "features": tenant.features(),
     }
 
 

@@ -18,6 +18,18 @@ class Tenant:
     terms_version: int | None
     terms_url: str | None
     terms_text: str | None
+    # What the town offers its families online (all on unless the town turns one off).
+    family_edits: bool = True
+    online_booking: bool = True
+    wallet: bool = True
+    direct_debit: bool = True
+
+    def features(self) -> dict[str, bool]:
+        return {name: getattr(self, name) for name in FEATURES}
+
+
+# The switches of issue 16, in the order of identity.TenantFeaturesChanged.
+FEATURES = ("family_edits", "online_booking", "wallet", "direct_debit")
 
 
 def check_settings_change(tenant: Tenant, changes: dict[str, Any]) -> None:

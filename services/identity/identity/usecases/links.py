@@ -87,11 +87,13 @@ async def link_request(
     send: SendLink,
     sent_action: str,
     origin: Origin,
+    by_login: bool = False,
 ) -> None:
     """A forgotten-password or activation-resend request, answered the same way whether or
     not the email has an account: both paths run one transaction of the same shape (lock,
     count and record the request, look the account up, write the link and its event, write
-    the audit log); when nothing is to be sent, the link statements match no row.
+    the audit log); when nothing is to be sent, the link statements match no row. With
+    `by_login`, the text may also be a login identifier (as login accepts it).
 
     Throttled (per email and address, per email, per address, over a sliding window):
     nothing is sent, the answer is the same, the audit log says so.
@@ -113,7 +115,10 @@ async def link_request(
             now=now,
             limits=limits,
         )
-        account = await store.find_by_email(uow.conn, tenant, email)
+        # by_login: `email` is what the family typed to log in (an email, or the part before
+        # its @ when exactly one account has it), looked up as login does.
+        find = store.find_by_login if by_login else store.find_by_email
+        account = await find(uow.conn, tenant, email)
         details: dict[str, Any] = {"purpose": purpose}
         prefix = purpose.replace("-", "_")
         if over is not None:

@@ -67,12 +67,13 @@ async def forgot_password(
     pool: asyncpg.Pool,
     state: IdentityState,
     slug: str,
-    email: str,
+    login: str,
     *,
     origin: Origin,
 ) -> None:
-    """A reset link (PasswordResetRequested) when the email has an account that may reset;
-    the same answer, the same work and about the same time otherwise."""
+    """A reset link (PasswordResetRequested) when the login (an email, or the identifier
+    login accepts: the part before the @ when one account has it) names an account that may
+    reset; the same answer, the same work and about the same time otherwise."""
     await require_tenant(pool, slug)
 
     async def send(uow: UnitOfWork, account: Account, now: datetime) -> None:
@@ -88,13 +89,14 @@ async def forgot_password(
         uow,
         state.settings,
         slug,
-        email,
+        login,
         "password-reset",
         # A locked account may still reset (that lifts the lock); a disabled one may not.
         eligible=lambda account: account.status != "disabled",
         send=send,
         sent_action="password_reset_requested",
         origin=origin,
+        by_login=True,
     )
 
 

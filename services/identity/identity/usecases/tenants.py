@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,13 @@ async def change_settings(
         check_settings_change(tenant, changes)
         updated = await store.update_tenant(uow.conn, slug, changes)
         assert updated is not None
+        if updated.features() != tenant.features():
+            # family, booking and billing keep the whole set, the latest winning.
+            uow.emit(
+                "identity.TenantFeaturesChanged",
+                {**updated.features(), "changed_by": actor},
+                tenant=slug,
+            )
         await store.audit(
             uow.conn,
             origin.entry(
@@ -42,6 +50,21 @@ async def change_settings(
             ),
         )
     return updated
+
+
+async def announce_features(new_uow: Callable[[], UnitOfWork], slug: str | None) -> int:
+    """A TenantFeaturesChanged per municipality (of `slug`, or all), as its switches are now:
+    a service deployed after a town turned a feature off learns it (consumers keep the
+    latest, so announcing twice is harmless). How many were announced."""
+    async with new_uow() as uow:
+        found = await store.tenants(uow.conn, slug)
+        for tenant in found:
+            uow.emit(
+                "identity.TenantFeaturesChanged",
+                {**tenant.features(), "changed_by": None},
+                tenant=tenant.slug,
+            )
+    return len(found)
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,9 @@ def reservation_validated(
 
 def reservation_cancelled(p: Mapping[str, Any], event_id: uuid.UUID) -> Letter:
     """Days cancelled: a part of the basket's recap when a basket cancelled them, else an
-    email of its own."""
+    email of its own (a day staff closed: `day_closed`)."""
+    if p["cancelled_by"] == "day_closed":
+        return day_closed(p)
     child, activity = p["child_first_name"], p["activity_name"]
     days = _days(p["dates"])
     dates = [day["date"] for day in days]
@@ -182,6 +184,22 @@ def reservation_cancelled(p: Mapping[str, Any], event_id: uuid.UUID) -> Letter:
         "charged": bool(p["charged"]),
     }
     return Letter("reservation_cancelled", context, notice)
+
+
+def day_closed(p: Mapping[str, Any]) -> Letter:
+    """Staff closed a day the child was booked on: its own email, with their reason and that
+    the day is not billed, and the same in the portal."""
+    dates = [day["date"] for day in _days(p["dates"])]  # one: an event per booking
+    why = reason(p.get("reason"))
+    body = (
+        f"{p['activity_name']} est fermé {_span(dates)} : la réservation de"
+        f" {p['child_first_name']} est annulée."
+        + (f" Motif : {why}." if why else "")
+        + " Vous ne serez pas facturé pour ce jour."
+    )
+    context = {**_who(p), "dates": dates, "reason": why}
+    notice = Notice("reservation_day_closed", "Jour fermé : réservation annulée", body)
+    return Letter("reservation_day_closed", context, notice)
 
 
 def released_key(basket_id: uuid.UUID | str) -> str:

@@ -279,6 +279,27 @@ def test_cancellation(by):
         )
 
 
+def test_a_day_closed_by_staff_has_its_own_email_and_notice():
+    event = cancelled(by="day_closed", reason="Grève du personnel")
+    (mail,), notice = plan(event, [A])
+    assert mail.template == "reservation_day_closed" and mail.group is None
+    out = render(mail.template, mail.context)
+    assert out.subject == "Jour fermé : Léa — Cantine le lundi 5 janvier 2026"
+    assert "a fermé l'activité « Cantine »" in out.text and "lundi 5 janvier 2026" in out.text
+    assert "Motif :\nGrève du personnel\n" in out.text
+    assert "Vous ne serez pas facturé pour ce jour." in out.text
+    assert notice.kind == "reservation_day_closed"
+    assert notice.body == (
+        "Cantine est fermé le lundi 5 janvier 2026 : la réservation de Léa est annulée."
+        " Motif : Grève du personnel. Vous ne serez pas facturé pour ce jour."
+    )
+    # Without a reason: no "Motif", still not billed.
+    (mail,), notice = plan(cancelled(by="day_closed", reason="  "), [A])
+    out = render(mail.template, mail.context)
+    assert "Motif" not in out.text and "Motif" not in notice.body
+    assert "Vous ne serez pas facturé pour ce jour." in out.text
+
+
 def test_one_day_cancellation_subject():
     (mail,), _ = plan(cancelled(), [A])
     out = render(mail.template, mail.context)

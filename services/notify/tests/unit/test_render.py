@@ -183,6 +183,11 @@ CASES = {
         "Annulation : Léa — Cantine le lundi 5 janvier 2026",
         "https://portail.epagnymetztessy.fr/reservations",
     ),
+    "reservation_day_closed": (
+        {**CHILD, "dates": ["2026-01-05"], "reason": "Grève du personnel"},
+        "Jour fermé : Léa — Cantine le lundi 5 janvier 2026",
+        "https://portail.epagnymetztessy.fr/reservations",
+    ),
     "absence_justified": (
         {**CHILD, "date": "2026-01-05", "absence_reason": "Maladie", "note": None},
         "Absence de Léa le lundi 5 janvier 2026 justifiée",

@@ -385,17 +385,21 @@ async def test_a_password_reset_link_checks_the_confirmation_then_resets(portal,
     }
 
 
-async def test_forgotten_password_needs_the_full_address(portal, services):
+async def test_forgotten_password_by_email_or_identifier(portal, services):
     stand_in, _ = services
     r = await portal.get("/mot-de-passe-oublie")
-    token = csrf_of(await r.text())
-    r = await portal.post("/mot-de-passe-oublie", data={"csrf_token": token, "email": "marie"})
-    assert r.status == 422 and "adresse e-mail complète" in field_error(await r.text(), "email")
-    r = await portal.post(
-        "/mot-de-passe-oublie", data={"csrf_token": token, "email": "marie@exemple.fr"}
-    )
-    assert r.status == 200 and "<h1>Lien envoyé</h1>" in await r.text()
-    assert calls_to(stand_in, "/password/forgot")[0][3] == {"email": "marie@exemple.fr"}
+    html = await r.text()
+    assert "Adresse e-mail ou identifiant" in html
+    token = csrf_of(html)
+    r = await portal.post("/mot-de-passe-oublie", data={"csrf_token": token, "login": " "})
+    assert r.status == 422 and "identifiant" in field_error(await r.text(), "login")
+    for typed in ("marie", "marie@exemple.fr"):
+        r = await portal.post("/mot-de-passe-oublie", data={"csrf_token": token, "login": typed})
+        assert r.status == 200 and "<h1>Lien envoyé</h1>" in await r.text()
+    assert [c[3] for c in calls_to(stand_in, "/password/forgot")] == [
+        {"login": "marie"},
+        {"login": "marie@exemple.fr"},
+    ]
 
 
 async def test_an_invitation_sets_the_password_and_logs_in(portal, services):

@@ -28,6 +28,7 @@ WAITING = "bbbbbbbb-0000-4000-8000-000000000003"
 
 
 DAYS = [
+    {"date": "2027-01-01", "state": "deadline_passed", "booking_id": None},
     {"date": "2027-01-04", "state": "booked_locked", "booking_id": LOCKED},
     {"date": "2027-01-05", "state": "booked_cancellable", "booking_id": BOOKED},
     {"date": "2027-01-06", "state": "waiting_list", "booking_id": WAITING, "waiting_position": 2},
@@ -258,7 +259,14 @@ async def test_the_month_shows_each_day_in_the_legends_words_with_its_actions(po
     assert "<caption>Centre de loisirs (Centre du Lac) – janvier 2027</caption>" in html
     assert "Calendrier de Léo Durand – janvier 2027 – Centre de loisirs" in html  # the title
     # Each state as words in its cell; the legend lists the guide's eight.
-    assert html.count('class="swatch ') == 9  # the eight, and closed days
+    assert html.count('class="swatch ') == 10  # the eight, past-deadline and closed days
+    # A day past its booking deadline ("sens interdit"): its own cell, words and symbol, in
+    # the legend too, never the colour alone; no box to tick.
+    past = r'<td class="day day-past-deadline" data-date="2027-01-01">(.*?)</td>'
+    cell = re.search(past, html, re.S)
+    assert cell and "Délai dépassé" in cell[1] and 'aria-hidden="true">⛔' in cell[1]
+    assert "Délai de réservation dépassé : l&#39;activité a lieu" in html
+    assert "<strong>Fermé</strong> : pas d'activité ce jour" in html
     assert "Oups ! Hors délais, l&#39;inscription sera majorée" in html
     assert "Attente n°&nbsp;2" in html
     # Checkboxes on the bookable, late and full days only.

@@ -172,6 +172,9 @@ async def test_preview_then_one_import_then_the_report(portal, services):
     html = await r.text()
     assert "Import terminé" in html and f'href="/gestion/foyers/{CREATED}"' in html
     assert "ABCD-2345" in html and "Lignes non importées" in html and "Importer le" not in html
+    # The report's action: invite the guardians of the households it created.
+    assert 'action="/gestion/invitations"' in html and "Inviter les familles importées" in html
+    assert f'name="household_id" value="{CREATED}"' in html
     # Never twice: a second commit of the same preview is refused and sends nothing.
     r = await portal.post(f"{page}/importer", data={"csrf_token": csrf_of(html)})
     assert r.status == 409 and "Import terminé" in await r.text()

@@ -47,6 +47,19 @@ def test_days_not_offered_and_unknown_states_read_as_closed():
     assert calendar.legend_of("something_new").state == "closed"
 
 
+def test_a_day_past_its_booking_deadline_has_its_own_words_and_symbol():
+    past = calendar.legend_of("deadline_passed")
+    assert past.state == "deadline_passed" and past.short == "Délai dépassé"
+    assert past.css not in {e.css for e in calendar.LEGEND} | {"day-closed"}
+    assert past.icon == "⛔"  # the guide's "sens interdit"
+    assert past != calendar.legend_of("closed")
+    weeks = calendar.calendar_weeks(
+        date(2027, 1, 1), [{"date": "2027-01-04", "state": "deadline_passed"}]
+    )
+    day = next(d for week in weeks for d in week if d.date == date(2027, 1, 4))
+    assert day.legend == past and not day.choosable and not day.cancellable
+
+
 def test_months_are_read_from_the_address_and_stepped():
     today = date(2026, 12, 1)
     assert calendar.parse_month("2027-01", today) == date(2027, 1, 1)

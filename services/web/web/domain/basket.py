@@ -15,6 +15,7 @@ FORECASTS = {
     "booked_cancellable": "Déjà inscrit ce jour-là",
     "booked_locked": "Déjà inscrit ce jour-là",
     "closed": "Ce jour n'est pas réservable : il sera refusé",
+    "deadline_passed": "Le délai de réservation de ce jour est dépassé : il sera refusé",
     "not_eligible": "Votre enfant ne peut pas être inscrit ce jour : il sera refusé",
     "pending_validation": "L'inscription attend la validation de la mairie : il sera refusé",
 }

@@ -21,6 +21,7 @@ class Legend:
     label: str
     short: str
     css: str
+    icon: str = ""  # a symbol beside the short text (decorative: the text says it all)
 
 
 # Exactly the legend of guide 003, in its order.
@@ -60,10 +61,19 @@ LEGEND: tuple[Legend, ...] = (
     ),
 )
 BY_STATE = {entry.state: entry for entry in LEGEND}
-# The two states of days that are not offered (no activity, booking closed, not eligible):
-# outside the legend, shown plainly.
+# The states of days that are not offered (no activity, booking deadline passed, not
+# eligible): outside the guide 003's legend, shown plainly. A day past its booking deadline
+# while the activity runs is the "sens interdit" of guide 002: its own words and symbol.
 NOT_OFFERED = {
     "closed": Legend("closed", "Pas de réservation possible ce jour", "Fermé", "day-closed"),
+    "deadline_passed": Legend(
+        "deadline_passed",
+        "Délai de réservation dépassé : l'activité a lieu, mais il n'est plus possible de"
+        " réserver ce jour",
+        "Délai dépassé",
+        "day-past-deadline",
+        "⛔",
+    ),
     "not_eligible": Legend(
         "not_eligible", "Votre enfant ne peut pas être inscrit ce jour", "Non ouvert", "day-closed"
     ),

@@ -24,6 +24,21 @@ RELATIONSHIPS: dict[str, str] = {
     "other": "Autre",
 }
 SEXES: dict[str, str] = {"F": "Fille", "M": "Garçon"}
+# The family situation (guide 001), as the family API's codes.
+MARITAL_STATUSES: dict[str, str] = {
+    "married": "Marié(e)s",
+    "civil_union": "Pacsé(e)s",
+    "cohabiting": "En concubinage",
+    "separated": "Séparé(e)s",
+    "divorced": "Divorcé(e)s",
+    "single": "Célibataire",
+    "widowed": "Veuf / veuve",
+}
+CUSTODY: dict[str, str] = {
+    "alternating": "Résidence alternée",
+    "one_parent": "Chez un parent",
+    "other": "Autre",
+}
 QUOTIENT_SOURCES: dict[str, str] = {
     "caf": "Attestation CAF",
     "msa": "Attestation MSA",
@@ -97,9 +112,13 @@ def guardian_body(form: Form) -> dict[str, Any]:
     }
 
 
-def child_body(form: Form) -> dict[str, Any]:
-    """The child form → ChildIn."""
-    return {
+PERMISSION_PREFIX = "autorisation_"
+
+
+def child_body(form: Form, permission_codes: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    """The child form → ChildIn: each of the town's permissions (`permission_codes`) a yes
+    or no box; without a list, the former image rights box."""
+    body: dict[str, Any] = {
         "first_name": _text(form, "first_name"),
         "last_name": _text(form, "last_name"),
         "birth_date": _optional(form, "birth_date"),
@@ -107,7 +126,24 @@ def child_body(form: Form) -> dict[str, Any]:
         "school": _optional(form, "school"),
         "grade": _optional(form, "grade"),
         "diet": _text(form, "diet") or "standard",
-        "image_rights": _checked(form, "image_rights"),
+    }
+    if permission_codes:
+        body["permissions"] = {
+            code: _checked(form, PERMISSION_PREFIX + code) for code in permission_codes
+        }
+    else:
+        body["image_rights"] = _checked(form, "image_rights")
+    return body
+
+
+def situation_body(form: Form) -> dict[str, Any]:
+    """The family situation form → HouseholdPatchIn (blank: not said)."""
+    custody = _optional(form, "custody")
+    return {
+        "marital_status": _optional(form, "marital_status"),
+        "custody": custody,
+        "custody_detail": _optional(form, "custody_detail") if custody == "other" else None,
+        "billed_guardian_id": _optional(form, "billed_guardian_id"),
     }
 
 
@@ -194,7 +230,17 @@ ADDRESS_FIELDS = {
     "address.city": "city",
     "address": "line1",
     "phones": "phone",
+    "proof_document_id": "file",
+    "document_type": "file",
+    "change": "line1",
 }
+
+
+def permission_names(codes: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """The API's « permissions.<code> » → the form's box."""
+    return {f"permissions.{code}": PERMISSION_PREFIX + code for code in codes}
+
+
 GUARDIAN_FIELDS = {"phones": "phone"}
 HEALTH_FIELDS = {
     "doctor.name": "doctor_name",

@@ -54,6 +54,11 @@ FIELD_LABELS: dict[str, str] = {
     "grade": "Classe",
     "diet": "Régime alimentaire",
     "image_rights": "Droit à l'image",
+    "permissions": "Autorisations",
+    "marital_status": "Situation des responsables",
+    "custody": "Mode de garde",
+    "custody_detail": "Précisions sur la garde",
+    "billed_guardian_id": "Responsable facturé",
     "can_pick_up": "Peut venir chercher l'enfant",
     "emergency": "À prévenir en cas d'urgence",
     "allergies": "Allergies",
@@ -93,6 +98,8 @@ CODES: dict[str, Mapping[str, str]] = {
     "diet": hh.DIETS,
     "sex": hh.SEXES,
     "source": hh.QUOTIENT_SOURCES,
+    "marital_status": hh.MARITAL_STATUSES,
+    "custody": hh.CUSTODY,
 }
 DATE_KEYS = frozenset({"birth_date", "valid_from", "valid_until", "date"})
 NOTHING = "Non renseigné"
@@ -179,6 +186,24 @@ def comparison(
     ]
     kept = [r for r in rows if not (r.current == NOTHING and r.proposed == NOTHING)]
     return sorted(kept, key=lambda row: not row.changed)
+
+
+def named(
+    rows: list[Row], permissions: Mapping[str, str], guardians: Mapping[str, str]
+) -> list[Row]:
+    """The rows with the town's permission labels for their codes (« Autorisations (Rentrer
+    seul) ») and the billed guardian's name for their id."""
+    out = []
+    for row in rows:
+        label, current, proposed = row.label, row.current, row.proposed
+        prefix = f"{FIELD_LABELS['permissions']} ("
+        if label.startswith(prefix) and label.endswith(")"):
+            code = label[len(prefix) : -1]
+            label = f"{prefix}{permissions.get(code, code)})"
+        if label == FIELD_LABELS["billed_guardian_id"]:
+            current, proposed = guardians.get(current, current), guardians.get(proposed, proposed)
+        out.append(Row(label, current, proposed))
+    return out
 
 
 def section(

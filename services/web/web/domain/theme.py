@@ -4,12 +4,13 @@ emails use for what its staff have not configured."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 DEFAULT_PRIMARY = "#1d4f91"
 DEFAULT_ACCENT = "#f2a900"
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+FEATURES = ("family_edits", "online_booking", "wallet", "direct_debit")
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,16 @@ class Theme:
     contact_phone: str | None
     primary_color: str
     accent_color: str
+    # What the town offers its families online (identity's public page; all on by default):
+    # the portal hides what is off and shows the town's message instead.
+    features: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(FEATURES, True))
+
+    @property
+    def contact(self) -> str:
+        """Whom a family writes to: the service (or the town) and its email and phone."""
+        who = self.contact_service or self.name
+        details = ", ".join(x for x in (self.contact_email, self.contact_phone) if x)
+        return f"{who} ({details})" if details else who
 
     @classmethod
     def build(
@@ -50,7 +61,15 @@ class Theme:
             contact_phone=contact("contact_phone"),
             primary_color=primary if _COLOR.match(primary) else DEFAULT_PRIMARY,
             accent_color=accent if _COLOR.match(accent) else DEFAULT_ACCENT,
+            features=features(public.get("features")),
         )
+
+
+def features(found: Any) -> dict[str, bool]:
+    """The town's switches from identity's public page; a missing one is on (an identity
+    without them, or not answering, turns nothing off)."""
+    found = found if isinstance(found, dict) else {}
+    return {name: found.get(name) is not False for name in FEATURES}
 
 
 def contrast_ratio(foreground: str, background: str) -> float:

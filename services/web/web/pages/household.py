@@ -5,6 +5,7 @@ town's validation and is listed with its decision."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date
 from typing import Any
@@ -24,7 +25,9 @@ from web.pages.household_forms import (
     health_fields,
     link_fields,
     names,
+    proof_field,
     quotient_fields,
+    situation_fields,
 )
 
 routes = web.RouteTableDef()
@@ -76,6 +79,7 @@ async def _form_page(
     errors: FormErrors | None = None,
     intro: str | None = None,
     status: int = 200,
+    multipart: bool = False,
 ) -> web.Response:
     return await render(
         request,
@@ -87,6 +91,7 @@ async def _form_page(
             "submit": submit,
             "errors": errors or FormErrors(),
             "intro": intro,
+            "multipart": multipart,
         },
         status=status,
     )
@@ -108,7 +113,8 @@ async def _propose(
     if answer.ok:
         return redirect(page.pop("done", SENT))
     page.pop("done", None)
-    errors = hh.errors_of(answer.problem, names(fields), names or {})
+    # `names` here is the API → form renaming (the module's names() is shadowed).
+    errors = hh.errors_of(answer.problem, tuple(f["name"] for f in fields), names or {})
     status = answer.status if answer.status in (404, 409, 413, 415, 422) else 422
     return await _form_page(request, fields=fields, errors=errors, status=status, **page)
 
@@ -139,6 +145,8 @@ async def household(request: web.Request) -> web.Response:
             "relationships": hh.RELATIONSHIPS,
             "change_statuses": hh.CHANGE_STATUSES,
             "sources": hh.QUOTIENT_SOURCES,
+            "marital_statuses": hh.MARITAL_STATUSES,
+            "custody": hh.CUSTODY,
         },
     )
 
@@ -204,32 +212,85 @@ async def ask_for_household(request: web.Request) -> web.Response:
 # --- address, guardians, children, contacts --------------------------------------------------
 
 
+ADDRESS_PAGE = {
+    "title": "Modifier l'adresse du foyer",
+    "action": "/foyer/adresse",
+    "submit": "Envoyer la modification",
+    "intro": "Un changement d'adresse doit être accompagné d'un justificatif de domicile.",
+    "multipart": True,
+}
+
+
 @routes.get("/foyer/adresse")
 async def address_form(request: web.Request) -> web.Response:
     found = await _linked(request)
     values = {**found["address"], "phone": (found.get("phones") or [""])[0]}
     return await _form_page(
-        request,
-        title="Modifier l'adresse du foyer",
-        action="/foyer/adresse",
-        fields=address_fields(values),
-        submit="Envoyer la modification",
+        request, fields=[*address_fields(values), proof_field()], **ADDRESS_PAGE
     )
 
 
 @routes.post("/foyer/adresse")
 async def change_address(request: web.Request) -> web.Response:
+    """The address with its proof in one sending (the family service stores both or
+    neither); without a file, the change alone (refused, next to the file field, when the
+    address changes and the town wants a proof)."""
+    form = await request.post()
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    fields = [*address_fields(values), proof_field()]
+    file = attachment(form)
+    if file is None:
+        return await _propose(
+            request,
+            "PATCH",
+            ME,
+            hh.address_body(form),
+            fields=fields,
+            names=hh.ADDRESS_FIELDS,
+            **ADDRESS_PAGE,
+        )
+    answer = await api(
+        request,
+        "family",
+        "POST",
+        f"{ME}/proved-changes",
+        form=Multipart({"change": json.dumps(hh.address_body(form))}, (file,)),
+    )
+    if answer.ok:
+        return redirect(SENT)
+    errors = hh.errors_of(answer.problem, names(fields), hh.ADDRESS_FIELDS)
+    if not errors.fields and answer.status in (413, 415):
+        errors = FormErrors({"file": errors.general or "Ce fichier n'a pas pu être envoyé."})
+    status = answer.status if answer.status in (403, 409, 413, 415, 422) else 422
+    return await _form_page(request, fields=fields, errors=errors, status=status, **ADDRESS_PAGE)
+
+
+SITUATION_PAGE = {
+    "title": "Situation familiale",
+    "action": "/foyer/situation",
+    "submit": "Envoyer la modification",
+}
+
+
+@routes.get("/foyer/situation")
+async def situation_form(request: web.Request) -> web.Response:
+    found = await _linked(request)
+    return await _form_page(
+        request, fields=situation_fields(found, found.get("guardians", [])), **SITUATION_PAGE
+    )
+
+
+@routes.post("/foyer/situation")
+async def change_situation(request: web.Request) -> web.Response:
+    found = await _linked(request)
     form = await request.post()
     return await _propose(
         request,
         "PATCH",
         ME,
-        hh.address_body(form),
-        fields=address_fields(dict(form)),
-        names=hh.ADDRESS_FIELDS,
-        title="Modifier l'adresse du foyer",
-        action="/foyer/adresse",
-        submit="Envoyer la modification",
+        hh.situation_body(form),
+        fields=situation_fields(dict(form), found.get("guardians", [])),
+        **SITUATION_PAGE,
     )
 
 
@@ -300,6 +361,17 @@ async def change_guardian(request: web.Request) -> web.Response:
     )
 
 
+async def town_permissions(request: web.Request) -> list[dict[str, Any]]:
+    """The permissions the town asks for each child (active ones, in order)."""
+    answer = await api(request, "family", "GET", "/tenants/{tenant}/permission-types")
+    items = (answer.body or {}).get("items", []) if answer.ok else []
+    return [p for p in items if p.get("active", True)]
+
+
+def _codes(permissions: list[dict[str, Any]]) -> list[str]:
+    return [p["code"] for p in permissions]
+
+
 @routes.get("/foyer/enfants/nouveau")
 async def new_child_form(request: web.Request) -> web.Response:
     await _linked(request)
@@ -307,7 +379,7 @@ async def new_child_form(request: web.Request) -> web.Response:
         request,
         title="Ajouter un enfant",
         action="/foyer/enfants/nouveau",
-        fields=child_fields({}),
+        fields=child_fields({}, await town_permissions(request)),
         submit="Envoyer",
     )
 
@@ -315,12 +387,14 @@ async def new_child_form(request: web.Request) -> web.Response:
 @routes.post("/foyer/enfants/nouveau")
 async def add_child(request: web.Request) -> web.Response:
     form = await request.post()
+    permissions = await town_permissions(request)
     return await _propose(
         request,
         "POST",
         f"{ME}/children",
-        hh.child_body(form),
-        fields=child_fields(dict(form)),
+        hh.child_body(form, _codes(permissions)),
+        fields=child_fields({**dict(form), "permissions": []}, permissions),
+        names=hh.permission_names(_codes(permissions)),
         title="Ajouter un enfant",
         action="/foyer/enfants/nouveau",
         submit="Envoyer",
@@ -349,7 +423,7 @@ async def _child_page(
             "child": child,
             "name": name,
             "diets": hh.DIETS,
-            "child_fields": child_fields(child_values or child),
+            "child_fields": child_fields(child_values or child, child.get("permissions")),
             "child_errors": child_errors or FormErrors(),
             "contact_fields": contact_fields(contact_values or {}),
             "contact_errors": contact_errors or FormErrors(),
@@ -368,14 +442,19 @@ async def child_page(request: web.Request) -> web.Response:
 async def change_child(request: web.Request) -> web.Response:
     child_id = _uuid(request.match_info["child_id"])
     form = await request.post()
+    codes = _codes(_child(await _linked(request), str(child_id)).get("permissions") or [])
     answer = await api(
-        request, "family", "PATCH", f"{ME}/children/{child_id}", json=hh.child_body(form)
+        request, "family", "PATCH", f"{ME}/children/{child_id}", json=hh.child_body(form, codes)
     )
     if answer.ok:
         return redirect(SENT)
-    errors = hh.errors_of(answer.problem, names(child_fields({})))
+    boxes = [hh.PERMISSION_PREFIX + code for code in codes]
+    errors = hh.errors_of(
+        answer.problem, (*names(child_fields({})), *boxes), hh.permission_names(codes)
+    )
+    values = {**dict(form), **{box: box in form for box in boxes}}
     return await _child_page(
-        request, str(child_id), child_values=dict(form), child_errors=errors, status=422
+        request, str(child_id), child_values=values, child_errors=errors, status=422
     )
 
 

@@ -105,7 +105,9 @@ def guardian_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def child_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+def child_fields(
+    values: dict[str, Any], permissions: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     return [
         {
             "name": "first_name",
@@ -142,13 +144,86 @@ def child_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
             "options": options(hh.DIETS),
             "value": values.get("diet") or "standard",
         },
+        *permission_fields(values, permissions),
+    ]
+
+
+def permission_fields(
+    values: dict[str, Any], permissions: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """A yes/no box per permission the town asks (`permissions`: code and label; the
+    child's answers in `values["permissions"]`, or the boxes as the family ticked them);
+    without the town's list, the former image rights box."""
+    if not permissions:
+        return [
+            {
+                "name": "image_rights",
+                "label": "J'autorise la mairie à photographier mon enfant (droit à l'image)",
+                "type": "checkbox",
+                "value": values.get("image_rights"),
+            }
+        ]
+    given = {p["code"]: p.get("granted") for p in values.get("permissions") or []}
+    fields = []
+    for permission in permissions:
+        name = hh.PERMISSION_PREFIX + permission["code"]
+        checked = values[name] if name in values else given.get(permission["code"])
+        fields.append(
+            {
+                "name": name,
+                "label": f"J'autorise : {permission['label']}",
+                "type": "checkbox",
+                "value": checked,
+            }
+        )
+    return fields
+
+
+def situation_fields(values: dict[str, Any], guardians: list[dict[str, Any]]) -> list[dict]:
+    """The family situation: marital status, custody (« autre » with its detail), the
+    guardian billed (one of the household's)."""
+    billed = [(g["id"], f"{g['first_name']} {g['last_name']}") for g in guardians]
+    return [
         {
-            "name": "image_rights",
-            "label": "J'autorise la mairie à photographier mon enfant (droit à l'image)",
-            "type": "checkbox",
-            "value": values.get("image_rights"),
+            "name": "marital_status",
+            "label": "Situation des responsables",
+            "type": "select",
+            "options": options(hh.MARITAL_STATUSES, "Non précisée"),
+            "value": values.get("marital_status"),
+        },
+        {
+            "name": "custody",
+            "label": "Mode de garde des enfants",
+            "type": "select",
+            "options": options(hh.CUSTODY, "Non précisé"),
+            "value": values.get("custody"),
+        },
+        {
+            "name": "custody_detail",
+            "label": "Précisions sur le mode de garde",
+            "value": values.get("custody_detail"),
+            "hint": "Obligatoire si vous avez choisi « Autre ».",
+        },
+        {
+            "name": "billed_guardian_id",
+            "label": "Responsable à qui les factures sont adressées",
+            "type": "select",
+            "options": [("", "Non précisé"), *billed],
+            "value": values.get("billed_guardian_id"),
         },
     ]
+
+
+def proof_field() -> dict[str, Any]:
+    """The proof sent with a change of address, in the same form."""
+    return {
+        "name": "file",
+        "label": "Justificatif de domicile",
+        "type": "file",
+        "accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png",
+        "hint": "Obligatoire si l'adresse change (facture, quittance de loyer de moins de "
+        "3 mois) : PDF, JPEG ou PNG, 5 Mo au plus. Il sera validé avec la modification.",
+    }
 
 
 def contact_fields(values: dict[str, Any]) -> list[dict[str, Any]]:

@@ -29,14 +29,14 @@ async def forgot_page(request: web.Request) -> web.Response:
 
 
 async def _forgot_form(
-    request: web.Request, email: str, errors: FormErrors | None = None, status: int = 200
+    request: web.Request, login: str, errors: FormErrors | None = None, status: int = 200
 ) -> web.Response:
     return await render(
         request,
         "password_forgot.html.j2",
         {
             "title": "Erreur : mot de passe oublié" if errors else "Mot de passe oublié",
-            "email": email,
+            "login": login,
             "errors": errors or FormErrors(),
         },
         status=status,
@@ -46,24 +46,22 @@ async def _forgot_form(
 @routes.post("/mot-de-passe-oublie")
 async def forgot(request: web.Request) -> web.Response:
     form = await request.post()
-    email = str(form.get("email", "")).strip()
-    if not email:
-        errors = FormErrors({"email": "Saisissez l'adresse e-mail de votre compte."})
-        return await _forgot_form(request, email, errors, status=422)
-    if "@" not in email:
-        # identity sends the link to an address: the identifier alone does not name one.
+    login = str(form.get("login", "")).strip()
+    if not login:
         errors = FormErrors(
-            {"email": "Saisissez votre adresse e-mail complète (par exemple : nom@exemple.fr)."}
+            {"login": "Saisissez l'adresse e-mail ou l'identifiant de votre compte."}
         )
-        return await _forgot_form(request, email, errors, status=422)
+        return await _forgot_form(request, login, errors, status=422)
+    # identity looks the account up as login does (an email, or the identifier before its @)
+    # and answers the same whatever is typed.
     status, body = await public_call(
-        request, "POST", "/tenants/{tenant}/password/forgot", json={"email": email}
+        request, "POST", "/tenants/{tenant}/password/forgot", json={"login": login}
     )
     if status != 202:
-        errors = account.field_errors(body if isinstance(body, dict) else None, ("email",))
-        return await _forgot_form(request, email, errors, status=422)
+        errors = account.field_errors(body if isinstance(body, dict) else None, ("login",))
+        return await _forgot_form(request, login, errors, status=422)
     return await render(
-        request, "password_forgot_sent.html.j2", {"title": "Lien envoyé", "email": email}
+        request, "password_forgot_sent.html.j2", {"title": "Lien envoyé", "login": login}
     )
 
 

@@ -193,6 +193,7 @@ async def calendar_page(
             "shown": shown,
             "weeks": weeks,
             "legend": calendar.LEGEND,
+            "past_deadline": calendar.NOT_OFFERED["deadline_passed"],
             "booked": [
                 d
                 for d in days

@@ -27,6 +27,8 @@ LABELS = {
     "account_statuses": sh.ACCOUNT_STATUSES,
     "linked_by": sh.LINKED_BY,
     "payment_statuses": sh.INVOICE_PAYMENT_STATUSES,
+    "marital_statuses": hh.MARITAL_STATUSES,
+    "custody": hh.CUSTODY,
 }
 
 

@@ -135,6 +135,19 @@ async def _change_page(
     rows = q.comparison(
         change.get("before"), change.get("proposed"), partial=change["operation"] == "update"
     )
+    if change["entity"] in ("child", "household"):
+        types = await api(request, "family", "GET", f"{T}/permission-types")
+        items = (types.body or {}).get("items", []) if types.ok else []
+        labels = {p["code"]: p["label"] for p in items}
+        guardians = {
+            g["id"]: f"{g['first_name']} {g['last_name']}"
+            for g in (household or {}).get("guardians", [])
+        }
+        rows = q.named(rows, labels, guardians)
+    proof = None
+    if change.get("proof_document_id"):
+        found = await api(request, "family", "GET", f"{T}/documents/{change['proof_document_id']}")
+        proof = found.body if found.ok else None
     return await render(
         request,
         "staff_queue_change.html.j2",
@@ -144,6 +157,9 @@ async def _change_page(
             "household_name": q.household_name(household) if household else "Nouveau foyer",
             "rows": [] if photo else rows,
             "photo": photo,
+            "proof": proof,
+            "document_statuses": hh.DOCUMENT_STATUSES,
+            "image": q.is_image((proof or {}).get("content_type")),
             "statuses": hh.CHANGE_STATUSES,
             "errors": errors or FormErrors(),
             "reason": reason,
