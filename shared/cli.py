@@ -28,7 +28,7 @@ from shared.events.archive import replay_archive
 from shared.events.parked import list_parked, replay_parked
 from shared.events.relay import serve_relay
 from shared.events.topology import Topology
-from shared.http.app import ServiceDefinition, create_service_app
+from shared.http.app import PARSER_LIMITS, ServiceDefinition, create_service_app
 from shared.logging import configure_logging, get_logger
 from shared.settings import ServiceSettings, SettingsError
 
@@ -41,6 +41,7 @@ def serve(app: web.Application, settings: ServiceSettings, **kwargs: Any) -> Non
         "print": None,
         "shutdown_timeout": settings.shutdown_timeout,
         "access_log": None,
+        **PARSER_LIMITS,
         **kwargs,
     }
     web.run_app(app, **options)

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from shared.backoff import Backoff
 from shared.logging import get_logger
 from shared.settings import ServiceSettings
 
@@ -81,7 +82,7 @@ class Listener:
         self.listening = False
 
     async def run(self) -> None:
-        delay = 0.2
+        backoff = Backoff(0.2, 5.0)
         while True:
             conn: asyncpg.Connection | None = None
             try:
@@ -90,7 +91,7 @@ class Listener:
                 conn.add_termination_listener(lambda _, closed=closed: closed.set())
                 await conn.add_listener(self.channel, lambda *_: self.wake.set())
                 self.listening = True
-                delay = 0.2
+                backoff.reset()
                 self.wake.set()
                 while not closed.is_set():
                     # asyncpg notices a dead socket only when it uses it: ping now and then.
@@ -101,11 +102,10 @@ class Listener:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("listen_failed", channel=self.channel, error=repr(exc), retry_in=delay)
+                log.warning("listen_failed", channel=self.channel, error=repr(exc))
             finally:
                 self.listening = False
                 if conn is not None:
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(conn.close(), 2)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            await asyncio.sleep(backoff.next())

@@ -31,10 +31,20 @@ def sniff(content: bytes) -> str | None:
     return None
 
 
+def _invisible(char: str) -> bool:
+    """Bidi overrides and isolates (U+202A–E, U+2066–9), marks (U+200E/F), zero-width and
+    other format characters, C1 controls: they make « facture\u202efdp.exe » read as
+    « facture.exe.pdf » in a list, and nobody types them on purpose."""
+    return char > "\x7f" and unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn")
+
+
 def clean_filename(name: str | None, content_type: str, *, fallback: str = "document") -> str:
-    """A file name safe to store and send back, whose extension matches the real type."""
+    """A file name safe to store and send back, whose extension matches the real type:
+    the only place an uploaded file's name is normalised."""
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = unicodedata.normalize("NFC", name)
+    if not name.isascii():
+        name = "".join(char for char in name if not _invisible(char))
     name = _SPACES.sub(" ", _UNSAFE.sub("_", name)).strip(" ._")
     stem, dot, extension = name.rpartition(".")
     if not dot:

@@ -48,6 +48,12 @@ class ServiceSettings:
     max_body_bytes: int = setting("HTTP_MAX_BODY_BYTES", 1_048_576, validate=Range(1024, None))
     max_inflight_requests: int = setting("HTTP_MAX_INFLIGHT", 256, validate=Range(1, None))
     shutdown_timeout: float = setting("SHUTDOWN_TIMEOUT_SECONDS", 8.0, validate=Range(0, 60))
+    metrics_token: str = setting(
+        "METRICS_TOKEN",
+        "",
+        help="Bearer token Prometheus must send to read /metrics; empty: /metrics answers "
+        "only connections from the same machine (loopback)",
+    )
     # How soon every process of a service refuses the tokens of an account identity disabled
     # (the process that receives the event refuses them at once).
     disabled_accounts_refresh_seconds: float = setting(

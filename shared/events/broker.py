@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 
+from shared.backoff import Backoff
 from shared.events.topology import Topology, declare_exchange
 from shared.logging import get_logger
 from shared.settings import ServiceSettings
@@ -73,15 +74,15 @@ class Broker:
             self._lost.set()
 
     async def run(self) -> None:
-        delay = 0.2
+        backoff = Backoff(0.2, self.settings.broker_reconnect_max_seconds)
         while not self._stopping:
             try:
                 connection = await aio_pika.connect(self.settings.amqp_url, timeout=5)
             except Exception as exc:  # any failure to connect: wait and try again
                 self.last_error = f"cannot connect to the broker: {exc!r}"
-                log.warning("broker_connect_failed", error=repr(exc), retry_in=delay)
+                delay = backoff.next()
+                log.warning("broker_connect_failed", error=repr(exc), retry_in=round(delay, 3))
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, self.settings.broker_reconnect_max_seconds)
                 continue
             lost = self._lost = asyncio.Event()
             connection.close_callbacks.add(lambda *_, lost=lost: lost.set())
@@ -97,7 +98,7 @@ class Broker:
                 self.last_error = None
                 self.connected.set()
                 self.reconnected.set()
-                delay = 0.2  # only a complete setup resets the backoff
+                backoff.reset()  # only a complete setup resets the backoff
                 log.info("broker_connected")
                 await lost.wait()
                 self.last_error = "connection to the broker lost"
@@ -107,8 +108,7 @@ class Broker:
             except Exception as exc:
                 self.last_error = f"broker setup failed: {exc!r}"
                 log.exception("broker_setup_failed")
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.settings.broker_reconnect_max_seconds)
+                await asyncio.sleep(backoff.next())
             finally:
                 self.connected.clear()
                 self.connection = None

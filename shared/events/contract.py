@@ -16,7 +16,10 @@ ACTIVITY_PAYMENTS = ("invoice", "at_booking", "wallet")
 # Event types produced before any service consumes them, and why they are produced already
 # (the archive keeps them for the consumer to replay: shared.events.archive). Every other type
 # must have a consumer; tests/test_contract_matrix.py checks both against every service.
-KEPT_FOR_LATER_CONSUMERS: dict[str, str] = {}
+KEPT_FOR_LATER_CONSUMERS: dict[str, str] = {
+    "booking.RenewalAnswered": "a family's answer to a renewal (issue 16): for the town's"
+    " statistics and reminders of unanswered renewals, not yet built",
+}
 
 
 class _Payload(Schema):
@@ -279,6 +282,12 @@ class _Document(_Payload):
     )
 
 
+@event_type("family.DocumentUploaded")
+class DocumentUploaded(_Document):
+    """A supporting document stored, waiting for staff: booking learns whose it is (an
+    absence names only its own household's documents)."""
+
+
 @event_type("family.DocumentValidated")
 class DocumentValidated(_Document):
     """A supporting document is valid until `valid_until` (booking checks enrollments)."""
@@ -382,6 +391,18 @@ class ReservationCancelled(_ChildActivity):
     )
     reason = fields.String(required=True, allow_none=True)
     charged = fields.Boolean(required=True)
+
+
+@event_type("booking.WaitingListCancelled")
+class WaitingListCancelled(_ChildActivity):
+    """A child's place on a day's waiting list was cancelled because staff closed the day
+    (`cancelled_by` "day_closed", `reason` their words): nothing was booked nor billed, so
+    only notify hears of it, to tell the family (issue 16). One event per waiting child."""
+
+    booking_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+    cancelled_by = fields.String(required=True, validate=validate.OneOf(["day_closed"]))
+    reason = fields.String(required=True, allow_none=True)
 
 
 @event_type("booking.WaitingListPromoted")
@@ -703,3 +724,44 @@ class BookingHoldReleased(_ChildActivity):
             ["payment_expired", "payment_refused", "insufficient_balance", "wallet_inactive"]
         ),
     )
+
+
+# --- booking: enrollment campaigns and renewals (issue 16) ---------------------------------
+class _RenewalIneligible(_Payload):
+    name = fields.String(required=True)  # the new activity
+    reason = fields.String(required=True)  # why the child no longer fits it (French)
+
+
+class _RenewedChild(_Payload):
+    child_id = fields.UUID(required=True)
+    first_name = fields.String(required=True)
+    activities = fields.List(fields.String(), required=True)  # proposed again
+    ineligible = fields.List(fields.Nested(_RenewalIneligible), required=True)
+
+
+@event_type("booking.RenewalsProposed")
+class RenewalsProposed(_Payload):
+    """Last year's enrollments of a household proposed again in the new campaign (one event
+    per household given new proposals): notify emails its accounts, with the window in which
+    to confirm them."""
+
+    household_id = fields.UUID(required=True)
+    campaign_id = fields.UUID(required=True)
+    campaign_name = fields.String(required=True)
+    school_year = fields.String(required=True)
+    opens_on = fields.Date(required=True)
+    closes_on = fields.Date(required=True)
+    children = fields.List(fields.Nested(_RenewedChild), required=True)
+
+
+@event_type("booking.RenewalAnswered")
+class RenewalAnswered(_Payload):
+    """A family (or staff for it) confirmed a renewal (`enrollment_id`: the enrollment made)
+    or declined it."""
+
+    renewal_id = fields.UUID(required=True)
+    household_id = fields.UUID(required=True)
+    child_id = fields.UUID(required=True)
+    activity_id = fields.UUID(required=True)
+    answer = fields.String(required=True, validate=validate.OneOf(["confirm", "decline"]))
+    enrollment_id = fields.UUID(required=True, allow_none=True)

@@ -53,6 +53,13 @@ class Command:
 PUBLIC_PATHS = ("/openapi.json", "/healthz", "/readyz", "/metrics")
 
 
+# aiohttp refuses a request line or a header above its parser's limits with a plain-text 400
+# that no middleware sees (the parser fails before any request exists). Set above what the
+# gateway lets through (nginx's 8 KiB header buffers; a URI nginx re-escapes may grow
+# threefold), so that the gateway refuses first, in problem+json (deploy/gateway).
+PARSER_LIMITS = {"max_line_size": 32 * 1024, "max_field_size": 32 * 1024}
+
+
 @dataclass
 class ServiceDefinition:
     """What makes a service itself; everything else comes from the foundation."""
@@ -85,6 +92,7 @@ def create_service_app(settings: ServiceSettings, service: ServiceDefinition) ->
             middlewares.request_context,
             middlewares.metrics,
             middlewares.problems,
+            middlewares.nul_bytes,
             middlewares.load_shedding(settings.max_inflight_requests),
             authentication(VERIFIER, DISABLED_ACCOUNTS),
         ],

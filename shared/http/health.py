@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,8 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import migrations
-from shared.keys import BROKER, CONSUMERS, METRICS, POOL, RELAY
+from shared.errors import Problem
+from shared.keys import BROKER, CONSUMERS, METRICS, POOL, RELAY, SETTINGS
 
 # Without these the service cannot answer at all; the others only degrade it (state changes
 # still succeed while the broker is away: their events wait in the outbox).
@@ -81,7 +84,40 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
+def _may_read_metrics(request: web.Request) -> None:
+    """Metrics tell the traffic, the queues and the failures: only Prometheus reads them,
+    with METRICS_TOKEN, or, without one, only a process on the same machine (the socket's
+    peer, never a forwarded address a client could write)."""
+    token = request.app[SETTINGS].metrics_token
+    if token:
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise Problem(
+                401,
+                "unauthenticated",
+                "Unauthenticated",
+                "Les métriques demandent le jeton de supervision (METRICS_TOKEN).",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
+        return
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    host = peer[0] if isinstance(peer, tuple) and peer else None
+    try:
+        local = host is not None and ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        local = False
+    if not local:
+        raise Problem(
+            403,
+            "metrics-disabled",
+            "Metrics disabled",
+            "Les métriques ne sont lisibles que depuis la machine du service, ou avec le jeton"
+            " de supervision (METRICS_TOKEN).",
+        )
+
+
 async def metrics(request: web.Request) -> web.Response:
+    _may_read_metrics(request)
     app = request.app
     relay = app.get(RELAY)
     if relay is not None:

@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from shared.errors import DomainError, Problem
+from shared.http.requests import nul_problem
 from shared.keys import METRICS, SETTINGS
 from shared.logging import get_logger
 
@@ -49,6 +50,32 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         structlog.contextvars.clear_contextvars()
     response.headers["X-Request-ID"] = request_id
     return response
+
+
+@web.middleware
+async def nul_bytes(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse a NUL (`%00`) in the query string or a path parameter, once for every route:
+    Postgres refuses it in text, and no parameter of ours ever holds one. The query's
+    parameters get a 422 naming them, a path parameter a 400 naming it."""
+    query = [
+        key.replace("\x00", "\ufffd")
+        for key, value in request.query.items()
+        if "\x00" in key or "\x00" in value
+    ]
+    if query:
+        raise nul_problem(
+            sorted(set(query)), "Ce paramètre contient un caractère interdit (caractère nul)."
+        )
+    path = [name for name, value in request.match_info.items() if "\x00" in value]
+    if path:
+        raise Problem(
+            400,
+            "invalid-path",
+            "Invalid path",
+            "L'adresse contient un caractère interdit (caractère nul).",
+            errors=[{"field": name, "detail": "Caractère nul interdit."} for name in path],
+        )
+    return await handler(request)
 
 
 def load_shedding(max_inflight: int) -> web.middleware:  # type: ignore[valid-type]

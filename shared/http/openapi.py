@@ -80,6 +80,18 @@ PROBLEM_SCHEMA = {
 }
 
 
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "A key of the client's (e.g. a UUID) naming this request: sent again with"
+    " the same body, it gets the first answer again (status, body, Location; header"
+    " Idempotent-Replayed: true) instead of creating twice. Kept 24 hours, per caller; only"
+    " a success is kept.",
+}
+
+
 def build_spec(
     app: web.Application, *, title: str, version: str = "1.0.0", description: str = ""
 ) -> dict[str, Any]:
@@ -112,6 +124,9 @@ def build_spec(
         ]
         if info["query"] is not None:
             params.append({"in": "query", "schema": info["query"]})
+        idempotent = getattr(route.handler, "__idempotent__", False)  # shared.http.idempotency
+        if idempotent:
+            params.append(IDEMPOTENCY_KEY)
         if params:
             operation["parameters"] = params
         if info["request"] is not None:
@@ -138,6 +153,21 @@ def build_spec(
         if info["request"] is not None:
             operation["responses"].setdefault(
                 "422", {"description": "Invalid fields", "content": problem_ref}
+            )
+        if idempotent:
+            operation["responses"].setdefault(
+                "409",
+                {
+                    "description": "A request with the same Idempotency-Key is in progress"
+                    " (retry after Retry-After)",
+                    "content": problem_ref,
+                },
+            )
+            operation["responses"].setdefault(
+                "422", {"description": "Invalid fields", "content": problem_ref}
+            )
+            operation["responses"]["422"]["description"] += (
+                "; or this Idempotency-Key was used for another request"
             )
         if info["auth"]:
             operation["security"] = [{"bearer": []}]

@@ -12,9 +12,11 @@ from collections.abc import Iterable
 from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from shared import files
 from shared.errors import Problem
+from shared.http.requests import NUL, nul_problem
 
 CHUNK = 64 * 1024
 
@@ -100,8 +102,12 @@ async def read_form(
                 if len(form.fields) >= max_text_fields or name in form.fields:
                     raise _malformed()
                 form.fields[name] = await _read_text(part, name, max_text_bytes)
-    except (ValueError, AssertionError, RuntimeError):
+    except (ValueError, AssertionError, RuntimeError, HttpProcessingError):
+        # HttpProcessingError: a part's headers aiohttp refuses (a NUL in a file's name).
         raise _malformed() from None
+    bad = [name for name, value in form.fields.items() if NUL in name or NUL in value]
+    if bad:
+        raise nul_problem(sorted(name.replace(NUL, "\ufffd") for name in bad))
     return form
 
 

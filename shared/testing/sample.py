@@ -6,6 +6,7 @@ those events into `applied_notes`, so the tests can check delivery and idempoten
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from pathlib import Path
@@ -20,6 +21,7 @@ from shared.events.consumer import HandlerContext
 from shared.events.envelope import Event, new_event
 from shared.events.registry import event_type
 from shared.http.app import ServiceDefinition
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import read_json
 from shared.keys import POOL
@@ -42,6 +44,7 @@ class NoteIn(Schema):
     text = fields.String(required=True, validate=validate.Length(1, 200))
     poison = fields.Boolean(load_default=False)
     fail = fields.Boolean(load_default=False)
+    pause = fields.Float(load_default=0.0, validate=validate.Range(0, 5))  # a slow request
 
 
 class NoteOut(Schema):
@@ -61,6 +64,7 @@ routes = web.RouteTableDef()
 
 @routes.post("/tenants/{tenant}/notes")
 @doc("Record a note", request=NoteIn, response=NoteOut, status=201, tags=["notes"])
+@idempotent
 async def record_note(request: web.Request) -> web.Response:
     caller = require_caller(request, roles=("staff", "admin"))
     data = await read_json(request, NoteIn())
@@ -83,7 +87,13 @@ async def record_note(request: web.Request) -> web.Response:
         )
         if data["fail"]:
             raise NoteRefused()  # after the writes: the transaction must roll back whole
-    return web.json_response({"id": str(note_id), "text": data["text"]}, status=201)
+    if data["pause"]:
+        await asyncio.sleep(data["pause"])
+    return web.json_response(
+        {"id": str(note_id), "text": data["text"]},
+        status=201,
+        headers={"Location": f"/tenants/{caller.tenant}/notes/{note_id}"},
+    )
 
 
 @routes.get("/boom")

@@ -3,6 +3,7 @@ and can be told to refuse the next ones."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import threading
@@ -24,12 +25,35 @@ class RecordingHandler:
         self.refused = 0
         self.port = 0
         self._lock = threading.Lock()
+        self._hold_after: int | None = None
+        self._released = threading.Event()
+        self.held = 0
+
+    def hold_after(self, accepted: int) -> None:
+        """Once `accepted` messages are kept, the next ones hang before the server's answer
+        (a sender caught mid-batch) until `release()`, then are refused (451) and not kept."""
+        with self._lock:
+            self._hold_after = accepted
+            self._released.clear()
+
+    def release(self) -> None:
+        with self._lock:
+            self._hold_after = None
+        self._released.set()
 
     def refuse(self, answer: str, times: int = 1) -> None:
         with self._lock:
             self.refusals.extend([answer] * times)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self._lock:
+            holding = self._hold_after is not None and len(self.messages) >= self._hold_after
+            if holding:
+                self.held += 1
+        if holding:
+            # A thread event: released from the test's thread, not the server's loop.
+            await asyncio.to_thread(self._released.wait)
+            return "451 4.3.0 Interrompu"
         with self._lock:
             if self.refusals:
                 self.refused += 1
@@ -56,4 +80,5 @@ def smtp_server() -> Iterator[RecordingHandler]:
     try:
         yield handler
     finally:
+        handler.release()
         controller.stop()

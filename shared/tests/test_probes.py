@@ -242,7 +242,7 @@ async def test_openapi_describes_the_routes(sample):
     assert body["required"] is True
     request_schema = resolve(spec, body["content"]["application/json"]["schema"])
     assert request_schema["type"] == "object"
-    assert set(request_schema["properties"]) == {"text", "poison", "fail"}
+    assert set(request_schema["properties"]) == {"text", "poison", "fail", "pause"}
     assert request_schema["required"] == ["text"]
     text = request_schema["properties"]["text"]
     assert text["type"] == "string"

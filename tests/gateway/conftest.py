@@ -20,6 +20,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from shared.http.app import PARSER_LIMITS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -152,6 +154,7 @@ async def echo_upstreams(aiohttp_server: Any) -> dict[str, str]:
     """service name -> host:port of an echo app, one per service (and the portal, web)."""
     upstreams = {}
     for name in gateway.UPSTREAMS:
-        server = await aiohttp_server(echo_app(name))
+        # The services' own parser limits (shared/cli.py serve), above the gateway's.
+        server = await aiohttp_server(echo_app(name), **PARSER_LIMITS)
         upstreams[name] = f"127.0.0.1:{server.port}"
     return upstreams

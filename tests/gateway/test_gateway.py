@@ -4,12 +4,14 @@ checked against the real nginx (tests/gateway/conftest.py)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+import yarl
 
 from .conftest import free_port, gateway, running_gateway
 
@@ -159,6 +161,13 @@ async def test_bodies_over_the_route_s_limit_get_a_problem_413(gw, http):
     news = gw("/api/notify/tenants/demo/news/0b1e/attachments")
     async with http.post(news, data=b"x" * (20 * 1024 * 1024)) as r:
         assert r.status == 200
+    # a town document's file (and its replacement): up to 8 MiB, as family's uploads
+    for path in ("town-documents", "town-documents/0b1e/file"):
+        town_document = gw(f"/api/notify/tenants/demo/{path}")
+        async with http.post(town_document, data=two_mib) as r:
+            assert r.status == 200
+        async with http.post(town_document, data=b"x" * (9 * 1024 * 1024)) as r:
+            await _problem(r, 413)
 
 
 @pytest.mark.parametrize(
@@ -230,6 +239,57 @@ async def test_unknown_api_addresses_get_a_problem_404(gw, http):
     for path in ("/api/nowhere", "/api/", "/api/web/tenants/demo"):
         async with http.get(gw(path)) as r:
             await _problem(r, 404)
+
+
+async def test_no_service_s_metrics_are_routed(gw, http):
+    """/metrics stays on each service's own port (METRICS_TOKEN): neither the portal's nor
+    an API service's is reachable through the gateway, however the path is spelt."""
+    paths = ["/metrics", "/metrics/", "/api/identity/metrics", "/api/web/metrics"]
+    paths += [f"/api/{service}/metrics" for service in gateway.SERVICES]
+    paths += ["/api/family//metrics", "/api/booking/%6Detrics", "/api/billing/./metrics?x=1"]
+    for path in paths:
+        async with http.get(yarl.URL(gw(path), encoded=True)) as r:
+            await _problem(r, 404)
+    # What merely starts like it is still routed.
+    async with http.get(gw("/api/notify/metrics-like")) as r:
+        assert r.status == 200 and (await r.json())["service"] == "notify"
+
+
+async def _raw(gw: Any, request: bytes) -> tuple[int, bytes]:
+    """One request written byte for byte (what an HTTP client library would not send)."""
+    url = yarl.URL(gw(""))
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        head, _, body = (await asyncio.wait_for(reader.read(), 10)).partition(b"\r\n\r\n")
+    finally:
+        writer.close()
+    return int(head.split(b" ", 2)[1]), body
+
+
+async def test_oversized_headers_and_addresses_get_problem_answers(gw, http):
+    """nginx's parser limits answer problem+json (aiohttp's own are plain text, and a
+    service cannot reword them: the gateway's are set below them)."""
+    async with http.get(gw("/api/family/tenants/demo/me"), headers={"X-Big": "a" * 9000}) as r:
+        body = await _problem(r, 431)
+        assert body["type"].endswith("/header-too-large")
+    async with http.get(gw("/api/family/tenants/demo/me?q=" + "a" * 9000)) as r:
+        body = await _problem(r, 414)
+        assert body["type"].endswith("/uri-too-long")
+    long_token = "Bearer " + "t" * 7000  # below the gateway's limit: reaches the service
+    headers = {"Authorization": long_token}
+    async with http.get(gw("/api/family/tenants/demo/me"), headers=headers) as r:
+        assert r.status == 200
+        assert (await r.json())["headers"]["Authorization"] == long_token
+    # Raw UTF-8 in the path fits nginx's buffer, and nginx escapes each byte to three when
+    # it forwards the path: the service's parser must still take it.
+    path = "/api/family/tenants/demo/" + "é" * 2500
+    status, body = await _raw(
+        gw, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    )
+    assert status == 200, body[:300]
+    assert json.loads(body)["path"] == path.removeprefix("/api/family")
 
 
 async def test_every_other_address_is_the_portal_s_with_its_cookie_and_policy(gw, http):
