@@ -208,6 +208,10 @@ class AcceptTermsIn(_In):
     version = fields.Integer(required=True, validate=validate.Range(1, None))
 
 
+class CurrentHouseholdIn(_In):
+    household_id = fields.UUID(required=True, metadata={"description": "one of my households"})
+
+
 # --- accounts (staff) -------------------------------------------------------------------
 
 

@@ -289,15 +289,54 @@ async def is_household_anonymised(conn: Conn, tenant: str, household_id: uuid.UU
 async def link_household(
     conn: Conn, tenant: str, account_id: uuid.UUID, household_id: uuid.UUID
 ) -> bool:
-    return (
-        await conn.execute(
+    """Add the household to the account's (again: nothing); the first one becomes its
+    current household. False when the account is not one of the tenant's."""
+    found = await conn.fetchval(
+        "UPDATE accounts SET household_id = $3, updated_at = now()"
+        " WHERE tenant = $1 AND id = $2 AND household_id IS NULL RETURNING true",
+        tenant,
+        account_id,
+        household_id,
+    ) or await conn.fetchval(
+        "SELECT true FROM accounts WHERE tenant = $1 AND id = $2", tenant, account_id
+    )
+    if not found:
+        return False
+    await conn.execute(
+        "INSERT INTO account_households (tenant, account_id, household_id)"
+        " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        tenant,
+        account_id,
+        household_id,
+    )
+    return True
+
+
+async def account_households(conn: Conn, tenant: str, account_id: uuid.UUID) -> list[uuid.UUID]:
+    """The households the account is linked to, the first linked first."""
+    rows = await conn.fetch(
+        "SELECT household_id FROM account_households WHERE tenant = $1 AND account_id = $2"
+        " ORDER BY linked_at, household_id",
+        tenant,
+        account_id,
+    )
+    return [r["household_id"] for r in rows]
+
+
+async def set_current_household(
+    conn: Conn, tenant: str, account_id: uuid.UUID, household_id: uuid.UUID
+) -> bool:
+    """Make one of the account's households its current one; False when it is not one."""
+    return bool(
+        await conn.fetchval(
             "UPDATE accounts SET household_id = $3, updated_at = now()"
-            " WHERE tenant = $1 AND id = $2",
+            " WHERE tenant = $1 AND id = $2 AND EXISTS (SELECT 1 FROM account_households h"
+            "   WHERE h.tenant = $1 AND h.account_id = $2 AND h.household_id = $3)"
+            " RETURNING true",
             tenant,
             account_id,
             household_id,
         )
-        != "UPDATE 0"
     )
 
 
@@ -324,16 +363,28 @@ async def record_anonymised_household(
 
 async def unlink_household(
     conn: Conn, tenant: str, household_id: uuid.UUID, *, now: datetime
-) -> list[uuid.UUID]:
-    """Clear the household of every account of the tenant linked to it; their ids."""
-    rows = await conn.fetch(
-        "UPDATE accounts SET household_id = NULL, updated_at = $3"
-        " WHERE tenant = $1 AND household_id = $2 RETURNING id",
+) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """Remove the household from every account of the tenant: the ids of the accounts that
+    had it, and of those whose current household it was (now their first linked remaining
+    one, or none)."""
+    had = await conn.fetch(
+        "DELETE FROM account_households WHERE tenant = $1 AND household_id = $2"
+        " RETURNING account_id",
+        tenant,
+        household_id,
+    )
+    current = await conn.fetch(
+        "UPDATE accounts a SET updated_at = $3, household_id ="
+        "   (SELECT h.household_id FROM account_households h"
+        "    WHERE h.tenant = a.tenant AND h.account_id = a.id"
+        "    ORDER BY h.linked_at, h.household_id LIMIT 1)"
+        " WHERE a.tenant = $1 AND a.household_id = $2 RETURNING a.id",
         tenant,
         household_id,
         now,
     )
-    return [row["id"] for row in rows]
+    current_ids = [row["id"] for row in current]
+    return list(dict.fromkeys([*current_ids, *(row["account_id"] for row in had)])), current_ids
 
 
 async def list_accounts(

@@ -25,6 +25,7 @@ from identity.schemas import (
 from identity.state import STATE
 from identity.usecases import accounts, passwords
 from shared.auth import require_caller
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.keys import POOL
@@ -65,6 +66,7 @@ def _account_body(account: Account) -> dict[str, Any]:
         422: "An animator without sites, or sites for another role",
     },
 )
+@idempotent
 async def create_account(request: web.Request) -> web.Response:
     caller = require_caller(request, roles=("staff", "admin"))
     data = await read_json(request, CreateAccountIn())

@@ -1,4 +1,5 @@
-"""My account: read it, accept the terms of use, change my email address."""
+"""My account: read it, accept the terms of use, change my email address, switch to another
+of my households."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from identity.schemas import (
     AcceptedOut,
     AcceptTermsIn,
     ChangeEmailIn,
+    CurrentHouseholdIn,
     DoneOut,
     LinkIn,
     ProfileOut,
     TokensOut,
 )
 from identity.state import STATE
-from identity.usecases import profile
+from identity.usecases import households, profile
 from shared.auth import require_caller
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json
@@ -128,3 +130,32 @@ async def confirm_email(request: web.Request) -> web.Response:
     )
     body = {"detail": f"Votre adresse e-mail est désormais {new_email}."}
     return json_response(DoneOut(), body)
+
+
+@routes.post("/tenants/{tenant}/accounts/me/current-household")
+@doc(
+    "Switch to another of my households (a guardian of two households): new tokens carry it",
+    request=CurrentHouseholdIn,
+    response=TokensOut,
+    tags=["profile"],
+    description=(
+        "Returns a new session's tokens whose access token names the household; from now on "
+        "a refresh token in hand gives it too. My households are listed by the family "
+        "service (GET /tenants/{tenant}/accounts/me/households)."
+    ),
+    responses={422: "Not one of my households"},
+)
+async def switch_household(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=("family",))
+    data = await read_json(request, CurrentHouseholdIn())
+    slug = tenant(request)
+    body = await households.switch_household(
+        unit_of_work(request.app, tenant=slug),
+        request.app[POOL],
+        request.app[STATE],
+        slug,
+        uuid.UUID(caller.account_id),
+        data["household_id"],
+        origin=origin(request),
+    )
+    return json_response(TokensOut(), body)

@@ -15,6 +15,7 @@ from identity.schemas import (
 )
 from identity.state import STATE
 from identity.usecases import signup
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json
 from shared.keys import POOL
@@ -52,6 +53,7 @@ async def captcha_challenge(request: web.Request) -> web.Response:
         "use the forgotten-password link."
     ),
 )
+@idempotent
 async def sign_up(request: web.Request) -> web.Response:
     data = await read_json(request, SignupIn())
     slug = tenant(request)

@@ -47,6 +47,15 @@ class TermsVersionDecrease(DomainError):
 # --- accounts ---------------------------------------------------------------------------
 
 
+class NotYourHousehold(DomainError):
+    """A switch to a household the account is not linked to."""
+
+    code = "not-a-household-of-the-account"
+    kind = "invalid"
+    title = "Not one of the account's households"
+    detail = "Ce foyer ne fait pas partie de vos abonnements."
+
+
 class AccountNotFound(DomainError):
     code = "account-not-found"
     kind = "not_found"

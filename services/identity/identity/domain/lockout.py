@@ -13,6 +13,7 @@ password-reset link still works while it lasts.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -136,10 +137,13 @@ def decide_login_attempt(
     now: datetime,
     account_policy: ThrottlePolicy = ACCOUNT_POLICY,
     address_policy: ThrottlePolicy = ADDRESS_POLICY,
+    also: Sequence[FailureHistory] = (),
 ) -> ThrottleDecision:
-    """Combine both keys: refused if either refuses, waiting for the longer of the two."""
+    """Combine the keys: refused if any refuses, waiting for the longest. `also`: more keys
+    under the account policy (a login's typed name, and the account it names)."""
     decisions = (
         decide(account, now=now, policy=account_policy),
+        *(decide(history, now=now, policy=account_policy) for history in also),
         decide(address, now=now, policy=address_policy),
     )
     refused = [decision for decision in decisions if not decision.allowed]

@@ -25,6 +25,7 @@ from identity.domain.errors import (
 from identity.state import IdentityState, utcnow
 from identity.usecases.audit import Origin
 from identity.usecases.invitations import Invitation, invite, temporary_password_hash
+from identity.usecases.sessions import failure_keys
 from identity.usecases.tenants import require_tenant
 from shared.uow import UnitOfWork
 
@@ -180,7 +181,7 @@ async def give_temporary_password(
         )
         await store.revoke_sessions(uow.conn, account.id, now=now)
         await store.revoke_all_links(uow.conn, account.id, now=now)
-        await store.clear_failures(uow.conn, slug, [f"account:{account.id}"])
+        await store.clear_failures(uow.conn, slug, failure_keys(account))
         await store.audit(
             uow.conn,
             origin.entry(

@@ -17,7 +17,7 @@ from identity.state import IdentityState, utcnow
 from identity.usecases.audit import Origin
 from identity.usecases.links import link_request, new_link, open_link
 from identity.usecases.profile import own_account
-from identity.usecases.sessions import check_own_password, issue_tokens
+from identity.usecases.sessions import check_own_password, failure_keys, issue_tokens
 from identity.usecases.tenants import require_tenant
 from shared.uow import UnitOfWork
 
@@ -52,7 +52,7 @@ async def change_password(
     async with uow:
         await store.set_password(uow.conn, account.id, password_hash, now=now)
         await store.revoke_sessions(uow.conn, account.id, now=now)
-        await store.clear_failures(uow.conn, slug, [f"account:{account.id}"])
+        await store.clear_failures(uow.conn, slug, failure_keys(account))
         uow.emit(
             "identity.PasswordChanged", account_payload(account, reason="change", changed_at=now)
         )
@@ -152,7 +152,7 @@ async def reset_password(
     async with uow:
         await _use_link_for_password(uow, "password-reset", token, account, password_hash, now)
         await store.revoke_sessions(uow.conn, account.id, now=now)
-        await store.clear_failures(uow.conn, slug, [f"account:{account.id}"])
+        await store.clear_failures(uow.conn, slug, failure_keys(account))
         uow.emit(
             "identity.PasswordChanged", account_payload(account, reason="reset", changed_at=now)
         )

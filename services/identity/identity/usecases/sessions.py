@@ -4,6 +4,7 @@ session gets. Also the password an authenticated request must repeat, counted li
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -99,14 +100,29 @@ async def issue_tokens(
 # --- password attempts ------------------------------------------------------------------
 
 
+def failure_keys(account: Account) -> list[str]:
+    """Every key failures on this account are counted under: its own (wrong passwords typed
+    in a session) and each name it logs in with (its email, the part before the @). A
+    password reset or a new password clears them all, lifting a lock."""
+    email = account.email.lower()
+    return [f"account:{account.id}", f"login:{email}", f"login:{email.split('@', 1)[0]}"]
+
+
 async def _throttle_decision(
-    pool: asyncpg.Pool, state: IdentityState, tenant: str, account_key: str, address_key: str
+    pool: asyncpg.Pool,
+    state: IdentityState,
+    tenant: str,
+    account_key: str,
+    address_key: str,
+    *,
+    also: Sequence[str] = (),
 ) -> lockout.ThrottleDecision:
-    """May one more password attempt be made now for this account and client address?"""
+    """May one more password attempt be made now for this account (or typed login, and
+    the keys `also` counted like it) and client address?"""
     now = utcnow()
     window = max(state.account_policy.failure_window, state.address_policy.failure_window)
     histories = await store.failure_histories(
-        pool, tenant, [account_key, address_key], since=now - window
+        pool, tenant, [account_key, address_key, *also], since=now - window
     )
 
     def history(key: str) -> lockout.FailureHistory:
@@ -119,6 +135,7 @@ async def _throttle_decision(
         now=now,
         account_policy=state.account_policy,
         address_policy=state.address_policy,
+        also=[history(key) for key in also],
     )
 
 
@@ -241,11 +258,17 @@ async def login(
     a locked account (InvalidCredentials), said only after the usual hashing work."""
     tenant = await require_tenant(pool, slug)
     account = await store.find_by_login(pool, slug, login)
-    # Failures count per account when the login names one, else per typed identifier, so
-    # unknown identifiers are throttled exactly like real ones.
-    account_key = f"account:{account.id}" if account else f"login:{login}"
+    # Failures count per typed login and per address, never per the account a login names:
+    # counted per account, an account's second name (the part before the @) answered 429
+    # after failures under its email while an unknown one kept answering 401. Now both
+    # names of an account answer exactly as two unknown names would, whatever the sequence
+    # (each name has its own budget: at most twice LOGIN_LOCK_AFTER guesses per account).
+    # The account's own key is read too: only wrong passwords typed in a session of the
+    # account (check_own_password) raise it, which no anonymous caller can do.
+    login_key = f"login:{login}"
     address_key = f"address:{origin.ip}"
-    decision = await _throttle_decision(pool, state, slug, account_key, address_key)
+    own = [f"account:{account.id}"] if account else []
+    decision = await _throttle_decision(pool, state, slug, login_key, address_key, also=own)
     if not decision.allowed:
         if decision.locked:
             # Locked: the generic answer, after the usual work, even for the right password.
@@ -267,14 +290,14 @@ async def login(
         ok = await state.hasher.verify(account.password_hash, password)
     now = utcnow()
     if not ok:
-        keys = (account_key, address_key)
+        keys = (login_key, address_key)
         await _record_failure(uow, state, slug, account, keys, login, now=now, origin=origin)
         raise InvalidCredentials()
     assert account is not None and account.password_hash is not None
     if account.status == "pending":
         raise AccountNotActivated()
     async with uow:
-        await store.clear_failures(uow.conn, slug, [account_key, f"login:{login}"])
+        await store.clear_failures(uow.conn, slug, [login_key, *own])
         if state.hasher.needs_rehash(account.password_hash):
             # Parameters were raised since this hash was made: upgrade it now we know it.
             new_hash = await state.hasher.hash(password)

@@ -102,6 +102,37 @@ async def test_unknown_logins_are_throttled_like_real_ones(make_portal: Any) -> 
     assert answers == [429, 429]
 
 
+async def _answers(portal: Portal, logins: list[str]) -> list[tuple[int, dict, dict]]:
+    """Each wrong-password attempt's status, body and headers, less what differs per request."""
+    seen = []
+    for login in logins:
+        r = await portal.post("/login", {"login": login, "password": "Mauvais123"})
+        headers = {k: v for k, v in r.headers.items() if k not in ("Date", "X-Request-ID")}
+        body = {k: v for k, v in (await r.json()).items() if k != "request_id"}
+        seen.append((r.status, body, headers))
+    return seen
+
+
+async def test_an_account_s_two_names_answer_like_two_unknown_names(make_portal: Any) -> None:
+    """Failures under an account's email once made its second name (the part before the @)
+    answer 429 while an unknown pair kept answering 401: its existence showed."""
+    portal = await make_portal(
+        login_free_failures=1, login_base_delay_seconds=5, login_max_delay_seconds=30
+    )
+    await portal.family("connue@live.fr")
+
+    def sequence(email: str) -> list[str]:
+        name = email.split("@")[0]
+        return [email, email, name, name.upper(), email, name, name]
+
+    known = await _answers(portal, sequence("connue@live.fr"))
+    unknown = await _answers(portal, sequence("inconnue@live.fr"))
+    assert known == unknown
+    assert [status for status, _, _ in known] == [401, 401, 401, 401, 429, 429, 429]
+    # Each name is still throttled on its own (Retry-After said alike).
+    assert known[4][2]["Retry-After"] == "5"
+
+
 async def test_forwarded_for_only_with_a_trusted_proxy(make_portal: Any) -> None:
     portal = await make_portal(trusted_proxy_hops=1)
     await portal.client.post(
