@@ -360,6 +360,13 @@ class PageQuery(Schema):
 
 class SearchQuery(PageQuery):
     q = fields.String(load_default="", validate=validate.Length(0, 100))
+    linked = fields.Boolean(
+        load_default=None,
+        metadata={
+            "description": "false: only households no account is linked to; true: only those"
+            " with one (anonymised households left out); absent: all"
+        },
+    )
 
 
 class HouseholdPageOut(Schema):
@@ -379,6 +386,20 @@ class LinkIn(_In):
 class LinkedOut(Schema):
     household_id = fields.UUID()
     detail = fields.String()
+
+
+class AccountHouseholdOut(Schema):
+    """One of the account's subscriptions ("Mes abonnements")."""
+
+    id = fields.UUID()
+    label = fields.String(metadata={"example": "Foyer Martin – Durand"})
+    children = fields.List(fields.String(), metadata={"description": "first names"})
+    linked_at = fields.DateTime()
+    current = fields.Boolean(metadata={"description": "the household the token names"})
+
+
+class AccountHouseholdsOut(Schema):
+    items = fields.List(fields.Nested(AccountHouseholdOut))
 
 
 # --- pending changes --------------------------------------------------------------------

@@ -187,10 +187,11 @@ def fold(text: str) -> str:
 
 
 async def search_households(
-    conn: Conn, tenant: str, text: str, *, limit: int, offset: int
+    conn: Conn, tenant: str, text: str, *, limit: int, offset: int, linked: bool | None = None
 ) -> tuple[list[Row], int]:
     """Households whose guardian or child name, guardian email or subscriber code matches,
-    case and accents ignored (« ines » finds Inès)."""
+    case and accents ignored (« ines » finds Inès); `linked` False: only those no account is
+    linked to, True: only those with one (both leave anonymised households out)."""
     needle = text.strip().lower()
     folded = fold(needle)
     like = "%" + folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -205,17 +206,20 @@ async def search_households(
         f"   {guardian} LIKE $4 OR {guardian_reversed} LIKE $4 OR lower(g.email) = $2))"
         " OR EXISTS (SELECT 1 FROM children c WHERE c.household_id = h.id AND ("
         f"   {child} LIKE $4 OR {child_reversed} LIKE $4)))"
+        " AND ($5::boolean IS NULL OR (h.anonymised_at IS NULL AND EXISTS ("
+        "   SELECT 1 FROM household_accounts a WHERE a.household_id = h.id) = $5))"
     )
     total = await conn.fetchval(
-        f"SELECT count(*) FROM households h WHERE {where}", tenant, needle, code, like
+        f"SELECT count(*) FROM households h WHERE {where}", tenant, needle, code, like, linked
     )
     rows = await conn.fetch(
         f"SELECT h.* FROM households h WHERE {where}"
-        " ORDER BY h.created_at, h.id LIMIT $5 OFFSET $6",
+        " ORDER BY h.created_at, h.id LIMIT $6 OFFSET $7",
         tenant,
         needle,
         code,
         like,
+        linked,
         limit,
         offset,
     )
@@ -337,11 +341,54 @@ async def count_guardians(conn: Conn, household_id: uuid.UUID) -> int:
 
 
 async def household_of_account(conn: Conn, tenant: str, account_id: uuid.UUID) -> uuid.UUID | None:
-    return await conn.fetchval(
-        "SELECT household_id FROM household_accounts WHERE tenant = $1 AND account_id = $2",
+    """The account's first linked household (None: not linked at all)."""
+    households = await households_of_account(conn, tenant, account_id)
+    return households[0] if households else None
+
+
+async def households_of_account(conn: Conn, tenant: str, account_id: uuid.UUID) -> list[uuid.UUID]:
+    """Every household the account is linked to, the first linked first."""
+    rows = await conn.fetch(
+        "SELECT household_id FROM household_accounts WHERE tenant = $1 AND account_id = $2"
+        " ORDER BY linked_at, household_id",
         tenant,
         account_id,
     )
+    return [r["household_id"] for r in rows]
+
+
+async def account_of_another_tenant(conn: Conn, tenant: str, account_id: uuid.UUID) -> bool:
+    """Whether the account is known linked in another tenant only (an account is one
+    tenant's: identity's)."""
+    return bool(
+        await conn.fetchval(
+            """
+            SELECT EXISTS (SELECT 1 FROM household_accounts WHERE account_id = $2 AND tenant <> $1)
+               AND NOT EXISTS (SELECT 1 FROM household_accounts
+                               WHERE account_id = $2 AND tenant = $1)
+            """,
+            tenant,
+            account_id,
+        )
+    )
+
+
+async def account_households(conn: Conn, tenant: str, account_id: uuid.UUID) -> list[Row]:
+    """The account's households for its switcher, the first linked first: each with its
+    guardians' last names and children's first names (in the file's order)."""
+    rows = await conn.fetch(
+        "SELECT a.household_id AS id, a.linked_at,"
+        "       ARRAY(SELECT g.last_name FROM guardians g WHERE g.household_id = a.household_id"
+        "             ORDER BY g.created_at, g.id) AS guardian_last_names,"
+        "       ARRAY(SELECT c.first_name FROM children c WHERE c.household_id = a.household_id"
+        "             ORDER BY c.birth_date, c.id) AS children"
+        " FROM household_accounts a"
+        " WHERE a.tenant = $1 AND a.account_id = $2"
+        " ORDER BY a.linked_at, a.household_id",
+        tenant,
+        account_id,
+    )
+    return [dict(r) for r in rows]
 
 
 async def link_account(
@@ -353,12 +400,12 @@ async def link_account(
     linked_by: str,
     now: datetime,
 ) -> bool:
-    """False when the account is already linked (to this or another household)."""
+    """False when the account is already linked to this household."""
     return bool(
         await conn.fetchval(
             "INSERT INTO household_accounts (tenant, account_id, household_id, linked_by,"
             " linked_at) VALUES ($1, $2, $3, $4, $5)"
-            " ON CONFLICT (tenant, account_id) DO NOTHING RETURNING true",
+            " ON CONFLICT (tenant, account_id, household_id) DO NOTHING RETURNING true",
             tenant,
             account_id,
             household_id,

@@ -26,6 +26,7 @@ FAMILY_EVENTS = [
     "family.ChildUpdated",
     "family.QuotientChanged",
     "family.ChangeRequestDecided",
+    "family.DocumentUploaded",
     "family.DocumentValidated",
     "family.DocumentRejected",
     "family.RequestAnswered",

@@ -10,6 +10,7 @@ from family.domain.errors import ChangeNotFound
 from family.schemas import ChangeOut, ChangePageOut, ChangesQuery, NewHouseholdIn, RejectIn
 from family.state import VAULT
 from family.usecases import changes
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.keys import POOL
@@ -135,6 +136,7 @@ async def my_change(request: web.Request) -> web.Response:
     "HouseholdLinked, ChangeRequestDecided); on rejection HouseholdCreationRejected.",
     responses={409: "Already linked to a household, or a creation is already pending"},
 )
+@idempotent
 async def ask_for_household(request: web.Request) -> web.Response:
     actor = family(request)
     await family_edits_allowed(request, actor.tenant)

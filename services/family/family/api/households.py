@@ -21,8 +21,9 @@ from family.schemas import (
 from family.state import VAULT
 from family.usecases import File, changes, households
 from shared.errors import validation_problem
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
-from shared.http.requests import json_response, read_json, read_query
+from shared.http.requests import check_json, json_response, read_json, read_query
 from shared.http.uploads import field_problem, read_form
 from shared.keys import POOL
 
@@ -37,6 +38,7 @@ routes = web.RouteTableDef()
     status=201,
     tags=["households"],
 )
+@idempotent
 async def create_household(request: web.Request) -> web.Response:
     actor = staff(request)
     data = await read_json(request, NewHouseholdIn())
@@ -46,7 +48,8 @@ async def create_household(request: web.Request) -> web.Response:
 
 @routes.get("/tenants/{tenant}/households")
 @doc(
-    "Search households by guardian or child name, email or subscriber code (staff)",
+    "Search households by guardian or child name, email or subscriber code (staff); "
+    "`linked=false`: only those no account is linked to (their subscriber-code letters)",
     query=SearchQuery,
     response=HouseholdPageOut,
     tags=["households"],
@@ -56,7 +59,12 @@ async def search_households(request: web.Request) -> web.Response:
     query = read_query(request, SearchQuery())
     per_page = min(query["per_page"], settings(request).search_max_page_size)
     page = await households.search_households(
-        request.app[POOL], actor.tenant, query["q"], page=query["page"], per_page=per_page
+        request.app[POOL],
+        actor.tenant,
+        query["q"],
+        page=query["page"],
+        per_page=per_page,
+        linked=query["linked"],
     )
     return json_response(HouseholdPageOut(), page)
 
@@ -126,11 +134,13 @@ async def family_change_with_proof(request: web.Request) -> web.Response:
     limits = settings(request)
     form = await read_form(request, max_file_bytes=limits.document_max_bytes)
     try:
-        change = json.loads(form.fields.get("change") or "{}")
-    except ValueError:
+        raw = form.fields.get("change") or "{}"
+        change = json.loads(raw)
+    except (ValueError, RecursionError):
         raise field_problem(
             422, "validation-error", "Invalid request", "change", "Modification illisible."
         ) from None
+    check_json(change, raw, field="change")
     if not isinstance(change, dict) or "proof_document_id" in change:
         raise field_problem(
             422, "validation-error", "Invalid request", "change", "Modification illisible."

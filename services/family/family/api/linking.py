@@ -1,41 +1,44 @@
-"""An account linked to its household: by the family with its subscriber code, or by
-staff."""
+"""An account linked to its households: by the family with its subscriber code, or by
+staff; the account's list of them (its subscriptions)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from family.api.access import Scope, family, settings, uow
-from family.schemas import AccountLinkIn, HouseholdOut, LinkedOut, LinkIn
+from family.api.access import FAMILY, Scope, actor_of, family, settings, uow
+from family.schemas import AccountHouseholdsOut, AccountLinkIn, HouseholdOut, LinkedOut, LinkIn
 from family.usecases import linking
+from shared.auth import require_caller
 from shared.http.openapi import doc
 from shared.http.requests import json_response, read_json
+from shared.keys import POOL
 
 routes = web.RouteTableDef()
 
 
 @routes.post("/tenants/{tenant}/me/household/link")
 @doc(
-    "Link my account to my household with the subscriber code from the town's letter",
+    "Link my account to a household with the subscriber code from the town's letter "
+    "(another household's code adds a subscription; the same code again changes nothing)",
     request=LinkIn,
     response=LinkedOut,
     tags=["my household"],
-    responses={409: "Already linked to another household", 429: "Too many wrong codes"},
+    responses={429: "Too many wrong codes"},
 )
 async def link_with_code(request: web.Request) -> web.Response:
     actor = family(request)
     data = await read_json(request, LinkIn())
-    household_id = await linking.link_with_code(
+    household_id, others = await linking.link_with_code(
         uow(request, actor), actor, data["code"], settings(request).link_policy()
     )
-    return json_response(
-        LinkedOut(),
-        {
-            "household_id": household_id,
-            "detail": "Votre compte est rattaché à votre foyer. Déconnectez-vous puis "
-            "reconnectez-vous pour y accéder.",
-        },
+    detail = (
+        "Ce foyer est ajouté à vos abonnements : passez à ce foyer depuis « Mon compte » "
+        "pour le consulter."
+        if others
+        else "Votre compte est rattaché à votre foyer. Déconnectez-vous puis "
+        "reconnectez-vous pour y accéder."
     )
+    return json_response(LinkedOut(), {"household_id": household_id, "detail": detail})
 
 
 @routes.post("/tenants/{tenant}/households/{household_id}/accounts")
@@ -45,7 +48,6 @@ async def link_with_code(request: web.Request) -> web.Response:
     response=HouseholdOut,
     status=201,
     tags=["households"],
-    responses={409: "The account is linked to another household"},
 )
 async def link_account(request: web.Request) -> web.Response:
     scope = await Scope.of(request)
@@ -54,3 +56,19 @@ async def link_account(request: web.Request) -> web.Response:
         uow(request, scope.actor), scope.actor, scope.household_id, account_id
     )
     return json_response(HouseholdOut(), body, status=201 if created else 200)
+
+
+@routes.get("/tenants/{tenant}/accounts/me/households")
+@doc(
+    "My subscriptions: the households my account is linked to, the current one (my token's) "
+    "marked, to switch between them (identity's current-household)",
+    response=AccountHouseholdsOut,
+    tags=["my household"],
+)
+async def my_households(request: web.Request) -> web.Response:
+    caller = require_caller(request, roles=FAMILY)
+    actor = actor_of(caller)
+    items = await linking.account_households(
+        request.app[POOL], actor.tenant, actor.account_id, caller.household_id
+    )
+    return json_response(AccountHouseholdsOut(), {"items": items})

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from family.api.edits import edit
 from family.schemas import ChangeOut, ChildIn, ContactIn, GuardianIn, HouseholdOut
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 
 routes = web.RouteTableDef()
@@ -23,6 +24,7 @@ routes = web.RouteTableDef()
     status=200,
     tags=["households"],
 )
+@idempotent
 async def staff_add_guardian(request: web.Request) -> web.Response:
     return await edit(request, "guardian", "create")
 
@@ -57,6 +59,7 @@ async def staff_remove_guardian(request: web.Request) -> web.Response:
     status=200,
     tags=["households"],
 )
+@idempotent
 async def staff_add_child(request: web.Request) -> web.Response:
     return await edit(request, "child", "create")
 
@@ -81,6 +84,7 @@ async def staff_update_child(request: web.Request) -> web.Response:
     status=200,
     tags=["households"],
 )
+@idempotent
 async def staff_add_contact(request: web.Request) -> web.Response:
     return await edit(request, "contact", "create", parent="child_id")
 
@@ -118,6 +122,7 @@ async def staff_remove_contact(request: web.Request) -> web.Response:
     status=202,
     tags=["my household"],
 )
+@idempotent
 async def family_add_guardian(request: web.Request) -> web.Response:
     return await edit(request, "guardian", "create")
 
@@ -153,6 +158,7 @@ async def family_remove_guardian(request: web.Request) -> web.Response:
     status=202,
     tags=["my household"],
 )
+@idempotent
 async def family_add_child(request: web.Request) -> web.Response:
     return await edit(request, "child", "create")
 
@@ -177,6 +183,7 @@ async def family_update_child(request: web.Request) -> web.Response:
     status=202,
     tags=["my household"],
 )
+@idempotent
 async def family_add_contact(request: web.Request) -> web.Response:
     return await edit(request, "contact", "create", parent="child_id")
 

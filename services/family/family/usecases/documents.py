@@ -99,7 +99,25 @@ async def add_document(
             "uploaded_at": utcnow(),
         },
     )
-    return await _document(uow.conn, actor.tenant, document_id)
+    stored = await _document(uow.conn, actor.tenant, document_id)
+    uow.emit("family.DocumentUploaded", await _event_payload(uow.conn, stored), tenant=actor.tenant)
+    return stored
+
+
+async def _event_payload(conn: Conn, document: dict[str, Any]) -> dict[str, Any]:
+    """What the document events say of a document (uploaded, validated, rejected)."""
+    accounts = await store.linked_accounts(conn, document["household_id"])
+    return {
+        "document_id": document["id"],
+        "household_id": document["household_id"],
+        "child_id": document["member_id"] if document["member_kind"] == "child" else None,
+        "member_id": document["member_id"],
+        "member_kind": document["member_kind"],
+        "document_type": document["document_type"],
+        # The tenant's own label: notify and booking need no list of their own.
+        "document_label": document["document_label"],
+        "account_ids": [a["account_id"] for a in accounts],
+    }
 
 
 async def _member_kind(
@@ -233,18 +251,7 @@ async def decide_in(
         decided_by=actor.account_id,
         now=now,
     )
-    accounts = await store.linked_accounts(uow.conn, document["household_id"])
-    payload: dict[str, Any] = {
-        "document_id": document_id,
-        "household_id": document["household_id"],
-        "child_id": document["member_id"] if document["member_kind"] == "child" else None,
-        "member_id": document["member_id"],
-        "member_kind": document["member_kind"],
-        "document_type": document["document_type"],
-        # The tenant's own label: notify and booking need no list of their own.
-        "document_label": document["document_label"],
-        "account_ids": [a["account_id"] for a in accounts],
-    }
+    payload = await _event_payload(uow.conn, document)
     if decision == "validated":
         uow.emit(
             "family.DocumentValidated",

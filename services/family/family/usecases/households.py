@@ -102,11 +102,12 @@ async def household_file(conn: Conn, tenant: str, household_id: uuid.UUID) -> di
 
 
 async def search_households(
-    pool: Conn, tenant: str, text: str, *, page: int, per_page: int
+    pool: Conn, tenant: str, text: str, *, page: int, per_page: int, linked: bool | None = None
 ) -> dict[str, Any]:
-    """Households whose guardian or child name, email or subscriber code matches: a page."""
+    """Households whose guardian or child name, email or subscriber code matches: a page;
+    `linked` False keeps those no account is linked to yet (their letters to send)."""
     rows, total = await store.search_households(
-        pool, tenant, text, limit=per_page, offset=(page - 1) * per_page
+        pool, tenant, text, limit=per_page, offset=(page - 1) * per_page, linked=linked
     )
     items = []
     for row in rows:

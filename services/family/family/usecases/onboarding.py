@@ -21,10 +21,7 @@ from family.domain import onboarding
 from family.domain.errors import InvalidField, OnboardingRunNotFound
 from family.usecases import Actor, utcnow
 from family.usecases.linking import link
-from shared.logging import get_logger
 from shared.uow import UnitOfWork
-
-log = get_logger(__name__)
 
 
 async def start_run(
@@ -119,13 +116,13 @@ async def record_answer(uow: UnitOfWork, tenant: str, answer: dict[str, Any]) ->
             return
         account_id = answer["account_id"]
         await store.lock(uow.conn, f"link:{tenant}:{account_id}")
-        current = await store.household_of_account(uow.conn, tenant, account_id)
-        if current is None:
+        # An account linked to other households gets this one too (several subscriptions).
+        if row["household_id"] not in await store.households_of_account(
+            uow.conn, tenant, account_id
+        ):
             await link(
                 uow, tenant, account_id, row["household_id"], linked_by="staff", now=utcnow()
             )
-        elif current != row["household_id"]:
-            log.warning("onboarding_account_linked_elsewhere", account_id=str(account_id))
 
 
 async def get_run(

@@ -319,3 +319,23 @@ async def test_the_proof_sent_in_the_same_form_is_stored_with_the_change_or_not_
     await town.call("POST", f"{T}/changes/{change['id']}/approve", staff, None)
     document = await town.call("GET", f"{T}/documents/{document['id']}", staff)
     assert document["status"] == "validated"
+
+
+async def test_a_hostile_change_in_the_form_is_refused_naming_it(town: Town) -> None:
+    """The change travels as JSON in a form field: the JSON bodies' rules apply to it."""
+    h = await town.household()
+    family = await town.linked_family(h)
+    # A NUL (which Postgres refuses in text) is named by its path, not a 500.
+    r = await _send_with_proof(town, family, {"address": {**NEW_ADDRESS, "line1": "3 r\x00ue"}})
+    assert r.status == 422, await r.text()
+    assert (await r.json())["errors"] == [
+        {
+            "field": "change.address.line1",
+            "detail": "Ce champ contient un caractère interdit (caractère nul).",
+        }
+    ]
+    # Nested past any parser's recursion: unreadable, not a RecursionError.
+    r = await town.upload(f"{ME}/proved-changes", family, change="[" * 60_000, status=None)
+    assert r.status == 422, await r.text()
+    assert (await r.json())["errors"][0]["field"] == "change"
+    assert (await town.call("GET", f"{ME}/documents", family))["items"] == []
