@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from billing.settings import SETTINGS
 from billing.state import CLOCK
-from billing.usecases import attendance, households, payers, prepaid
+from billing.usecases import activities, attendance, households, payers, prepaid
 from shared import tenant_features
 from shared.events.consumer import EventHandler, HandlerContext
 from shared.events.envelope import Event
@@ -97,6 +97,18 @@ async def on_absence_justified(ctx: HandlerContext, event: Event) -> None:
     )
 
 
+async def on_tenant_features_changed(ctx: HandlerContext, event: Event) -> None:
+    """The town's switches kept (the shared rule); when the wallet was turned off or on,
+    booking is told how the wallet's activities are paid from now on."""
+    before = await tenant_features.features_of(ctx.conn, event.tenant_id)
+    await tenant_features.on_tenant_features_changed(ctx, event)
+    after = await tenant_features.features_of(ctx.conn, event.tenant_id)
+    if before["wallet"] != after["wallet"]:
+        await activities.wallet_offered_changed(
+            _uow(ctx, event), event.tenant_id, offered=after["wallet"]
+        )
+
+
 HANDLERS: dict[str, EventHandler] = {
     "family.HouseholdCreated": on_household_created,
     "family.HouseholdLinked": on_household_linked,
@@ -111,5 +123,5 @@ HANDLERS: dict[str, EventHandler] = {
     "booking.BookingHoldReleased": on_booking_hold_released,
     "booking.AttendanceRecorded": on_attendance_recorded,
     "booking.AbsenceJustified": on_absence_justified,
-    "identity.TenantFeaturesChanged": tenant_features.on_tenant_features_changed,
+    "identity.TenantFeaturesChanged": on_tenant_features_changed,
 }

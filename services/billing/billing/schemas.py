@@ -741,7 +741,12 @@ class WalletListOut(Schema):
 
 class WalletMovementOut(Schema):
     id = fields.UUID()
-    kind = fields.String(metadata={"description": "top_up, staff, refund (credits) or debit"})
+    kind = fields.String(
+        metadata={
+            "description": "top_up, staff, refund (credits), debit, or payout (the balance"
+            " paid back by the régie)"
+        }
+    )
     amount_cents = fields.Integer(metadata={"description": "+ credit, − debit"})
     balance_cents = fields.Integer(metadata={"description": "the balance after it"})
     label = fields.String()

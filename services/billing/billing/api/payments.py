@@ -30,6 +30,7 @@ from billing.settings import SETTINGS
 from billing.state import PDF
 from billing.usecases import card, payments, slips
 from shared.errors import DomainError, validation_problem
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.http.uploads import download
@@ -60,6 +61,7 @@ TAGS = ["payments"]
         "régie or payer",
     },
 )
+@idempotent
 async def record_payment(request: web.Request) -> web.Response:
     caller = staff(request)
     data = await read_json(request, CounterPaymentIn())
@@ -167,6 +169,7 @@ async def reverse_payment(request: web.Request) -> web.Response:
     tags=TAGS,
     responses={404: "No such régie", 409: "Nothing to remit, or a payment not remittable"},
 )
+@idempotent
 async def create_remittance(request: web.Request) -> web.Response:
     caller = staff(request)
     data = await read_json(request, RemittanceIn())
@@ -303,6 +306,7 @@ async def get_card_backend(request: web.Request) -> web.Response:
         503: "The payment service does not answer",
     },
 )
+@idempotent
 async def start_card_payment(request: web.Request) -> web.Response:
     caller = anyone(request)
     data = await read_json(request, CardPaymentIn())

@@ -8,6 +8,7 @@ from aiohttp import web
 from billing.api.access import actor, now, pool, staff
 from billing.schemas import RefundIn, RefundListOut, RefundOut, RefundsQuery
 from billing.usecases import refunds
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.uow import unit_of_work
@@ -26,6 +27,7 @@ TAGS = ["invoices"]
     tags=TAGS,
     responses={404: "No such credit note", 409: "Nothing left to refund"},
 )
+@idempotent
 async def refund_credit_note(request: web.Request) -> web.Response:
     caller = staff(request)
     credit_note_id = path_uuid(request, "credit_note_id")

@@ -9,6 +9,7 @@ from billing.schemas import RegieIn, RegieListOut, RegieOut
 from billing.settings import SETTINGS
 from billing.usecases import regies
 from shared import files
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json
 from shared.http.uploads import download, read_body
@@ -35,6 +36,7 @@ async def list_regies(request: web.Request) -> web.Response:
     tags=TAGS,
     responses={409: "Code already used"},
 )
+@idempotent
 async def create_regie(request: web.Request) -> web.Response:
     caller = staff(request)
     data = await read_json(request, RegieIn())

@@ -19,6 +19,7 @@ from billing.api.access import (
 )
 from billing.schemas import (
     PageQuery,
+    RefundIn,
     TopUpIn,
     TopUpOut,
     WalletCreditIn,
@@ -204,6 +205,33 @@ async def credit(request: web.Request) -> web.Response:
         household_id,
         amount_cents=data["amount_cents"],
         reason=data["reason"],
+        actor=actor(caller),
+        now=now(request),
+    )
+    return json_response(WalletMovementOut(), row, status=201)
+
+
+@routes.post("/tenants/{tenant}/billing/households/{household_id}/wallet/payouts")
+@doc(
+    "Pay the wallet's whole balance back to the household (staff: transfer, cheque or cash, "
+    "with its reference), e.g. once the town no longer offers the wallet; the family reads "
+    "the movement",
+    request=RefundIn,
+    response=WalletMovementOut,
+    status=201,
+    tags=TAGS,
+    responses={409: "Wallet not activated, or empty"},
+)
+async def pay_out(request: web.Request) -> web.Response:
+    caller = staff(request)
+    household_id = path_uuid(request, "household_id")
+    data = await read_json(request, RefundIn())
+    row = await wallet.pay_out(
+        unit_of_work(request.app, caller.tenant),
+        caller.tenant,
+        household_id,
+        method=data["method"],
+        reference=data["reference"],
         actor=actor(caller),
         now=now(request),
     )

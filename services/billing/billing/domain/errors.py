@@ -126,7 +126,7 @@ class PayerAccountTaken(DomainError):
     code = "payer-account-taken"
     kind = "conflict"
     title = "Account already tied to a payer"
-    detail = "Ce compte est déjà celui d'un autre payeur."
+    detail = "Ce compte est déjà celui d'un autre payeur de ce foyer."
 
 
 class InvalidRule(DomainError):
@@ -188,6 +188,13 @@ class WalletNotActive(DomainError):
     kind = "conflict"
     title = "Wallet not activated"
     detail = "La tirelire de ce foyer n'est pas activée : activez-la depuis la page d'accueil."
+
+
+class WalletEmpty(DomainError):
+    code = "wallet-empty"
+    kind = "conflict"
+    title = "Nothing in the wallet"
+    detail = "La tirelire de ce foyer est vide : il n'y a rien à rembourser."
 
 
 class InsufficientBalance(DomainError):

@@ -7,7 +7,11 @@ Rules:
   nothing is taken from it (no partial debit);
 - every movement is kept, with the balance after it; the balance is the sum of the movements;
 - credits are positive (a card top-up, a staff credit, a refund), debits negative;
-- a top-up is between the régie's minimum and maximum.
+- a top-up is between the régie's minimum and maximum;
+- while the town does not offer the wallet (per-town features) nobody activates or tops up
+  a wallet online, its activities are invoiced (`announced_payment`), and the balance stays
+  the household's: readable, refunded to the wallet when days it paid are cancelled, and
+  debited for the days held before the switch.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from billing.domain.errors import InsufficientBalance, InvalidWalletAmount, TopU
 from billing.domain.money import euros
 
 CREDITS = ("top_up", "staff", "refund")  # billing.WalletCredited's reasons
-KINDS = (*CREDITS, "debit")
+KINDS = (*CREDITS, "debit", "payout")  # payout: the balance paid back by the régie
 WALLET_INACTIVE = "wallet_inactive"
 INSUFFICIENT_BALANCE = "insufficient_balance"
 PAYMENTS = ("invoice", "at_booking", "wallet")  # how an activity is paid
@@ -66,6 +70,15 @@ def amount_due(totals: Mapping[UUID, int], credits: Mapping[UUID, int]) -> int:
     return sum(max(0, total - credits.get(payer, 0)) for payer, total in totals.items())
 
 
+def announced_payment(payment: str, wallet_offered: bool) -> str:
+    """How booking is told an activity is paid: as configured, except that an activity paid
+    from the wallet is invoiced while the town does not offer the wallet (per-town features),
+    so that turning the wallet off never makes its activities impossible to book."""
+    if payment == "wallet" and not wallet_offered:
+        return "invoice"
+    return payment
+
+
 def check_top_up(amount_cents: int, minimum_cents: int, maximum_cents: int) -> None:
     if not minimum_cents <= amount_cents <= maximum_cents:
         raise TopUpOutOfRange(
@@ -106,6 +119,11 @@ def top_up_label() -> str:
 
 def staff_label(reason: str) -> str:
     return f"Crédit de la régie : {reason}"
+
+
+def payout_label(method_label: str) -> str:
+    """The balance paid back to the household by the régie (`method_label`: « Virement »)."""
+    return f"Remboursement du solde par la régie ({method_label.lower()})"
 
 
 def refund_label(credit_note_number: str) -> str:

@@ -208,29 +208,36 @@ async def link_account(
 ) -> None:
     await conn.execute(
         """INSERT INTO household_accounts (tenant, account_id, household_id) VALUES ($1, $2, $3)
-           ON CONFLICT (tenant, account_id) DO UPDATE SET household_id = EXCLUDED.household_id""",
+           ON CONFLICT (tenant, account_id, household_id) DO NOTHING""",
         tenant,
         account_id,
         household_id,
     )
 
 
-async def account_household(conn: Conn, tenant: str, account_id: uuid.UUID) -> uuid.UUID | None:
-    household_id: uuid.UUID | None = await conn.fetchval(
-        "SELECT household_id FROM household_accounts WHERE tenant = $1 AND account_id = $2",
-        tenant,
-        account_id,
+async def account_linked(
+    conn: Conn, tenant: str, account_id: uuid.UUID, household_id: uuid.UUID
+) -> bool:
+    """Whether the account is linked to the household (it may be to others too)."""
+    return bool(
+        await conn.fetchval(
+            "SELECT true FROM household_accounts"
+            " WHERE tenant = $1 AND account_id = $2 AND household_id = $3",
+            tenant,
+            account_id,
+            household_id,
+        )
     )
-    return household_id
 
 
 async def insert_payer(conn: Conn, tenant: str, household_id: uuid.UUID, data: Row) -> Row | None:
-    """None when the account is another payer's already."""
+    """None when the account is another payer's of the household already."""
     return _one(
         await conn.fetchrow(
             """INSERT INTO payers (id, tenant, household_id, name, address, email, account_id)
                VALUES ($1, $2, $3, $4, $5, $6, $7)
-               ON CONFLICT (tenant, account_id) WHERE account_id IS NOT NULL DO NOTHING
+               ON CONFLICT (tenant, household_id, account_id) WHERE account_id IS NOT NULL
+               DO NOTHING
                RETURNING *""",
             uuid.uuid4(),
             tenant,
@@ -255,13 +262,21 @@ async def update_payer(conn: Conn, tenant: str, payer_id: uuid.UUID, data: Row) 
 
 
 async def payer_account_taken(
-    conn: Conn, tenant: str, account_id: uuid.UUID, but: uuid.UUID | None
+    conn: Conn,
+    tenant: str,
+    household_id: uuid.UUID,
+    account_id: uuid.UUID,
+    but: uuid.UUID | None,
 ) -> bool:
+    """Whether another payer of the household has the account (a guardian of two households
+    may be a payer in each)."""
     return bool(
         await conn.fetchval(
             """SELECT 1 FROM payers
-               WHERE tenant = $1 AND account_id = $2 AND id IS DISTINCT FROM $3""",
+               WHERE tenant = $1 AND household_id = $2 AND account_id = $3
+                 AND id IS DISTINCT FROM $4""",
             tenant,
+            household_id,
             account_id,
             but,
         )

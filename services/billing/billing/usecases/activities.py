@@ -13,8 +13,10 @@ from billing.domain.errors import (
     RegieNotFound,
 )
 from billing.domain.pricing import check_grid, overlaps
+from billing.domain.wallet import announced_payment
 from billing.store import Conn
 from billing.store import catalog as catalog_store
+from shared import tenant_features
 from shared.uow import UnitOfWork
 
 
@@ -40,12 +42,38 @@ async def configure_activity(
             raise ActivityNotConfigured()
         paid = (row["payment"], row["hold_minutes"])
         if before is None or (before["payment"], before["hold_minutes"]) != paid:
-            uow.emit(
-                "billing.ActivityPaymentSet",
-                {"activity_id": activity_id, "payment": paid[0], "hold_minutes": paid[1]},
-                tenant=tenant,
-            )
+            offered = (await tenant_features.features_of(uow.conn, tenant))["wallet"]
+            _announce_payment(uow, tenant, row, wallet_offered=offered)
     return row
+
+
+def _announce_payment(
+    uow: UnitOfWork, tenant: str, row: dict[str, Any], *, wallet_offered: bool
+) -> None:
+    uow.emit(
+        "billing.ActivityPaymentSet",
+        {
+            "activity_id": row["activity_id"],
+            "payment": announced_payment(row["payment"], wallet_offered),
+            "hold_minutes": row["hold_minutes"],
+        },
+        tenant=tenant,
+    )
+
+
+async def wallet_offered_changed(uow: UnitOfWork, tenant: str, *, offered: bool) -> int:
+    """The town turned its wallet off (or on again): booking is told again how each activity
+    paid from the wallet is paid now (invoiced while off), so that baskets validated from
+    then on follow it; days already held keep their saga. Returns how many were told."""
+    async with uow:
+        rows = [
+            row
+            for row in await catalog_store.list_activities(uow.conn, tenant)
+            if row["payment"] == "wallet"
+        ]
+        for row in rows:
+            _announce_payment(uow, tenant, row, wallet_offered=offered)
+    return len(rows)
 
 
 async def activity(conn: Conn, tenant: str, activity_id: uuid.UUID) -> dict[str, Any]:

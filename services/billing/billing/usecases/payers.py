@@ -43,9 +43,9 @@ async def _check_account(
     account_id = data.get("account_id")
     if account_id is None:
         return
-    if await families_store.account_household(conn, tenant, account_id) != household_id:
+    if not await families_store.account_linked(conn, tenant, account_id, household_id):
         raise AccountNotLinked()
-    if await families_store.payer_account_taken(conn, tenant, account_id, but):
+    if await families_store.payer_account_taken(conn, tenant, household_id, account_id, but):
         raise PayerAccountTaken()
 
 

@@ -18,11 +18,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from billing.domain import payments as payment_rules
 from billing.domain import wallet as rules
 from billing.domain.documents import local_date
 from billing.domain.errors import (
     NoWalletRegie,
     RegieNotFound,
+    WalletEmpty,
     WalletNotActive,
     WalletNotFound,
     WalletRegieInUse,
@@ -216,6 +218,47 @@ async def credit_by_staff(
             recorded_by=actor,
         )
     return row
+
+
+async def pay_out(
+    uow: UnitOfWork,
+    tenant: str,
+    household_id: uuid.UUID,
+    *,
+    method: str,
+    reference: str,
+    actor: uuid.UUID,
+    now: datetime,
+) -> dict[str, Any]:
+    """The régie pays the whole balance back to the household (staff: by transfer, cheque or
+    cash), e.g. once the town no longer offers the wallet: the money was the family's. Under
+    the wallet's row lock, like the saga's debits: a basket decided after it finds it empty."""
+    async with uow:
+        held = await wallet_store.lock_wallet(uow.conn, tenant, household_id)
+        if held is None:
+            raise WalletNotActive()
+        amount = held["balance_cents"]
+        if amount <= 0:
+            raise WalletEmpty()
+        balance = await wallet_store.debit_wallet(uow.conn, tenant, household_id, amount, now)
+        assert balance == 0  # the row is locked: nothing moved meanwhile
+        movement = await wallet_store.insert_movement(
+            uow.conn,
+            {
+                "id": uuid.uuid4(),
+                "tenant": tenant,
+                "household_id": household_id,
+                "kind": "payout",
+                "amount_cents": -amount,
+                "balance_cents": balance,
+                "label": rules.payout_label(payment_rules.LABELS[method]),
+                "reason": reference or None,
+                "recorded_by": actor,
+                "at": now,
+            },
+        )
+    log.info("wallet_paid_out", household_id=str(household_id), amount_cents=amount)
+    return movement
 
 
 async def _credit_in(
