@@ -30,6 +30,12 @@ async def on_child_updated(ctx: HandlerContext, event: Event) -> None:
     )
 
 
+async def on_document_uploaded(ctx: HandlerContext, event: Event) -> None:
+    await children.document_decided(
+        _uow(ctx, event), event.tenant_id, event.payload, "waiting", event.occurred_at
+    )
+
+
 async def on_document_validated(ctx: HandlerContext, event: Event) -> None:
     await children.document_decided(
         _uow(ctx, event), event.tenant_id, event.payload, "valid", event.occurred_at
@@ -93,6 +99,7 @@ async def on_payment_refused(ctx: HandlerContext, event: Event) -> None:
 HANDLERS: dict[str, EventHandler] = {
     "family.ChildRegistered": on_child_registered,
     "family.ChildUpdated": on_child_updated,
+    "family.DocumentUploaded": on_document_uploaded,
     "family.DocumentValidated": on_document_validated,
     "family.DocumentRejected": on_document_rejected,
     "family.HouseholdAnonymised": on_household_anonymised,

@@ -250,5 +250,10 @@ class GroupedLedger:
             raise RuntimeError("ledger not started")
         return await store.wallet_active(self._pool, tenant, household_id)
 
+    async def basket_answer(self, tenant: str, basket_id: uuid.UUID) -> store.Row | None:
+        if self._pool is None:
+            raise RuntimeError("ledger not started")
+        return await store.basket_answer(self._pool, tenant, basket_id)
+
     async def take_places(self, placement: Placement) -> Taken | None:
         return await self.commits.take_places(placement)

@@ -45,6 +45,10 @@ class Ledger(Protocol):
         """`store.wallet_active`: read only for a basket with days paid from the wallet."""
         ...
 
+    async def basket_answer(self, tenant: str, basket_id: uuid.UUID) -> store.Row | None:
+        """`store.basket_answer`: read only when a validation finds its basket validated."""
+        ...
+
     async def take_places(self, placement: Placement) -> capacity.Taken | None:
         """`capacity.take_places` for this basket, committed: its outcomes (one per
         addition) and counts, or None when it was no longer open (nothing written)."""
@@ -77,6 +81,9 @@ class DirectLedger:
 
     async def wallet_active(self, tenant: str, household_id: uuid.UUID) -> bool:
         return await store.wallet_active(self.pool, tenant, household_id)
+
+    async def basket_answer(self, tenant: str, basket_id: uuid.UUID) -> store.Row | None:
+        return await store.basket_answer(self.pool, tenant, basket_id)
 
     async def take_places(self, placement: Placement) -> capacity.Taken | None:
         (taken,) = await capacity.take_places(self.pool, [placement])

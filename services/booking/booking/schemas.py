@@ -16,6 +16,7 @@ from marshmallow import (
 )
 
 from booking.domain import rules
+from booking.domain.campaigns import valid_school_year
 from shared.events.contract import ABSENCE_REASONS, ACTIVITY_TYPES, ATTENDANCE, DIETS
 from shared.http.requests import RequestSchema
 
@@ -403,6 +404,41 @@ class HoldOut(Schema):
     )
 
 
+class OutcomeLineOut(Schema):
+    child_id = fields.UUID()
+    activity_id = fields.UUID()
+    date = fields.Date()
+    action = fields.String()
+    outcome = fields.String(
+        metadata={"enum": ["confirmed", "waiting_list", "cancelled", "refused"]}
+    )
+    reason = fields.String(allow_none=True)
+    detail = fields.String(allow_none=True)
+    late = fields.Boolean()
+    booking_id = fields.UUID(allow_none=True)
+    held = fields.Boolean(
+        metadata={"description": "confirmed, its place held until paid (`payment`)"}
+    )
+    payment = fields.String(allow_none=True, metadata={"enum": ["at_booking", "wallet"]})
+    payment_due_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "at_booking: released unless paid by then"}
+    )
+
+
+class ValidationOut(Schema):
+    basket_id = fields.UUID()
+    confirmed = fields.Integer()
+    waiting_list = fields.Integer()
+    cancelled = fields.Integer()
+    refused = fields.Integer()
+    held = fields.Integer(metadata={"description": "of the confirmed days, those held until paid"})
+    payment_due_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "the earliest time by which held days must be paid"},
+    )
+    lines = fields.List(fields.Nested(OutcomeLineOut))
+
+
 class BasketOut(Schema):
     id = fields.UUID()
     household_id = fields.UUID()
@@ -415,6 +451,14 @@ class BasketOut(Schema):
     holds = fields.List(
         fields.Nested(HoldOut),
         metadata={"description": "its days held until paid, and what became of them"},
+    )
+    validation = fields.Nested(
+        ValidationOut,
+        allow_none=True,
+        metadata={
+            "description": "a validated basket: its validation's answer, line by line (null"
+            " for an open basket, or one validated before answers were kept)"
+        },
     )
 
 
@@ -455,41 +499,6 @@ class ValidateIn(_In):
             " from the wallet without holding them (invoiced as usual, e.g. paid at the desk)"
         },
     )
-
-
-class OutcomeLineOut(Schema):
-    child_id = fields.UUID()
-    activity_id = fields.UUID()
-    date = fields.Date()
-    action = fields.String()
-    outcome = fields.String(
-        metadata={"enum": ["confirmed", "waiting_list", "cancelled", "refused"]}
-    )
-    reason = fields.String(allow_none=True)
-    detail = fields.String(allow_none=True)
-    late = fields.Boolean()
-    booking_id = fields.UUID(allow_none=True)
-    held = fields.Boolean(
-        metadata={"description": "confirmed, its place held until paid (`payment`)"}
-    )
-    payment = fields.String(allow_none=True, metadata={"enum": ["at_booking", "wallet"]})
-    payment_due_at = fields.AwareDateTime(
-        allow_none=True, metadata={"description": "at_booking: released unless paid by then"}
-    )
-
-
-class ValidationOut(Schema):
-    basket_id = fields.UUID()
-    confirmed = fields.Integer()
-    waiting_list = fields.Integer()
-    cancelled = fields.Integer()
-    refused = fields.Integer()
-    held = fields.Integer(metadata={"description": "of the confirmed days, those held until paid"})
-    payment_due_at = fields.AwareDateTime(
-        allow_none=True,
-        metadata={"description": "the earliest time by which held days must be paid"},
-    )
-    lines = fields.List(fields.Nested(OutcomeLineOut))
 
 
 class CancelIn(_In):
@@ -772,3 +781,230 @@ class ChildFoundOut(Schema):
 
 class ChildSearchOut(Schema):
     items = fields.List(fields.Nested(ChildFoundOut), metadata={"description": "at most 20"})
+
+
+# --- enrollment campaigns and renewals (issue 16) ----------------------------------------
+
+
+def _school_year(value: str) -> None:
+    if not valid_school_year(value):
+        raise ValidationError("Année scolaire attendue sous la forme 2027-2028.")
+
+
+class CampaignIn(_In):
+    name = fields.String(required=True, validate=_NAME)
+    school_year = fields.String(
+        required=True, validate=_school_year, metadata={"example": "2027-2028"}
+    )
+    opens_on = fields.Date(required=True, metadata={"description": "first day (Paris)"})
+    closes_on = fields.Date(required=True, metadata={"description": "last day, included"})
+    description = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(0, 5000)
+    )
+    activity_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(0, 500))
+    previous_campaign_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the campaign whose enrollments this one renews"},
+    )
+
+    @validates_schema
+    def window(self, data: dict[str, Any], **_: Any) -> None:
+        if data["closes_on"] < data["opens_on"]:
+            raise ValidationError(
+                "La date de fermeture doit suivre la date d'ouverture.", "closes_on"
+            )
+
+
+class CampaignPatchIn(_In):
+    name = fields.String(validate=_NAME)
+    opens_on = fields.Date()
+    closes_on = fields.Date()
+    description = fields.String(allow_none=True, validate=validate.Length(0, 5000))
+    activity_ids = fields.List(fields.UUID(), validate=validate.Length(0, 500))
+    archived = fields.Boolean(
+        metadata={"description": "archived: hidden from families, nobody enrolls through it"}
+    )
+
+
+class CampaignActivityOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    type = fields.String()
+    site = fields.String()
+    period_from = fields.Date()
+    period_to = fields.Date()
+    min_age = fields.Integer(allow_none=True)
+    max_age = fields.Integer(allow_none=True)
+    grades = fields.List(fields.String(), allow_none=True)
+    required_documents = fields.List(fields.String())
+    requires_approval = fields.Boolean()
+
+
+class CampaignCountsOut(Schema):
+    enrollments = fields.Integer(metadata={"description": "approved, in its activities"})
+    pending = fields.Integer(metadata={"description": "waiting for staff's decision"})
+    renewals_proposed = fields.Integer()
+    renewals_confirmed = fields.Integer()
+    renewals_declined = fields.Integer()
+    renewals_ineligible = fields.Integer()
+    file_checks = fields.Integer(metadata={"description": "households whose file is checked"})
+
+
+class CampaignOut(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    school_year = fields.String()
+    opens_on = fields.Date()
+    closes_on = fields.Date()
+    description = fields.String(allow_none=True)
+    state = fields.String(metadata={"enum": ["upcoming", "open", "closed", "archived"]})
+    previous_campaign_id = fields.UUID(allow_none=True)
+    activities = fields.List(fields.Nested(CampaignActivityOut))
+    counts = fields.Nested(
+        CampaignCountsOut, allow_none=True, metadata={"description": "staff only (families: null)"}
+    )
+
+
+class CampaignListOut(Schema):
+    items = fields.List(fields.Nested(CampaignOut))
+
+
+class CampaignLineIn(_In):
+    activity_id = fields.UUID(required=True)
+    mode = fields.String(
+        load_default="occasional", validate=validate.OneOf(["occasional", "regular"])
+    )
+    weekdays = fields.List(_WEEKDAY, load_default=None, allow_none=True)
+    every_n_weeks = fields.Integer(load_default=1, validate=validate.Range(1, 4))
+
+    @validates_schema
+    def pattern(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("mode") == "regular" and not data.get("weekdays"):
+            raise ValidationError(
+                "Indiquez les jours de la semaine du rythme régulier.", "weekdays"
+            )
+
+
+class CampaignEnrollmentIn(_In):
+    child_id = fields.UUID(required=True)
+    lines = fields.List(
+        fields.Nested(CampaignLineIn), required=True, validate=validate.Length(1, 50)
+    )
+
+
+class LineProblemOut(Schema):
+    code = fields.String()
+    detail = fields.String()
+    missing_documents = fields.List(fields.String())
+
+
+class CampaignEnrollmentItemOut(Schema):
+    activity_id = fields.UUID()
+    outcome = fields.String(metadata={"enum": ["approved", "pending", "refused"]})
+    enrollment = fields.Nested(EnrollmentOut, allow_none=True)
+    problem = fields.Nested(LineProblemOut, allow_none=True)
+
+
+class CampaignEnrollmentOut(Schema):
+    items = fields.List(fields.Nested(CampaignEnrollmentItemOut))
+
+
+class FileCheckIn(_In):
+    household_id = fields.UUID(
+        load_default=None, allow_none=True, metadata={"description": "staff: whose file"}
+    )
+
+
+class FileCheckQuery(Schema):
+    household_id = fields.UUID(metadata={"description": "staff: whose file"})
+
+
+class FileCheckOut(Schema):
+    household_id = fields.UUID()
+    checked_at = fields.AwareDateTime()
+    checked_by = fields.UUID()
+
+
+class RenewalMappingIn(_In):
+    from_activity_id = fields.UUID(required=True)
+    to_activity_id = fields.UUID(required=True)
+
+
+class RenewalsIn(_In):
+    from_campaign_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "default: the campaign's previous_campaign_id"},
+    )
+    mapping = fields.List(
+        fields.Nested(RenewalMappingIn), load_default=list, validate=validate.Length(0, 500)
+    )
+
+
+class UnmappedOut(Schema):
+    activity_id = fields.UUID()
+    name = fields.String()
+
+
+class RenewalsPreparedOut(Schema):
+    proposed = fields.Integer()
+    ineligible = fields.Integer()
+    already = fields.Integer(metadata={"description": "renewals kept from an earlier run"})
+    unmapped = fields.List(fields.Nested(UnmappedOut))
+
+
+class RenewalOut(Schema):
+    id = fields.UUID()
+    campaign_id = fields.UUID()
+    household_id = fields.UUID()
+    child_id = fields.UUID()
+    child_first_name = fields.String()
+    child_last_name = fields.String()
+    from_activity_id = fields.UUID()
+    from_activity_name = fields.String()
+    activity_id = fields.UUID()
+    activity_name = fields.String()
+    next_grade = fields.String(allow_none=True)
+    status = fields.String(metadata={"enum": ["proposed", "ineligible", "confirmed", "declined"]})
+    reason = fields.String(allow_none=True)
+    enrollment_id = fields.UUID(allow_none=True)
+    answered_at = fields.AwareDateTime(allow_none=True)
+    file_checked = fields.Boolean()
+
+
+class RenewalListOut(Schema):
+    items = fields.List(fields.Nested(RenewalOut))
+
+
+class RenewalsQuery(Schema):
+    status = fields.String(
+        validate=validate.OneOf(["proposed", "ineligible", "confirmed", "declined"])
+    )
+    household_id = fields.UUID(metadata={"description": "staff: one household's"})
+
+
+class RenewalAnswerIn(_In):
+    answer = fields.String(required=True, validate=validate.OneOf(["confirm", "decline"]))
+    mode = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(["occasional", "regular"]),
+        metadata={"description": "default: last year's enrollment's"},
+    )
+    weekdays = fields.List(_WEEKDAY, load_default=None, allow_none=True)
+    every_n_weeks = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(1, 4)
+    )
+
+    @validates_schema
+    def pattern(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("mode") == "regular" and not data.get("weekdays"):
+            raise ValidationError(
+                "Indiquez les jours de la semaine du rythme régulier.", "weekdays"
+            )
+
+
+class RenewalAnswerOut(Schema):
+    renewal = fields.Nested(RenewalOut)
+    enrollment = fields.Nested(EnrollmentOut, allow_none=True)

@@ -64,6 +64,24 @@ async def get_child(conn: Conn, tenant: str, child_id: uuid.UUID) -> Row | None:
     )
 
 
+async def household_known(conn: Conn, tenant: str, household_id: uuid.UUID) -> bool:
+    """Whether the tenant has this household: booking knows households by their children."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM children WHERE tenant = $1 AND household_id = $2)",
+            tenant,
+            household_id,
+        )
+    )
+
+
+async def document_owner(conn: Conn, document_id: uuid.UUID) -> Row | None:
+    """Whose document this is (tenant, household), once its upload reached booking."""
+    return _row(
+        await conn.fetchrow("SELECT tenant, household_id FROM documents WHERE id = $1", document_id)
+    )
+
+
 ANONYMOUS = "Anonyme"
 
 
@@ -512,13 +530,13 @@ async def baskets_facts(
 async def take_places(
     conn: Conn, baskets: Sequence[Placement], *, close: bool = True
 ) -> list[tuple[list[str], dict[str, int]] | None]:
-    """The critical section of validations in one statement (migration 0010): take the places
-    of each basket's additions in the given order, write their bookings, the baskets'
-    outcome counts and their ReservationValidated events (cut to the places taken from the
-    checked envelopes); with `close`, close the baskets (else the caller has, in its
-    transaction). Out of a transaction (on the pool, or a group's connection) the statement
-    is its own. For each basket, its outcomes (one per addition) and its counts, or None
-    for a basket that was no longer open (nothing of it written)."""
+    """The critical section of validations in one statement (migrations 0010, 0018): take
+    the places of each basket's additions in the given order, write their bookings, the
+    baskets' outcome counts, their answers and their ReservationValidated events (cut to the
+    places taken from the checked envelopes); with `close`, close the baskets (else the
+    caller has, in its transaction). Out of a transaction (on the pool, or a group's
+    connection) the statement is its own. For each basket, its outcomes (one per addition)
+    and its counts, or None for a basket that was no longer open (nothing of it written)."""
     settled_ends, line_ends, envelope_ends = [], [], []
     settled: list[str] = []
     lines: list[Addition] = []
@@ -534,7 +552,7 @@ async def take_places(
         envelope_ends.append(len(envelopes))
     rows = await conn.fetch(
         "SELECT outcomes, counts FROM take_places_group($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-        " $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+        " $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
         close,
         [x.basket.id for x in baskets],
         [x.now for x in baskets],
@@ -555,6 +573,7 @@ async def take_places(
         [x[0] for x in entries],
         [x[1] for x in entries],
         envelopes,
+        [x.answer for x in baskets],
     )
     return [None if r["outcomes"] is None else (r["outcomes"], r["counts"]) for r in rows]
 
@@ -1002,6 +1021,19 @@ async def delete_line(conn: Conn, basket_id: uuid.UUID, line_id: uuid.UUID) -> b
     )
 
 
+async def basket_answer(conn: Conn, tenant: str, basket_id: uuid.UUID) -> Row | None:
+    """A validated basket's stored answer (`answer`, NULL for one validated before 0018) and
+    counts (`outcome`), with who it belongs to."""
+    return _row(
+        await conn.fetchrow(
+            "SELECT id, tenant, household_id, account_id, by_staff, status, outcome, answer"
+            " FROM baskets WHERE id = $1 AND tenant = $2",
+            basket_id,
+            tenant,
+        )
+    )
+
+
 async def close_basket(conn: asyncpg.Connection, basket_id: uuid.UUID, now: datetime) -> bool:
     """False when it was already validated (a second click, a replayed request)."""
     return bool(
@@ -1426,3 +1458,277 @@ async def meal_counts(
         list(types),
     )
     return [dict(r) for r in rows]
+
+
+# --- enrollment campaigns and renewals (issue 16) ----------------------------------------
+
+
+async def insert_campaign(conn: Conn, values: Row) -> Row:
+    columns = list(values)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    return dict(
+        await conn.fetchrow(
+            f"INSERT INTO campaigns ({', '.join(columns)}) VALUES ({placeholders}) RETURNING *",
+            *values.values(),
+        )
+    )
+
+
+async def get_campaign(
+    conn: Conn, tenant: str, campaign_id: uuid.UUID, *, lock: bool = False
+) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM campaigns WHERE id = $1 AND tenant = $2"
+            + (" FOR UPDATE" if lock else ""),
+            campaign_id,
+            tenant,
+        )
+    )
+
+
+async def list_campaigns(conn: Conn, tenant: str, *, archived: bool) -> list[Row]:
+    """The tenant's campaigns, newest window first (`archived` False: the archived left out)."""
+    rows = await conn.fetch(
+        """
+        SELECT * FROM campaigns WHERE tenant = $1 AND ($2 OR archived_at IS NULL)
+        ORDER BY opens_on DESC, created_at DESC
+        """,
+        tenant,
+        archived,
+    )
+    return [dict(r) for r in rows]
+
+
+async def update_campaign(conn: Conn, campaign_id: uuid.UUID, values: Row) -> Row:
+    sets = ", ".join(f"{column} = ${i}" for i, column in enumerate(values, start=2))
+    return dict(
+        await conn.fetchrow(
+            f"UPDATE campaigns SET {sets} WHERE id = $1 RETURNING *",
+            campaign_id,
+            *values.values(),
+        )
+    )
+
+
+async def campaign_activities(conn: Conn, campaign_ids: Sequence[uuid.UUID]) -> list[Row]:
+    """The activities of these campaigns (their full rows, with `campaign_id`)."""
+    rows = await conn.fetch(
+        """
+        SELECT ca.campaign_id, a.* FROM campaign_activities ca
+        JOIN activities a ON a.id = ca.activity_id
+        WHERE ca.campaign_id = ANY($1::uuid[])
+        ORDER BY a.type, a.name, a.site, a.id
+        """,
+        list(campaign_ids),
+    )
+    return [dict(r) for r in rows]
+
+
+async def activities_in_other_campaigns(
+    conn: Conn, activity_ids: Sequence[uuid.UUID], campaign_id: uuid.UUID | None
+) -> list[Row]:
+    """Those of `activity_ids` already in a campaign other than `campaign_id` (id, name)."""
+    rows = await conn.fetch(
+        """
+        SELECT a.id, a.name, ca.campaign_id FROM campaign_activities ca
+        JOIN activities a ON a.id = ca.activity_id
+        WHERE ca.activity_id = ANY($1::uuid[])
+          AND ($2::uuid IS NULL OR ca.campaign_id <> $2)
+        ORDER BY a.name
+        """,
+        list(activity_ids),
+        campaign_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def set_campaign_activities(
+    conn: Conn, campaign_id: uuid.UUID, activity_ids: Sequence[uuid.UUID]
+) -> None:
+    await conn.execute(
+        "DELETE FROM campaign_activities WHERE campaign_id = $1 AND activity_id <> ALL($2)",
+        campaign_id,
+        list(activity_ids),
+    )
+    await conn.execute(
+        """
+        INSERT INTO campaign_activities (campaign_id, activity_id)
+        SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING
+        """,
+        campaign_id,
+        list(activity_ids),
+    )
+
+
+async def campaign_of_activity(conn: Conn, tenant: str, activity_id: uuid.UUID) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            """
+            SELECT c.* FROM campaigns c JOIN campaign_activities ca ON ca.campaign_id = c.id
+            WHERE ca.activity_id = $1 AND c.tenant = $2
+            """,
+            activity_id,
+            tenant,
+        )
+    )
+
+
+async def campaign_counts(conn: Conn, campaign_id: uuid.UUID) -> Row:
+    """What staff follow of a campaign: its enrollments, renewals and checked files."""
+    return dict(
+        await conn.fetchrow(
+            """
+            SELECT
+              (SELECT count(*) FROM enrollments e JOIN campaign_activities ca
+                 ON ca.activity_id = e.activity_id
+               WHERE ca.campaign_id = $1 AND e.status = 'approved') AS enrollments,
+              (SELECT count(*) FROM enrollments e JOIN campaign_activities ca
+                 ON ca.activity_id = e.activity_id
+               WHERE ca.campaign_id = $1 AND e.status = 'pending') AS pending,
+              count(*) FILTER (WHERE r.status = 'proposed') AS renewals_proposed,
+              count(*) FILTER (WHERE r.status = 'confirmed') AS renewals_confirmed,
+              count(*) FILTER (WHERE r.status = 'declined') AS renewals_declined,
+              count(*) FILTER (WHERE r.status = 'ineligible') AS renewals_ineligible,
+              (SELECT count(*) FROM campaign_file_checks f
+               WHERE f.campaign_id = $1) AS file_checks
+            FROM renewals r WHERE r.campaign_id = $1
+            """,
+            campaign_id,
+        )
+    )
+
+
+async def check_file(
+    conn: Conn, campaign_id: uuid.UUID, household_id: uuid.UUID, by: uuid.UUID, now: datetime
+) -> Row:
+    """The household's file checked for the campaign; the first check is kept."""
+    await conn.execute(
+        """
+        INSERT INTO campaign_file_checks (campaign_id, household_id, checked_by, checked_at)
+        VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
+        """,
+        campaign_id,
+        household_id,
+        by,
+        now,
+    )
+    found = await file_check(conn, campaign_id, household_id)
+    assert found is not None
+    return found
+
+
+async def file_check(conn: Conn, campaign_id: uuid.UUID, household_id: uuid.UUID) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM campaign_file_checks WHERE campaign_id = $1 AND household_id = $2",
+            campaign_id,
+            household_id,
+        )
+    )
+
+
+async def renewable_enrollments(
+    conn: Conn, tenant: str, activity_ids: Sequence[uuid.UUID]
+) -> list[Row]:
+    """The approved enrollments in these activities, with their child (households that asked
+    to be forgotten left out)."""
+    rows = await conn.fetch(
+        """
+        SELECT e.id, e.activity_id, e.child_id, e.household_id, c.first_name, c.last_name,
+               c.birth_date, c.grade
+        FROM enrollments e JOIN children c ON c.id = e.child_id
+        WHERE e.tenant = $1 AND e.activity_id = ANY($2::uuid[]) AND e.status = 'approved'
+          AND NOT EXISTS (SELECT 1 FROM anonymised_households h
+                          WHERE h.tenant = e.tenant AND h.household_id = e.household_id)
+        ORDER BY e.household_id, c.first_name, e.requested_at, e.id
+        """,
+        tenant,
+        list(activity_ids),
+    )
+    return [dict(r) for r in rows]
+
+
+async def insert_renewal(conn: Conn, values: Row) -> Row | None:
+    """None when the child already has a renewal for that activity in the campaign."""
+    columns = list(values)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    return _row(
+        await conn.fetchrow(
+            f"INSERT INTO renewals ({', '.join(columns)}) VALUES ({placeholders})"
+            " ON CONFLICT (campaign_id, child_id, activity_id) DO NOTHING RETURNING *",
+            *values.values(),
+        )
+    )
+
+
+_RENEWALS = """
+    SELECT r.*, c.first_name AS child_first_name, c.last_name AS child_last_name,
+           fa.name AS from_activity_name, a.name AS activity_name,
+           (f.household_id IS NOT NULL) AS file_checked
+    FROM renewals r
+    JOIN children c ON c.id = r.child_id
+    JOIN activities fa ON fa.id = r.from_activity_id
+    JOIN activities a ON a.id = r.activity_id
+    LEFT JOIN campaign_file_checks f
+      ON f.campaign_id = r.campaign_id AND f.household_id = r.household_id
+"""
+
+
+async def list_renewals(
+    conn: Conn,
+    tenant: str,
+    campaign_id: uuid.UUID,
+    *,
+    household_id: uuid.UUID | None = None,
+    status: str | None = None,
+) -> list[Row]:
+    rows = await conn.fetch(
+        _RENEWALS
+        + """
+        WHERE r.tenant = $1 AND r.campaign_id = $2
+          AND ($3::uuid IS NULL OR r.household_id = $3) AND ($4::text IS NULL OR r.status = $4)
+        ORDER BY r.household_id, c.first_name, a.name, r.id
+        """,
+        tenant,
+        campaign_id,
+        household_id,
+        status,
+    )
+    return [dict(r) for r in rows]
+
+
+async def get_renewal(conn: Conn, tenant: str, renewal_id: uuid.UUID) -> Row | None:
+    return _row(
+        await conn.fetchrow(_RENEWALS + " WHERE r.id = $1 AND r.tenant = $2", renewal_id, tenant)
+    )
+
+
+async def lock_renewal(conn: Conn, tenant: str, renewal_id: uuid.UUID) -> Row | None:
+    return _row(
+        await conn.fetchrow(
+            "SELECT * FROM renewals WHERE id = $1 AND tenant = $2 FOR UPDATE", renewal_id, tenant
+        )
+    )
+
+
+async def answer_renewal(
+    conn: Conn,
+    renewal_id: uuid.UUID,
+    *,
+    status: str,
+    enrollment_id: uuid.UUID | None,
+    answered_by: uuid.UUID,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        """
+        UPDATE renewals SET status = $2, enrollment_id = $3, answered_by = $4, answered_at = $5
+        WHERE id = $1
+        """,
+        renewal_id,
+        status,
+        enrollment_id,
+        answered_by,
+        now,
+    )

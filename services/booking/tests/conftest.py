@@ -29,11 +29,14 @@ BOOKING_EVENTS = [
     "booking.ReservationValidated",
     "booking.ReservationCancelled",
     "booking.WaitingListPromoted",
+    "booking.WaitingListCancelled",
     "booking.EnrollmentDecided",
     "booking.AttendanceRecorded",
     "booking.AbsenceJustified",
     "booking.AbsenceRefused",
     "booking.BookingHoldReleased",
+    "booking.RenewalsProposed",
+    "booking.RenewalAnswered",
 ]
 # "Now" for most tests: Tuesday 1 September 2026, 08:00 in Paris.
 NOW = datetime(2026, 9, 1, 8, 0, tzinfo=PARIS)

@@ -23,6 +23,7 @@ from booking.schemas import (
 from booking.settings import SETTINGS
 from booking.usecases import activities, activity_edits, capacity, day_closing
 from shared.auth import require_caller
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.keys import POOL
@@ -38,6 +39,7 @@ routes = web.RouteTableDef()
     status=201,
     tags=["activities"],
 )
+@idempotent
 async def create_activity(request: web.Request) -> web.Response:
     tenant, actor = calling(request, STAFF)
     data = await read_json(request, ActivityIn())
@@ -118,7 +120,8 @@ async def set_day_capacity(request: web.Request) -> web.Response:
 @doc(
     "Close one day of an activity, today or later (staff): the day leaves the calendar, its"
     " bookings are cancelled without charge (one ReservationCancelled each, `cancelled_by`"
-    " day_closed: the family is emailed the reason) and its waiting list is emptied; closing"
+    " day_closed: the family is emailed the reason) and its waiting list is emptied (one"
+    " WaitingListCancelled each: the family is told its waiting request is void); closing"
     " a day already closed changes nothing",
     request=DayCloseIn,
     response=DayClosedOut,

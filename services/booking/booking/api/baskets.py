@@ -18,6 +18,7 @@ from booking.schemas import (
 from booking.settings import SETTINGS
 from booking.state import LEDGER
 from booking.usecases import baskets
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.keys import POOL
@@ -34,6 +35,7 @@ routes = web.RouteTableDef()
     status=201,
     tags=["baskets"],
 )
+@idempotent
 async def create_basket(request: web.Request) -> web.Response:
     tenant, actor = calling(request, ANYONE)
     await online_booking_allowed(request, tenant, actor)
@@ -132,6 +134,7 @@ _VALIDATE_IN, _VALIDATION_OUT = ValidateIn(), ValidationOut()
         409: "Already validated, or (all_or_nothing) some line not confirmed",
     },
 )
+@idempotent
 async def validate_basket(request: web.Request) -> web.Response:
     tenant, actor = calling(request, ANYONE)
     await online_booking_allowed(request, tenant, actor)

@@ -14,6 +14,7 @@ from booking.schemas import (
     EnrollmentsQuery,
 )
 from booking.usecases import enrollments
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.keys import POOL
@@ -30,6 +31,7 @@ routes = web.RouteTableDef()
     tags=["enrollments"],
     responses={409: "Already enrolled", 404: "Unknown child or activity"},
 )
+@idempotent
 async def create_enrollment(request: web.Request) -> web.Response:
     tenant, actor = calling(request, ANYONE)
     data = await read_json(request, EnrollmentIn())

@@ -21,7 +21,8 @@ def who(
     return {
         "household_id": child["household_id"],
         "account_id": account_id,
-        "child_id": child["id"] if "id" in child else child["child_id"],
+        # A booking row has its own `id` too: its `child_id` names the child.
+        "child_id": child["child_id"] if "child_id" in child else child["id"],
         "child_first_name": child["first_name"]
         if "first_name" in child
         else child["child_first_name"],

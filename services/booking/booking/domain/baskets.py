@@ -215,6 +215,18 @@ class Validation:
         """The additions that got a place held until paid."""
         return [x for x in self.additions if x.payment is not None]
 
+    def draft(self) -> dict[str, Any]:
+        """The answer as decided before the places are taken, JSON-ready: its lines (the
+        additions still pending), which of them are the additions, and whether days are held.
+        Stored with the basket by the statement that takes its places, beside what that
+        statement answered per addition (`taken`): `replayed` gives the answer again."""
+        position = {id(line): n for n, line in enumerate(self.lines)}
+        return {
+            "lines": [_jsonable(line.to_json()) for line in self.lines],
+            "additions": [position[id(line)] for line in self.additions],
+            "holding": self.holding,
+        }
+
     def result(self, counts: Mapping[str, int]) -> dict[str, Any]:
         """The validation's answer: every line, and the basket's counts (added up where its
         places were taken, and stored with it); the days held until paid (counted among
@@ -228,6 +240,43 @@ class Validation:
             "held": len(held),
             "payment_due_at": min(due) if due else None,
         }
+
+
+def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: str(v) if isinstance(v, uuid.UUID) else v.isoformat() if isinstance(v, date) else v
+        for k, v in data.items()
+    }
+
+
+def replayed(
+    basket: Basket, answer: Mapping[str, Any], counts: Mapping[str, int]
+) -> dict[str, Any]:
+    """The answer the basket's validation gave (`Validation.result`), from what was stored
+    with it (`Validation.draft` and `taken`) and its counts: the same, line by line."""
+    lines = [
+        Line(
+            child_id=uuid.UUID(x["child_id"]),
+            activity_id=uuid.UUID(x["activity_id"]),
+            day=date.fromisoformat(x["date"]),
+            action=x["action"],
+            accept_waiting=False,  # not part of the answer
+            outcome=x["outcome"],
+            reason=x["reason"],
+            detail=x["detail"],
+            late=x["late"],
+            booking_id=uuid.UUID(x["booking_id"]) if x["booking_id"] else None,
+            payment=x["payment"],
+            payment_due_at=(
+                datetime.fromisoformat(x["payment_due_at"]) if x["payment_due_at"] else None
+            ),
+        )
+        for x in answer["lines"]
+    ]
+    additions = [lines[n] for n in answer["additions"]]
+    validation = Validation(basket, lines, additions, [], {}, {}, holding=answer["holding"])
+    validation.settle(answer["taken"])
+    return validation.result(counts)
 
 
 def decide(

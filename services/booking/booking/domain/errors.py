@@ -78,6 +78,20 @@ class OtherHousehold(DomainError):
     detail = "Vous ne pouvez remplir un panier que pour votre propre foyer."
 
 
+class ForeignReference(DomainError):
+    """An id in a request body that is not the caller's to name: another household's child
+    or document, a household the tenant does not know (`errors` names the field). Nothing
+    is stored."""
+
+    code = "foreign-reference"
+    kind = "invalid"
+    title = "Invalid reference"
+    detail = "Certaines informations sont manquantes ou incorrectes."
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail, errors=[{"field": field, "detail": detail}])
+
+
 # --- catalogue ---------------------------------------------------------------------------
 
 
@@ -286,3 +300,78 @@ class BookingNotJustifiable(DomainError):
     kind = "conflict"
     title = "Not a booked day"
     detail = "Seul un jour réservé (non annulé, hors liste d'attente) peut être justifié."
+
+
+# --- campaigns and renewals (issue 16) -----------------------------------------------------
+
+
+class CampaignNotFound(NotFound):
+    code = "campaign-not-found"
+    detail = "Cette campagne d'inscriptions n'existe pas."
+
+
+class RenewalNotFound(NotFound):
+    code = "renewal-not-found"
+    detail = "Ce renouvellement n'existe pas."
+
+
+class FileCheckNotFound(NotFound):
+    code = "file-check-not-found"
+    detail = "Le dossier du foyer n'a pas encore été vérifié pour cette campagne."
+
+
+class CampaignNotOpen(DomainError):
+    """A family enrolling outside the campaign's window (`detail` says the window)."""
+
+    code = "campaign-not-open"
+    kind = "conflict"
+    title = "Enrollment campaign not open"
+    detail = "Les inscriptions ne sont pas ouvertes pour cette campagne."
+
+
+class ActivityInCampaign(DomainError):
+    """An activity already opened by another campaign (`activity_id`, `activity_name`)."""
+
+    code = "activity-in-campaign"
+    kind = "conflict"
+    title = "Activity in another campaign"
+    detail = "Cette activité fait déjà partie d'une autre campagne d'inscriptions."
+
+
+class InvalidCampaignField(DomainError):
+    """A field of a campaign request that the catalogue or the campaign refuses (`errors`
+    names it: activity_ids, lines.0.activity_id, mapping.0.to_activity_id, closes_on...)."""
+
+    code = "validation-error"
+    kind = "invalid"
+    title = "Invalid request"
+    detail = "Certaines informations sont manquantes ou incorrectes."
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail, errors=[{"field": field, "detail": detail}])
+
+
+class FileCheckRequired(DomainError):
+    code = "file-check-required"
+    kind = "conflict"
+    title = "Household file not checked"
+    detail = (
+        "Vérifiez d'abord le dossier de votre foyer pour cette année scolaire (coordonnées,"
+        " enfants, santé, autorisations), puis confirmez le renouvellement."
+    )
+
+
+class RenewalAlreadyAnswered(DomainError):
+    code = "renewal-already-answered"
+    kind = "conflict"
+    title = "Renewal already answered"
+    detail = "Vous avez déjà répondu à ce renouvellement."
+
+
+class RenewalIneligible(DomainError):
+    code = "renewal-ineligible"
+    kind = "conflict"
+    title = "Child not eligible for the renewal"
+    detail = (
+        "Votre enfant ne remplit plus les conditions de cette activité : adressez-vous à la mairie."
+    )

@@ -24,6 +24,7 @@ from booking.domain.errors import (
     BookingNotJustifiable,
     ChildNotFound,
     DayNotOpen,
+    ForeignReference,
     NotBookedThatDay,
     SiteNotYours,
     UnexpectedChildUnknown,
@@ -220,6 +221,8 @@ async def justify_absence(
         booking = await booking_for(uow.conn, tenant, actor, booking_id)
         if booking["status"] != "booked":
             raise BookingNotJustifiable()
+        if document_id is not None:
+            await _check_document(uow.conn, tenant, booking["household_id"], document_id)
         row = await store.insert_absence(
             uow.conn,
             {
@@ -240,6 +243,18 @@ async def justify_absence(
         if row is None:
             raise AbsenceAlreadyJustified()
     return row
+
+
+async def _check_document(
+    conn: store.Conn, tenant: str, household_id: uuid.UUID, document_id: uuid.UUID
+) -> None:
+    """The supporting document must be the household's: one booking knows (from its upload
+    on, family.DocumentUploaded) of another household or tenant is refused. One not known
+    (uploaded before booking heard of uploads, or its event still on its way) is kept:
+    booking cannot tell, and family serves a document only to its own household."""
+    owner = await store.document_owner(conn, document_id)
+    if owner is not None and (owner["tenant"], owner["household_id"]) != (tenant, household_id):
+        raise ForeignReference("document_id", "Ce document n'est pas un document de votre foyer.")
 
 
 async def list_absences(

@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 from booking import store
 from booking.domain.activity import Activity
 from booking.domain.actors import Actor
-from booking.domain.baskets import Validation, decide, open_basket
+from booking.domain.baskets import Basket, Validation, decide, open_basket, replayed
 from booking.domain.days import Rhythm, expand
 from booking.domain.errors import (
     ActivityClosed,
     BasketNotFound,
     BasketTooLarge,
     BasketValidated,
+    ForeignReference,
     HoldForStaffOnly,
     HouseholdRequired,
     LineNotFound,
@@ -48,21 +49,32 @@ async def basket_for(
 
 
 async def _body(conn: store.Conn, basket: dict[str, Any]) -> dict[str, Any]:
+    validated = basket["status"] == "validated" and basket.get("answer") is not None
     return {
         **basket,
         "lines": await store.basket_lines(conn, basket["id"]),
         "holds": await basket_holds(conn, basket["id"]),
+        # What its validation answered, line by line (which day confirmed, which waiting).
+        "validation": answered(basket) if validated else None,
     }
 
 
 async def _expand_lines(
-    conn: store.Conn, tenant: str, actor: Actor, requests: list[dict[str, Any]]
+    conn: store.Conn,
+    tenant: str,
+    actor: Actor,
+    household_id: uuid.UUID,
+    requests: list[dict[str, Any]],
+    field: Callable[[int], str],
 ) -> list[dict[str, Any]]:
     """The basket lines the requests name (dates, a range, a rhythm), for children the actor
-    may act for."""
+    may act for and of the basket's household (staff name any child of the tenant: one of
+    another household is refused, naming the line's `field`)."""
     out: list[dict[str, Any]] = []
-    for request in requests:
-        await child_for(conn, tenant, actor, request["child_id"])
+    for i, request in enumerate(requests):
+        child = await child_for(conn, tenant, actor, request["child_id"])
+        if child["household_id"] != household_id:
+            raise ForeignReference(field(i), "Cet enfant n'est pas de ce foyer.")
         found = await activity(conn, tenant, request["activity_id"])
         if found.closed and request["action"] == "add":
             raise ActivityClosed()
@@ -107,7 +119,11 @@ async def create_basket(
         if household_id not in (None, household):
             raise OtherHousehold()
     async with uow:
-        expanded = await _expand_lines(uow.conn, tenant, actor, lines)
+        if actor.staff and not await store.household_known(uow.conn, tenant, household):
+            raise ForeignReference("household_id", "Ce foyer est inconnu.")
+        expanded = await _expand_lines(
+            uow.conn, tenant, actor, household, lines, lambda i: f"lines.{i}.child_id"
+        )
         if len(expanded) > max_lines:
             raise BasketTooLarge()
         basket = await store.insert_basket(
@@ -168,7 +184,9 @@ async def add_lines(
         basket = await basket_for(uow.conn, tenant, actor, basket_id)
         if basket["status"] != "open":
             raise BasketValidated()
-        lines = await _expand_lines(uow.conn, tenant, actor, [request])
+        lines = await _expand_lines(
+            uow.conn, tenant, actor, basket["household_id"], [request], lambda _: "child_id"
+        )
         if await store.count_lines(uow.conn, basket["id"]) + len(lines) > max_lines:
             raise BasketTooLarge()
         if lines:
@@ -218,9 +236,60 @@ async def validate_basket(
     Days of activities paid at booking or from the wallet are held until paid: their
     places are taken in that transaction too, with the hold. Staff may book them without
     holding them (`hold_for_payment` false: invoiced as usual, e.g. paid at the desk); the
-    household's wallet is read only when the basket has days paid from it."""
+    household's wallet is read only when the basket has days paid from it.
+
+    A basket validated already (a retry whose first answer was lost, a second click) gets
+    the answer its validation gave, the same line by line (`answer_again`)."""
     if not hold_for_payment and not actor.staff:
         raise HoldForStaffOnly()
+    try:
+        return await _validate(
+            ledger,
+            uow,
+            tenant,
+            basket_id,
+            actor,
+            now=now,
+            all_or_nothing=all_or_nothing,
+            hold_for_payment=hold_for_payment,
+        )
+    except BasketValidated:
+        return answer_again(await ledger.basket_answer(tenant, basket_id), actor)
+
+
+def answer_again(row: Mapping[str, Any] | None, actor: Actor) -> dict[str, Any]:
+    """A validated basket's answer, as its validation gave it, for its family or staff; a
+    basket validated before answers were stored (0018) stays « déjà validé »."""
+    if row is None or not actor.may_act_for(row["household_id"]):
+        raise BasketNotFound()
+    if row["status"] != "validated" or row["answer"] is None:
+        raise BasketValidated()
+    return answered(row)
+
+
+def answered(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored answer of a validated basket's row (`answer` and `outcome`)."""
+    basket = Basket(
+        id=row["id"],
+        tenant=row["tenant"],
+        household_id=row["household_id"],
+        account_id=row["account_id"],
+        by_staff=row["by_staff"],
+    )
+    return replayed(basket, row["answer"], row["outcome"])
+
+
+async def _validate(
+    ledger: Ledger,
+    uow: UnitOfWork,
+    tenant: str,
+    basket_id: uuid.UUID,
+    actor: Actor,
+    *,
+    now: datetime,
+    all_or_nothing: bool,
+    hold_for_payment: bool,
+) -> dict[str, Any]:
     owner = actor.scope
     rows = await ledger.basket_facts(tenant, basket_id)
     basket, facts = open_basket(rows, tenant, owner)

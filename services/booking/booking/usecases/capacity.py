@@ -52,12 +52,23 @@ class Placement:
     envelopes: tuple[dict[str, Any], ...]
     entries: tuple[tuple[dict[str, Any], Any], ...]
     settled: tuple[str, ...] = ()
+    # The validation's answer before its places are taken (`Validation.draft`), stored with
+    # the basket by the same statement (None: nothing to answer again).
+    answer: dict[str, Any] | None = None
 
 
 def placement(validation: Validation, now: datetime, *, producer: str) -> Placement:
     """What the basket's additions take their places with (`place`)."""
     additions, bases = validation.to_place()
-    return place(validation.basket, now, additions, bases, validation.settled(), producer=producer)
+    return place(
+        validation.basket,
+        now,
+        additions,
+        bases,
+        validation.settled(),
+        producer=producer,
+        answer=validation.draft(),
+    )
 
 
 def place(
@@ -68,6 +79,7 @@ def place(
     settled: Sequence[str] = (),
     *,
     producer: str,
+    answer: dict[str, Any] | None = None,
 ) -> Placement:
     """The placement of `additions`, whose ReservationValidated payloads without dates are
     `bases`. The events are checked here, in the request (while the writer is busy with
@@ -87,7 +99,7 @@ def place(
         for base in bases
     )
     entries = tuple(_checked_entry(a) for a in additions)
-    return Placement(basket, now, tuple(additions), envelopes, entries, tuple(settled))
+    return Placement(basket, now, tuple(additions), envelopes, entries, tuple(settled), answer)
 
 
 def _date_fields() -> tuple[Mapping[str, Field], Field]:

@@ -37,8 +37,8 @@ async def child_changed(
 async def document_decided(
     uow: UnitOfWork, tenant: str, document: dict[str, Any], status: str, occurred_at: datetime
 ) -> None:
-    """A supporting document validated or rejected (with its label, shown when a document an
-    enrollment requires is missing)."""
+    """A supporting document uploaded (waiting), validated or rejected (with its label, shown
+    when a document an enrollment requires is missing); a later event wins."""
     async with uow:
         await store.upsert_document(uow.conn, tenant, document, status, occurred_at)
 

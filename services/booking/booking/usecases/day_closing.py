@@ -1,7 +1,8 @@
 """Staff close one day of an activity (a strike, a closed school...): the day leaves the
 calendar and its bookings are cancelled, each booked one with its ReservationCancelled
 (`cancelled_by` "day_closed", never charged: billing credits what was paid, notify tells the
-family with the staff's reason); the children waiting that day leave the list. Closing a day
+family with the staff's reason); the children waiting that day leave the list, each with its
+WaitingListCancelled (notify tells the family its waiting request is void). Closing a day
 already closed changes nothing and tells no one again."""
 
 from __future__ import annotations
@@ -51,6 +52,18 @@ async def close_day(
                 continue
             if gone["previous_status"] != "booked":
                 waiting += 1
+                # Nothing booked nor billed: only the family is told its request is void.
+                uow.emit(
+                    "booking.WaitingListCancelled",
+                    {
+                        **who(activity, booking, actor.account_id),
+                        "booking_id": gone["id"],
+                        "date": day,
+                        "cancelled_by": DAY_CLOSED,
+                        "reason": reason,
+                    },
+                    tenant=tenant,
+                )
                 continue
             cancelled += 1
             uow.emit(

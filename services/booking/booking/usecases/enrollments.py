@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from booking import store
-from booking.domain import rules
+from booking.domain import campaigns, rules
 from booking.domain.activity import Activity, who
 from booking.domain.actors import Actor
 from booking.domain.deadlines import PARIS
@@ -40,56 +40,94 @@ async def enroll(
     every_n_weeks: int = 1,
     now: datetime,
 ) -> dict[str, Any]:
-    """Enroll a child for the activity's period: refused when not eligible on any day of it
-    or (a family) when a required document is not valid; pending when the activity requires
-    staff's approval (unless staff enroll), else accepted, its schedule booked."""
+    """Enroll a child for the activity's period: refused when not eligible on any day of it,
+    (a family) outside the window of the activity's enrollment campaign, or (a family) when
+    a required document is not valid; pending when the activity requires staff's approval
+    (unless staff enroll), else accepted, its schedule booked."""
     async with uow:
-        child = await child_for(uow.conn, tenant, actor, child_id)
-        found = await activity(uow.conn, tenant, activity_id)
-        if found.closed:
-            raise ActivityClosed()
-        period = (found.opening.period_from, found.opening.period_to)
-        refusal = found.eligibility.refusal_for_period(
-            child["birth_date"], child["grade"], period[0], period[1]
+        return await enroll_in(
+            uow,
+            tenant,
+            actor,
+            child_id=child_id,
+            activity_id=activity_id,
+            mode=mode,
+            weekdays=weekdays,
+            every_n_weeks=every_n_weeks,
+            now=now,
         )
-        if refusal:
-            raise NotEligible(refusal)
-        if not actor.staff:  # staff enrolling at the desk have checked the papers themselves
-            await _missing_documents(uow.conn, tenant, child, found, now)
-        status = "pending" if found.requires_approval and not actor.staff else "approved"
-        if mode == "occasional":
-            if found.booking_mode == "schedule":
-                # A fixed schedule without a pattern: every opening day of the period.
-                mode = "regular"
-            weekdays, every_n_weeks = None, 1
-        row = await store.insert_enrollment(
-            uow.conn,
-            {
-                "id": uuid.uuid4(),
-                "tenant": tenant,
-                "activity_id": found.id,
-                "child_id": child["id"],
-                "household_id": child["household_id"],
-                "mode": mode,
-                "weekdays": sorted(set(weekdays)) if weekdays else None,
-                "every_n_weeks": every_n_weeks,
-                "status": status,
-                "requested_by": actor.account_id,
-                "requested_at": now,
-                "decided_by": actor.account_id if actor.staff else None,
-                "decided_at": now if status == "approved" else None,
-            },
+
+
+_CURRENT = object()  # enroll_in's grade: the child's, as the family service last told it
+
+
+async def enroll_in(
+    uow: UnitOfWork,
+    tenant: str,
+    actor: Actor,
+    *,
+    child_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    mode: str,
+    weekdays: list[int] | None,
+    every_n_weeks: int = 1,
+    now: datetime,
+    grade: Any = _CURRENT,
+) -> dict[str, Any]:
+    """`enroll` inside an open unit of work (a campaign's grouped enrollment, a confirmed
+    renewal). `grade`: the grade eligibility is checked with, when not the child's current
+    one (a renewal: the grade of next year)."""
+    child = await child_for(uow.conn, tenant, actor, child_id)
+    found = await activity(uow.conn, tenant, activity_id)
+    if found.closed:
+        raise ActivityClosed()
+    if not actor.staff:  # staff enroll at the desk at any time
+        campaign = await store.campaign_of_activity(uow.conn, tenant, found.id)
+        if campaign is not None:
+            campaigns.require_open(campaign, now.astimezone(PARIS).date())
+    period = (found.opening.period_from, found.opening.period_to)
+    refusal = found.eligibility.refusal_for_period(
+        child["birth_date"],
+        child["grade"] if grade is _CURRENT else grade,
+        period[0],
+        period[1],
+    )
+    if refusal:
+        raise NotEligible(refusal)
+    if not actor.staff:  # staff enrolling at the desk have checked the papers themselves
+        await _missing_documents(uow.conn, tenant, child, found, now)
+    status = "pending" if found.requires_approval and not actor.staff else "approved"
+    if mode == "occasional":
+        if found.booking_mode == "schedule":
+            # A fixed schedule without a pattern: every opening day of the period.
+            mode = "regular"
+        weekdays, every_n_weeks = None, 1
+    row = await store.insert_enrollment(
+        uow.conn,
+        {
+            "id": uuid.uuid4(),
+            "tenant": tenant,
+            "activity_id": found.id,
+            "child_id": child["id"],
+            "household_id": child["household_id"],
+            "mode": mode,
+            "weekdays": sorted(set(weekdays)) if weekdays else None,
+            "every_n_weeks": every_n_weeks,
+            "status": status,
+            "requested_by": actor.account_id,
+            "requested_at": now,
+            "decided_by": actor.account_id if actor.staff else None,
+            "decided_at": now if status == "approved" else None,
+        },
+    )
+    if row is None:
+        raise AlreadyEnrolled()
+    scheduled = None
+    if status == "approved":
+        uow.emit("booking.EnrollmentDecided", _decided(found, child, row, period), tenant=tenant)
+        scheduled = await _book_schedule(
+            uow, tenant, found, row, account_id=actor.account_id, by_staff=actor.staff, now=now
         )
-        if row is None:
-            raise AlreadyEnrolled()
-        scheduled = None
-        if status == "approved":
-            uow.emit(
-                "booking.EnrollmentDecided", _decided(found, child, row, period), tenant=tenant
-            )
-            scheduled = await _book_schedule(
-                uow, tenant, found, row, account_id=actor.account_id, by_staff=actor.staff, now=now
-            )
     return {**row, "scheduled": scheduled}
 
 

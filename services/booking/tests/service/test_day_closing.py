@@ -142,3 +142,33 @@ async def test_a_day_past_its_booking_deadline_is_not_a_day_without_activity(
     assert states["2026-09-15"] == "deadline_passed"  # past: it ran
     assert states["2026-09-16"] == "closed"  # Wednesday: no activity
     assert states["2026-09-18"] == "bookable"  # Friday: booking open until tonight 23:59
+
+
+async def test_closing_a_day_tells_each_waiting_child_once(town: Town) -> None:
+    canteen = await town.activity(type="CANTINE", name="Cantine", capacity=1)
+    lea = await town.enrolled_child(canteen, first_name="Léa")
+    tom = await town.enrolled_child(canteen, first_name="Tom")
+    zoe = await town.enrolled_child(canteen, first_name="Zoé")
+    await town.book(lea, canteen, SOON)
+    await town.book(tom, canteen, SOON, LATER)  # waiting on SOON, booked on LATER
+    await town.book(zoe, canteen, SOON)  # waiting
+    assert (await day_rows(town, canteen))[SOON]["waiting"] == 2
+
+    closed = await close(town, canteen, SOON)
+    assert (closed["cancelled"], closed["waiting_removed"]) == (1, 2)
+    events = await town.events("booking.WaitingListCancelled", 2)
+    payloads = sorted((e["payload"] for e in events), key=lambda p: p["child_first_name"])
+    assert [p["child_first_name"] for p in payloads] == ["Tom", "Zoé"]
+    for p, kid in zip(payloads, (tom, zoe), strict=True):
+        assert p["child_id"] == str(kid["id"]) and p["household_id"] == str(kid["household_id"])
+        assert p["date"] == SOON and p["cancelled_by"] == "day_closed"
+        assert p["reason"] == REASON and p["activity_name"] == "Cantine"
+    # The booked child is told by its ReservationCancelled, naming the child (not the booking).
+    (cancelled,) = await town.events("booking.ReservationCancelled", 1)
+    assert cancelled["payload"]["child_id"] == str(lea["id"])
+    assert (await town.calendar(tom, "2026-09"))[LATER] == "booked_cancellable"
+
+    again = await close(town, canteen, SOON)
+    assert again["already_closed"] is True and again["waiting_removed"] == 0
+    await asyncio.sleep(0.3)
+    assert len(town.tap.of_type("booking.WaitingListCancelled")) == 2
