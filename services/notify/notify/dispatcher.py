@@ -2,9 +2,13 @@
 
 Woken by Postgres NOTIFY when an email is queued (at commit), with a periodic sweep for
 retries and as a safety net. Rows are claimed with FOR UPDATE SKIP LOCKED and leased, so
-replicas share the work; one whose sending crashed is due again after the lease and goes out
-with the same Message-ID. Temporary SMTP failures wait longer and longer before the next
-attempt; permanent ones (5xx) are recorded as failed with the server's answer.
+replicas share the work. Each email is marked sent as soon as the server accepted it (its own
+statement), so a crash can send again at most the one in flight. A lease names its owner, a
+number this process holds as a session advisory lock on its own connection: when the process
+dies Postgres drops the lock, and its leases are free at once for the other replicas or the
+restarted process (the lease's end only frees an email whose owner lives but hangs). Such an
+email goes out with the same Message-ID. Temporary SMTP failures wait longer and longer
+before the next attempt; permanent ones (5xx) are recorded as failed with the server's answer.
 
 An email addressed to an account (family events name accounts, not addresses) is sent to the
 account's latest address, looked up at each attempt in the account read model. While the
@@ -17,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
+import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -36,6 +42,45 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 
 
+class LeaseOwner:
+    """This process's identity on its leases: a random number held as a session advisory lock
+    (namespace, number) on a connection of its own, taken again (under a new number) if that
+    connection is lost. (Then the batch in hand may also be claimed by another replica: the
+    rare double send of a lost database connection, against two minutes for every crash.)"""
+
+    def __init__(self, settings: NotifySettings) -> None:
+        self.settings = settings
+        # One namespace per schema: two deployments sharing a database do not see each other.
+        self.namespace = zlib.crc32(f"{settings.schema}.email-dispatch".encode()) & 0x7FFFFFFF
+        self.number = 0
+        self._conn: asyncpg.Connection | None = None
+
+    async def ensure(self) -> int:
+        """The number to lease under, holding its lock (reconnecting when needed)."""
+        if self._conn is not None and not self._conn.is_closed():
+            return self.number
+        await self.close()
+        conn = await db.connect(self.settings)
+        try:
+            while True:
+                number = secrets.randbelow(0x7FFFFFFF) + 1
+                if await store.take_dispatch_owner(conn, self.namespace, number):
+                    break
+        except BaseException:
+            await conn.close()
+            raise
+        self._conn, self.number = conn, number
+        log.info("email_dispatcher_owner", owner=number)
+        return number
+
+    async def close(self) -> None:
+        """Closing the connection releases the lock (and with it this process's leases)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), 2)
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -49,6 +94,7 @@ class Dispatcher:
         self.pool = pool
         self.mailer = mailer or SmtpMailer(settings)
         self.renderer = renderer or Renderer(settings.timezone)
+        self.owner = LeaseOwner(settings)
         self.wake = asyncio.Event()
         self._listener = db.Listener(settings, self.channel, self.wake)
         self._stopping = False
@@ -90,6 +136,7 @@ class Dispatcher:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
+            await self.owner.close()
 
     async def _pause(self) -> float:
         """Until the next sweep, or sooner when a queued email is due before it (a basket
@@ -125,8 +172,13 @@ class Dispatcher:
         return total
 
     async def dispatch_batch(self) -> tuple[int, int]:
+        owner = await self.owner.ensure()
         rows = await store.claim_due(
-            self.pool, self.settings.dispatch_batch, self.settings.dispatch_lease_seconds
+            self.pool,
+            self.settings.dispatch_batch,
+            self.settings.dispatch_lease_seconds,
+            namespace=self.owner.namespace,
+            owner=owner,
         )
         if not rows:
             return 0, 0
@@ -151,17 +203,22 @@ class Dispatcher:
                 continue
             ready.append((row, rendered.subject, message))
         await self._await_address(waiting)
-        outcomes = await self.mailer.deliver([message for _, _, message in ready])
-        sent: list[tuple[Any, str]] = []
-        for (row, subject, _), outcome in zip(ready, outcomes, strict=True):
+        sent: list[Any] = []
+
+        async def answered(index: int, outcome: Outcome) -> None:
+            row, subject, _ = ready[index]
             if outcome.status == "sent":
-                sent.append((row["id"], subject))
+                await store.mark_sent(self.pool, row["id"], subject)
+                sent.append(row["id"])
                 self.emails.labels(row["template"], "sent").inc()
             else:
                 await self._record(row, subject, outcome)
-        await store.mark_sent(self.pool, sent)
-        if sent:
-            log.info("emails_sent", count=len(sent), ids=[str(i) for i, _ in sent])
+
+        try:
+            await self.mailer.deliver([message for _, _, message in ready], answered)
+        finally:
+            if sent:
+                log.info("emails_sent", count=len(sent), ids=[str(i) for i in sent])
         return len(rows), len(sent)
 
     async def _await_address(self, rows: list[dict[str, Any]]) -> None:

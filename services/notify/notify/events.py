@@ -122,6 +122,10 @@ async def on_waiting_list_promoted(ctx: HandlerContext, event: Event) -> None:
     await activities.waiting_list_promoted(_uow(ctx, event), event)
 
 
+async def on_waiting_list_cancelled(ctx: HandlerContext, event: Event) -> None:
+    await activities.waiting_list_cancelled(_uow(ctx, event), event)
+
+
 async def on_enrollment_decided(ctx: HandlerContext, event: Event) -> None:
     await activities.enrollment_decided(_uow(ctx, event), event)
 
@@ -137,6 +141,10 @@ async def on_absence_refused(ctx: HandlerContext, event: Event) -> None:
 async def on_booking_hold_released(ctx: HandlerContext, event: Event) -> None:
     grace = _settings(ctx).mail_basket_grace_seconds
     await activities.booking_hold_released(_uow(ctx, event), event, basket_grace=grace)
+
+
+async def on_renewals_proposed(ctx: HandlerContext, event: Event) -> None:
+    await activities.renewals_proposed(_uow(ctx, event), event)
 
 
 # --- billing ------------------------------------------------------------------------------
@@ -209,10 +217,12 @@ HANDLERS: dict[str, EventHandler] = {
     "booking.ReservationValidated": on_reservation_validated,
     "booking.ReservationCancelled": on_reservation_cancelled,
     "booking.WaitingListPromoted": on_waiting_list_promoted,
+    "booking.WaitingListCancelled": on_waiting_list_cancelled,
     "booking.EnrollmentDecided": on_enrollment_decided,
     "booking.AbsenceJustified": on_absence_justified,
     "booking.AbsenceRefused": on_absence_refused,
     "booking.BookingHoldReleased": on_booking_hold_released,
+    "booking.RenewalsProposed": on_renewals_proposed,
     "billing.InvoiceIssued": on_invoice_issued,
     "billing.CreditNoteIssued": on_credit_note_issued,
     "billing.PaymentReceived": on_payment_received,

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import uuid
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from typing import Literal
@@ -90,25 +91,34 @@ class SmtpMailer:
             timeout=s.smtp_timeout,
         )
 
-    async def deliver(self, messages: list[EmailMessage]) -> list[Outcome]:
+    async def deliver(
+        self,
+        messages: list[EmailMessage],
+        on_outcome: Callable[[int, Outcome], Awaitable[None]] | None = None,
+    ) -> list[Outcome]:
+        """Send each message; `on_outcome(index, outcome)` is awaited as soon as the server
+        answered that message, before the next one is sent (the dispatcher records it then)."""
         outcomes: list[Outcome] = []
         client: aiosmtplib.SMTP | None = None
         try:
-            for message in messages:
+            for index, message in enumerate(messages):
                 try:
                     if client is None:
                         client = self._client()
                         await client.connect()
                     await client.send_message(message)
-                    outcomes.append(SENT)
+                    outcome = SENT
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
-                    outcomes.append(classify(exc))
+                    outcome = classify(exc)
                     # Whatever state the session is in, the next message starts afresh.
                     if client is not None:
                         await _close(client)
                     client = None
+                outcomes.append(outcome)
+                if on_outcome is not None:
+                    await on_outcome(index, outcome)
         finally:
             if client is not None:
                 await _close(client)

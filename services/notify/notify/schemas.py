@@ -273,6 +273,99 @@ class InfoPageIn(Schema):
     position = fields.Integer(load_default=0, validate=validate.Range(-10_000, 10_000))
 
 
+# --- town documents -----------------------------------------------------------------------
+DOCUMENT_CATEGORIES = ["rules", "form", "official", "tariffs", "other"]
+DOCUMENT_STATES = ["in_force", "upcoming", "expired", "unpublished"]
+DESCRIPTION = validate.Length(1, 2_000)
+LINKS_DOC = "in multipart/form-data: one text part, the values separated by commas"
+
+
+class TownDocumentIn(Schema):
+    """A town document's fields (the file is the multipart part `file`)."""
+
+    title = fields.String(required=True, validate=[TITLE, _one_line])
+    category = fields.String(required=True, validate=validate.OneOf(DOCUMENT_CATEGORIES))
+    description = fields.String(
+        load_default=None, allow_none=True, validate=[DESCRIPTION, _no_control]
+    )
+    valid_from = fields.Date(load_default=None, allow_none=True)
+    valid_until = fields.Date(
+        load_default=None, allow_none=True, metadata={"description": "included"}
+    )
+    published = fields.Boolean(load_default=True)
+    position = fields.Integer(load_default=0, validate=validate.Range(-10_000, 10_000))
+    activity_ids = fields.List(
+        fields.UUID(),
+        load_default=list,
+        validate=validate.Length(max=200),
+        metadata={"description": f"booking's activities where it is shown ({LINKS_DOC})"},
+    )
+    page_slugs = fields.List(
+        fields.String(validate=[validate.Length(1, 80), SLUG]),
+        load_default=list,
+        validate=validate.Length(max=200),
+        metadata={"description": f"information pages where it is shown ({LINKS_DOC})"},
+    )
+
+
+class TownDocumentPatch(Schema):
+    """Only the fields given; a list given replaces the document's links of that kind."""
+
+    title = fields.String(validate=[TITLE, _one_line])
+    category = fields.String(validate=validate.OneOf(DOCUMENT_CATEGORIES))
+    description = fields.String(allow_none=True, validate=[DESCRIPTION, _no_control])
+    valid_from = fields.Date(allow_none=True)
+    valid_until = fields.Date(allow_none=True)
+    published = fields.Boolean()
+    position = fields.Integer(validate=validate.Range(-10_000, 10_000))
+    activity_ids = fields.List(fields.UUID(), validate=validate.Length(max=200))
+    page_slugs = fields.List(
+        fields.String(validate=[validate.Length(1, 80), SLUG]), validate=validate.Length(max=200)
+    )
+
+
+class TownDocumentOut(Schema):
+    id = fields.UUID()
+    title = fields.String()
+    category = fields.String(metadata={"enum": DOCUMENT_CATEGORIES})
+    description = fields.String(allow_none=True)
+    filename = fields.String()
+    content_type = fields.String(metadata={"enum": ["application/pdf", "image/jpeg", "image/png"]})
+    size = fields.Integer(metadata={"description": "bytes"})
+    sha256 = fields.String()
+    version = fields.Integer(metadata={"description": "1, then one more per replaced file"})
+    valid_from = fields.Date(allow_none=True)
+    valid_until = fields.Date(allow_none=True)
+    published = fields.Boolean()
+    position = fields.Integer()
+    state = fields.String(
+        metadata={"enum": DOCUMENT_STATES, "description": "today, in the tenant's time zone"}
+    )
+    activity_ids = fields.List(fields.UUID())
+    page_slugs = fields.List(fields.String())
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+
+
+class TownDocumentList(Schema):
+    items = fields.List(fields.Nested(TownDocumentOut))
+
+
+class TownDocumentQuery(Schema):
+    activity_id = fields.UUID(metadata={"description": "only those shown on this activity"})
+    page_slug = fields.String(
+        validate=[validate.Length(1, 80), SLUG],
+        metadata={"description": "only those shown on this information page"},
+    )
+    all = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "staff only: every document whatever its state (else only those"
+            " published and in force today)"
+        },
+    )
+
+
 class InfoPageSummary(Schema):
     slug = fields.String()
     title = fields.String()
@@ -283,6 +376,10 @@ class InfoPageSummary(Schema):
 class InfoPageOut(InfoPageSummary):
     body = fields.String()
     created_at = fields.AwareDateTime()
+    documents = fields.List(
+        fields.Nested(TownDocumentOut),
+        metadata={"description": "the town documents shown on this page, in force today"},
+    )
 
 
 class InfoPageList(Schema):

@@ -53,7 +53,8 @@ class NotifySettings(ServiceSettings):
         "MAIL_DISPATCH_LEASE_SECONDS",
         120.0,
         validate=Range(1, None),
-        help="a claimed email not marked after this is sent again (crash while sending)",
+        help="a claimed email not marked after this is sent again (a hung sender; a dead"
+        " one's leases are free at once)",
     )
     mail_retry_delays_ms: tuple[int, ...] = setting(
         "MAIL_RETRY_DELAYS_MS",
@@ -99,6 +100,12 @@ class NotifySettings(ServiceSettings):
     )
     news_max_attachments: int = setting(
         "NEWS_MAX_ATTACHMENTS", 10, validate=Range(1, 50), help="attachments of one news at most"
+    )
+    town_document_max_bytes: int = setting(
+        "TOWN_DOCUMENT_MAX_BYTES",
+        5 * 1024 * 1024,
+        validate=Range(1024, 64 * 1024 * 1024),
+        help="largest file of a town document (rules, forms, tariffs: PDF, JPEG, PNG)",
     )
 
 

@@ -191,20 +191,38 @@ async def next_due_in(pool: asyncpg.Pool) -> float | None:
 
 
 # --- emails (the dispatcher) -------------------------------------------------------------
-async def claim_due(pool: asyncpg.Pool, limit: int, lease_seconds: float) -> list[dict[str, Any]]:
-    """Claim due emails for this worker: counted as an attempt and leased (SKIP LOCKED, so
-    replicas share the work). One not marked before the lease ends is due again.
+async def take_dispatch_owner(conn: asyncpg.Connection, namespace: int, owner: int) -> bool:
+    """This dispatcher's identity: a session advisory lock held on its own connection for as
+    long as the process lives (Postgres drops it with the connection when the process dies)."""
+    return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", namespace, owner))
+
+
+async def claim_due(
+    pool: asyncpg.Pool, limit: int, lease_seconds: float, *, namespace: int, owner: int
+) -> list[dict[str, Any]]:
+    """Claim due emails for this worker: counted as an attempt and leased to `owner` (SKIP
+    LOCKED, so replicas share the work). One not marked before the lease ends is due again,
+    and at once when its owner's advisory lock in `namespace` is gone (a dead dispatcher).
 
     An email addressed to an account gets the account's latest address (NULL while unknown)
     and its name (`account_name`)."""
     rows = await pool.fetch(
-        """WITH due AS (
-               SELECT id FROM emails
-               WHERE status = 'queued' AND next_attempt_at <= now()
-               ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+        """WITH alive AS (
+               SELECT coalesce(array_agg(l.objid::bigint), '{}') AS owners FROM pg_locks l
+               WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                 AND l.classid = $3::bigint::oid
+                 AND l.database = (SELECT oid FROM pg_database
+                                   WHERE datname = current_database())),
+           due AS (
+               SELECT id FROM emails, alive
+               WHERE status = 'queued'
+                 AND (next_attempt_at <= now()
+                      OR (lease_owner IS NOT NULL AND lease_owner <> ALL(alive.owners)))
+               ORDER BY next_attempt_at LIMIT $1 FOR UPDATE OF emails SKIP LOCKED)
            UPDATE emails e SET attempts = e.attempts + 1,
                                group_open = false,
                                next_attempt_at = now() + make_interval(secs => $2),
+                               lease_owner = $4,
                                recipient = CASE WHEN e.by_account THEN (
                                    SELECT a.email FROM accounts a
                                    WHERE a.tenant = e.tenant AND a.account_id = e.account_id)
@@ -217,6 +235,8 @@ async def claim_due(pool: asyncpg.Pool, limit: int, lease_seconds: float) -> lis
                         AND a.account_id = e.account_id) AS account_name""",
         limit,
         float(lease_seconds),
+        namespace,
+        owner,
     )
     return [{**dict(row), "context": _context(row["context"])} for row in rows]
 
@@ -241,7 +261,7 @@ async def await_address(
         return set()
     rows = await pool.fetch(
         """UPDATE emails SET
-               attempts = greatest(attempts - 1, 0),
+               attempts = greatest(attempts - 1, 0), lease_owner = NULL,
                status = CASE WHEN created_at + make_interval(secs => $3) <= now()
                              THEN 'failed' ELSE 'queued' END,
                next_attempt_at = least(now() + make_interval(secs => $2),
@@ -271,16 +291,15 @@ def _duration(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
-async def mark_sent(pool: asyncpg.Pool, sent: list[tuple[uuid.UUID, str]]) -> None:
-    """Mark a batch as sent (email id, subject) in one statement."""
-    if not sent:
-        return
+async def mark_sent(pool: asyncpg.Pool, email_id: uuid.UUID, subject: str) -> None:
+    """Mark one email sent, in its own statement, as soon as the server accepted it: a crash
+    later in the batch cannot send it again."""
     await pool.execute(
-        """UPDATE emails e SET status = 'sent', sent_at = now(), subject = s.subject,
-                               last_error = NULL
-           FROM unnest($1::uuid[], $2::text[]) AS s(id, subject) WHERE e.id = s.id""",
-        [email_id for email_id, _ in sent],
-        [subject for _, subject in sent],
+        """UPDATE emails SET status = 'sent', sent_at = now(), subject = $2, last_error = NULL,
+                             lease_owner = NULL
+           WHERE id = $1""",
+        email_id,
+        subject,
     )
 
 
@@ -289,7 +308,8 @@ async def mark_retry(
 ) -> None:
     await pool.execute(
         """UPDATE emails SET last_error = $2, subject = coalesce($3, subject),
-                             next_attempt_at = now() + make_interval(secs => $4)
+                             next_attempt_at = now() + make_interval(secs => $4),
+                             lease_owner = NULL
            WHERE id = $1 AND status = 'queued'""",
         email_id,
         error,
@@ -302,7 +322,8 @@ async def mark_failed(
     pool: asyncpg.Pool, email_id: uuid.UUID, subject: str | None, error: str
 ) -> None:
     await pool.execute(
-        """UPDATE emails SET status = 'failed', last_error = $2, subject = coalesce($3, subject)
+        """UPDATE emails SET status = 'failed', last_error = $2, subject = coalesce($3, subject),
+                             lease_owner = NULL
            WHERE id = $1""",
         email_id,
         error,
@@ -730,6 +751,25 @@ async def add_family_activity(
     )
 
 
+async def other_tenants_activities(
+    conn: Conn, tenant: str, activity_ids: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Those of the ids the read model knows as another tenant's activities only (an
+    activity id is one tenant's)."""
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT fa.activity_id FROM family_activities fa
+        WHERE fa.activity_id = ANY($2::uuid[]) AND fa.tenant <> $1
+          AND NOT EXISTS (SELECT 1 FROM family_activities mine
+                          WHERE mine.tenant = $1 AND mine.activity_id = fa.activity_id)
+        ORDER BY fa.activity_id
+        """,
+        tenant,
+        activity_ids,
+    )
+    return [r["activity_id"] for r in rows]
+
+
 async def forget_family_activities(conn: Conn, tenant: str, household_id: uuid.UUID) -> None:
     await conn.execute(
         "DELETE FROM family_activities WHERE tenant = $1 AND household_id = $2",
@@ -825,3 +865,240 @@ async def delete_menu(conn: Conn, tenant: str, week_start: date) -> bool:
         "DELETE FROM canteen_menus WHERE tenant = $1 AND week_start = $2", tenant, week_start
     )
     return result != "DELETE 0"
+
+
+# --- town documents -----------------------------------------------------------------------
+TOWN_DOCUMENT_COLUMNS = """d.id, d.title, d.category, d.description, d.filename, d.content_type,
+    d.size, d.sha256, d.version, d.valid_from, d.valid_until, d.published, d.position,
+    d.created_by, d.created_at, d.updated_at"""
+
+# Published and in force on $2 (the tenant's today): what families see.
+IN_FORCE = """d.published AND (d.valid_from IS NULL OR d.valid_from <= $2::date)
+    AND (d.valid_until IS NULL OR d.valid_until >= $2::date)"""
+
+TOWN_DOCUMENT_UPDATABLE = (
+    "title",
+    "category",
+    "description",
+    "valid_from",
+    "valid_until",
+    "published",
+    "position",
+)
+
+
+async def _with_links(conn: Conn, rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
+    items = [{**dict(row), "activity_ids": [], "page_slugs": []} for row in rows]
+    if not items:
+        return items
+    by_id = {item["id"]: item for item in items}
+    links = await conn.fetch(
+        """SELECT document_id, activity_id, page_slug FROM town_document_links
+           WHERE document_id = ANY($1::uuid[]) ORDER BY page_slug, activity_id""",
+        list(by_id),
+    )
+    for link in links:
+        item = by_id[link["document_id"]]
+        if link["activity_id"] is not None:
+            item["activity_ids"].append(link["activity_id"])
+        else:
+            item["page_slugs"].append(link["page_slug"])
+    return items
+
+
+async def create_town_document(
+    conn: asyncpg.Connection,
+    tenant: str,
+    data: dict[str, Any],
+    *,
+    filename: str,
+    content_type: str,
+    content: bytes,
+    sha256: str,
+    created_by: uuid.UUID | None,
+) -> uuid.UUID:
+    document_id = uuid.uuid4()
+    await conn.execute(
+        """INSERT INTO town_documents (id, tenant, title, category, description, filename,
+               content_type, size, sha256, content, valid_from, valid_until, published,
+               position, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)""",
+        document_id,
+        tenant,
+        data["title"],
+        data["category"],
+        data["description"],
+        filename,
+        content_type,
+        len(content),
+        sha256,
+        content,
+        data["valid_from"],
+        data["valid_until"],
+        data["published"],
+        data["position"],
+        created_by,
+    )
+    return document_id
+
+
+async def lock_town_document(
+    conn: asyncpg.Connection, tenant: str, document_id: uuid.UUID
+) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        f"""SELECT {TOWN_DOCUMENT_COLUMNS} FROM town_documents d
+            WHERE d.tenant = $1 AND d.id = $2 FOR UPDATE""",
+        tenant,
+        document_id,
+    )
+    return dict(row) if row else None
+
+
+async def get_town_document(
+    conn: Conn, tenant: str, document_id: uuid.UUID
+) -> dict[str, Any] | None:
+    rows = await conn.fetch(
+        f"SELECT {TOWN_DOCUMENT_COLUMNS} FROM town_documents d WHERE d.tenant = $1 AND d.id = $2",
+        tenant,
+        document_id,
+    )
+    items = await _with_links(conn, rows)
+    return items[0] if items else None
+
+
+async def list_town_documents(
+    conn: Conn,
+    tenant: str,
+    *,
+    in_force_on: date | None,
+    activity_id: uuid.UUID | None = None,
+    page_slug: str | None = None,
+) -> list[dict[str, Any]]:
+    """The tenant's documents by category and position; `in_force_on`: only those published
+    and in force that day; `activity_id`, `page_slug`: only those linked there."""
+    rows = await conn.fetch(
+        f"""SELECT {TOWN_DOCUMENT_COLUMNS} FROM town_documents d
+            WHERE d.tenant = $1 AND ($2::date IS NULL OR ({IN_FORCE}))
+              AND ($3::uuid IS NULL OR EXISTS (
+                  SELECT 1 FROM town_document_links l
+                  WHERE l.document_id = d.id AND l.activity_id = $3::uuid))
+              AND ($4::text IS NULL OR EXISTS (
+                  SELECT 1 FROM town_document_links l
+                  WHERE l.document_id = d.id AND l.page_slug = $4::text))
+            ORDER BY array_position(
+                         ARRAY['rules', 'form', 'official', 'tariffs', 'other'], d.category),
+                     d.position, d.title, d.id""",
+        tenant,
+        in_force_on,
+        activity_id,
+        page_slug,
+    )
+    return await _with_links(conn, rows)
+
+
+async def update_town_document(
+    conn: asyncpg.Connection, tenant: str, document_id: uuid.UUID, changes: dict[str, Any]
+) -> None:
+    names = [name for name in TOWN_DOCUMENT_UPDATABLE if name in changes]
+    if not names:
+        return
+    sets = ", ".join(f"{name} = ${i + 3}" for i, name in enumerate(names))
+    await conn.execute(
+        f"UPDATE town_documents SET {sets}, updated_at = now() WHERE tenant = $1 AND id = $2",
+        tenant,
+        document_id,
+        *(changes[name] for name in names),
+    )
+
+
+async def replace_town_document_file(
+    conn: asyncpg.Connection,
+    tenant: str,
+    document_id: uuid.UUID,
+    *,
+    filename: str,
+    content_type: str,
+    content: bytes,
+    sha256: str,
+) -> bool:
+    result = await conn.execute(
+        """UPDATE town_documents SET filename = $3, content_type = $4, size = $5, sha256 = $6,
+                                     content = $7, version = version + 1, updated_at = now()
+           WHERE tenant = $1 AND id = $2""",
+        tenant,
+        document_id,
+        filename,
+        content_type,
+        len(content),
+        sha256,
+        content,
+    )
+    return result != "UPDATE 0"
+
+
+async def set_town_document_links(
+    conn: asyncpg.Connection,
+    tenant: str,
+    document_id: uuid.UUID,
+    *,
+    activity_ids: list[uuid.UUID] | None,
+    page_slugs: list[str] | None,
+) -> None:
+    """Replace the activities and/or the pages a document is linked to (None: unchanged)."""
+    if activity_ids is not None:
+        await conn.execute(
+            "DELETE FROM town_document_links WHERE document_id = $1 AND activity_id IS NOT NULL",
+            document_id,
+        )
+        await conn.executemany(
+            "INSERT INTO town_document_links (document_id, tenant, activity_id)"
+            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [(document_id, tenant, activity_id) for activity_id in activity_ids],
+        )
+    if page_slugs is not None:
+        await conn.execute(
+            "DELETE FROM town_document_links WHERE document_id = $1 AND page_slug IS NOT NULL",
+            document_id,
+        )
+        await conn.executemany(
+            "INSERT INTO town_document_links (document_id, tenant, page_slug)"
+            " VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [(document_id, tenant, slug) for slug in page_slugs],
+        )
+
+
+async def missing_pages(conn: Conn, tenant: str, slugs: list[str]) -> list[str]:
+    """Those of `slugs` that are not information pages of the tenant."""
+    found = await conn.fetch(
+        "SELECT slug FROM info_pages WHERE tenant = $1 AND slug = ANY($2::text[])", tenant, slugs
+    )
+    known = {row["slug"] for row in found}
+    return [slug for slug in slugs if slug not in known]
+
+
+async def forget_page_links(conn: Conn, tenant: str, slug: str) -> None:
+    await conn.execute(
+        "DELETE FROM town_document_links WHERE tenant = $1 AND page_slug = $2", tenant, slug
+    )
+
+
+async def delete_town_document(conn: Conn, tenant: str, document_id: uuid.UUID) -> bool:
+    result = await conn.execute(
+        "DELETE FROM town_documents WHERE tenant = $1 AND id = $2", tenant, document_id
+    )
+    return result != "DELETE 0"
+
+
+async def town_document_file(
+    pool: asyncpg.Pool, tenant: str, document_id: uuid.UUID, *, in_force_on: date | None
+) -> dict[str, Any] | None:
+    """A document's file; `in_force_on`: only when published and in force that day."""
+    row = await pool.fetchrow(
+        f"""SELECT d.id, d.filename, d.content_type, d.size, d.sha256, d.content
+            FROM town_documents d
+            WHERE d.tenant = $1 AND d.id = $3 AND ($2::date IS NULL OR ({IN_FORCE}))""",
+        tenant,
+        in_force_on,
+        document_id,
+    )
+    return dict(row) if row else None

@@ -3,7 +3,7 @@ answer. `routes` is every route of the service."""
 
 from __future__ import annotations
 
-from notify.api import emails, menus, news, notifications, pages, tenants
+from notify.api import emails, menus, news, notifications, pages, tenants, town_documents
 
 routes = [
     *tenants.routes,
@@ -12,4 +12,5 @@ routes = [
     *news.routes,
     *pages.routes,
     *menus.routes,
+    *town_documents.routes,
 ]

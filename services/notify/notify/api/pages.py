@@ -6,6 +6,7 @@ from aiohttp import web
 from marshmallow import ValidationError
 
 from notify import schemas
+from notify.settings import SETTINGS
 from notify.usecases import pages
 from shared.auth import require_caller
 from shared.errors import validation_problem
@@ -40,14 +41,19 @@ async def list_pages(request: web.Request) -> web.Response:
 
 @routes.get("/tenants/{tenant}/pages/{slug}")
 @doc(
-    "One information page",
+    "One information page, with the town documents shown on it (in force today)",
     response=schemas.InfoPageOut,
     tags=["pages"],
     responses={404: "No such page"},
 )
 async def get_page(request: web.Request) -> web.Response:
     caller = require_caller(request)
-    page = await pages.page(request.app[POOL], caller.tenant, request.match_info["slug"])
+    page = await pages.page(
+        request.app[POOL],
+        caller.tenant,
+        request.match_info["slug"],
+        timezone=request.app[SETTINGS].calendar_timezone,
+    )
     return json_response(schemas.InfoPageOut(), page)
 
 

@@ -7,8 +7,8 @@ and `booking.ReservationCancelled` for the days the basket cancelled): each is a
 basket's recap (`group` names the basket, `context["parts"]` holds the part under the event's
 id), gathered into one email per account, grouped by child and activity, listing every day.
 A cancellation outside a basket (one day, by the family or by staff), an enrollment decision,
-a waiting list promotion and staff's decision on a justified absence each get an email of
-their own.
+a waiting list promotion or cancellation (a day staff closed) and staff's decision on a
+justified absence each get an email of their own.
 
 Days paid at booking (`payment` `at_booking`) or from the wallet (`wallet`) are held until
 paid: the recap says so, with the time the payment is due. When they are released unpaid
@@ -202,6 +202,22 @@ def day_closed(p: Mapping[str, Any]) -> Letter:
     return Letter("reservation_day_closed", context, notice)
 
 
+def waiting_list_cancelled(p: Mapping[str, Any]) -> Letter:
+    """Staff closed a day the child was waiting for: its own email, so that the family does
+    not wait for a place that will never come, and the same in the portal."""
+    dates = [iso(p["date"])]
+    why = reason(p.get("reason"))
+    body = (
+        f"{p['activity_name']} est fermé {_span(dates)} : la demande en liste d'attente de"
+        f" {p['child_first_name']} est annulée."
+        + (f" Motif : {why}." if why else "")
+        + " Rien ne vous sera facturé pour ce jour."
+    )
+    context = {**_who(p), "booking_id": str(p["booking_id"]), "dates": dates, "reason": why}
+    notice = Notice("waiting_list_day_closed", "Jour fermé : liste d'attente annulée", body)
+    return Letter("waiting_list_day_closed", context, notice)
+
+
 def released_key(basket_id: uuid.UUID | str) -> str:
     """The group of a basket's released days: one email per (basket, account)."""
     return f"released:{basket_id}"
@@ -310,3 +326,35 @@ def absence_refused(p: Mapping[str, Any]) -> Letter:
     )
     context = {**_absence(p), "decision_reason": why}
     return Letter("absence_refused", context, notice)
+
+
+def renewals_proposed(p: Mapping[str, Any]) -> Letter:
+    """Last year's enrollments proposed again for the new school year (issue 16): what each
+    child may continue, what it no longer may and why, the window in which to answer, and the
+    link to the portal's renewal page."""
+    children = [
+        {
+            "child_id": str(child["child_id"]),
+            "first_name": child["first_name"],
+            "activities": list(child["activities"]),
+            "ineligible": [{"name": x["name"], "reason": x["reason"]} for x in child["ineligible"]],
+        }
+        for child in p["children"]
+    ]
+    context = {
+        "campaign_id": str(p["campaign_id"]),
+        "campaign_name": p["campaign_name"],
+        "school_year": p["school_year"],
+        "opens_on": iso(p["opens_on"]),
+        "closes_on": iso(p["closes_on"]),
+        "children": children,
+    }
+    names = [c["first_name"] for c in children if c["activities"]]
+    window = f"du {french_date(p['opens_on'])} au {french_date(p['closes_on'])}"
+    notice = Notice(
+        "renewals_proposed",
+        f"Renouvellement des inscriptions {p['school_year']}",
+        f"Les inscriptions de {', '.join(names)} peuvent être renouvelées pour"
+        f" {p['school_year']} {window}, après la vérification de votre dossier.",
+    )
+    return Letter("renewals_proposed", context, notice)

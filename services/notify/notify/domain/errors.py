@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from shared.errors import DomainError, NotFound
 
 
@@ -62,3 +64,51 @@ class TooManyAttachments(DomainError):
     def __init__(self, *, limit: int, count: int, field: str) -> None:
         detail = f"Une actualité a au plus {limit} pièces jointes (elle en a déjà {count})."
         super().__init__(detail, errors=[{"field": field, "detail": detail}])
+
+
+class TownDocumentNotFound(NotFound):
+    code = "town-document-not-found"
+    detail = "Ce document est introuvable."
+
+
+class InvalidValidity(DomainError):
+    """A document's validity ends before it starts."""
+
+    code = "invalid-validity"
+    kind = "invalid"
+    title = "Invalid validity"
+    detail = "La fin de validité doit être postérieure ou égale à son début."
+
+    def __init__(self) -> None:
+        super().__init__(
+            errors=[
+                {
+                    "field": "valid_until",
+                    "detail": "La date de fin de validité doit être après la date de début.",
+                }
+            ]
+        )
+
+
+class ForeignActivity(DomainError):
+    """An activity id of another tenant named in a news or a town document (`field`)."""
+
+    code = "foreign-reference"
+    kind = "invalid"
+    title = "Invalid reference"
+
+    def __init__(self, field: str, activity_ids: list[uuid.UUID]) -> None:
+        detail = "Activité inconnue : " + ", ".join(str(i) for i in activity_ids) + "."
+        super().__init__(detail, errors=[{"field": field, "detail": detail}])
+
+
+class UnknownPages(DomainError):
+    """A document linked to information pages that do not exist."""
+
+    code = "unknown-pages"
+    kind = "invalid"
+    title = "Unknown information pages"
+
+    def __init__(self, slugs: list[str]) -> None:
+        detail = "Page d'information inconnue : " + ", ".join(slugs) + "."
+        super().__init__(detail, errors=[{"field": "page_slugs", "detail": detail}])

@@ -6,8 +6,12 @@ news): added when an enrollment is approved or a basket books it."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+
 from notify import store
 from notify.domain import activity_emails
+from notify.domain.errors import ForeignActivity
 from notify.domain.plans import Letter
 from notify.usecases.households import tell_guardians
 from shared.events.envelope import Event
@@ -55,6 +59,11 @@ async def waiting_list_promoted(uow: UnitOfWork, event: Event) -> int:
     return await _tell_household(uow, event, activity_emails.waiting_list_promoted(event.payload))
 
 
+async def waiting_list_cancelled(uow: UnitOfWork, event: Event) -> int:
+    letter = activity_emails.waiting_list_cancelled(event.payload)
+    return await _tell_household(uow, event, letter)
+
+
 async def enrollment_decided(uow: UnitOfWork, event: Event) -> int:
     letter = activity_emails.enrollment_decided(event.payload)
     async with uow:
@@ -69,3 +78,19 @@ async def absence_justified(uow: UnitOfWork, event: Event) -> int:
 
 async def absence_refused(uow: UnitOfWork, event: Event) -> int:
     return await _tell_household(uow, event, activity_emails.absence_refused(event.payload))
+
+
+async def renewals_proposed(uow: UnitOfWork, event: Event) -> int:
+    """The household's enrollments proposed again for the new school year (issue 16)."""
+    return await _tell_household(uow, event, activity_emails.renewals_proposed(event.payload))
+
+
+async def check_activities(
+    conn: store.Conn, tenant: str, activity_ids: Iterable[uuid.UUID | None], field: str
+) -> None:
+    """Staff may name only their town's activities. Notify knows activities only from
+    booking's events (those a household attends): one known as another tenant's is refused;
+    one not known yet cannot be told apart and is kept (opaque until then)."""
+    ids = [i for i in dict.fromkeys(activity_ids) if i is not None]
+    if ids and (foreign := await store.other_tenants_activities(conn, tenant, ids)):
+        raise ForeignActivity(field, foreign)

@@ -14,6 +14,7 @@ from notify import store
 from notify.domain import calendar
 from notify.domain.errors import AttachmentNotFound, NewsNotFound, TooManyAttachments
 from notify.domain.paging import page
+from notify.usecases.activities import check_activities
 from shared.uow import UnitOfWork
 
 if TYPE_CHECKING:  # files read from a request: only their name, type, content and hash
@@ -59,6 +60,7 @@ async def publish_news(
         data["publish_from"], data["publish_until"], timezone, datetime.now(UTC)
     )
     async with uow:
+        await check_activities(uow.conn, tenant, [data["activity_id"]], "activity_id")
         news_id = await store.create_news(
             uow.conn,
             tenant,
@@ -80,6 +82,7 @@ async def change_news(
     async with uow:
         await store.lock_news(uow.conn, tenant, news_id)
         current = await _current(uow, tenant, news_id)
+        await check_activities(uow.conn, tenant, [data.get("activity_id")], "activity_id")
         changes = dict(data)
         if "publish_from" in data or "publish_until" in data:
             changes["publish_from"], changes["publish_until"] = calendar.changed_window(

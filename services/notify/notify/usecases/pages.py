@@ -9,6 +9,7 @@ import asyncpg
 
 from notify import store
 from notify.domain.errors import PageNotFound
+from notify.usecases import town_documents
 from shared.uow import UnitOfWork
 
 
@@ -16,11 +17,15 @@ async def pages(pool: asyncpg.Pool, tenant: str) -> list[dict[str, Any]]:
     return await store.list_pages(pool, tenant)
 
 
-async def page(pool: asyncpg.Pool, tenant: str, slug: str) -> dict[str, Any]:
+async def page(pool: asyncpg.Pool, tenant: str, slug: str, *, timezone: str) -> dict[str, Any]:
+    """A page with the town documents shown on it, those in force today."""
     found = await store.get_page(pool, tenant, slug)
     if found is None:
         raise PageNotFound()
-    return found
+    shown = await town_documents.documents(
+        pool, tenant, every=False, timezone=timezone, page_slug=slug
+    )
+    return {**found, "documents": shown}
 
 
 async def put_page(
@@ -32,6 +37,8 @@ async def put_page(
 
 
 async def delete_page(uow: UnitOfWork, tenant: str, slug: str) -> None:
+    """The page, and the town documents' links to it (a new page at its address starts bare)."""
     async with uow:
         if not await store.delete_page(uow.conn, tenant, slug):
             raise PageNotFound()
+        await store.forget_page_links(uow.conn, tenant, slug)

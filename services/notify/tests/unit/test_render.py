@@ -188,6 +188,11 @@ CASES = {
         "Jour fermé : Léa — Cantine le lundi 5 janvier 2026",
         "https://portail.epagnymetztessy.fr/reservations",
     ),
+    "waiting_list_day_closed": (
+        {**CHILD, "booking_id": "b1", "dates": ["2026-01-05"], "reason": "Grève du personnel"},
+        "Jour fermé : liste d'attente de Léa — Cantine le lundi 5 janvier 2026",
+        "https://portail.epagnymetztessy.fr/reservations",
+    ),
     "absence_justified": (
         {**CHILD, "date": "2026-01-05", "absence_reason": "Maladie", "note": None},
         "Absence de Léa le lundi 5 janvier 2026 justifiée",
@@ -342,6 +347,26 @@ CASES = {
         },
         "Réservations non payées libérées pour Léa",
         "https://portail.epagnymetztessy.fr/reservations",
+    ),
+    # booking's renewals for the new school year (issue 16)
+    "renewals_proposed": (
+        {
+            "campaign_id": "k1",
+            "campaign_name": "Périscolaire 2027-2028",
+            "school_year": "2027-2028",
+            "opens_on": "2027-06-01",
+            "closes_on": "2027-07-15",
+            "children": [
+                {
+                    "child_id": "c1",
+                    "first_name": "Léa",
+                    "activities": ["Cantine 2027-2028"],
+                    "ineligible": [{"name": "Étude CM2", "reason": "Réservée aux CM2."}],
+                }
+            ],
+        },
+        "Renouvellement des inscriptions 2027-2028",
+        "https://portail.epagnymetztessy.fr/inscriptions/renouvellement/k1",
     ),
 }
 
