@@ -331,6 +331,7 @@ STAFF_SCREENS = [
             "/gestion/communication/actualites",
             "/gestion/communication/menus",
             "/gestion/communication/pages",
+            "/gestion/communication/documents",
             "/gestion/communication/courriels",
             "/gestion/imports",
         )

@@ -157,17 +157,23 @@ class Apis:
         token: str,
         request_id: str | None = None,
         params: dict[str, str] | None = None,
+        json: Any = None,
     ) -> Binary:
+        """A file; `json` given: a POST with it (a file built from a request, e.g. a batch
+        of letters)."""
         headers = {"Authorization": f"Bearer {token}"}
         if request_id:
             headers["X-Request-ID"] = request_id
         url = self.url(service, path)
+        method = "GET" if json is None else "POST"
         try:
-            async with self.session.get(url, headers=headers, params=params) as response:
+            async with self.session.request(
+                method, url, headers=headers, params=params, json=json
+            ) as response:
                 content = await response.read()
                 if response.status >= 500:
-                    raise ApiUnavailable(f"{service} GET {path}: {response.status}")
+                    raise ApiUnavailable(f"{service} {method} {path}: {response.status}")
                 kept = {k: v for k in FILE_HEADERS if (v := response.headers.get(k))}
                 return Binary(response.status, content, kept)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ApiUnavailable(f"{service} GET {path}: {exc!r}") from exc
+            raise ApiUnavailable(f"{service} {method} {path}: {exc!r}") from exc

@@ -3,6 +3,8 @@ the activation, top-up, mandate and signature forms, and shows the town's messag
 
 from __future__ import annotations
 
+import re
+
 from .test_wallet_pages import (  # noqa: F401  (fixtures of the billing stand-in)
     billing,
     household_tokens,
@@ -29,9 +31,17 @@ async def test_wallet_and_direct_debit_off_hide_their_forms(portal, services, bi
     html = await page(portal, "/factures")
     assert 'href="/tirelire"' not in html and 'href="/prelevement"' not in html
     assert 'href="/tirelire"' not in await page(portal, "/")
-    # An active wallet keeps its balance and movements, without the top-up form.
+    # An active wallet keeps its balance and movements, read-only: the money stays the
+    # family's, and the page says so.
     html = await page(portal, "/tirelire")
-    assert "15,50\u00a0€" in html and WALLET_OFF in html
+    assert "15,50\u00a0€" in html and WALLET_OFF not in html
+    text = re.sub(r"[ \n]+", " ", html)  # the template's line breaks, not the \u00a0
+    assert (
+        "Le porte-monnaie n'est plus proposé par la commune ; votre solde de 15,50\u00a0€"
+        " reste disponible" in text
+    )
+    assert "vos nouvelles réservations sont facturées" in text
+    assert "Pour récupérer ce solde, contactez le service Enfance" in text
     assert 'action="/tirelire/recharger"' not in html
     billing.wallet_active = False
     html = await page(portal, "/tirelire")

@@ -89,7 +89,10 @@ async def test_the_admin_closes_a_day_and_is_told_what_it_did(portal, services, 
     page = unescape(await (await portal.get(r.headers["Location"])).text())
     assert "Le vendredi 17 septembre 2027 est fermé." in page
     assert "2 réservations annulées sans facturation ; chaque famille est prévenue" in page
-    assert "1 enfant retiré de la liste d'attente." in page
+    assert (
+        "1 enfant retiré de la liste d'attente ; chaque famille est prévenue par courriel"
+        " que sa demande est annulée." in page
+    )
     assert "Jours déjà fermés à venir" in page
     # Again: nothing changes, and it is said.
     r = await portal.post(PAGE, data=data)

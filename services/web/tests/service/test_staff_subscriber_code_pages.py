@@ -128,6 +128,7 @@ async def test_the_file_links_the_letter_and_a_new_code(portal, services):
     assert f'href="/gestion/foyers/{HOUSEHOLD}/lettre-code-abonne"' in html
     assert "Lettre du code abonné (PDF)" in html
     assert f'href="/gestion/foyers/{HOUSEHOLD}/nouveau-code"' in html
+    assert f'href="/gestion/foyers/{HOUSEHOLD}/tirelire"' in html  # the wallet's page
 
 
 async def test_the_letter_is_the_family_services_pdf(portal, services):

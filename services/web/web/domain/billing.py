@@ -113,6 +113,7 @@ MOVEMENT_KINDS: dict[str, str] = {
     "staff": "Crédit par la régie",
     "refund": "Remboursement",
     "debit": "Paiement de réservations",
+    "payout": "Solde remboursé par la régie",
 }
 
 

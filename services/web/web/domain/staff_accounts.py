@@ -65,6 +65,7 @@ ACTIONS: dict[str, str] = {
     "email_changed": "Adresse e-mail changée",
     "terms_accepted": "Conditions d'utilisation acceptées",
     "household_linked": "Foyer rattaché",
+    "household_switched": "Passage à un autre foyer",
     "household_anonymised": "Foyer anonymisé",
     "tenant_updated": "Paramètres de la collectivité modifiés",
 }

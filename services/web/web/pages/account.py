@@ -1,7 +1,8 @@
-"""My account: what identity holds (name, email, identifier, terms accepted), the terms of
-use to accept, a new email address and its emailed confirmation, my household's data
-(export, deletion request), my notifications. Sign-up and passwords have their own modules;
-their routes are registered with these."""
+"""My account: what identity holds (name, email, identifier, terms accepted), my
+subscriptions (the households my account is linked to, a switch to another, one more added
+with its subscriber code), the terms of use to accept, a new email address and its emailed
+confirmation, my household's data (export, deletion request), my notifications. Sign-up and
+passwords have their own modules; their routes are registered with these."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from aiohttp import web
 from shared.keys import POOL
 from web.apis import ApiUnavailable
 from web.domain import account, security
-from web.domain.problems import FormErrors
+from web.domain.problems import FormErrors, form_errors
 from web.pages import passwords, signup
 from web.pages.common import (
+    FLASH,
     SESSION,
     LoginRequired,
     api,
@@ -27,7 +29,7 @@ from web.pages.common import (
 from web.pages.signup import link_refused, link_tenant, public_call
 from web.settings import SETTINGS
 from web.state import APIS, CLOCK
-from web.usecases import sessions
+from web.usecases import sessions, subscriptions
 
 _routes = web.RouteTableDef()
 
@@ -37,21 +39,105 @@ EMAIL_FIELDS = ("new_email", "password")
 # --- my account ---------------------------------------------------------------------------
 
 
+MY_HOUSEHOLDS = "/tenants/{tenant}/accounts/me/households"
+
+
 @_routes.get("/compte")
 async def my_account(request: web.Request) -> web.Response:
-    answer = await api(request, "identity", "GET", "/tenants/{tenant}/me")
+    return await _account_page(request)
+
+
+async def _account_page(
+    request: web.Request,
+    *,
+    code: str = "",
+    code_errors: FormErrors | None = None,
+    status: int = 200,
+) -> web.Response:
+    await token(request)  # refreshed once, before the two calls run side by side
+    answer, mine = await asyncio.gather(
+        api(request, "identity", "GET", "/tenants/{tenant}/me"),
+        _my_households(request),
+    )
     if not answer.ok:
         raise web.HTTPNotFound()
     me = answer.body
+    households = mine or []
+    if mine is not None:
+        await subscriptions.remember(request.app[POOL], request[SESSION], households)
     return await render(
         request,
         "account.html.j2",
         {
-            "title": "Mon compte",
+            "title": "Erreur : mon compte" if code_errors else "Mon compte",
             "me": me,
             "identifier": str(me.get("email", "")).partition("@")[0],
+            "households": households,
+            "code": code,
+            "code_errors": code_errors or FormErrors(),
         },
+        status=status,
     )
+
+
+async def _my_households(request: web.Request) -> list[dict[str, object]] | None:
+    """The account's households; None when family cannot say now (the rest of the page is
+    still shown). Staff have none (403)."""
+    try:
+        answer = await api(request, "family", "GET", MY_HOUSEHOLDS)
+    except ApiUnavailable:
+        return None
+    if answer.status == 403:
+        return []
+    return list((answer.body or {}).get("items") or []) if answer.ok else None
+
+
+@_routes.post("/compte/abonnements")
+async def add_subscription(request: web.Request) -> web.Response:
+    """One more household, with its subscriber code (a guardian of two households)."""
+    form = await request.post()
+    code = str(form.get("code", "")).strip()
+    if not code:
+        errors = FormErrors({"code": "Saisissez le code abonné du courrier de votre mairie."})
+        return await _account_page(request, code=code, code_errors=errors, status=422)
+    answer = await api(
+        request, "family", "POST", "/tenants/{tenant}/me/household/link", json={"code": code}
+    )
+    if not answer.ok:
+        errors = form_errors(answer.problem, ("code",))
+        if not errors.fields:
+            errors = FormErrors({"code": errors.general or "Code abonné inconnu."})
+        status = answer.status if answer.status in (409, 422, 429) else 422
+        return await _account_page(request, code=code, code_errors=errors, status=status)
+    return redirect("/compte?abonnement=1#abonnements")
+
+
+@_routes.post("/compte/abonnements/foyer")
+async def switch_household(request: web.Request) -> web.Response:
+    """« Passer à ce foyer »: identity's new tokens name it; the portal shows it from now on."""
+    form = await request.post()
+    try:
+        household_id = str(uuid.UUID(str(form.get("household_id", ""))))
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    answer = await api(
+        request,
+        "identity",
+        "POST",
+        "/tenants/{tenant}/accounts/me/current-household",
+        json={"household_id": household_id},
+    )
+    session = request[SESSION]
+    pool = request.app[POOL]
+    if not answer.ok:
+        detail = (answer.problem or {}).get("detail") or "Ce foyer n'a pas pu être choisi."
+        await sessions.remember(pool, session, **{FLASH: str(detail)})
+        return redirect("/compte#abonnements")
+    notice = await subscriptions.switched(
+        pool, request.app[APIS], session, answer.body, now=request.app[CLOCK].now()
+    )
+    await sessions.remember(pool, session, **{FLASH: notice})
+    return redirect("/")
 
 
 @_routes.get("/compte/adresse-e-mail")

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from shared.http.middlewares import REQUEST_ID
 from shared.keys import POOL
-from web.domain import security
+from web.domain import account, security
 from web.domain.problems import FormErrors
 from web.pages.common import (
     ANIMATOR_HOME,
@@ -19,7 +19,7 @@ from web.pages.common import (
     render,
 )
 from web.state import APIS, CLOCK
-from web.usecases import sessions
+from web.usecases import sessions, subscriptions
 
 routes = web.RouteTableDef()
 
@@ -89,6 +89,13 @@ async def login(request: web.Request) -> web.Response:
         target = STAFF_HOME  # the town's staff work in the back-office
     elif sessions.is_animator(result.session) and target == "/":
         target = ANIMATOR_HOME
+    elif not result.session.data.get(account.PENDING) and result.session.access_token:
+        # A guardian of several households sees the switcher in the header from now on.
+        found = await subscriptions.households(
+            app[APIS], result.session.tenant, result.session.access_token
+        )
+        if found is not None:
+            await subscriptions.remember(app[POOL], result.session, found)
     return redirect(target)
 
 

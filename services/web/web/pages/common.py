@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler
 
 from shared.http.middlewares import REQUEST_ID
@@ -28,6 +29,7 @@ log = get_logger(__name__)
 
 SESSION = web.RequestKey("web_session", sessions.Session)
 TOKEN = web.RequestKey("web_access_token", str)  # the one this request uses
+FLASH = "flash"  # session data: a message the next page shows once (e.g. after a switch)
 # Paths that neither read nor need a session (files, probes).
 SESSIONLESS = ("/static/", "/theme.css", "/healthz", "/readyz", "/metrics", "/openapi.json")
 
@@ -132,6 +134,15 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
             limit = settings.max_body_bytes // (1024 * 1024) or 1
             context = {**_TOO_LARGE, "message": _TOO_LARGE["message"].format(limit=limit)}
             return await render(request, "error.html.j2", context, status=413)
+        except (HttpProcessingError, ValueError, AssertionError):
+            # Part headers aiohttp refuses (a NUL in a name), a broken body: nothing was read.
+            return await render(request, "error.html.j2", _MALFORMED, status=400)
+        if any(
+            "\x00" in key or (isinstance(value, str) and "\x00" in value)
+            for key, value in form.items()
+        ):
+            # Nobody types a NUL; Postgres refuses it in text (and JSON session data).
+            return await render(request, "error.html.j2", _MALFORMED, status=400)
         given = form.get(security.CSRF_FIELD)
         expected = found.csrf_token if found else None
         if not security.csrf_matches(expected, given if isinstance(given, str) else None):
@@ -198,6 +209,11 @@ _TOO_LARGE = {
     "message": "L'envoi dépasse {limit} Mo : rien n'a été enregistré. Revenez à la page "
     "précédente et choisissez un fichier plus léger.",
 }
+_MALFORMED = {
+    "title": "Formulaire illisible",
+    "message": "Le formulaire envoyé est mal formé : rien n'a été enregistré. Revenez à la page "
+    "précédente et réessayez.",
+}
 _STAFF_ONLY = {"title": "Accès réservé"}
 _UNAVAILABLE = {
     "title": "Service indisponible",
@@ -245,6 +261,9 @@ async def render(
     session = request.get(SESSION)
     if session is None and template in ("login.html.j2",):
         session = await current_session(request)
+    flash = session.data.get(FLASH) if session else None
+    if flash:  # said once, on the next page shown
+        await sessions.remember(request.app[POOL], session, **{FLASH: None})
     town = await theme(request.app)
     full = {
         "theme": town,
@@ -259,6 +278,7 @@ async def render(
         "path": request.path,
         "query": request.query,
         "timezone": request.app[SETTINGS].timezone,
+        "flash": flash,
         **context,
     }
     response = aiohttp_jinja2.render_template(template, request, full, status=status)
@@ -345,16 +365,21 @@ DISPOSITION = re.compile(r"^(attachment|inline)(;\s*filename\*?=[^\r\n]*)?$")
 
 
 async def fetched_file(
-    request: web.Request, service: str, path: str, params: dict[str, str] | None = None
+    request: web.Request,
+    service: str,
+    path: str,
+    params: dict[str, str] | None = None,
+    *,
+    json: Any = None,
 ) -> Binary:
     """A file of a service read with the caller's token (refreshed once on a 401), whatever
-    the service answered."""
+    the service answered; `json` given: POSTed with it."""
     apis = request.app[APIS]
     full = path.format(tenant=request.app[SETTINGS].tenant)
-    found = await apis.download(service, full, token=await token(request), params=params)
+    found = await apis.download(service, full, token=await token(request), params=params, json=json)
     if found.status == 401:
         found = await apis.download(
-            service, full, token=await token(request, force=True), params=params
+            service, full, token=await token(request, force=True), params=params, json=json
         )
     return found
 

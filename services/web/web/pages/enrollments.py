@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from web.apis import Multipart
+from web.domain import campaigns as campaign_domain
 from web.domain import enrollments as domain
 from web.domain.problems import FormErrors, form_errors
 from web.pages.common import api, attachment, redirect, render
+from web.pages.town_documents import documents_in_force
 from web.settings import SETTINGS
 from web.state import CLOCK
 
@@ -58,6 +60,13 @@ async def household_enrollments(request: web.Request) -> list[dict[str, Any]]:
     return answer.body.get("items", []) if answer.ok else []
 
 
+async def campaigns_listed(request: web.Request) -> list[dict[str, Any]] | None:
+    """booking's enrollment campaigns for this caller; None when they cannot be read (the
+    pages around them still show)."""
+    answer = await api(request, "booking", "GET", "/tenants/{tenant}/campaigns")
+    return list(answer.body.get("items", [])) if answer.ok else None
+
+
 def child_in(household: dict[str, Any] | None, child_id: str) -> dict[str, Any]:
     for child in (household or {}).get("children") or []:
         if str(child["id"]) == child_id:
@@ -72,10 +81,13 @@ async def enrollments_page(request: web.Request) -> web.Response:
     if household is None:
         return await render(request, "enrollments.html.j2", {**context, "children": []})
     children = household.get("children") or []
-    enrollments, *catalogues = await asyncio.gather(
+    campaigns, enrollments, *catalogues = await asyncio.gather(
+        campaigns_listed(request),
         household_enrollments(request),
         *(activities_for(request, str(child["id"])) for child in children),
     )
+    context["campaigns"] = campaign_domain.for_families(campaigns or [])
+    context["campaign_domain"] = campaign_domain
     on = today(request)
     shown = []
     for child, catalogue in zip(children, catalogues, strict=True):
@@ -104,8 +116,10 @@ async def enrollments_page(request: web.Request) -> web.Response:
 async def _form_context(request: web.Request, child_id: str, activity_id: str) -> dict[str, Any]:
     household = await household_of(request)
     child = child_in(household, child_id)
-    catalogue, enrollments = await asyncio.gather(
-        activities_for(request, child_id), household_enrollments(request)
+    catalogue, enrollments, town_documents = await asyncio.gather(
+        activities_for(request, child_id),
+        household_enrollments(request),
+        documents_in_force(request, activity_id=activity_id),
     )
     activity = next((a for a in catalogue or [] if str(a["id"]) == activity_id), None)
     if activity is None:
@@ -139,6 +153,7 @@ async def _form_context(request: web.Request, child_id: str, activity_id: str) -
         "activity": activity,
         "offer": domain.offer(activity, own),
         "documents": documents,
+        "town_documents": town_documents,
         "domain": domain,
         "values": {"mode": "occasional", "weekdays": [], "every_n_weeks": "1"},
         "errors": FormErrors(),

@@ -8,7 +8,9 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from web.domain import town_documents
 from web.domain.menus import paragraphs, week_menu
+from web.pages.campaigns import renewal_notices
 from web.pages.common import ANIMATOR_HOME, SESSION, STAFF_HOME, api, redirect, render, token
 from web.pages.direct_debit import direct_debit_offered
 from web.pages.town import town_read
@@ -29,13 +31,14 @@ async def home(request: web.Request) -> web.Response:
         return redirect(STAFF_HOME)  # the town's staff work in the back-office
     if sessions.is_animator(request.get(SESSION)):
         return redirect(ANIMATOR_HOME)
-    news, account, menus, pages, wallet, direct_debit = await asyncio.gather(
+    news, account, menus, pages, wallet, direct_debit, renewals = await asyncio.gather(
         api(request, "notify", "GET", "/tenants/{tenant}/me/news", params={"limit": "10"}),
         api(request, "identity", "GET", "/tenants/{tenant}/me"),
         town_read(request, "notify", "/tenants/{tenant}/menus", settled=week_menu),
         town_read(request, "notify", "/tenants/{tenant}/pages", settled=_listed),
         wallet_settings(request),
         direct_debit_offered(request),
+        renewal_notices(request),
     )
     items = news.body.get("items", []) if news.ok else []
     return await render(
@@ -50,6 +53,7 @@ async def home(request: web.Request) -> web.Response:
             "info_pages": pages.body.get("items", []) if pages.ok else [],
             "wallet_offered": wallet is not None,
             "direct_debit_offered": direct_debit,
+            "renewal_notices": renewals,
         },
     )
 
@@ -65,5 +69,10 @@ async def info_page(request: web.Request) -> web.Response:
     return await render(
         request,
         "info_page.html.j2",
-        {"title": page["title"], "page": page, "paragraphs": paragraphs(page["body"])},
+        {
+            "title": page["title"],
+            "page": page,
+            "paragraphs": paragraphs(page["body"]),
+            "documents": town_documents.shown(page.get("documents") or []),
+        },
     )

@@ -1,6 +1,8 @@
 """The household's wallet ("tirelire" [003]): activate it, read its balance and movements,
 top it up by card (billing starts the payment; the bank's page; back to the payment return
-page, which links here). Absent when the town holds no wallets."""
+page, which links here). Absent when the town holds no wallets. Staff read a household's
+wallet and pay its balance back to the family (`/gestion/foyers/{id}/tirelire`), e.g. once
+the town no longer offers the wallet."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from web.apis import Answer
+from web.apis import Answer, ApiUnavailable
 from web.domain.billing import (
     AmountError,
     amount_field,
@@ -18,8 +20,9 @@ from web.domain.billing import (
     parse_amount,
     token_household,
 )
-from web.domain.problems import form_errors
-from web.pages.common import SESSION, api, redirect, render, token
+from web.domain.problems import FormErrors, form_errors
+from web.pages.common import SESSION, api, redirect, render, staff_only, token
+from web.pages.staff_households import UUID
 from web.pages.town import town_read
 
 routes = web.RouteTableDef()
@@ -145,3 +148,84 @@ async def top_up(request: web.Request) -> web.Response:
         general=found.general,
         status=answer.status or 409,
     )
+
+
+# --- staff: a household's wallet, its balance paid back ------------------------------------
+
+STAFF_PAGE = "/gestion/foyers/{household_id}/tirelire"
+PAYOUT_FIELDS = ("method", "reference")
+PAYOUT_METHODS = {"transfer": "Virement", "cheque": "Chèque", "cash": "Espèces"}
+
+
+def _movements(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            **movement,
+            "kind_label": movement_kind(movement["kind"]),
+            "direction": movement_direction(movement["amount_cents"]),
+        }
+        for movement in body.get("movements", [])
+    ]
+
+
+async def _staff_page(
+    request: web.Request,
+    *,
+    form: dict[str, str] | None = None,
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> web.Response:
+    household_id = request.match_info["household_id"].lower()
+    path = f"/tenants/{{tenant}}/billing/households/{household_id}/wallet/movements"
+    answer = await api(request, "billing", "GET", path, params={"limit": "20"})
+    if answer.status == 422:
+        raise web.HTTPNotFound()
+    if not answer.ok and answer.status != 404:
+        raise ApiUnavailable(f"billing: {answer.status}")
+    wallet = answer.body if answer.ok else None
+    return await render(
+        request,
+        "staff_wallet.html.j2",
+        {
+            "title": ("Erreur – " if errors else "") + "Tirelire du foyer",
+            "household_id": household_id,
+            "wallet": wallet,
+            "movements": _movements(wallet) if wallet else [],
+            "methods": PAYOUT_METHODS,
+            "form": form or {"method": "transfer"},
+            "errors": errors or FormErrors(),
+            "paid_back": request.query.get("rembourse") == "1",
+        },
+        status=status,
+    )
+
+
+@routes.get(f"/gestion/foyers/{UUID}/tirelire")
+async def staff_wallet(request: web.Request) -> web.Response:
+    staff_only(request)
+    return await _staff_page(request)
+
+
+@routes.post(f"/gestion/foyers/{UUID}/tirelire/rembourser")
+async def staff_pay_out(request: web.Request) -> web.Response:
+    """The whole balance paid back by the régie (billing's payout), how it was paid."""
+    staff_only(request)
+    household_id = request.match_info["household_id"].lower()
+    posted = await request.post()
+    form = {name: str(posted.get(name, "")).strip() for name in PAYOUT_FIELDS}
+    if form["method"] not in PAYOUT_METHODS:
+        errors = FormErrors({"method": "Choisissez comment le solde est remboursé."})
+        return await _staff_page(request, form=form, errors=errors, status=422)
+    answer = await api(
+        request,
+        "billing",
+        "POST",
+        f"/tenants/{{tenant}}/billing/households/{household_id}/wallet/payouts",
+        json=form,
+    )
+    if answer.ok:
+        return redirect(STAFF_PAGE.format(household_id=household_id) + "?rembourse=1")
+    if answer.status >= 500 or answer.problem is None:
+        raise ApiUnavailable(f"billing: {answer.status}")
+    found = form_errors(answer.problem, PAYOUT_FIELDS)
+    return await _staff_page(request, form=form, errors=found, status=answer.status)
