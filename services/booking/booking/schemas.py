@@ -198,6 +198,10 @@ class ActivityOut(Schema):
         metadata={"description": "closed by staff: no new baskets, bookings or enrollments"}
     )
     closed_at = fields.AwareDateTime(allow_none=True)
+    archived = fields.Boolean(
+        metadata={"description": "archived by staff: out of the catalogue, closed"}
+    )
+    archived_at = fields.AwareDateTime(allow_none=True)
     eligible = fields.Boolean(
         allow_none=True, metadata={"description": "for ?child_id=: may this child enroll"}
     )
@@ -221,6 +225,10 @@ class ActivityListOut(Schema):
 class ActivitiesQuery(Schema):
     type = fields.String(validate=validate.OneOf(ACTIVITY_TYPES))
     child_id = fields.UUID()
+    archived = fields.Boolean(
+        load_default=False,
+        metadata={"description": "true: the archived activities only (staff)"},
+    )
 
 
 class DayOut(Schema):

@@ -272,18 +272,26 @@ async def get_activity(conn: Conn, tenant: str, activity_id: uuid.UUID) -> Row |
 
 
 async def activities(
-    conn: Conn, tenant: str, *, ids: Iterable[uuid.UUID] | None = None, type: str | None = None
+    conn: Conn,
+    tenant: str,
+    *,
+    ids: Iterable[uuid.UUID] | None = None,
+    type: str | None = None,
+    archived: bool | None = None,
 ) -> list[Row]:
+    """The tenant's activities (`archived`: only those archived, or not; None: both)."""
     rows = await conn.fetch(
         """
         SELECT * FROM activities
         WHERE tenant = $1 AND ($2::uuid[] IS NULL OR id = ANY($2))
           AND ($3::text IS NULL OR type = $3)
+          AND ($4::boolean IS NULL OR (archived_at IS NOT NULL) = $4)
         ORDER BY period_from, name
         """,
         tenant,
         list(ids) if ids is not None else None,
         type,
+        archived,
     )
     return [dict(r) for r in rows]
 
@@ -358,6 +366,27 @@ async def set_activity_closed(
             activity_id,
             tenant,
             closed_at,
+        )
+    )
+
+
+async def set_activity_archived(
+    conn: Conn, tenant: str, activity_id: uuid.UUID, archived_at: datetime | None
+) -> Row | None:
+    """Archive (closed too, if it was not) or bring back (None: it stays closed); archiving
+    again keeps the first time."""
+    return _row(
+        await conn.fetchrow(
+            """
+            UPDATE activities
+            SET archived_at = CASE WHEN $3::timestamptz IS NULL THEN NULL
+                                   ELSE coalesce(archived_at, $3) END,
+                closed_at = coalesce(closed_at, $3)
+            WHERE id = $1 AND tenant = $2 RETURNING *
+            """,
+            activity_id,
+            tenant,
+            archived_at,
         )
     )
 

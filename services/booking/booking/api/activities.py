@@ -66,7 +66,12 @@ async def list_activities(request: web.Request) -> web.Response:
     tenant, actor = calling(request, ANYONE)
     query = read_query(request, ActivitiesQuery())
     items = await activities.list_activities(
-        request.app[POOL], tenant, actor, type=query.get("type"), child_id=query.get("child_id")
+        request.app[POOL],
+        tenant,
+        actor,
+        type=query.get("type"),
+        child_id=query.get("child_id"),
+        archived=query["archived"],
     )
     return json_response(ActivityListOut(), {"items": items})
 
@@ -193,6 +198,36 @@ async def _set_closed(request: web.Request, *, closed: bool) -> web.Response:
     activity_id = path_uuid(request, "activity_id", ActivityNotFound)
     body = await activity_edits.set_closed(
         uow(request, tenant), tenant, activity_id, closed=closed, now=now(request)
+    )
+    return json_response(ActivityOut(), body)
+
+
+@routes.post("/tenants/{tenant}/activities/{activity_id}/archive")
+@doc(
+    "Archive an activity (staff): out of the catalogue and of the default list, closed (no"
+    " new baskets, bookings or enrollments); its bookings and history are kept",
+    response=ActivityOut,
+    tags=["activities"],
+)
+async def archive_activity(request: web.Request) -> web.Response:
+    return await _set_archived(request, archived=True)
+
+
+@routes.post("/tenants/{tenant}/activities/{activity_id}/unarchive")
+@doc(
+    "Bring an archived activity back into the list (staff); it stays closed until reopened",
+    response=ActivityOut,
+    tags=["activities"],
+)
+async def unarchive_activity(request: web.Request) -> web.Response:
+    return await _set_archived(request, archived=False)
+
+
+async def _set_archived(request: web.Request, *, archived: bool) -> web.Response:
+    tenant, _ = calling(request, STAFF)
+    activity_id = path_uuid(request, "activity_id", ActivityNotFound)
+    body = await activity_edits.set_archived(
+        uow(request, tenant), tenant, activity_id, archived=archived, now=now(request)
     )
     return json_response(ActivityOut(), body)
 

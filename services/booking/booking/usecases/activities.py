@@ -55,6 +55,8 @@ def activity_body(row: dict[str, Any], child: dict[str, Any] | None = None) -> d
         "opening_days": len(parsed.opening.days()),
         "closed": parsed.closed,
         "closed_at": row.get("closed_at"),
+        "archived": row.get("archived_at") is not None,
+        "archived_at": row.get("archived_at"),
     }
     if child is not None:
         reason = parsed.eligibility.refusal_for_period(
@@ -116,10 +118,12 @@ async def list_activities(
     *,
     type: str | None = None,
     child_id: uuid.UUID | None = None,
+    archived: bool = False,
 ) -> list[dict[str, Any]]:
-    """The catalogue; for a child, each activity says whether the child may enroll."""
+    """The catalogue; for a child, each activity says whether the child may enroll. Archived
+    activities are left out (staff may ask for them alone)."""
     child = await child_for(conn, tenant, actor, child_id) if child_id is not None else None
-    rows = await store.activities(conn, tenant, type=type)
+    rows = await store.activities(conn, tenant, type=type, archived=archived and actor.staff)
     return [activity_body(r, child) for r in rows]
 
 

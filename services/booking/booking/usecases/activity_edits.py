@@ -186,3 +186,18 @@ async def set_closed(
         )
         assert row is not None
     return activity_body(row)
+
+
+async def set_archived(
+    uow: UnitOfWork, tenant: str, activity_id: uuid.UUID, *, archived: bool, now: datetime
+) -> dict[str, Any]:
+    """Archive (out of the catalogue and the staff's list, closed: no new basket, booking or
+    enrollment; what was booked is kept) or bring back (still closed: staff reopen it if
+    they mean to); doing it twice changes nothing."""
+    async with uow:
+        await activity_row(uow.conn, tenant, activity_id)
+        row = await store.set_activity_archived(
+            uow.conn, tenant, activity_id, now if archived else None
+        )
+        assert row is not None
+    return activity_body(row)

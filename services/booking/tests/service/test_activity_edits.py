@@ -130,6 +130,38 @@ async def test_a_closed_activity_takes_no_new_basket_nor_enrollment(town: Town) 
     assert (await days(town, evening))[LATER]["booked"] == 1
 
 
+async def test_an_archived_activity_leaves_the_lists_and_keeps_its_bookings(town: Town) -> None:
+    old = await town.activity(name="Périscolaire 2025-2026")
+    kept = await town.activity(name="Périscolaire 2026-2027")
+    kid = await town.enrolled_child(old)
+    await town.book(kid, old, SOON)
+    family = town.family(kid["household_id"])
+    activities = f"/tenants/{TENANT}/activities"
+    # A family cannot archive.
+    await town.call("POST", path(old, "/archive"), family, None, 403)
+    archived = await town.call("POST", path(old, "/archive"), town.staff())
+    assert archived["archived"] is True and archived["closed"] is True
+    again = await town.call("POST", path(old, "/archive"), town.staff())
+    assert again["archived_at"] == archived["archived_at"]  # idempotent
+    for caller in (town.staff(), family):
+        listed = await town.call("GET", activities, caller)
+        assert [a["id"] for a in listed["items"]] == [kept["id"]]
+    only = await town.call("GET", f"{activities}?archived=true", town.staff())
+    assert [a["id"] for a in only["items"]] == [old["id"]]
+    # A family asking for the archived ones gets the catalogue, nothing archived.
+    asked = await town.call("GET", f"{activities}?archived=true", family)
+    assert [a["id"] for a in asked["items"]] == [kept["id"]]
+    # Closed with it: no new basket; the booking made stays, and the activity is still read.
+    problem = await town.basket(kid, [{"activity_id": old["id"], "dates": [LATER]}], 409)
+    assert problem["type"].endswith("activity-closed")
+    assert (await days(town, old))[SOON]["booked"] == 1
+    assert (await town.call("GET", path(old), family))["archived"] is True
+    back = await town.call("POST", path(old, "/unarchive"), town.staff())
+    assert back["archived"] is False and back["closed"] is True  # reopening is its own step
+    listed = await town.call("GET", activities, town.staff())
+    assert {a["id"] for a in listed["items"]} == {old["id"], kept["id"]}
+
+
 async def test_the_waiting_list_is_in_arrival_order(town: Town) -> None:
     canteen = await town.activity(type="CANTINE", name="Cantine", capacity=1)
     kids = [await town.enrolled_child(canteen, first_name=n) for n in ("Léa", "Zoé", "Tom")]

@@ -53,6 +53,8 @@ def an_activity(**extra: Any) -> dict[str, Any]:
         "opening_days": 140,
         "closed": False,
         "closed_at": None,
+        "archived": False,
+        "archived_at": None,
         **extra,
     }
 
@@ -83,7 +85,9 @@ def stand_in_routes(backends: Backends) -> Callable[[Services, web.Application, 
         async def listing(request: web.Request) -> web.Response:
             if not allowed(request):
                 return problem(401, "Jeton invalide.")
-            return web.json_response({"items": list(backends.activities.values())})
+            archived = request.query.get("archived") == "true"
+            items = [a for a in backends.activities.values() if a["archived"] == archived]
+            return web.json_response({"items": items})
 
         async def create(request: web.Request) -> web.Response:
             body = await request.json()
@@ -117,6 +121,13 @@ def stand_in_routes(backends: Backends) -> Callable[[Services, web.Application, 
             found = backends.activities[request.match_info["id"]]
             closing = request.path.endswith("/close")
             found.update(closed=closing, closed_at="2026-11-02T09:00:00+00:00" if closing else None)
+            return web.json_response(found)
+
+        async def archive(request: web.Request) -> web.Response:
+            backends.sent.append(("POST", request.path, None))
+            found = backends.activities[request.match_info["id"]]
+            archiving = request.path.endswith("/archive")
+            found.update(archived=archiving, closed=found["closed"] or archiving)
             return web.json_response(found)
 
         async def occupancy(request: web.Request) -> web.Response:
@@ -217,6 +228,8 @@ def stand_in_routes(backends: Backends) -> Callable[[Services, web.Application, 
         app.router.add_patch(activity, patch)
         app.router.add_post(f"{activity}/close", close)
         app.router.add_post(f"{activity}/reopen", close)
+        app.router.add_post(f"{activity}/archive", archive)
+        app.router.add_post(f"{activity}/unarchive", archive)
         app.router.add_get(f"{activity}/days", days)
         app.router.add_get(f"{activity}/waiting-list", waiting)
         app.router.add_get(f"{t}/occupancy", occupancy)
@@ -358,6 +371,34 @@ async def test_close_and_reopen(portal, services, backends):
     r = await portal.post(f"{path}/rouvrir", data={"csrf_token": csrf_of(page)})
     assert "Fermer l'activité" in unescape(await r.text())
     assert [s[1].rsplit("/", 1)[1] for s in backends.sent] == ["close", "reopen"]
+
+
+async def test_archive_and_bring_back(portal, services, backends):
+    path = f"/gestion/activites/{ACTIVITY}"
+    html = await as_role(portal, services, path, "staff", "admin")
+    r = await portal.post(f"{path}/archiver", data={"csrf_token": csrf_of(html)})
+    page = unescape(await r.text())
+    assert "L'activité est archivée" in page and "Remettre dans la liste" in page
+    assert "Archivée" in page
+    # Out of the list, in the archived ones.
+    listed = unescape(await (await portal.get("/gestion/activites")).text())
+    assert backends.activities[ACTIVITY]["name"] not in listed
+    assert "Voir les activités archivées" in listed
+    only = unescape(await (await portal.get("/gestion/activites?archivees=1")).text())
+    assert "Les activités archivées" in only and backends.activities[ACTIVITY]["name"] in only
+    r = await portal.post(f"{path}/desarchiver", data={"csrf_token": csrf_of(page)})
+    page = unescape(await r.text())
+    assert "de nouveau dans la liste" in page and "Archiver l'activité" in page
+    assert [s[1].rsplit("/", 1)[1] for s in backends.sent] == ["archive", "unarchive"]
+
+
+async def test_an_agent_cannot_archive(portal, services, backends):
+    html = await as_role(portal, services, "/gestion/activites", "staff")
+    r = await portal.post(
+        f"/gestion/activites/{ACTIVITY}/archiver", data={"csrf_token": csrf_of(html)}
+    )
+    assert r.status == 403
+    assert backends.sent == []
 
 
 async def test_billing_and_price_grid_in_cents(portal, services, backends):

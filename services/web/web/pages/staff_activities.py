@@ -69,8 +69,15 @@ async def activities_list(request: web.Request) -> web.Response:
     staff_only(request)
     today = _today(request)
     period = sa.read_period({}, today, days=GLANCE_DAYS)
+    archived = request.query.get("archivees") == "1"
     listed, occupancy = await asyncio.gather(
-        api(request, "booking", "GET", "/tenants/{tenant}/activities"),
+        api(
+            request,
+            "booking",
+            "GET",
+            "/tenants/{tenant}/activities",
+            params={"archived": "true"} if archived else None,
+        ),
         api(request, "booking", "GET", "/tenants/{tenant}/occupancy", params=period.params),
     )
     items = sorted(
@@ -90,6 +97,7 @@ async def activities_list(request: web.Request) -> web.Response:
             "sites": sites,
             "cells": cells,
             "done": request.query.get("fait", ""),
+            "archived": archived,
             **LABELS,
         },
     )
@@ -196,6 +204,16 @@ async def activity_close(request: web.Request) -> web.Response:
 @routes.post(f"{HOME}/{ID}/rouvrir")
 async def activity_reopen(request: web.Request) -> web.Response:
     return await _close(request, "reopen", "rouverte")
+
+
+@routes.post(f"{HOME}/{ID}/archiver")
+async def activity_archive(request: web.Request) -> web.Response:
+    return await _close(request, "archive", "archivee")
+
+
+@routes.post(f"{HOME}/{ID}/desarchiver")
+async def activity_unarchive(request: web.Request) -> web.Response:
+    return await _close(request, "unarchive", "desarchivee")
 
 
 async def _close(request: web.Request, action: str, done: str) -> web.Response:
