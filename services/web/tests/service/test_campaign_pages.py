@@ -364,6 +364,10 @@ async def test_a_child_enrolled_in_two_activities_at_once(portal, booking):
     assert "Inscription refusée" in html
     assert "Document manquant ou expiré pour cette inscription : Attestation d'assurance." in html
     assert f"/inscriptions/nouvelle?enfant={LEO}&activite={CANTINE}#documents" in html
+    # Shown after a redirect: reloading the answer page shows it again, booking not asked twice.
+    assert r.url.path == f"/inscriptions/campagnes/{OPEN}/reponse"
+    again = unescape(await (await portal.get(r.url.path)).text())
+    assert "Inscription acceptée" in again and len(sent_posts(booking)) == 1
 
 
 async def test_the_grouped_form_s_errors_next_to_their_fields(portal, booking):

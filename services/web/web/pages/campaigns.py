@@ -9,12 +9,13 @@ from typing import Any
 
 from aiohttp import web
 
+from shared.keys import POOL
 from web.apis import Answer, ApiUnavailable
 from web.domain import campaigns as domain
 from web.domain import enrollments as enrollments_domain
 from web.domain import household as hh
 from web.domain.problems import FormErrors, form_errors
-from web.pages.common import api, redirect, render
+from web.pages.common import SESSION, api, redirect, render
 from web.pages.enrollments import (
     activities_for,
     campaigns_listed,
@@ -23,6 +24,7 @@ from web.pages.enrollments import (
     today,
     uuid_or_404,
 )
+from web.usecases import sessions
 
 routes = web.RouteTableDef()
 
@@ -127,18 +129,22 @@ async def campaign_enroll(request: web.Request) -> web.Response:
         request, "booking", "POST", f"{CAMPAIGNS}/{campaign['id']}/enrollments", json=read.body
     )
     if answer.ok:
-        items = answer.body.get("items", [])
-        child = next(c for c in context["children"] if str(c["id"]) == read.body["child_id"])
-        return await render(
-            request,
-            "campaigns_outcome.html.j2",
-            {
-                **context,
-                "title": f"Inscriptions « {campaign['name']} » : la réponse",
-                "child": child,
-                "outcomes": domain.outcomes(items, activities, context["labels"]),
+        # The answer is shown after a redirect (POST, then GET), from the session: a reload
+        # shows it again instead of enrolling again. Only ids, outcomes and booking's reasons.
+        kept = [
+            {"activity_id": i["activity_id"], "outcome": i["outcome"], "problem": i.get("problem")}
+            for i in answer.body.get("items", [])
+        ]
+        await sessions.remember(
+            request.app[POOL],
+            request[SESSION],
+            campaign_outcome={
+                "campaign_id": str(campaign["id"]),
+                "child_id": read.body["child_id"],
+                "items": kept,
             },
         )
+        return redirect(f"/inscriptions/campagnes/{campaign['id']}/reponse")
     if answer.status >= 500 or answer.problem is None:
         raise ApiUnavailable(f"booking: {answer.status}")
     if answer.status == 409:
@@ -146,6 +152,26 @@ async def campaign_enroll(request: web.Request) -> web.Response:
         context["closed_detail"] = answer.problem.get("detail")
     errors = domain.grouped_errors(answer.problem, read.body["lines"])
     return await _form_again(request, context, values, errors, answer.status)
+
+
+@routes.get("/inscriptions/campagnes/{campaign_id}/reponse")
+async def campaign_outcome(request: web.Request) -> web.Response:
+    context = await _enrollment_context(request)
+    campaign = context["campaign"]
+    kept = request[SESSION].data.get("campaign_outcome") or {}
+    child = next((c for c in context["children"] if str(c["id"]) == kept.get("child_id")), None)
+    if kept.get("campaign_id") != str(campaign["id"]) or child is None:
+        return redirect(f"/inscriptions/campagnes/{campaign['id']}")
+    return await render(
+        request,
+        "campaigns_outcome.html.j2",
+        {
+            **context,
+            "title": f"Inscriptions « {campaign['name']} » : la réponse",
+            "child": child,
+            "outcomes": domain.outcomes(kept["items"], context["activities"], context["labels"]),
+        },
+    )
 
 
 async def _form_again(
