@@ -26,7 +26,6 @@ open `uow` on to a function that does not enter it.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self
@@ -153,14 +152,10 @@ class UnitOfWork:
                         await outbox.record(conn, *self.events)
                     await self._transaction.commit()
                 except BaseException:
-                    await self._transaction.rollback()
+                    await self._roll_back_or_drop(conn)
                     raise
             else:
-                # A cancelled query leaves the connection busy and asyncpg refuses the
-                # rollback; the original exception (often the cancellation) must go on, and
-                # the pool's release below closes such a connection.
-                with contextlib.suppress(Exception):
-                    await self._transaction.rollback()
+                await self._roll_back_or_drop(conn)
         finally:
             try:
                 await self._pool.release(conn)
@@ -168,6 +163,21 @@ class UnitOfWork:
                 conn.terminate()
         if exc is None:
             await self._run_after_commit()
+
+    async def _roll_back_or_drop(self, conn: asyncpg.Connection) -> None:
+        """Roll back; when that fails (a cancelled query leaves the connection busy and
+        asyncpg refuses the rollback; a second cancellation at shutdown interrupts it), the
+        connection is dropped (the server rolls the transaction back) rather than handed back
+        to the pool in a transaction. The original exception goes on either way."""
+        rolled_back = False
+        try:
+            await self._transaction.rollback()
+            rolled_back = True
+        except Exception:
+            pass
+        finally:
+            if not rolled_back:
+                conn.terminate()
 
     async def _run_after_commit(self) -> None:
         await run_callbacks(self._after_commit)

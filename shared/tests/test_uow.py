@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import asyncpg
 import pytest
 
 from shared.events.consumer import HandlerContext
@@ -104,10 +105,48 @@ async def test_a_cancelled_use_case_stays_cancelled(sample):
             started.set()
             await uow.conn.execute("SELECT pg_sleep(10)")
 
-    task = asyncio.create_task(slow())
-    await started.wait()
-    await asyncio.sleep(0.1)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    assert await pool.fetchval("SELECT count(*) FROM notes") == 0
+    # asyncpg reports a connection handed back to the pool inside a transaction through the
+    # loop's exception handler (an error in the service's log at every such shutdown).
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+    try:
+        task = asyncio.create_task(slow())
+        await started.wait()
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await pool.fetchval("SELECT count(*) FROM notes") == 0
+        assert await pool.fetchval("SELECT 1") == 1  # the pool goes on with a fresh connection
+    finally:
+        loop.set_exception_handler(None)
+    assert not [c for c in reported if "active transaction" in str(c.get("message"))], reported
+
+
+async def test_a_connection_that_cannot_roll_back_is_dropped_not_pooled(sample):
+    """When the rollback itself fails (a cancelled query leaves the connection busy; a second
+    cancellation at shutdown interrupts it), the connection is dropped (the server rolls back)
+    instead of going back to the pool inside its transaction: no error in the log, and the
+    pool goes on."""
+    pool = sample.app[POOL]
+    loop = asyncio.get_running_loop()
+    reported: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _, context: reported.append(context))
+
+    class RefusingRollback:
+        async def rollback(self) -> None:
+            raise asyncpg.InterfaceError("another operation is in progress")
+
+    try:
+        with pytest.raises(RuntimeError):
+            async with unit_of_work(sample.app, tenant="testville") as uow:
+                await uow.conn.execute(NOTE, uuid.uuid4())
+                uow._transaction = RefusingRollback()  # the real one stays open
+                raise RuntimeError("the use case failed")
+        await asyncio.sleep(0.1)
+        assert await pool.fetchval("SELECT count(*) FROM notes") == 0
+        assert await pool.fetchval("SELECT 1") == 1
+    finally:
+        loop.set_exception_handler(None)
+    assert not [c for c in reported if "active transaction" in str(c.get("message"))], reported
