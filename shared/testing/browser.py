@@ -25,9 +25,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import APIRequestContext, Page
 
@@ -42,6 +44,12 @@ PASSWORD = "Demo-2026-portail"
 READY_TIMEOUT = 120.0
 SERVICE_PORTS = [8081, 8082, 8083, 8084, 8085, 8086, 1025, 8080]
 PHONE = {"width": 390, "height": 844}  # most parents book from a phone
+
+
+def paris_today() -> date:
+    """Today as the services count days (Europe/Paris), not the machine's (UTC): between 23:00
+    and midnight UTC they differ."""
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def port_offset() -> int:

@@ -14,7 +14,7 @@ reminders' confirmation page."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
@@ -29,6 +29,7 @@ from shared.testing.browser import (
     household_of,
     linked_household,
     new_family,
+    paris_today,
 )
 from web.domain.french import long_date
 
@@ -52,7 +53,7 @@ def prepare(api: Api, stack: Stack) -> dict[str, Any]:
             "email": "regie@demo.example",
         },
     )
-    today = date.today()
+    today = paris_today()
     activity = api.call(
         "POST",
         f"/booking{T}/activities",

@@ -24,6 +24,7 @@ from shared.testing.browser import (
     household_of,
     linked_household,
     new_family,
+    paris_today,
 )
 from web.domain.french import long_date
 
@@ -72,7 +73,7 @@ def test_an_admin_closes_a_booked_day_and_the_family_is_told(
         api, family, household_of(email, "Claire", "Roux", [child])
     )
     (lina,) = household["children"]
-    today = date.today()
+    today = paris_today()
     yesterday, closing = today - timedelta(days=1), today + timedelta(days=3)
     name = f"Accueil de loisirs {uuid.uuid4().hex[:4]}"
     activity = api.call(

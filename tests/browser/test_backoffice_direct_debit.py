@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 import xml.etree.ElementTree as ET
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from shared.testing.browser import (
     household_of,
     linked_household,
     new_family,
+    paris_today,
 )
 
 T = f"/tenants/{TENANT}"
@@ -61,7 +62,7 @@ def prepare(api: Api, stack: Stack) -> dict[str, Any]:
         },
     )
     api.call("PUT", f"/billing{T}/regies/{regie['id']}/direct-debit", staff, CREDITOR)
-    today = date.today()
+    today = paris_today()
     activity = api.call(
         "POST",
         f"/booking{T}/activities",
@@ -258,8 +259,8 @@ def test_an_agent_collects_by_direct_debit_records_a_rejection_and_a_certificate
     # Keyboard only: a past date first (the error by its field), then the earliest date.
     when = page.get_by_label("Date d'échéance (prélèvement)")
     earliest = when.input_value()
-    assert earliest > date.today().isoformat(), earliest
-    when.fill((date.today() - timedelta(days=1)).isoformat())
+    assert earliest > paris_today().isoformat(), earliest
+    when.fill((paris_today() - timedelta(days=1)).isoformat())
     press(page, page.get_by_role("button", name="Préparer le lot"))
     when = page.get_by_label("Date d'échéance (prélèvement)")
     expect(when).to_have_attribute("aria-invalid", "true")
@@ -332,7 +333,7 @@ def test_an_agent_collects_by_direct_debit_records_a_rejection_and_a_certificate
         "Attestations du foyer de Maëlle Roux"
     )
     visits.check("attestations")
-    page.get_by_label("Année").first.select_option(str(date.today().year))
+    page.get_by_label("Année").first.select_option(str(paris_today().year))
     with page.expect_download() as info:
         page.get_by_role("button", name="Télécharger l'attestation de frais de garde (PDF)").click()
     pdf = info.value
@@ -341,7 +342,7 @@ def test_an_agent_collects_by_direct_debit_records_a_rejection_and_a_certificate
     pdf.save_as(certificate)
     assert certificate.read_bytes().startswith(b"%PDF")
     # A payments certificate for a year with nothing: said on the page, by the form.
-    page.locator("#paiements-annee").select_option(str(date.today().year - 3))
+    page.locator("#paiements-annee").select_option(str(paris_today().year - 3))
     page.get_by_role("button", name="Télécharger l'attestation de paiement (PDF)").click()
     expect(page.get_by_role("alert")).to_contain_text("L'attestation n'a pas été préparée")
     visits.check("attestation-refusee")

@@ -17,7 +17,7 @@ validated, which billing invoices (3 × 4,15 € = 12,45 €).
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +34,7 @@ from shared.testing.browser import (
     Stack,
     Visits,
     eventually,
+    paris_today,
 )
 
 PRICE = 415
@@ -95,7 +96,7 @@ def prepare_demo(api: Api) -> dict[str, Any]:
     household = api.call("GET", f"/family{t}/me/household", family)
     child = household["children"][0]
 
-    start = date.today() + timedelta(days=35 - date.today().weekday())
+    start = paris_today() + timedelta(days=35 - paris_today().weekday())
     activity = api.call(
         "POST",
         f"/booking{t}/activities",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,6 +31,7 @@ from shared.testing.browser import (
     household_of,
     linked_household,
     new_family,
+    paris_today,
 )
 
 T = f"/tenants/{TENANT}"
@@ -72,7 +73,7 @@ def prepare(api: Api, stack: Stack) -> dict[str, Any]:
         )
     api.call("PUT", f"/billing{T}/regies/{regie['id']}/direct-debit", staff, CREDITOR)
 
-    monday = date.today() - timedelta(days=date.today().weekday())
+    monday = paris_today() - timedelta(days=paris_today().weekday())
     dish = f"Gratin de courge {suffix}"
     api.call(
         "PUT",

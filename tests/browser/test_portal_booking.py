@@ -33,6 +33,7 @@ from shared.testing.browser import (
     household_of,
     linked_household,
     new_family,
+    paris_today,
 )
 from web.domain.french import long_date
 
@@ -59,7 +60,7 @@ def prepare(api: Api, stack: Stack) -> dict[str, Any]:
         api, family, household_of(email, "Claire", "Moreau", children)
     )
     ines, jules = sorted(household["children"], key=lambda c: c["first_name"])
-    today = date.today()
+    today = paris_today()
     activity = api.call(
         "POST",
         f"/booking{T}/activities",

@@ -28,6 +28,7 @@ from shared.testing.browser import (
     household_of,
     linked_household,
     new_family,
+    paris_today,
 )
 
 T = f"/tenants/{TENANT}"
@@ -73,7 +74,7 @@ def test_a_family_enrolls_staff_accept_then_an_absence_is_declared_and_justified
         api, family, household_of(email, "Julie", "Bernard", [CHILD])
     )
     child = household["children"][0]
-    start = date.today() + timedelta(days=35 - date.today().weekday())  # a Monday
+    start = paris_today() + timedelta(days=35 - paris_today().weekday())  # a Monday
     centre = _activity(
         api, staff, f"Centre de loisirs {run}", start, requires_approval=True, min_age=3
     )

@@ -6,7 +6,7 @@ downloads it. axe-core on every page."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from shared.testing.browser import (
     household_of,
     linked_household,
     new_family,
+    paris_today,
 )
 
 T = f"/tenants/{TENANT}"
@@ -49,7 +50,7 @@ def test_staff_publish_the_rules_and_the_family_finds_them(
 ) -> None:
     staff = api.login(STAFF)
     run = uuid.uuid4().hex[:6]
-    start = date.today() + timedelta(days=35 - date.today().weekday())  # a Monday
+    start = paris_today() + timedelta(days=35 - paris_today().weekday())  # a Monday
     activity = api.call(
         "POST",
         f"/booking{T}/activities",
