@@ -148,11 +148,40 @@ def build_spec(
             binary = {"schema": {"type": "string", "format": "binary"}}
             ok["content"] = {media_type: binary for media_type in info["files"]}
         operation["responses"][str(info["status"])] = ok
+        # An HTML page (a browser's, not an API client's) answers its refusals as pages too;
+        # the shared middleware's own 404 stays problem+json.
+        page = {"text/html": {"schema": {"type": "string"}}} if "text/html" in info["files"] else {}
         for status, text in info["responses"].items():
-            operation["responses"][str(status)] = {"description": text, "content": problem_ref}
+            described: dict[str, Any] = {"description": text}
+            if 200 <= status < 300 and "content" in ok:
+                described["content"] = ok["content"]  # another success (PUT: 201 created)
+            elif status >= 400:
+                described["content"] = {**problem_ref, **page}
+            operation["responses"][str(status)] = described
+        if info["query"] is not None or info["form"]:
+            # read_query, read_form: a value refused is a 422 naming it.
+            operation["responses"].setdefault(
+                "422", {"description": "Invalid fields", "content": problem_ref}
+            )
+        if info["form"]:
+            operation["responses"].setdefault(
+                "400", {"description": "Malformed multipart body", "content": problem_ref}
+            )
         if info["request"] is not None:
             operation["responses"].setdefault(
                 "422", {"description": "Invalid fields", "content": problem_ref}
+            )
+            # read_json: a body that is not JSON (415) or not parseable (400).
+            operation["responses"].setdefault(
+                "400", {"description": "Malformed JSON body", "content": problem_ref}
+            )
+            operation["responses"].setdefault(
+                "415", {"description": "Not a JSON body", "content": problem_ref}
+            )
+        if params and any(p["in"] == "path" for p in params):
+            # Every path parameter names a record (a tenant, an id): one unknown is a 404.
+            operation["responses"].setdefault(
+                "404", {"description": "Not found", "content": problem_ref}
             )
         if idempotent:
             operation["responses"].setdefault(
@@ -173,6 +202,11 @@ def build_spec(
             operation["security"] = [{"bearer": []}]
             operation["responses"].setdefault(
                 "401", {"description": "Not authenticated", "content": problem_ref}
+            )
+            # Any authenticated operation may refuse this account: its role, its household,
+            # terms of use not accepted yet, a feature the town turned off.
+            operation["responses"].setdefault(
+                "403", {"description": "Not allowed for this account", "content": problem_ref}
             )
         paths.setdefault(path, {})[route.method.lower()] = operation
     for path, operations in sorted(paths.items()):

@@ -534,7 +534,10 @@ class BookingOut(Schema):
 class CalendarQuery(Schema):
     month = fields.String(
         required=True,
-        validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Mois invalide (AAAA-MM)."),
+        # Years 1900-2099: a month's calendar computes dates around it (year 0 or 9999: none).
+        validate=validate.Regexp(
+            r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", error="Mois invalide (AAAA-MM)."
+        ),
     )
     activity_id = fields.UUID()
 

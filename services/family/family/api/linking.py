@@ -48,6 +48,7 @@ async def link_with_code(request: web.Request) -> web.Response:
     response=HouseholdOut,
     status=201,
     tags=["households"],
+    responses={200: "Linked already: the file"},
 )
 async def link_account(request: web.Request) -> web.Response:
     scope = await Scope.of(request)

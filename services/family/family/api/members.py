@@ -21,7 +21,7 @@ routes = web.RouteTableDef()
     "Add a guardian (staff; applied at once)",
     request=GuardianIn,
     response=HouseholdOut,
-    status=200,
+    status=201,  # the file, with created_id
     tags=["households"],
 )
 @idempotent
@@ -56,7 +56,7 @@ async def staff_remove_guardian(request: web.Request) -> web.Response:
     "Add a child (staff; applied at once)",
     request=ChildIn,
     response=HouseholdOut,
-    status=200,
+    status=201,  # the file, with created_id
     tags=["households"],
 )
 @idempotent
@@ -81,7 +81,7 @@ async def staff_update_child(request: web.Request) -> web.Response:
     "Add an authorised pick-up or emergency contact (staff; applied at once)",
     request=ContactIn,
     response=HouseholdOut,
-    status=200,
+    status=201,  # the file, with created_id
     tags=["households"],
 )
 @idempotent

@@ -56,7 +56,7 @@ async def get_menus(request: web.Request) -> web.Response:
     request=schemas.MenuIn,
     response=schemas.MenuWeekOut,
     tags=["menus"],
-    responses={403: "Not staff of this tenant"},
+    responses={201: "Created: the week had no menus", 403: "Not staff of this tenant"},
     description=(
         "Per day: starter, main, dessert and snack lines, or a free text (e.g. « Pas de"
         " cantine : jour férié »), and allergen remarks. Days must fall in the week, once each."
@@ -85,7 +85,11 @@ async def put_menu(request: web.Request) -> web.Response:
     "Delete the menus of a week",
     status=204,
     tags=["menus"],
-    responses={403: "Not staff of this tenant", 404: "No menu this week"},
+    responses={
+        403: "Not staff of this tenant",
+        404: "No menu this week",
+        422: "week_start is not a Monday (AAAA-MM-JJ)",
+    },
 )
 async def delete_menu(request: web.Request) -> web.Response:
     caller = require_caller(request, roles=STAFF)

@@ -63,7 +63,7 @@ async def get_page(request: web.Request) -> web.Response:
     request=schemas.InfoPageIn,
     response=schemas.InfoPageOut,
     tags=["pages"],
-    responses={403: "Not staff of this tenant"},
+    responses={201: "Created: a new page", 403: "Not staff of this tenant"},
     description="Answers 201 when the page is new, 200 when it replaced one.",
 )
 async def put_page(request: web.Request) -> web.Response:

@@ -64,6 +64,8 @@ def test_months_are_read_from_the_address_and_stepped():
     today = date(2026, 12, 1)
     assert calendar.parse_month("2027-01", today) == date(2027, 1, 1)
     assert calendar.parse_month("2027-13", today) == date(2026, 12, 1)
+    assert calendar.parse_month("0000-01", today) == date(2026, 12, 1)  # no year 0
+    assert calendar.parse_month("9999-12", today) == date(2026, 12, 1)  # no next month
     assert calendar.parse_month(None, today) == date(2026, 12, 1)
     assert calendar.previous_month(date(2027, 1, 1)) == date(2026, 12, 1)
     assert calendar.next_month(date(2026, 12, 1)) == date(2027, 1, 1)

@@ -81,7 +81,8 @@ NOT_OFFERED = {
 # Days the family may put in its basket (a full day: on the waiting list).
 CHOOSABLE = frozenset({"bookable", "late", "full", "cancelled"})
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Years 1900-2099, as the API reads them (year 0 is no date, 9999-12 has no next month).
+_MONTH = re.compile(r"^((?:19|20)\d{2})-(0[1-9]|1[0-2])$")
 
 
 def legend_of(state: str) -> Legend:
