@@ -226,10 +226,12 @@ async def _missing_documents(
     names = ", ".join(labels.get(t, t) for t in missing)
     if len(missing) == 1:
         detail = f"Document manquant ou expiré pour cette inscription : {names}."
+        detail += " Déposez-le dans votre espace famille ; l'inscription sera possible une fois"
+        detail += " le document validé par la mairie."
     else:
         detail = f"Documents manquants ou expirés pour cette inscription : {names}."
-    detail += " Déposez-le dans votre espace famille ; l'inscription sera possible une fois"
-    detail += " le document validé par la mairie."
+        detail += " Déposez-les dans votre espace famille ; l'inscription sera possible une fois"
+        detail += " les documents validés par la mairie."
     raise MissingDocuments(detail, missing_documents=missing)
 
 

@@ -278,6 +278,8 @@ async def test_enrollment_needs_the_required_valid_documents(town: Town) -> None
     # Labels travel in the family service's document events: before booking has received a
     # document of a type, the type is named by its code.
     assert "certificat_medical, justificatif_domicile" in r["detail"]
+    assert "Déposez-les dans votre espace famille" in r["detail"]  # both, in the plural
+    assert "une fois les documents validés" in r["detail"]
     assert r["missing_documents"] == ["certificat_medical", "justificatif_domicile"]
 
     def document(type: str, **extra: Any) -> Any:

@@ -1,0 +1,281 @@
+"""The journeys' fixtures (issue 17, one journey per guide of ../shared/seeds/): one stack for
+the whole folder (every service, the portal and the gateway as processes, as
+shared.testing.browser's Stack runs them for the browser tests, without a browser), and a
+client that reaches it through the gateway ONLY: every call goes to `/api/<service>/…` on the
+gateway's port, every emailed link is opened on the gateway, nothing reads a database.
+
+Each test makes its own accounts, households, activities and régies: the tests share the
+stack, not their data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import asyncpg
+import pytest
+from playwright.sync_api import APIResponse, Playwright, sync_playwright
+
+from shared.events.topology import Topology
+from shared.settings import ServiceSettings
+from shared.testing import plugin
+from shared.testing.browser import (
+    PASSWORD,
+    ROOT,
+    STAFF,
+    TENANT,
+    Api,
+    Mailbox,
+    Stack,
+    client_address,
+    eventually,
+    port_offset,
+)
+
+T = f"/tenants/{TENANT}"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+HERE = Path(__file__).resolve().parent
+_STOPS: list[Callable[[], None]] = []
+
+
+@pytest.fixture(scope="session")
+def stack(test_run: plugin.TestRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    # (test_run: Postgres and RabbitMQ answer, or the run stops with instructions.)
+    run_id = uuid.uuid4().hex[:10]
+    database, namespace = f"pf_e2e_{run_id}", f"e2e{run_id}"
+    offset = port_offset()
+    mail_dir = tmp_path_factory.mktemp("mail")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{plugin.ADMIN_DSN.rpartition('/')[0]}/{database}",
+        "AMQP_URL": plugin.AMQP_URL,
+        "BUS_NAMESPACE": namespace,
+        "DEV_PORT_OFFSET": str(offset),
+        "DEV_MAIL_DIR": str(mail_dir),
+        "LOG_FORMAT": "json",
+        "GATEWAY_ACCESS_LOG": "off",
+        "DEV_DEMO_TOWN": "0",  # each journey sets up what its guide needs
+        # The basket's invoice, the recap and every email a moment after their event.
+        "BASKET_INVOICE_GRACE_SECONDS": "0.5",
+        "BASKET_INVOICE_SWEEP_SECONDS": "0.5",
+        "MAIL_BASKET_GRACE_SECONDS": "0.5",
+        "MAIL_DISPATCH_SWEEP_SECONDS": "0.5",
+        # Each journey's clients come from an address of their own (client_address()): the
+        # gateway's per-address limits count each family, not the whole run.
+        "GATEWAY_TRUSTED_PROXIES": "127.0.0.1 ::1",
+        # Sign-up's proof of work kept small.
+        "CAPTCHA_MIN_COUNTER": "50",
+        "CAPTCHA_MAX_COUNTER": "100",
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts/run_services.py")],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    running = Stack(process, offset, mail_dir)
+
+    def stop() -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        # In a thread of its own: Playwright's sync API may still hold this thread's loop.
+        worker = threading.Thread(target=asyncio.run, args=(_cleanup(database, namespace),))
+        worker.start()
+        worker.join()
+
+    _STOPS.append(stop)
+    try:
+        started = time.monotonic()
+        running.wait_ready()
+        print(f"\n[e2e] stack ready in {time.monotonic() - started:.1f} s at {running.url}")
+        yield running
+    except BaseException:
+        print("\n".join(running.lines[-80:]))
+        raise
+    finally:
+        _stop_stack()
+
+
+def _stop_stack() -> None:
+    while _STOPS:
+        _STOPS.pop()()
+
+
+@pytest.hookimpl(trylast=True)  # after the item's own fixtures are finalised
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    # Stopped after this folder's last journey: the tests collected after it must not share
+    # the machine with a stack nobody uses any more.
+    if nextitem is None or HERE not in Path(nextitem.path).resolve().parents:
+        _stop_stack()
+
+
+async def _cleanup(database: str, namespace: str) -> None:
+    admin = await asyncpg.connect(plugin.ADMIN_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await admin.close()
+    bus = plugin.BusNamespace(namespace)
+    delays = ServiceSettings.from_env({}).retry_delays_ms
+    services = ["identity", "notify", "family", "booking", "billing", "web"]
+    bus.topologies.extend((Topology(namespace, name), delays) for name in services)
+    await plugin.delete_topology(bus)
+
+
+# Per module: Playwright's sync API holds an event loop in the main thread while it runs,
+# which the asynchronous tests collected after this folder must not find.
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+class Gateway(Api):
+    """The suite as any client reaches it: the gateway's URL, nothing else. Staff's calls, a
+    family's calls, the emailed links followed, uploads, the card payment page."""
+
+    def __init__(self, request: Any, stack: Stack) -> None:
+        super().__init__(request, stack.url)
+        self.stack, self.mailbox = stack, stack.mailbox
+
+    def staff(self) -> dict[str, str]:
+        return self.login(STAFF)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: Any = None,
+        ok: tuple[int, ...] = (200, 201, 202),  # 202: a family's change waits for staff
+    ) -> Any:
+        return super().call(method, path, headers, body, ok)
+
+    def session_with_household(self, login: str, password: str = PASSWORD) -> dict[str, str]:
+        """A new session once identity put the household in its tokens (HouseholdLinked
+        heard) and booking knows the household: the guides' « déconnectez-vous, puis
+        reconnectez-vous ». One login a second at most: the gateway limits logins."""
+
+        def logged_in() -> dict[str, str] | None:
+            headers = self.login(login, password)
+            r = self.answer("GET", f"/booking{T}/enrollments", headers)
+            return headers if r.status == 200 else None
+
+        return eventually(logged_in, interval=1.0)
+
+    def answer(
+        self, method: str, path: str, headers: dict[str, str], body: Any = None
+    ) -> APIResponse:
+        """The raw answer (for the refusals a journey checks)."""
+        return self.request.fetch(f"{self.base}{path}", method=method, headers=headers, data=body)
+
+    def upload(
+        self,
+        path: str,
+        headers: dict[str, str],
+        fields: dict[str, str],
+        name: str = "piece.pdf",
+        content: bytes = PDF,
+    ) -> Any:
+        """A multipart form with its file (`file`), as the portal posts it."""
+        r = self.request.post(
+            f"{self.base}{path}",
+            headers=headers,
+            multipart={
+                **fields,
+                "file": {"name": name, "mimeType": "application/pdf", "buffer": content},
+            },
+        )
+        assert r.status in (200, 201, 202), f"POST {path}: {r.status} {r.text()}"
+        return r.json()
+
+    def link(self, message: Any, part: str) -> str:
+        """The emailed link containing `part`: on the gateway's address (the portal, or an API
+        behind it), and answering there (a page needing a session leads to the login page)."""
+        links = [u for u in Mailbox.links(message) if part in u]
+        assert links, f"no link with {part!r} in « {message['Subject']} »: {Mailbox.links(message)}"
+        link = links[0]
+        assert link.startswith(self.stack.url + "/"), (link, self.stack.url)
+        opened = self.request.get(link)
+        assert opened.status == 200, f"GET {link}: {opened.status} {opened.text()[:300]}"
+        return link
+
+    def token(self, message: Any, part: str) -> str:
+        """The token of the emailed link containing `part`, once the link opened."""
+        return parse_qs(urlsplit(self.link(message, part)).query)["token"][0]
+
+    def approve_changes(self, staff: dict[str, str], household_id: str, count: int) -> list[Any]:
+        """Staff approve the household's pending changes (`count` of them, oldest first)."""
+        pending = eventually(
+            lambda: (
+                items
+                if len(
+                    items := self.call(
+                        "GET", f"/family{T}/changes?household_id={household_id}", staff
+                    )["items"]
+                )
+                >= count
+                else None
+            )
+        )
+        assert len(pending) == count, pending
+        return [
+            self.call("POST", f"/family{T}/changes/{c['id']}/approve", staff, {}) for c in pending
+        ]
+
+    def pay_on_the_card_page(self, payment_url: str, choice: str = "pay") -> str:
+        """The card payment page (billing's stand-in of eopayment's dummy page, on the
+        gateway): opened, the button pressed; the bank notifies billing, then sends the
+        browser back. Returns where the return sends the browser (the portal's page)."""
+        assert payment_url.startswith(self.stack.url.replace("localhost", "127.0.0.1")) or (
+            payment_url.startswith(self.stack.url)
+        ), payment_url
+        page = self.request.get(payment_url)
+        assert page.status == 200 and "Payer" in page.text(), page.text()[:300]
+        action = urlsplit(payment_url)
+        posted = self.request.post(
+            f"{action.scheme}://{action.netloc}{action.path}",
+            form={"query": action.query, "choice": choice},
+            max_redirects=0,
+        )
+        assert posted.status == 303, f"{posted.status} {posted.text()[:300]}"
+        back = self.request.get(posted.headers["location"], max_redirects=0)
+        assert back.status == 303, f"{back.status} {back.text()[:300]}"
+        return back.headers["location"]
+
+
+@pytest.fixture
+def gateway(playwright: Playwright, stack: Stack) -> Iterator[Gateway]:
+    context = playwright.request.new_context(
+        extra_http_headers={"X-Forwarded-For": client_address()}
+    )
+    try:
+        yield Gateway(context, stack)
+    finally:
+        context.dispose()
+
+
+@pytest.fixture
+def run_id() -> str:
+    """A suffix of the test's own, for the names and emails it creates."""
+    return uuid.uuid4().hex[:6]
