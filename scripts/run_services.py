@@ -15,7 +15,9 @@ deploy/gateway/) starts in front of them on port 8080 with the API documentation
 Environment: DATABASE_URL; DEV_PORT_OFFSET (added to every port below, the mailbox's and the
 gateway's included, so that a second copy or a test runs beside the first);
 DEV_MAIL_DIR (where the mailbox keeps emails); DEV_READY_TIMEOUT_SECONDS (how long to wait
-for readiness before saying what is missing);
+for readiness before saying what is missing); DEV_RESTART_EXITED=1 (a service that exits, or
+is killed, is started again as a supervisor would, instead of stopping them all: the fault
+tests kill them by the pid each `<name> runs as pid <pid>` line gives);
 GATEWAY_* (scripts/gateway.py: CORS origins...); every service setting.
 """
 
@@ -77,6 +79,7 @@ DEMO_LOADERS = ["identity", "family"]
 # Then the demo town's year through the public APIs (scripts/demo_town.py), unless
 # DEV_DEMO_TOWN=0.
 DEMO_TOWN = os.environ.get("DEV_DEMO_TOWN", "1") != "0"
+RESTART_EXITED = os.environ.get("DEV_RESTART_EXITED", "0") == "1"
 # Development mailbox: every email the services send lands in DEV_MAIL_DIR (default var/mail/:
 # .eml + index.tsv).
 MAIL_PORT = 1025 + PORT_OFFSET
@@ -294,6 +297,19 @@ async def start_gateway(pumps: list[asyncio.Task[None]]) -> asyncio.subprocess.P
     process = await spawn(*command[1:], env=environment(), program=command[0])
     assert process.stdout is not None
     pumps.append(asyncio.create_task(pump(f"[gateway:{GATEWAY_PORT}]", process.stdout)))
+    # "Ready" is announced once nginx takes connections, not when it was only spawned (on a
+    # busy machine it binds its port a moment later).
+    for _ in range(200):
+        if process.returncode is not None:
+            print("[dev] the gateway stopped at once", file=sys.stderr, flush=True)
+            return None
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", GATEWAY_PORT)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        break
     log(f"started gateway: http://127.0.0.1:{GATEWAY_PORT}")
     return process
 
@@ -320,15 +336,29 @@ async def main() -> int:
     assert sink.stdout is not None
     pumps.append(asyncio.create_task(pump(f"[mailbox:{MAIL_PORT}]", sink.stdout)))
     log(f"mailbox on port {MAIL_PORT}: emails kept in {MAIL_DIR}/ (list: {MAIL_DIR}/index.tsv)")
-    for index, service in enumerate(SERVICES):
+
+    async def start(index: int, service: Service) -> asyncio.subprocess.Process:
         process = await spawn("-m", service.module, "serve", env=environment(service))
         color = COLORS[index % len(COLORS)] if sys.stdout.isatty() else ""
         prefix = f"{color}[{service.name}:{service.listen_port}]{RESET if color else ''}"
         assert process.stdout is not None
         pumps.append(asyncio.create_task(pump(prefix, process.stdout)))
-        children.append((service.name, process))
         log(f"started {service.name}: {service.url}")
+        log(f"{service.name} runs as pid {process.pid}")  # (the fault tests kill it by it)
+        return process
+
+    for index, service in enumerate(SERVICES):
+        children.append((service.name, await start(index, service)))
     processes = [p for _, p in children]
+
+    async def restart_when_exited(index: int, service: Service) -> None:
+        """(DEV_RESTART_EXITED) Start the service again each time it exits, until we stop."""
+        while True:
+            code = await children[index][1].wait()
+            if stop.is_set():
+                return
+            log(f"{service.name} exited with {code}: starting it again")
+            children[index] = (service.name, await start(index, service))
 
     gateway_exited = asyncio.Event()
 
@@ -366,12 +396,18 @@ async def main() -> int:
         )
 
     readiness = asyncio.create_task(announce())
-    exited = [asyncio.create_task(p.wait()) for p in [*processes, sink]]
+    if RESTART_EXITED:
+        supervised = [restart_when_exited(i, s) for i, s in enumerate(SERVICES)]
+        exited = [asyncio.create_task(sink.wait()), *map(asyncio.create_task, supervised)]
+    else:
+        exited = [asyncio.create_task(p.wait()) for p in [*processes, sink]]
     waiter = asyncio.create_task(stop.wait())
     gateway_gone = asyncio.create_task(gateway_exited.wait())
     await asyncio.wait([waiter, gateway_gone, *exited], return_when=asyncio.FIRST_COMPLETED)
     readiness.cancel()
     gateway_gone.cancel()
+    for task in exited:
+        task.cancel()
     everything = [*children, ("mailbox", sink)]
     gone = [name for name, p in everything if p.returncode is not None]
     if gateway_exited.is_set() and not gone:

@@ -9,6 +9,7 @@ import json
 import uuid
 from typing import Any
 
+import asyncpg
 import pytest
 
 from shared.http import idempotency
@@ -145,6 +146,52 @@ async def test_an_abandoned_key_is_taken_over(sample, staff, account):
     )
     r = await sample.post(NOTES, json={"text": "Reprise"}, headers=keyed(staff, key))
     assert r.status == 201
+
+
+async def test_a_key_whose_process_died_is_taken_over_at_once(
+    sample, sample_settings, staff, account
+):
+    """A first request killed with its process (kill -9 between the claim and the answer)
+    leaves its key running; the retry takes it over at once, not a minute of 409 later:
+    the connection that claimed it is gone. (Found by tests/faults.)"""
+    caller, key = f"testville|{account}", str(uuid.uuid4())
+    # The dead process's connection: it claims the key, then goes.
+    dead = await asyncpg.connect(
+        sample_settings.database_url, server_settings={"search_path": sample_settings.schema}
+    )
+    pid = await dead.fetchval("SELECT pg_backend_pid()")
+    await dead.execute(
+        "INSERT INTO idempotency_keys (caller, key, fingerprint, owner_pid)"
+        " VALUES ($1, $2, 'x', pg_backend_pid())",
+        caller,
+        idempotency.stored_key(caller, key),
+    )
+    await dead.close()
+    pool = sample.app[POOL]
+    for _ in range(100):  # the backend has exited
+        if not await pool.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+            break
+        await asyncio.sleep(0.02)
+    r = await sample.post(NOTES, json={"text": "Reprise"}, headers=keyed(staff, key))
+    assert r.status == 201, await r.text()
+    assert await notes(sample) == 1
+
+
+async def test_a_key_whose_process_lives_stays_in_progress(sample, staff, account):
+    """The same row claimed by a connection still alive: 409 « en cours », as before."""
+    pool = sample.app[POOL]
+    caller, key = f"testville|{account}", str(uuid.uuid4())
+    async with pool.acquire() as alive:
+        await alive.execute(
+            "INSERT INTO idempotency_keys (caller, key, fingerprint, owner_pid)"
+            " VALUES ($1, $2, 'x', pg_backend_pid())",
+            caller,
+            idempotency.stored_key(caller, key),
+        )
+        r = await sample.post(NOTES, json={"text": "Reprise"}, headers=keyed(staff, key))
+    # (fingerprint 'x' differs from the request's: a live claim is compared, not taken over)
+    assert r.status == 422
+    assert await notes(sample) == 0
 
 
 @pytest.mark.parametrize("key", ["", "a b", "é", "x" * 256])
