@@ -10,29 +10,19 @@ stack, not their data.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import asyncpg
 import pytest
 from playwright.sync_api import APIResponse, Playwright, sync_playwright
 
-from shared.events.topology import Topology
-from shared.settings import ServiceSettings
 from shared.testing import plugin
 from shared.testing.browser import (
     PASSWORD,
-    ROOT,
     STAFF,
     TENANT,
     Api,
@@ -40,106 +30,29 @@ from shared.testing.browser import (
     Stack,
     client_address,
     eventually,
-    port_offset,
 )
+from shared.testing.stack import FolderStack
 
 T = f"/tenants/{TENANT}"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 HERE = Path(__file__).resolve().parent
-_STOPS: list[Callable[[], None]] = []
+FOLDER = FolderStack(HERE)
 
 
 @pytest.fixture(scope="session")
 def stack(test_run: plugin.TestRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # (test_run: Postgres and RabbitMQ answer, or the run stops with instructions.)
-    run_id = uuid.uuid4().hex[:10]
-    database, namespace = f"pf_e2e_{run_id}", f"e2e{run_id}"
-    offset = port_offset()
-    mail_dir = tmp_path_factory.mktemp("mail")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{plugin.ADMIN_DSN.rpartition('/')[0]}/{database}",
-        "AMQP_URL": plugin.AMQP_URL,
-        "BUS_NAMESPACE": namespace,
-        "DEV_PORT_OFFSET": str(offset),
-        "DEV_MAIL_DIR": str(mail_dir),
-        "LOG_FORMAT": "json",
-        "GATEWAY_ACCESS_LOG": "off",
-        "DEV_DEMO_TOWN": "0",  # each journey sets up what its guide needs
-        # The basket's invoice, the recap and every email a moment after their event.
-        "BASKET_INVOICE_GRACE_SECONDS": "0.5",
-        "BASKET_INVOICE_SWEEP_SECONDS": "0.5",
-        "MAIL_BASKET_GRACE_SECONDS": "0.5",
-        "MAIL_DISPATCH_SWEEP_SECONDS": "0.5",
-        # Each journey's clients come from an address of their own (client_address()): the
-        # gateway's per-address limits count each family, not the whole run.
-        "GATEWAY_TRUSTED_PROXIES": "127.0.0.1 ::1",
-        # Sign-up's proof of work kept small.
-        "CAPTCHA_MIN_COUNTER": "50",
-        "CAPTCHA_MAX_COUNTER": "100",
-    }
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts/run_services.py")],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    running = Stack(process, offset, mail_dir)
-
-    def stop() -> None:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        # In a thread of its own: Playwright's sync API may still hold this thread's loop.
-        worker = threading.Thread(target=asyncio.run, args=(_cleanup(database, namespace),))
-        worker.start()
-        worker.join()
-
-    _STOPS.append(stop)
-    try:
-        started = time.monotonic()
-        running.wait_ready()
-        print(f"\n[e2e] stack ready in {time.monotonic() - started:.1f} s at {running.url}")
-        yield running
-    except BaseException:
-        print("\n".join(running.lines[-80:]))
-        raise
-    finally:
-        _stop_stack()
-
-
-def _stop_stack() -> None:
-    while _STOPS:
-        _STOPS.pop()()
+    started = time.monotonic()
+    # The recap and every email a moment after their event.
+    env = {"MAIL_BASKET_GRACE_SECONDS": "0.5", "MAIL_DISPATCH_SWEEP_SECONDS": "0.5"}
+    running = FOLDER.start("e2e", tmp_path_factory.mktemp("mail"), env).stack
+    print(f"\n[e2e] stack ready in {time.monotonic() - started:.1f} s at {running.url}")
+    yield running
 
 
 @pytest.hookimpl(trylast=True)  # after the item's own fixtures are finalised
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    # Stopped after this folder's last journey: the tests collected after it must not share
-    # the machine with a stack nobody uses any more.
-    if nextitem is None or HERE not in Path(nextitem.path).resolve().parents:
-        _stop_stack()
-
-
-async def _cleanup(database: str, namespace: str) -> None:
-    admin = await asyncpg.connect(plugin.ADMIN_DSN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    finally:
-        await admin.close()
-    bus = plugin.BusNamespace(namespace)
-    delays = ServiceSettings.from_env({}).retry_delays_ms
-    services = ["identity", "notify", "family", "booking", "billing", "web"]
-    bus.topologies.extend((Topology(namespace, name), delays) for name in services)
-    await plugin.delete_topology(bus)
+    FOLDER.after(item, nextitem)
 
 
 # Per module: Playwright's sync API holds an event loop in the main thread while it runs,

@@ -614,7 +614,7 @@ def expected_emails(family: Family) -> Counter[str]:
 
 
 async def test_the_suite_keeps_every_promise_under_faults(fault_stack: Any) -> None:
-    # (fault_stack: tests/faults/conftest.py's FaultStack)
+    # (fault_stack: shared.testing.stack's StackRun, started by tests/faults/conftest.py)
     fs = fault_stack
     seed = int(os.environ.get("FAULTS_SEED") or random.randrange(1 << 31))
     print(f"\n[faults] seed {seed} (FAULTS_SEED={seed} replays this schedule)", flush=True)

@@ -4,26 +4,16 @@ ports and mailbox; Playwright's request API (no browser) to make the family and 
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 import pytest
 from playwright.sync_api import Playwright, sync_playwright
 
-from shared.events.topology import Topology
-from shared.settings import ServiceSettings
 from shared.testing import plugin
 from shared.testing.browser import (
-    ROOT,
     STAFF,
     TENANT,
     Api,
@@ -32,8 +22,8 @@ from shared.testing.browser import (
     household_of,
     linked_household,
     new_family,
-    port_offset,
 )
+from shared.testing.stack import running_stack
 
 SERVICES = ["identity", "notify", "family", "booking", "billing", "web"]
 
@@ -41,67 +31,8 @@ SERVICES = ["identity", "notify", "family", "booking", "billing", "web"]
 @pytest.fixture(scope="module")
 def stack(test_run: plugin.TestRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # (test_run: Postgres and RabbitMQ answer, or the run stops with instructions.)
-    run_id = uuid.uuid4().hex[:10]
-    database, namespace = f"pf_fuzz_{run_id}", f"fuzz{run_id}"
-    offset = port_offset()
-    mail_dir = tmp_path_factory.mktemp("mail")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{plugin.ADMIN_DSN.rpartition('/')[0]}/{database}",
-        "AMQP_URL": plugin.AMQP_URL,
-        "BUS_NAMESPACE": namespace,
-        "DEV_PORT_OFFSET": str(offset),
-        "DEV_MAIL_DIR": str(mail_dir),
-        "LOG_FORMAT": "json",
-        "GATEWAY_ACCESS_LOG": "off",
-        "DEV_DEMO_TOWN": "0",
-        # Each caller comes from an address of its own (X-Forwarded-For, trusted from the
-        # test's loopback): the gateway's per-address limits count each, not the whole run.
-        "GATEWAY_TRUSTED_PROXIES": "127.0.0.1 ::1",
-        "CAPTCHA_MIN_COUNTER": "50",
-        "CAPTCHA_MAX_COUNTER": "100",
-    }
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts/run_services.py")],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    running = Stack(process, offset, mail_dir)
-    try:
-        running.wait_ready()
-        yield running
-    except BaseException:
-        print("\n".join(running.lines[-80:]))
-        raise
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        # In a thread of its own: Playwright's sync API may still hold this thread's loop.
-        worker = threading.Thread(target=asyncio.run, args=(_cleanup(database, namespace),))
-        worker.start()
-        worker.join()
-
-
-async def _cleanup(database: str, namespace: str) -> None:
-    admin = await asyncpg.connect(plugin.ADMIN_DSN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    finally:
-        await admin.close()
-    bus = plugin.BusNamespace(namespace)
-    delays = ServiceSettings.from_env({}).retry_delays_ms
-    bus.topologies.extend((Topology(namespace, name), delays) for name in SERVICES)
-    await plugin.delete_topology(bus)
+    with running_stack("fuzz", tmp_path_factory.mktemp("mail")) as run:
+        yield run.stack
 
 
 # Per module: Playwright's sync API holds an event loop in the main thread while it runs.
