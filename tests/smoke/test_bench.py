@@ -35,6 +35,23 @@ RUSH = [
     r"^OVERBOOKING: none$",
 ]
 RUSH_SMALL = ["--families", "30", "--capacity", "10", "--concurrency", "8", "--bare-seconds", "0.5"]
+# The rush through the gateway: the whole stack, 24 families (8 with two children) for 6
+# places a day in each of 2 activities, paced (the offered-rate mode), one family in ten
+# cancelling a confirmed day.
+OPENING_RUSH_SMALL = ["--families", "24", "--capacity", "6", "--concurrency", "8"]
+OPENING_RUSH = [
+    rf"^preparation: {N} s; logins through the gateway .*: 24 families in {N} s, failed: 0$",
+    rf"^rush through the gateway: {N} baskets/s, {N} lines/s \(24 baskets, 160 lines, {N} cancel",
+    rf"^latency from sending: median {N} ms, p95 {N} ms, p99 {N} ms$",
+    rf"^latency from the offered time: median {N} ms, p99 {N} ms$",
+    r"^errors: 0$",
+    r"^confirmed = capacity on every day: yes \((\w{3}: 6/6, ){9}\w{3}: 6/6\)$",
+    rf"^waiting-list order = arrival order: yes \({N} waiting, {N} promoted in turn; {N} ordered",
+    rf"^recap emails: 24 of 24 families, every one -?{N} s after the rush's end$",
+    rf"^bare Postgres place-taking transaction .*: asyncpg loop {N}/s",
+    rf"^gateway/(pgbench|bare) = {N} ",
+    r"^goals: p99 from sending <= 100 ms at 100 baskets/s offered .*: (met|missed) .*; emails",
+]
 
 # bench file → runs: (arguments, the lines its figures must match, how often each).
 SMOKE: dict[str, list[tuple[list[str], list[str], int]]] = {
@@ -64,6 +81,13 @@ SMOKE: dict[str, list[tuple[list[str], list[str], int]]] = {
                 rf"^end to end: +{N} emails/s rendered and handed to SMTP \(20 emails, .*"
                 r"the sink received 20\)$",
             ],
+            1,
+        ),
+    ],
+    "opening_rush.py": [
+        (
+            [*OPENING_RUSH_SMALL, "--rate", "100", "--bare-seconds", "0.5", "--mail-timeout", "30"],
+            OPENING_RUSH,
             1,
         ),
     ],
