@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from shared.testing.browser import TENANT, eventually, household_of
+from shared.testing.browser import TENANT, eventually, household_of, paris_today
 
 T = f"/tenants/{TENANT}"
 DAY_CENTS = 415
@@ -31,7 +31,7 @@ def test_staff_created_account_postpaid_invoices_direct_debit_suspended_request_
     gateway: Any, run_id: str
 ) -> None:
     gw, staff = gateway, gateway.staff()
-    today = date.today()
+    today = paris_today()
     identifier = f"durand.simon.{run_id}"
     email = f"{identifier}@live.example"
 

@@ -8,10 +8,10 @@ day cancelled in time becomes a credit note, deducted from the next invoice."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
-from shared.testing.browser import PASSWORD, TENANT, eventually
+from shared.testing.browser import PASSWORD, TENANT, eventually, paris_today
 
 T = f"/tenants/{TENANT}"
 # By family quotient: the household declares 620, in the second bracket (2,50 € a day).
@@ -27,7 +27,7 @@ def test_invited_family_composes_its_file_enrolls_books_pays_and_gets_a_credit(
     gateway: Any, run_id: str
 ) -> None:
     gw, staff = gateway, gateway.staff()
-    today = date.today()
+    today = paris_today()
     monday = today + timedelta(days=14 - today.weekday())  # in two weeks at least 8 days
     email = f"guide002-{run_id}@demo.example"
 

@@ -15,6 +15,7 @@ from shared.testing.browser import (
     eventually,
     household_of,
     new_family,
+    paris_today,
 )
 
 T = f"/tenants/{TENANT}"
@@ -26,7 +27,7 @@ def test_wallet_topped_up_days_paid_from_it_calendar_states_and_refusals(
     gateway: Any, run_id: str
 ) -> None:
     gw, staff = gateway, gateway.staff()
-    today = date.today()
+    today = paris_today()
     day = [today + timedelta(days=n) for n in range(10)]  # day[1]: tomorrow
 
     # --- the town: a régie holding the wallets, an activity paid from them ----------------

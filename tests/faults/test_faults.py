@@ -25,7 +25,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import aio_pika
@@ -33,7 +33,14 @@ import aiohttp
 import asyncpg
 
 from shared.testing import plugin
-from shared.testing.browser import PASSWORD, STAFF, TENANT, client_address, household_of
+from shared.testing.browser import (
+    PASSWORD,
+    STAFF,
+    TENANT,
+    client_address,
+    household_of,
+    paris_today,
+)
 from shared.testing.processes import start_broker, stop_broker
 
 FAMILIES, DAYS, CAPACITY = 40, 3, 10
@@ -114,7 +121,7 @@ class Family:
 async def hot_days(api: Api, staff: dict[str, str]) -> tuple[str, list[str]]:
     """A holiday week five weeks ahead with CAPACITY places a day, billed prepaid per day;
     its first DAYS days."""
-    start = date.today() + timedelta(days=35 - date.today().weekday())
+    start = paris_today() + timedelta(days=35 - paris_today().weekday())
     activity = await api.ok(
         "POST",
         f"/booking{T}/activities",
