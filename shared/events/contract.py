@@ -376,6 +376,9 @@ class ReservationValidated(_ChildActivity):
         required=False, validate=validate.OneOf(ACTIVITY_PAYMENTS), load_default="invoice"
     )
     payment_due_at = fields.AwareDateTime(required=False, allow_none=True, load_default=None)
+    # Set when the days were given by an opening window's allocation (issue 18): the family
+    # hears of them by the allocation's own email (booking.AllocationDecided), not a recap.
+    window_id = fields.UUID(required=False, allow_none=True, load_default=None)
 
 
 @event_type("booking.ReservationCancelled")
@@ -765,3 +768,86 @@ class RenewalAnswered(_Payload):
     activity_id = fields.UUID(required=True)
     answer = fields.String(required=True, validate=validate.OneOf(["confirm", "decline"]))
     enrollment_id = fields.UUID(required=True, allow_none=True)
+
+
+# --- booking: fair opening (issue 18) -------------------------------------------------------
+class _AllocatedChild(_Payload):
+    child_id = fields.UUID(required=True)
+    first_name = fields.String(required=True)
+    booked_dates = fields.List(fields.Date(), required=True)
+    waiting_dates = fields.List(fields.Date(), required=True)
+
+
+@event_type("booking.AllocationDecided")
+class AllocationDecided(_Payload):
+    """An opening window was allocated: one event per household that had a request, with its
+    place in the draw (`level`, 1 the highest priority, and `level_label` the town's words;
+    `rank`, its order in the whole allocation, 1 first) and each child's days given and put
+    on the waiting list. notify emails the household's accounts. The confirmed days are
+    also announced, for billing, by ReservationValidated events carrying `window_id`."""
+
+    window_id = fields.UUID(required=True)
+    window_name = fields.String(required=True)
+    request_id = fields.UUID(required=True)
+    household_id = fields.UUID(required=True)
+    activity_id = fields.UUID(required=True)
+    activity_name = fields.String(required=True)
+    level = fields.Integer(required=True)
+    level_label = fields.String(required=True)
+    rank = fields.Integer(required=True)
+    entries = fields.Integer(required=True)  # requests in the draw
+    children = fields.List(fields.Nested(_AllocatedChild), required=True)
+
+
+@event_type("booking.PlaceOffered")
+class PlaceOffered(_ChildActivity):
+    """A place freed up on a day of an activity whose waiting list works by offers: the next
+    waiting child is offered it until `expires_at`. notify emails the household's accounts
+    with `accept_url`, a signed single-use link that accepts without logging in."""
+
+    offer_id = fields.UUID(required=True)
+    booking_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    accept_url = fields.Url(required=True, require_tld=False)
+
+
+@event_type("booking.OfferLapsed")
+class OfferLapsed(_ChildActivity):
+    """An offer was declined or expired unanswered (`reason`): the child stays on the waiting
+    list, behind, and the place passes to the next child. notify tells the family."""
+
+    offer_id = fields.UUID(required=True)
+    booking_id = fields.UUID(required=True)
+    date = fields.Date(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(["declined", "expired"]))
+
+
+class _ReminderDay(_Payload):
+    date = fields.Date(required=True)
+    activity_name = fields.String(required=True)
+
+
+@event_type("booking.BookingReminderDue")
+class BookingReminderDue(_Payload):
+    """A household with approved enrollments booked nothing for next week's days of them and
+    the booking deadline is near: one reminder per household and week (notify emails the
+    accounts that did not opt out)."""
+
+    household_id = fields.UUID(required=True)
+    week_from = fields.Date(required=True)
+    week_to = fields.Date(required=True)
+    deadline = fields.AwareDateTime(required=True)  # the first day's booking deadline
+    days = fields.List(fields.Nested(_ReminderDay), required=True)
+
+
+@event_type("booking.BasketReminderDue")
+class BasketReminderDue(_Payload):
+    """A basket was left open, not validated, and the booking deadline of its first day is
+    near: one reminder per basket to the account that filled it."""
+
+    household_id = fields.UUID(required=True)
+    account_id = fields.UUID(required=True)
+    basket_id = fields.UUID(required=True)
+    deadline = fields.AwareDateTime(required=True)
+    lines = fields.Integer(required=True)

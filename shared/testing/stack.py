@@ -12,6 +12,7 @@ after it must not share the machine with a stack nobody uses any more.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import os
 import re
@@ -188,6 +189,10 @@ class FolderStack:
     def start(self, label: str, mail_dir: Path, env: Mapping[str, str] | None = None) -> StackRun:
         if self.run is None:
             self.run = start_stack(label, mail_dir, env)
+            # Also at the interpreter's exit: a teardown that failed before `after` (e.g. a
+            # session fixture whose clean-up found Postgres full) must not leave the stack's
+            # processes running and holding connections (`stop` runs once).
+            atexit.register(self.stop)
         return self.run
 
     def stop(self) -> None:
