@@ -14,6 +14,7 @@ from booking.ledger import DirectLedger, ledger_context
 from booking.settings import SETTINGS, BookingSettings
 from booking.state import CLOCK, LEDGER, Clock
 from booking.sweeper import hold_sweeper_context
+from booking.usecases.capacity import OFFER_LINKS
 from shared.http.app import ServiceDefinition, create_service_app
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -23,6 +24,7 @@ def _setup(app: web.Application) -> None:
     """The clock, and the ledger the validations take their places through: grouped (the
     opening rush's group commit) unless BOOKING_GROUP_COMMIT is off."""
     app[CLOCK] = Clock()
+    OFFER_LINKS.portal_url = app[SETTINGS].portal_url
     app[LEDGER] = GroupedLedger() if app[SETTINGS].group_commit else DirectLedger()
 
 

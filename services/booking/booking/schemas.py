@@ -27,6 +27,17 @@ _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 _In = RequestSchema  # request bodies: unknown fields refused, strings trimmed
 
+_WAITING_LIST_MODE = (
+    "how a freed place goes to the waiting list: automatic (the next child is booked) or"
+    " offer (the next child is offered it, by email with a one-click accept link, until the"
+    " offer expires; unanswered or declined, it passes to the next child)"
+)
+_OFFER_HOURS = (
+    "offer mode: hours a family has to accept (1-168); an end outside working hours"
+    " (08:00-18:00 Paris, working days) moves to 18:00 of the next working day, never after"
+    " the day starts"
+)
+
 
 class DeadlineIn(_In):
     """ "N (working) days before the day at HH:MM", or weekly with `weekday`: "on that weekday
@@ -113,6 +124,14 @@ class ActivityIn(_In):
             " approved"
         },
     )
+    waiting_list_mode = fields.String(
+        load_default="automatic",
+        validate=validate.OneOf(["automatic", "offer"]),
+        metadata={"description": _WAITING_LIST_MODE},
+    )
+    offer_hours = fields.Integer(
+        load_default=24, validate=validate.Range(1, 168), metadata={"description": _OFFER_HOURS}
+    )
     required_documents = fields.List(
         fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,39}$")),
         load_default=list,
@@ -153,6 +172,13 @@ class ActivityPatchIn(_In):
     late_deadline = fields.Nested(DeadlineIn, allow_none=True)
     requires_approval = fields.Boolean()
     booking_mode = fields.String(validate=validate.OneOf(["free", "schedule"]))
+    waiting_list_mode = fields.String(
+        validate=validate.OneOf(["automatic", "offer"]),
+        metadata={"description": _WAITING_LIST_MODE},
+    )
+    offer_hours = fields.Integer(
+        validate=validate.Range(1, 168), metadata={"description": _OFFER_HOURS}
+    )
     required_documents = fields.List(
         fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9_]{0,39}$")),
         validate=validate.Length(0, 20),
@@ -182,6 +208,10 @@ class ActivityOut(Schema):
     late_deadline = fields.Nested(DeadlineOut)
     requires_approval = fields.Boolean()
     booking_mode = fields.String(metadata={"enum": ["free", "schedule"]})
+    waiting_list_mode = fields.String(
+        metadata={"enum": ["automatic", "offer"], "description": _WAITING_LIST_MODE}
+    )
+    offer_hours = fields.Integer(metadata={"description": _OFFER_HOURS})
     required_documents = fields.List(fields.String())
     payment = fields.String(
         metadata={
@@ -379,6 +409,75 @@ class BasketLineOut(Schema):
     date = fields.Date(attribute="day")
     action = fields.String()
     accept_waiting_list = fields.Boolean(attribute="accept_waiting")
+
+
+# --- waiting-list offers (issue 18) ---
+
+
+class AcceptByLinkIn(_In):
+    token = fields.String(
+        required=True,
+        validate=validate.Length(1, 200),
+        metadata={
+            "description": "the token of the emailed link (<PORTAL_URL>/offres/accepter/<token>)"
+        },
+    )
+
+
+class OfferAcceptedOut(Schema):
+    """What an accept link accepted (no child's name: details need a login)."""
+
+    offer_id = fields.UUID()
+    status = fields.String(metadata={"enum": ["accepted"]})
+    date = fields.Date()
+    activity_name = fields.String()
+
+
+class OfferOut(Schema):
+    id = fields.UUID()
+    activity_id = fields.UUID()
+    activity_name = fields.String()
+    booking_id = fields.UUID(metadata={"description": "the waiting booking offered the place"})
+    child_id = fields.UUID()
+    child_first_name = fields.String()
+    date = fields.Date(attribute="day")
+    status = fields.String(
+        metadata={
+            "enum": ["open", "accepted", "declined", "expired", "void"],
+            "description": "open: may be accepted until expires_at; accepted: booked;"
+            " declined, expired: the place passed to the next child; void: withdrawn (the"
+            " child left the waiting list, or the day was closed)",
+        }
+    )
+    offered_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+    answered_at = fields.AwareDateTime(allow_none=True)
+    answered_by = fields.UUID(
+        allow_none=True, metadata={"description": "the account; null: by the emailed link"}
+    )
+
+
+class OfferListOut(Schema):
+    items = fields.List(fields.Nested(OfferOut))
+
+
+class OffersQuery(Schema):
+    activity_id = fields.UUID(load_default=None, metadata={"description": "staff only"})
+    day = fields.Date(load_default=None, metadata={"description": "staff only"})
+
+
+class OfferChainQuery(Schema):
+    day = fields.Date(load_default=None)
+
+
+class OfferChainOut(Schema):
+    activity_id = fields.UUID()
+    activity_name = fields.String()
+    waiting_list_mode = fields.String(metadata={"enum": ["automatic", "offer"]})
+    offer_hours = fields.Integer()
+    items = fields.List(
+        fields.Nested(OfferOut), metadata={"description": "every offer in the order made"}
+    )
 
 
 class HoldOut(Schema):
@@ -1019,3 +1118,192 @@ class RenewalAnswerIn(_In):
 class RenewalAnswerOut(Schema):
     renewal = fields.Nested(RenewalOut)
     enrollment = fields.Nested(EnrollmentOut, allow_none=True)
+
+
+# --- opening windows (issue 18) -----------------------------------------------------------------
+_RULE_CODE = validate.Regexp(
+    r"^[a-z][a-z0-9_]{1,39}$", error="Code invalide (minuscules, chiffres et _)."
+)
+
+
+class PriorityRuleIn(_In):
+    code = fields.String(
+        required=True,
+        validate=_RULE_CODE,
+        metadata={
+            "description": "resident, both_parents_working, sibling_enrolled (computed by"
+            " the service), disability_plan, or the town's own code"
+        },
+    )
+    label = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, 200),
+        metadata={"description": "French; optional for the catalogue's codes"},
+    )
+
+
+class PriorityRuleOut(Schema):
+    code = fields.String()
+    label = fields.String()
+
+
+class WindowIn(_In):
+    activity_id = fields.UUID(required=True)
+    name = fields.String(required=True, validate=_NAME)
+    opens_at = fields.AwareDateTime(required=True)
+    closes_at = fields.AwareDateTime(required=True)
+    date_from = fields.Date(
+        load_default=None, allow_none=True, metadata={"description": "default: the activity's"}
+    )
+    date_to = fields.Date(
+        load_default=None, allow_none=True, metadata={"description": "default: the activity's"}
+    )
+    priority_rules = fields.List(
+        fields.Nested(PriorityRuleIn),
+        load_default=list,
+        validate=validate.Length(0, 20),
+        metadata={"description": "in the town's order: the first met sets the level"},
+    )
+    first_come_after = fields.Boolean(
+        load_default=True,
+        metadata={"description": "after the allocation, the remaining places open normally"},
+    )
+
+
+class WindowPatchIn(_In):
+    name = fields.String(validate=_NAME)
+    opens_at = fields.AwareDateTime()
+    closes_at = fields.AwareDateTime()
+    date_from = fields.Date()
+    date_to = fields.Date()
+    priority_rules = fields.List(fields.Nested(PriorityRuleIn), validate=validate.Length(0, 20))
+    first_come_after = fields.Boolean()
+
+
+class WindowOut(Schema):
+    id = fields.UUID()
+    activity_id = fields.UUID()
+    activity_name = fields.String()
+    name = fields.String()
+    opens_at = fields.AwareDateTime()
+    closes_at = fields.AwareDateTime()
+    date_from = fields.Date()
+    date_to = fields.Date()
+    days = fields.List(fields.Date(), metadata={"description": "the opening days covered"})
+    status = fields.String(
+        metadata={"enum": ["scheduled", "open", "closed", "allocated"]},
+    )
+    priority_rules = fields.List(fields.Nested(PriorityRuleOut))
+    first_come_after = fields.Boolean()
+    seed_hash = fields.String(metadata={"description": "sha256 hex of the lottery's seed"})
+    seed = fields.String(allow_none=True, metadata={"description": "null until allocated"})
+    allocated_at = fields.AwareDateTime(allow_none=True)
+    requests = fields.Integer(allow_none=True, metadata={"description": "staff only"})
+
+
+class WindowListOut(Schema):
+    items = fields.List(fields.Nested(WindowOut))
+
+
+class WindowRequestChildIn(_In):
+    child_id = fields.UUID(required=True)
+    dates = fields.List(fields.Date(), required=True, validate=validate.Length(1, 400))
+
+
+class WindowRequestIn(_In):
+    children = fields.List(
+        fields.Nested(WindowRequestChildIn), required=True, validate=validate.Length(1, 20)
+    )
+    siblings_together = fields.Boolean(
+        load_default=False,
+        metadata={"description": "the siblings get the same days or none (each day)"},
+    )
+    criteria = fields.List(
+        fields.String(validate=_RULE_CODE),
+        load_default=list,
+        validate=validate.Length(0, 20),
+        metadata={"description": "the window's rules the family declares it meets"},
+    )
+
+
+class WindowDateOut(Schema):
+    date = fields.Date()
+    outcome = fields.String(
+        allow_none=True, metadata={"enum": ["booked", "waiting"], "description": "null before"}
+    )
+    waiting_position = fields.Integer(allow_none=True)
+
+
+class WindowRequestChildOut(Schema):
+    child_id = fields.UUID()
+    first_name = fields.String(allow_none=True)
+    dates = fields.List(fields.Nested(WindowDateOut))
+
+
+class WindowRequestOut(Schema):
+    id = fields.UUID()
+    window_id = fields.UUID()
+    household_id = fields.UUID()
+    siblings_together = fields.Boolean()
+    criteria = fields.List(fields.String(), metadata={"description": "declared"})
+    verified_criteria = fields.List(
+        fields.String(), allow_none=True, metadata={"description": "set by staff: then used"}
+    )
+    submitted_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    level = fields.Integer(allow_none=True, metadata={"description": "after allocation, 1 first"})
+    level_label = fields.String(allow_none=True)
+    rank = fields.Integer(allow_none=True)
+    entries = fields.Integer(allow_none=True, metadata={"description": "requests in the draw"})
+    reasons = fields.List(
+        fields.String(), metadata={"description": "labels of the rules met (the first counted)"}
+    )
+    children = fields.List(fields.Nested(WindowRequestChildOut))
+
+
+class WindowRequestListOut(Schema):
+    items = fields.List(fields.Nested(WindowRequestOut))
+
+
+class WindowRequestsQuery(Schema):
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, None))
+
+
+class VerifiedCriteriaIn(_In):
+    verified_criteria = fields.List(
+        fields.String(validate=_RULE_CODE), required=True, validate=validate.Length(0, 20)
+    )
+
+
+class DrawAskOut(Schema):
+    date = fields.Date()
+    children = fields.Integer(metadata={"description": "children of the entry asking the day"})
+    booked = fields.Integer()
+    waiting = fields.Integer()
+
+
+class DrawEntryOut(Schema):
+    request_id = fields.UUID()
+    level = fields.Integer()
+    lottery_key = fields.String(metadata={"description": "sha256 hex of '{seed}:{request_id}'"})
+    rank = fields.Integer()
+    children = fields.Integer()
+    together = fields.Boolean()
+    asks = fields.List(fields.Nested(DrawAskOut))
+
+
+class DrawDayOut(Schema):
+    date = fields.Date()
+    places = fields.Integer(metadata={"description": "free when the allocation ran"})
+
+
+class DrawOut(Schema):
+    window_id = fields.UUID()
+    allocated_at = fields.AwareDateTime(allow_none=True)
+    seed = fields.String()
+    seed_hash = fields.String()
+    rules = fields.List(fields.Nested(PriorityRuleOut))
+    days = fields.List(fields.Nested(DrawDayOut))
+    entries = fields.List(fields.Nested(DrawEntryOut))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from marshmallow.validate import OneOf, Range
+from marshmallow.validate import OneOf, Range, Regexp
 
 from shared.keys import settings_key
 from shared.settings import ServiceSettings, setting
@@ -33,6 +33,28 @@ class BookingSettings(ServiceSettings):
         validate=Range(0.05, 3600),
         help="how often the days held for a payment at booking whose time ran out are released"
         " (the waiting list moves up)",
+    )
+    portal_url: str = setting(
+        "PORTAL_URL",
+        "http://127.0.0.1:8080",
+        validate=Regexp(r"^https?://[^\s]+[^/\s]$", error="an http(s) URL without a final /"),
+        help="the families' portal: a waiting-list offer's emailed accept link is"
+        " <PORTAL_URL>/offres/accepter/<token> (single use, no login)",
+    )
+    reminder_hours: float = setting(
+        "BOOKING_REMINDER_HOURS",
+        48.0,
+        validate=Range(1, 336),
+        help="a household that booked nothing for next week's school days (canteen, after-school"
+        " care, study, Wednesdays) is reminded once when the booking deadline of the first"
+        " day still open is this close (the sweeper looks every BOOKING_HOLD_SWEEP_SECONDS)",
+    )
+    basket_reminder_hours: float = setting(
+        "BOOKING_BASKET_REMINDER_HOURS",
+        24.0,
+        validate=Range(1, 336),
+        help="an open basket not validated, created more than an hour ago, is reminded once to"
+        " the account that filled it when the booking deadline of its first day is this close",
     )
     default_school_zone: str = setting(
         "DEFAULT_SCHOOL_ZONE",

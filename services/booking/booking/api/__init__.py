@@ -18,9 +18,11 @@ from booking.api import (
     campaigns,
     children,
     enrollments,
+    offers,
     renewals,
     staff_views,
     tenant_settings,
+    windows,
 )
 
 routes: list[web.AbstractRouteDef] = [
@@ -31,8 +33,10 @@ routes: list[web.AbstractRouteDef] = [
     *renewals.routes,
     *baskets.routes,
     *bookings.routes,
+    *offers.routes,
     *calendar.routes,
     *staff_views.routes,
     *attendance.routes,
     *children.routes,
+    *windows.routes,
 ]

@@ -116,7 +116,7 @@ async def set_day_capacity(request: web.Request) -> web.Response:
     day = path_day(request)
     data = await read_json(request, DayCapacityIn())
     body = await capacity.set_day_capacity(
-        uow(request, tenant), tenant, activity_id, day, data["capacity"]
+        uow(request, tenant), tenant, activity_id, day, data["capacity"], now=now(request)
     )
     return json_response(DaysOut(), body)
 

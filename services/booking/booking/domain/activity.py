@@ -76,6 +76,10 @@ class Activity:
     payment: str = "invoice"
     hold_minutes: int = 30
     closed: bool = False  # closed by staff: no new baskets, bookings or enrollments
+    # How a freed place goes to the waiting list: "automatic" (the next child is booked) or
+    # "offer" (the next child is offered it for `offer_hours`, working hours aware).
+    waiting_list_mode: str = "automatic"
+    offer_hours: int = 24
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Activity:
@@ -111,4 +115,6 @@ class Activity:
             payment=row.get("payment", "invoice"),
             hold_minutes=row.get("hold_minutes", 30),
             closed=row.get("closed_at") is not None,
+            waiting_list_mode=row.get("waiting_list_mode", "automatic"),
+            offer_hours=row.get("offer_hours", 24),
         )

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from booking.domain import holds
 from booking.domain.activity import Activity, who
 from booking.domain.errors import BasketNotFound, BasketValidated, EmptyBasket
-from booking.domain.rules import may_book
+from booking.domain.rules import may_book, window_refusal
 
 # The French detail of each refusal reason (`not_eligible` carries its own: age, grade).
 REASONS = {
@@ -55,7 +55,6 @@ class Line:
     detail: str | None = None
     late: bool = False
     booking_id: uuid.UUID | None = None
-    promoted: list[Mapping[str, Any]] = field(default_factory=list, repr=False)
     # Held until paid (`domain.holds`): how, and by when for at_booking. Set on an addition
     # of such an activity, cleared unless it gets a place.
     payment: str | None = None
@@ -326,6 +325,10 @@ def decide(
                 activity.eligibility.refusal(f["birth_date"], f["grade"], line.day),
                 now,
             )
+            if verdict.refusal is None:
+                verdict = (
+                    window_refusal(f.get("window_status"), f.get("window_closes_at")) or verdict
+                )
             if verdict.refusal is not None:
                 line.refuse(verdict.refusal, verdict.detail)
             elif hold and activity.payment == "wallet" and not wallet_active:

@@ -233,6 +233,37 @@ class NotCancellable(DomainError):
     detail = "Cette réservation est déjà annulée."
 
 
+# --- waiting-list offers (issue 18) -------------------------------------------------------
+
+
+class OfferNotFound(NotFound):
+    code = "offer-not-found"
+    detail = "Cette proposition de place n'existe pas."
+
+
+class OfferLinkInvalid(NotFound):
+    code = "offer-link-invalid"
+    title = "Invalid offer link"
+    detail = "Ce lien n'est pas valide : utilisez le lien reçu par courriel, en entier."
+
+
+class OfferAnswered(DomainError):
+    code = "offer-answered"
+    kind = "conflict"
+    title = "Offer already answered"
+    detail = "Vous avez déjà répondu à cette proposition de place."
+
+
+class OfferExpired(DomainError):
+    code = "offer-expired"
+    kind = "gone"
+    title = "Offer no longer valid"
+    detail = (
+        "Cette proposition de place n'est plus valable : le délai pour l'accepter est passé"
+        " ou la place a été retirée."
+    )
+
+
 # --- attendance and absences -------------------------------------------------------------
 
 
@@ -375,3 +406,66 @@ class RenewalIneligible(DomainError):
     detail = (
         "Votre enfant ne remplit plus les conditions de cette activité : adressez-vous à la mairie."
     )
+
+
+# --- opening windows (issue 18) -----------------------------------------------------------
+
+
+class WindowNotFound(NotFound):
+    code = "window-not-found"
+    detail = "Cette période de demandes n'existe pas."
+
+
+class WindowRequestNotFound(NotFound):
+    code = "window-request-not-found"
+    detail = "Aucune demande de votre foyer pour cette période."
+
+
+class InvalidWindowField(DomainError):
+    """A field of a window or of a request that the window refuses (`errors` names it:
+    closes_at, priority_rules.1.code, children.0.dates.2, criteria.0...)."""
+
+    code = "validation-error"
+    kind = "invalid"
+    title = "Invalid request"
+    detail = "Certaines informations sont manquantes ou incorrectes."
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail, errors=[{"field": field, "detail": detail}])
+
+
+class WindowNotOpen(DomainError):
+    """A family submitting or withdrawing outside the window (`detail` says when)."""
+
+    code = "window-not-open"
+    kind = "conflict"
+    title = "Opening window not open"
+    detail = "Les demandes ne sont pas ouvertes pour cette période."
+
+
+class WindowPublished(DomainError):
+    code = "window-published"
+    kind = "conflict"
+    title = "Opening window already open"
+    detail = "Cette période est ouverte : ses règles de priorité sont publiées et ne changent plus."
+
+
+class WindowNotClosed(DomainError):
+    code = "window-not-closed"
+    kind = "conflict"
+    title = "Opening window not closed"
+    detail = "L'attribution des places aura lieu à la clôture des demandes."
+
+
+class WindowAllocated(DomainError):
+    code = "window-allocated"
+    kind = "conflict"
+    title = "Opening window allocated"
+    detail = "Les places de cette période ont déjà été attribuées."
+
+
+class WindowNotAllocated(DomainError):
+    code = "window-not-allocated"
+    kind = "conflict"
+    title = "Opening window not allocated"
+    detail = "Le tirage au sort n'a pas encore eu lieu."

@@ -11,6 +11,7 @@ from typing import Any
 
 from booking.domain.days import Opening, Rhythm, expand
 from booking.domain.deadlines import PARIS, Deadlines
+from shared.french import day_month_year
 
 # Exactly the legend of the calendar [003], plus the three states of days that are not
 # offered: no activity, past the booking deadline ("sens interdit" of guide 002), not eligible.
@@ -25,6 +26,10 @@ PENDING_VALIDATION = "pending_validation"  # soumise à validation par un agent
 CLOSED = "closed"  # no activity that day
 PAST_DEADLINE = "deadline_passed"  # the activity runs, its booking deadline passed (sens interdit)
 NOT_ELIGIBLE = "not_eligible"  # age/grade, or no accepted enrollment
+# The fair opening (issue 18): a day whose places go to an opening window's draw (not
+# bookable first come), and a waiting day whose freed place is offered to the family.
+DRAW_PENDING = "window_pending"  # = WINDOW_PENDING, the basket's refusal of such a day
+OFFERED = "offered"
 STATES = (
     BOOKED_CANCELLABLE,
     BOOKED_LOCKED,
@@ -37,6 +42,8 @@ STATES = (
     CLOSED,
     PAST_DEADLINE,
     NOT_ELIGIBLE,
+    DRAW_PENDING,
+    OFFERED,
 )
 
 
@@ -150,6 +157,8 @@ class DayFacts:
     eligible: bool
     booked: int
     capacity: int
+    draw_pending: bool = False  # covered by an opening window not allocated yet
+    offered: bool = False  # waiting, with an open offer of a freed place
 
 
 def day_state(opening: Opening, deadlines: Deadlines, facts: DayFacts, now: datetime) -> str:
@@ -160,7 +169,7 @@ def day_state(opening: Opening, deadlines: Deadlines, facts: DayFacts, now: date
     if facts.booking_status == "booked":
         return BOOKED_CANCELLABLE if deadlines.cancellable(day, now) else BOOKED_LOCKED
     if facts.booking_status == "waiting":
-        return WAITING_LIST
+        return OFFERED if facts.offered else WAITING_LIST
     verdict = may_book(
         opening,
         deadlines,
@@ -177,6 +186,8 @@ def day_state(opening: Opening, deadlines: Deadlines, facts: DayFacts, now: date
         return CANCELLED
     if verdict.refusal in (NOT_ENROLLED, NOT_ELIGIBLE_THAT_DAY):
         return NOT_ELIGIBLE
+    if facts.draw_pending:
+        return DRAW_PENDING  # its places go to the draw, whatever the deadline or counters
     if verdict.refusal == DEADLINE_PASSED:
         return PAST_DEADLINE
     if facts.booked >= facts.capacity:
@@ -220,3 +231,25 @@ def scheduled_days(
         for day in expand(rhythm, opening)
         if day >= today and deadlines.booking_window(day, now) == "open"
     ]
+
+
+# --- opening windows (issue 18) -------------------------------------------------------------
+WINDOW_PENDING = "window_pending"  # the day's places go to the window's allocation
+WINDOW_CLOSED = "window_closed"  # allocated, and the town keeps the rest off first come
+
+
+def window_refusal(status: str | None, closes_at: datetime | None) -> Verdict | None:
+    """A day covered by an opening window is not bookable first come until the window is
+    allocated, and after it only when the window lets first come take the remaining places
+    (the basket's facts carry such a window only then: `status` None when none blocks)."""
+    if status is None:
+        return None
+    if status == "allocated" or closes_at is None:
+        return Verdict(WINDOW_CLOSED, "Les inscriptions à ces journées sont closes.")
+    local = closes_at.astimezone(PARIS)
+    when = f"{day_month_year(local.date())} à {local:%H:%M}"
+    return Verdict(
+        WINDOW_PENDING,
+        "Les places de ce jour seront attribuées au tirage au sort à la clôture des"
+        f" demandes, le {when}.",
+    )

@@ -29,6 +29,8 @@ _AS_GIVEN = (
     "late_allowed",
     "requires_approval",
     "booking_mode",
+    "waiting_list_mode",
+    "offer_hours",
 )
 
 

@@ -17,7 +17,7 @@ from booking.domain.errors import (
     PeriodTooLong,
 )
 from booking.usecases.activities import activity_body, activity_row
-from booking.usecases.capacity import fill_free_places, promotion_payload
+from booking.usecases.capacity import fill_free_places
 from booking.usecases.tenant_settings import school_zone
 from shared.uow import UnitOfWork
 
@@ -44,6 +44,8 @@ _AS_GIVEN = (
     "late_allowed",
     "requires_approval",
     "booking_mode",
+    "waiting_list_mode",
+    "offer_hours",
 )
 
 
@@ -104,9 +106,7 @@ async def edit_activity(
         if any(k in data for k in _OPENING):
             await _reopen_days(uow, Activity.from_row(after), days, today, after["capacity"])
         if "capacity" in data and data["capacity"] != row["capacity"]:
-            await _set_capacity(
-                uow, tenant, Activity.from_row(after), days, data["capacity"], today
-            )
+            await _set_capacity(uow, tenant, Activity.from_row(after), days, data["capacity"], now)
         if values:
             row = await store.update_activity(uow.conn, tenant, activity_id, values)
     return activity_body(row)
@@ -147,8 +147,9 @@ async def _set_capacity(
     activity: Activity,
     days: list[dict[str, Any]],
     capacity: int,
-    today: date,
+    now: datetime,
 ) -> None:
+    today = now.astimezone(PARIS).date()
     over = [d for d in days if d["booked"] > capacity]
     if over:
         listed = ", ".join(f"{_french(d['day'])} ({d['booked']} inscrits)" for d in over)
@@ -166,12 +167,7 @@ async def _set_capacity(
     for d in days:
         if d["waiting"] and capacity > d["booked"]:
             counters = {**d, "capacity": capacity}
-            for booking in await fill_free_places(uow, activity, d["day"], counters):
-                uow.emit(
-                    "booking.WaitingListPromoted",
-                    promotion_payload(activity, booking),
-                    tenant=tenant,
-                )
+            await fill_free_places(uow, activity, d["day"], counters, tenant=tenant, now=now)
 
 
 async def set_closed(

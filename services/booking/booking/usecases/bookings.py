@@ -19,7 +19,7 @@ from booking.domain.errors import (
     ChildNotFound,
     NotCancellable,
 )
-from booking.usecases.capacity import give_back_place, promotion_payload
+from booking.usecases.capacity import give_back_place, withdraw_offer
 from shared.uow import UnitOfWork
 
 
@@ -76,12 +76,9 @@ async def cancel_booking(
                 },
                 tenant=tenant,
             )
-            for promoted in await give_back_place(uow, activity, row["day"]):
-                uow.emit(
-                    "booking.WaitingListPromoted",
-                    promotion_payload(activity, promoted),
-                    tenant=tenant,
-                )
+            await give_back_place(uow, activity, row["day"], tenant=tenant, now=now)
+        else:  # leaving the waiting list: an offer it had passes on
+            await withdraw_offer(uow, activity, row, tenant=tenant, now=now)
     return row
 
 
@@ -97,16 +94,19 @@ async def cancel_lines(uow: UnitOfWork, validation: Validation, now: datetime) -
             line.refuse("not_booked")
             continue
         line.outcome, line.late = "cancelled", row["late"]
+        activity = validation.activities[line.activity_id]
+        tenant = validation.basket.tenant
         if row["previous_status"] == "booked":
-            activity = validation.activities[line.activity_id]
-            line.promoted = await give_back_place(uow, activity, line.day)
+            await give_back_place(uow, activity, line.day, tenant=tenant, now=now)
         else:
             line.reason = "was_waiting"
+            await withdraw_offer(uow, activity, row, tenant=tenant, now=now)
 
 
 def emit_cancellations(uow: UnitOfWork, validation: Validation) -> None:
-    """One ReservationCancelled per child and activity whose booked days were cancelled,
-    then the WaitingListPromoted of the children who took their places."""
+    """One ReservationCancelled per child and activity whose booked days were cancelled (the
+    waiting list's events for the places given back were raised as they were given back,
+    by `capacity.fill_free_places`)."""
     basket = validation.basket
     groups: dict[tuple[uuid.UUID, uuid.UUID], list[Line]] = defaultdict(list)
     for line in validation.cancellations:
@@ -130,10 +130,3 @@ def emit_cancellations(uow: UnitOfWork, validation: Validation) -> None:
                 },
                 tenant=basket.tenant,
             )
-        for line in lines:
-            for promoted in line.promoted:
-                uow.emit(
-                    "booking.WaitingListPromoted",
-                    promotion_payload(activity, promoted),
-                    tenant=basket.tenant,
-                )

@@ -52,6 +52,11 @@ async def child_calendar(
         key = (b["activity_id"], b["day"])
         if b["status"] != "cancelled" or key not in latest or latest[key]["status"] == "cancelled":
             latest[key] = b
+    # The fair opening: days a window not yet allocated covers, waiting days offered.
+    spans = await store.pending_window_spans(conn, [a.id for a in activities], start, end)
+    offered = await store.bookings_with_open_offer(
+        conn, [b["id"] for b in latest.values() if b["status"] == "waiting"]
+    )
     out = []
     for activity in activities:
         days = []
@@ -66,6 +71,11 @@ async def child_calendar(
                 is None,
                 booked=counter["booked"],
                 capacity=counter["capacity"],
+                draw_pending=any(
+                    s["activity_id"] == activity.id and s["date_from"] <= day <= s["date_to"]
+                    for s in spans
+                ),
+                offered=bool(booking and booking["id"] in offered),
             )
             days.append(
                 {

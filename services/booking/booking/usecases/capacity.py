@@ -1,11 +1,11 @@
 """Places: taking them (the critical section of every validation, for one basket or for a
-group of them), giving a freed place to the waiting list (the one promotion), and changing a
-day's capacity."""
+group of them), giving a freed place to the waiting list (the one promotion, or the one offer
+where the activity's waiting list works by offers), and changing a day's capacity."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from marshmallow.fields import Field, List, Nested
 
 from booking import store
-from booking.domain import rules
+from booking.domain import offers, rules
 from booking.domain.activity import Activity, who
 from booking.domain.baskets import Addition, Basket, Validation
 from booking.domain.errors import CapacityBelowBooked, DayNotOpen
@@ -163,33 +163,157 @@ def promotion_payload(activity: Activity, waiting: Mapping[str, Any]) -> dict[st
     }
 
 
+@dataclass
+class OfferLinks:
+    """Where the accept links of offers point: the families' portal (PORTAL_URL). One value
+    per process, set from its settings when the app (`app.py`) or a command starts, because
+    places free up deep inside use cases (a validation's cancellations, billing's answers)
+    that are not handed the settings."""
+
+    portal_url: str = "http://127.0.0.1:8080"
+
+
+OFFER_LINKS = OfferLinks()
+
+
 async def fill_free_places(
-    uow: UnitOfWork, activity: Activity, day: date, counters: Mapping[str, Any]
+    uow: UnitOfWork,
+    activity: Activity,
+    day: date,
+    counters: Mapping[str, Any],
+    *,
+    tenant: str,
+    now: datetime,
+    exclude: Collection[uuid.UUID] = (),
 ) -> list[Mapping[str, Any]]:
     """The one way a waiting list moves up (the caller holds the day row, with `counters`
-    as they now are): the day's free places go to the children `rules.promotions` chooses,
-    now booked. The bookings promoted; the caller raises their WaitingListPromoted."""
+    as they now are): each of the day's free places goes to the next child `rules.promotions`
+    chooses, and the event saying so is raised here. Automatic mode: the child is booked
+    (WaitingListPromoted). Offer mode: the child is offered the place (PlaceOffered), the
+    place counted as taken while the offer is open; children with an open offer are passed
+    over, and so are the bookings of `exclude` (an offer that just lapsed: not offered the
+    same place again); when less than an hour remains before the day starts, the child is
+    booked directly (`domain.offers.expiry`). The bookings promoted or offered."""
     free = counters["capacity"] - counters["booked"]
     if free <= 0:
         return []
     waiting = await store.waiting_for(uow.conn, activity.id, day)
+    skipped = set(exclude)
+    if activity.waiting_list_mode == "offer":
+        skipped |= await store.offered_bookings(uow.conn, activity.id, day)
+    if skipped:
+        waiting = [w for w in waiting if w["id"] not in skipped]
     chosen = rules.promotions(waiting, free, activity.eligibility, day)
     for booking in chosen:
-        await store.promote(uow.conn, booking["id"])
+        until = (
+            offers.expiry(now, activity.offer_hours, day)
+            if activity.waiting_list_mode == "offer"
+            else None
+        )
+        if until is None:
+            await store.promote(uow.conn, booking["id"])
+            uow.emit(
+                "booking.WaitingListPromoted", promotion_payload(activity, booking), tenant=tenant
+            )
+        else:
+            await _offer(uow, activity, booking, tenant=tenant, now=now, until=until)
     return chosen
 
 
+async def _offer(
+    uow: UnitOfWork,
+    activity: Activity,
+    booking: Mapping[str, Any],
+    *,
+    tenant: str,
+    now: datetime,
+    until: datetime,
+) -> None:
+    link = offers.new_link()
+    offer = await store.insert_offer(
+        uow.conn,
+        {
+            "id": uuid.uuid4(),
+            "tenant": tenant,
+            "activity_id": activity.id,
+            "day": booking["day"],
+            "booking_id": booking["id"],
+            "household_id": booking["household_id"],
+            "child_id": booking["child_id"],
+            "offered_at": now,
+            "expires_at": until,
+            "token_hash": link.digest,
+        },
+    )
+    uow.emit(
+        "booking.PlaceOffered",
+        {
+            **who(activity, booking, booking["booked_by"]),
+            "offer_id": offer["id"],
+            "booking_id": booking["id"],
+            "date": booking["day"],
+            "expires_at": until,
+            "accept_url": offers.accept_url(OFFER_LINKS.portal_url, link.token),
+        },
+        tenant=tenant,
+    )
+
+
 async def give_back_place(
-    uow: UnitOfWork, activity: Activity, day: date
+    uow: UnitOfWork, activity: Activity, day: date, *, tenant: str, now: datetime
 ) -> list[Mapping[str, Any]]:
     """A booked place was cancelled (the caller holds the day row): the waiting list moves
     up into it."""
     counters = await store.release_place(uow.conn, activity.id, day)
-    return await fill_free_places(uow, activity, day, counters)
+    return await fill_free_places(uow, activity, day, counters, tenant=tenant, now=now)
+
+
+async def withdraw_offer(
+    uow: UnitOfWork,
+    activity: Activity,
+    booking: Mapping[str, Any],
+    *,
+    tenant: str,
+    now: datetime,
+) -> bool:
+    """A waiting booking leaves the list (cancelled; the caller holds the day row): its open
+    offer, if any, is void and the place it held passes on. Whether there was one."""
+    offer = await store.open_offer_of_booking(uow.conn, booking["id"])
+    if offer is None:
+        return False
+    await store.answer_offer(uow.conn, offer["id"], offers.VOID, now, None)
+    await pass_on(uow, activity, booking["day"], tenant=tenant, now=now, after=booking["id"])
+    return True
+
+
+async def pass_on(
+    uow: UnitOfWork,
+    activity: Activity,
+    day: date,
+    *,
+    tenant: str,
+    now: datetime,
+    after: uuid.UUID,
+) -> list[Mapping[str, Any]]:
+    """The place an offer held (that offer now closed) passes to the next child who has not
+    let an offer of this day lapse (declined or expired: each waiting child gets its turn
+    before anyone a second one), never back to the booking `after`; with nobody left to
+    take it, it is free again (a place freed later is offered in the list's order again)."""
+    counters = await store.release_place(uow.conn, activity.id, day)
+    skipped = await store.lapsed_bookings(uow.conn, activity.id, day) | {after}
+    return await fill_free_places(
+        uow, activity, day, counters, tenant=tenant, now=now, exclude=skipped
+    )
 
 
 async def set_day_capacity(
-    uow: UnitOfWork, tenant: str, activity_id: uuid.UUID, day: date, capacity: int
+    uow: UnitOfWork,
+    tenant: str,
+    activity_id: uuid.UUID,
+    day: date,
+    capacity: int,
+    *,
+    now: datetime,
 ) -> dict[str, Any]:
     """Change one opening day's capacity, never below the children booked; more places move
     the waiting list up."""
@@ -201,9 +325,8 @@ async def set_day_capacity(
         if capacity < counters["booked"]:
             raise CapacityBelowBooked()
         await store.set_day_capacity(uow.conn, activity_id, day, capacity)
-        for booking in await fill_free_places(uow, found, day, {**counters, "capacity": capacity}):
-            uow.emit(
-                "booking.WaitingListPromoted", promotion_payload(found, booking), tenant=tenant
-            )
+        await fill_free_places(
+            uow, found, day, {**counters, "capacity": capacity}, tenant=tenant, now=now
+        )
         days = await store.occupancy(uow.conn, activity_id, day, day)
     return {"activity_id": activity_id, "days": days}

@@ -78,6 +78,8 @@ async def close_day(
                 },
                 tenant=tenant,
             )
+        # Its open offers go with the day (each waiting child is told by WaitingListCancelled).
+        await store.void_day_offers(uow.conn, activity_id, day, now)
         await store.remove_days(uow.conn, activity_id, [day])
         closed = sorted(set(row["closed_dates"] or ()) | {day})
         await store.update_activity(uow.conn, tenant, activity_id, {"closed_dates": closed})

@@ -19,7 +19,7 @@ from booking import store
 from booking.domain import holds
 from booking.domain.activity import Activity
 from booking.domain.baskets import Line
-from booking.usecases.capacity import give_back_place, promotion_payload
+from booking.usecases.capacity import give_back_place
 from shared.logging import get_logger
 from shared.uow import UnitOfWork
 
@@ -195,8 +195,8 @@ async def release_in(
     """Release bookings found held (`store.held_bookings`; in the caller's open unit of
     work): their day rows locked in the common order, those still held cancelled with the
     reason, each place given back to the waiting list; one BookingHoldReleased per basket,
-    child and activity, then the WaitingListPromoted of the children who took the places.
-    The bookings released."""
+    child and activity, then the waiting list's events for the places given back
+    (`capacity.fill_free_places`). The bookings released."""
     if not held:
         return []
     await store.lock_days(uow.conn, [(x["activity_id"], x["day"]) for x in held])
@@ -208,15 +208,11 @@ async def release_in(
             found = await store.get_activity(uow.conn, *key)
             assert found is not None  # a booking's activity is never deleted while booked
             activities[key] = Activity.from_row(found)
-    promotions = []
-    for row in released:
-        activity = activities[(row["tenant"], row["activity_id"])]
-        for promoted in await give_back_place(uow, activity, row["day"]):
-            promotions.append((row["tenant"], promotion_payload(activity, promoted)))
     for tenant, payload in holds.released(released, activities, reason):
         uow.emit("booking.BookingHoldReleased", payload, tenant=tenant)
-    for tenant, payload in promotions:
-        uow.emit("booking.WaitingListPromoted", payload, tenant=tenant)
+    for row in released:
+        activity = activities[(row["tenant"], row["activity_id"])]
+        await give_back_place(uow, activity, row["day"], tenant=row["tenant"], now=now)
     if released:
         log.info("holds_released", reason=reason, bookings=len(released))
     return released

@@ -95,6 +95,22 @@ def test_every_state_of_the_legend():
     assert state(early, enrollment_status=None) == "not_eligible"
 
 
+def test_the_fair_opening_states():
+    """A day an opening window not yet allocated covers is the draw's, not bookable (even
+    full or past its deadline); a waiting day with an open offer is « offered »."""
+    early = paris(2026, 10, 1, 9)
+    too_late = paris(2026, 10, 15, 0, 0) + timedelta(seconds=1)
+    assert state(early, draw_pending=True) == "window_pending"
+    assert state(early, draw_pending=True, booked=10) == "window_pending"
+    assert state(too_late, draw_pending=True) == "window_pending"
+    # The child's own booking, its enrollment and the closed days still come first.
+    assert state(early, draw_pending=True, booking_status="booked") == "booked_cancellable"
+    assert state(early, draw_pending=True, enrollment_status=None) == "not_eligible"
+    assert state(early, draw_pending=True, day=date(2026, 10, 14)) == "closed"
+    assert state(early, booking_status="waiting", offered=True) == "offered"
+    assert state(early, booking_status="booked", offered=True) == "booked_cancellable"
+
+
 THURSDAY_NOON = Deadline(at=time(12, 0), weekday=4)  # "jeudi midi pour la semaine suivante"
 
 
