@@ -6,7 +6,8 @@ the consumer's transaction (which also holds the event's inbox row: applied once
 - family's events keep the household address book (which accounts are a household's
   guardians) and tell the guardians of what happened to their file (`usecases.households`);
 - booking's events tell the guardians of their children's activities, a basket's events
-  gathered into one recap (`usecases.activities`);
+  gathered into one recap (`usecases.activities`); of the fair opening's draws, offered
+  places and deadline reminders (`usecases.fair_opening`);
 - billing's events tell the guardians of a new invoice (amount to pay, due date) and of a
   credit note deducted from the next one (`usecases.invoices`); of payments (receipts,
   refused card payments), wallet credits and reminders (`usecases.payments`); of
@@ -19,7 +20,15 @@ Family-facing emails go to the household's guardians' accounts, whoever acted.
 from __future__ import annotations
 
 from notify.settings import SETTINGS, NotifySettings
-from notify.usecases import accounts, activities, direct_debit, households, invoices, payments
+from notify.usecases import (
+    accounts,
+    activities,
+    direct_debit,
+    fair_opening,
+    households,
+    invoices,
+    payments,
+)
 from shared.events.consumer import EventHandler, HandlerContext
 from shared.events.envelope import Event
 from shared.uow import UnitOfWork
@@ -147,6 +156,30 @@ async def on_renewals_proposed(ctx: HandlerContext, event: Event) -> None:
     await activities.renewals_proposed(_uow(ctx, event), event)
 
 
+# --- booking: fair opening (issue 18) -----------------------------------------------------
+async def on_allocation_decided(ctx: HandlerContext, event: Event) -> None:
+    await fair_opening.allocation_decided(_uow(ctx, event), event)
+
+
+async def on_place_offered(ctx: HandlerContext, event: Event) -> None:
+    timezone = _settings(ctx).timezone
+    await fair_opening.place_offered(_uow(ctx, event), event, timezone=timezone)
+
+
+async def on_offer_lapsed(ctx: HandlerContext, event: Event) -> None:
+    await fair_opening.offer_lapsed(_uow(ctx, event), event)
+
+
+async def on_booking_reminder_due(ctx: HandlerContext, event: Event) -> None:
+    timezone = _settings(ctx).timezone
+    await fair_opening.booking_reminder_due(_uow(ctx, event), event, timezone=timezone)
+
+
+async def on_basket_reminder_due(ctx: HandlerContext, event: Event) -> None:
+    timezone = _settings(ctx).timezone
+    await fair_opening.basket_reminder_due(_uow(ctx, event), event, timezone=timezone)
+
+
 # --- billing ------------------------------------------------------------------------------
 async def on_invoice_issued(ctx: HandlerContext, event: Event) -> None:
     await invoices.invoice_issued(_uow(ctx, event), event)
@@ -223,6 +256,11 @@ HANDLERS: dict[str, EventHandler] = {
     "booking.AbsenceRefused": on_absence_refused,
     "booking.BookingHoldReleased": on_booking_hold_released,
     "booking.RenewalsProposed": on_renewals_proposed,
+    "booking.AllocationDecided": on_allocation_decided,
+    "booking.PlaceOffered": on_place_offered,
+    "booking.OfferLapsed": on_offer_lapsed,
+    "booking.BookingReminderDue": on_booking_reminder_due,
+    "booking.BasketReminderDue": on_basket_reminder_due,
     "billing.InvoiceIssued": on_invoice_issued,
     "billing.CreditNoteIssued": on_credit_note_issued,
     "billing.PaymentReceived": on_payment_received,

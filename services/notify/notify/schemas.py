@@ -459,3 +459,19 @@ class MenuWeeks(Schema):
     weeks = fields.List(
         fields.Nested(MenuWeekOut), metadata={"description": "the week asked for and the next"}
     )
+
+
+# --- reminder preferences (issue 18) ------------------------------------------------------
+class PreferencesIn(Schema):
+    booking_reminders = fields.Boolean(
+        required=True,
+        truthy={True},
+        falsy={False},
+        metadata={"description": "false: no « Pensez à réserver » email for this account"},
+    )
+
+
+class PreferencesOut(Schema):
+    booking_reminders = fields.Boolean(
+        metadata={"description": "week reminders before the booking deadline (default true)"}
+    )

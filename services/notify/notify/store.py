@@ -1102,3 +1102,46 @@ async def town_document_file(
         document_id,
     )
     return dict(row) if row else None
+
+
+# --- reminder preferences (issue 18) ------------------------------------------------------
+async def booking_reminders(conn: Conn, tenant: str, account_id: uuid.UUID) -> bool:
+    """Whether the account wants the week reminders (on unless it said no)."""
+    value = await conn.fetchval(
+        "SELECT booking_reminders FROM reminder_preferences WHERE tenant = $1 AND account_id = $2",
+        tenant,
+        account_id,
+    )
+    return True if value is None else bool(value)
+
+
+async def set_booking_reminders(
+    conn: Conn, tenant: str, account_id: uuid.UUID, wanted: bool, now: datetime
+) -> bool:
+    return bool(
+        await conn.fetchval(
+            """INSERT INTO reminder_preferences (tenant, account_id, booking_reminders, updated_at)
+               VALUES ($1, $2, $3, $4)
+               ON CONFLICT (tenant, account_id) DO UPDATE
+                   SET booking_reminders = EXCLUDED.booking_reminders,
+                       updated_at = EXCLUDED.updated_at
+               RETURNING booking_reminders""",
+            tenant,
+            account_id,
+            wanted,
+            now,
+        )
+    )
+
+
+async def reminders_refused(
+    conn: Conn, tenant: str, account_ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of the accounts that turned the week reminders off."""
+    rows = await conn.fetch(
+        "SELECT account_id FROM reminder_preferences"
+        " WHERE tenant = $1 AND account_id = ANY($2::uuid[]) AND NOT booking_reminders",
+        tenant,
+        list(account_ids),
+    )
+    return {row["account_id"] for row in rows}

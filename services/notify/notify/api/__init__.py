@@ -3,12 +3,22 @@ answer. `routes` is every route of the service."""
 
 from __future__ import annotations
 
-from notify.api import emails, menus, news, notifications, pages, tenants, town_documents
+from notify.api import (
+    emails,
+    menus,
+    news,
+    notifications,
+    pages,
+    preferences,
+    tenants,
+    town_documents,
+)
 
 routes = [
     *tenants.routes,
     *emails.routes,
     *notifications.routes,
+    *preferences.routes,
     *news.routes,
     *pages.routes,
     *menus.routes,

@@ -33,10 +33,14 @@ async def _attends(uow: UnitOfWork, event: Event) -> None:
 async def reservation_validated(
     uow: UnitOfWork, event: Event, *, basket_grace: float, timezone: str = "Europe/Paris"
 ) -> int:
-    """A part of the basket's recap, sent `basket_grace` seconds after the basket's last."""
+    """A part of the basket's recap, sent `basket_grace` seconds after the basket's last.
+    Days given by an opening window's allocation (`window_id`) have no recap: the family
+    hears of them by the allocation's own email (booking.AllocationDecided)."""
     letter = activity_emails.reservation_validated(event.payload, event.id, timezone)
     async with uow:
         await _attends(uow, event)
+        if event.payload.get("window_id") is not None:
+            return 0
         return await tell_guardians(
             uow, event, event.payload["household_id"], letter, grace=basket_grace
         )

@@ -368,6 +368,64 @@ CASES = {
         "Renouvellement des inscriptions 2027-2028",
         "https://portail.epagnymetztessy.fr/inscriptions/renouvellement/k1",
     ),
+    # the fair opening (issue 18): the contexts notify.domain.fair_opening_emails builds
+    "allocation_decided": (
+        {
+            "window_id": "w1",
+            "window_name": "Vacances d'hiver 2027",
+            "request_id": "r1",
+            "activity_id": "a1",
+            "activity_name": "Centre de loisirs",
+            "level": 1,
+            "level_label": "Résident de la commune",
+            "rank": 3,
+            "rank_fr": "3e",
+            "entries": 40,
+            "children": [
+                {
+                    "child_id": "c1",
+                    "first_name": "Léa",
+                    "booked": ["2027-02-15", "2027-02-16"],
+                    "waiting": ["2027-02-17"],
+                }
+            ],
+        },
+        "Résultat du tirage au sort : Centre de loisirs",
+        "https://portail.epagnymetztessy.fr/reservations/fenetres/w1",
+    ),
+    "place_offered": (
+        {
+            **CHILD,
+            "offer_id": "o1",
+            "booking_id": "bk1",
+            "date": "2026-01-05",
+            "expires_at": WHEN,
+            "accept_url": "https://portail.epagnymetztessy.fr/offres/accepter/tok1",
+        },
+        "Une place s'est libérée : Cantine le lundi 5 janvier 2026",
+        "https://portail.epagnymetztessy.fr/offres/accepter/tok1",
+    ),
+    "offer_lapsed": (
+        {**CHILD, "offer_id": "o1", "booking_id": "bk1", "date": "2026-01-05", "reason": "expired"},
+        "Le délai pour accepter la place est dépassé",
+        "https://portail.epagnymetztessy.fr/reservations",
+    ),
+    "booking_reminder": (
+        {
+            "household_id": "h1",
+            "week_from": "2026-01-05",
+            "week_to": "2026-01-09",
+            "deadline": WHEN,
+            "days": [{"date": "2026-01-05", "activities": ["Accueil du soir", "Cantine"]}],
+        },
+        "Pensez à réserver la semaine du 5 janvier 2026",
+        "https://portail.epagnymetztessy.fr/reservations",
+    ),
+    "basket_reminder": (
+        {"basket_id": "b1", "deadline": WHEN, "lines": 3},
+        "Votre panier n'est pas validé",
+        "https://portail.epagnymetztessy.fr/reservations/panier",
+    ),
 }
 
 
