@@ -45,6 +45,8 @@ def stack(test_run: plugin.TestRun, tmp_path_factory: pytest.TempPathFactory) ->
     started = time.monotonic()
     # The recap and every email a moment after their event.
     env = {"MAIL_BASKET_GRACE_SECONDS": "0.5", "MAIL_DISPATCH_SWEEP_SECONDS": "0.5"}
+    # Booking's sweeper each second: an opening window allocated as soon as it closes.
+    env["BOOKING_HOLD_SWEEP_SECONDS"] = "1"
     running = FOLDER.start("e2e", tmp_path_factory.mktemp("mail"), env).stack
     print(f"\n[e2e] stack ready in {time.monotonic() - started:.1f} s at {running.url}")
     yield running
