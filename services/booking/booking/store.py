@@ -1041,14 +1041,17 @@ async def bookings_with_open_offer(conn: Conn, booking_ids: list[uuid.UUID]) -> 
 async def pending_window_spans(
     conn: Conn, activity_ids: list[uuid.UUID], date_from: date, date_to: date
 ) -> list[Row]:
-    """The opening windows not allocated yet over these activities' days in the span: their
-    days' places go to the draw (the calendar's « window_pending »)."""
+    """The opening windows over these activities' days in the span that keep first come off
+    them: not allocated yet (`closed` false: their places go to the draw, the calendar's
+    « window_pending »), or allocated without first come after (`closed` true)."""
     if not activity_ids:
         return []
     rows = await conn.fetch(
         """
-        SELECT activity_id, date_from, date_to FROM opening_windows
-        WHERE activity_id = ANY($1::uuid[]) AND status <> 'allocated'
+        SELECT activity_id, date_from, date_to, status = 'allocated' AS closed
+        FROM opening_windows
+        WHERE activity_id = ANY($1::uuid[])
+          AND (status <> 'allocated' OR NOT first_come_after)
           AND date_from <= $3 AND date_to >= $2
         """,
         activity_ids,

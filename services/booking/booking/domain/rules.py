@@ -158,6 +158,8 @@ class DayFacts:
     booked: int
     capacity: int
     draw_pending: bool = False  # covered by an opening window not allocated yet
+    # Covered by an allocated window that keeps first come off its remaining places.
+    draw_closed: bool = False
     offered: bool = False  # waiting, with an open offer of a freed place
 
 
@@ -188,6 +190,8 @@ def day_state(opening: Opening, deadlines: Deadlines, facts: DayFacts, now: date
         return NOT_ELIGIBLE
     if facts.draw_pending:
         return DRAW_PENDING  # its places go to the draw, whatever the deadline or counters
+    if facts.draw_closed:
+        return PAST_DEADLINE  # booking is closed for the day, as after its deadline
     if verdict.refusal == DEADLINE_PASSED:
         return PAST_DEADLINE
     if facts.booked >= facts.capacity:

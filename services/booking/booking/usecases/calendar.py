@@ -72,7 +72,15 @@ async def child_calendar(
                 booked=counter["booked"],
                 capacity=counter["capacity"],
                 draw_pending=any(
-                    s["activity_id"] == activity.id and s["date_from"] <= day <= s["date_to"]
+                    s["activity_id"] == activity.id
+                    and s["date_from"] <= day <= s["date_to"]
+                    and not s["closed"]
+                    for s in spans
+                ),
+                draw_closed=any(
+                    s["activity_id"] == activity.id
+                    and s["date_from"] <= day <= s["date_to"]
+                    and s["closed"]
                     for s in spans
                 ),
                 offered=bool(booking and booking["id"] in offered),

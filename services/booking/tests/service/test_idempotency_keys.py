@@ -44,6 +44,28 @@ async def test_a_retried_basket_creation_answers_the_first_answer(town: Town) ->
     assert await town.pool.fetchval("SELECT count(*) FROM bookings") == 1
 
 
+async def test_a_retried_all_or_nothing_validation_books_once(town: Town) -> None:
+    """All or nothing validates in a transaction of its own (not the group commit): under a
+    key it is the request's, committed with the answer; the retry replays it."""
+    activity = await town.activity()
+    kid = await town.enrolled_child(activity)
+    family = town.family(kid["household_id"])
+    line = {"child_id": str(kid["id"]), "activity_id": activity["id"], "dates": ["2026-09-21"]}
+    r = await town.client.post(f"/tenants/{TENANT}/baskets", json={"lines": [line]}, headers=family)
+    assert r.status == 201, await r.text()
+    validate = f"/tenants/{TENANT}/baskets/{(await r.json())['id']}/validate"
+    keyed = {**family, "Idempotency-Key": str(uuid.uuid4())}
+    answers = [
+        await town.client.post(validate, json={"all_or_nothing": True}, headers=keyed)
+        for _ in range(2)
+    ]
+    assert [r.status for r in answers] == [200, 200], await answers[0].text()
+    assert await answers[0].json() == await answers[1].json()
+    assert answers[1].headers["Idempotent-Replayed"] == "true"
+    assert await town.pool.fetchval("SELECT count(*) FROM bookings") == 1
+    assert await town.pool.fetchval("SELECT status FROM idempotency_keys") == 200
+
+
 async def test_the_openapi_document_names_the_header(town: Town) -> None:
     r = await town.client.get("/openapi.json")
     spec = await r.json()

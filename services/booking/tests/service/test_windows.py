@@ -444,3 +444,21 @@ async def test_the_calendar_says_the_days_of_a_window_go_to_the_draw(town: Town)
     await town.call("POST", f"{WINDOWS}/{created['id']}/allocation", town.staff())
     states = await town.calendar(kid, "2026-10")
     assert [states[d] for d in DAYS] == ["booked_cancellable"] * 2 + ["bookable"] * 2
+
+
+@NO_SWEEP
+async def test_the_calendar_closes_the_days_a_draw_keeps_off_first_come(town: Town) -> None:
+    """Allocated without first come after: a child who did not ask sees the window's days
+    closed to booking (as past their deadline), like the basket refuses them."""
+    activity = await town.activity(capacity=2)
+    created = await window(town, activity, date_to=DAYS[1], first_come_after=False)
+    town.at(datetime(2026, 9, 3, 10, 0, tzinfo=PARIS))
+    asking = await town.enrolled_child(activity, first_name="Lina")
+    other = await town.enrolled_child(activity, first_name="Noé")
+    await submit(town, created, asking["household_id"], [(asking, DAYS[:1])])
+    town.at(datetime(2026, 9, 9, 8, 1, tzinfo=PARIS))
+    await town.call("POST", f"{WINDOWS}/{created['id']}/allocation", town.staff())
+    states = await town.calendar(other, "2026-10")
+    assert [states[d] for d in DAYS] == ["deadline_passed"] * 2 + ["bookable"] * 2
+    result = await town.book(other, activity, DAYS[1])
+    assert result["lines"][0]["outcome"] == "refused"

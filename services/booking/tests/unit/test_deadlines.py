@@ -109,6 +109,10 @@ def test_the_fair_opening_states():
     assert state(early, draw_pending=True, day=date(2026, 10, 14)) == "closed"
     assert state(early, booking_status="waiting", offered=True) == "offered"
     assert state(early, booking_status="booked", offered=True) == "booked_cancellable"
+    # After a draw that keeps first come off the remaining places: closed, as past deadline.
+    assert state(early, draw_closed=True) == "deadline_passed"
+    assert state(early, draw_closed=True, booking_status="booked") == "booked_cancellable"
+    assert state(early, draw_closed=True, booking_status="waiting") == "waiting_list"
 
 
 THURSDAY_NOON = Deadline(at=time(12, 0), weekday=4)  # "jeudi midi pour la semaine suivante"

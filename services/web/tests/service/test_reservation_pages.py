@@ -37,6 +37,14 @@ DAYS = [
     {"date": "2027-01-11", "state": "bookable", "booking_id": None},
     {"date": "2027-01-12", "state": "bookable", "booking_id": None},
 ]
+# The fair opening (issue 18): days a window not yet allocated covers, a waiting day offered.
+OFFERED = "bbbbbbbb-0000-4000-8000-000000000004"
+FAIR_DAYS = [
+    {"date": "2027-02-01", "state": "window_pending", "booking_id": None},
+    {"date": "2027-02-02", "state": "window_pending", "booking_id": None},
+    {"date": "2027-02-03", "state": "offered", "booking_id": OFFERED, "waiting_position": 1},
+    {"date": "2027-02-04", "state": "bookable", "booking_id": None},
+]
 
 
 @dataclass
@@ -81,7 +89,7 @@ def stand_in_routes(booking: Booking) -> Callable[[Services, web.Application, st
             if request.match_info["child"] != LEO:
                 return problem(404, "Cet enfant est introuvable dans votre foyer.")
             month = request.query["month"]
-            days = DAYS if month == "2027-01" else []
+            days = {"2027-01": DAYS, "2027-02": FAIR_DAYS}.get(month, [])
             return web.json_response(
                 {
                     "child_id": LEO,
@@ -282,6 +290,27 @@ async def test_the_month_shows_each_day_in_the_legends_words_with_its_actions(po
     assert 'aria-current="page">Centre de loisirs</a>' in html
     assert f"?mois=2026-12&amp;activite={CENTRE}" in html
     assert f"?mois=2027-02&amp;activite={CENTRE}" in html
+
+
+async def test_the_days_of_a_draw_and_a_place_offered_have_their_own_state(portal):
+    await log_in(portal)
+    html = await page(portal, f"/reservations/{LEO}?mois=2027-02&activite={CENTRE}")
+    # A day a window not yet allocated covers: its words, no box to tick.
+    cell = re.search(r'<td class="day day-draw" data-date="2027-02-01">(.*?)</td>', html, re.S)
+    assert cell and "Tirage au sort" in cell[1] and 'name="jour"' not in cell[1]
+    assert re.findall(r'name="jour" value="([\d-]+)"', html) == ["2027-02-04"]
+    # A waiting day with a place offered: links to the offers, in its cell and the list.
+    cell = re.search(r'<td class="day day-offered" data-date="2027-02-03">(.*?)</td>', html, re.S)
+    assert cell and '<a href="/reservations/offres">Place proposée' in cell[1]
+    assert "Répondre à la proposition" in html and f"/annuler/{OFFERED}" not in html
+    # The legend lists both, under the guide's ten, and links to the windows.
+    assert html.count('class="swatch ') == 12
+    assert "<strong>Tirage au sort</strong> : Attribution par tirage au sort : " in html
+    assert '<a href="/reservations/fenetres">Inscriptions par tirage au sort</a>' in html
+    assert "<strong>Place proposée</strong> : " in html
+    # A month without such days keeps the guide's legend alone.
+    html = await page(portal, CALENDAR)
+    assert html.count('class="swatch ') == 10 and "day-draw" not in html
 
 
 async def test_days_ticked_go_into_a_basket_kept_in_the_session(portal, booking):

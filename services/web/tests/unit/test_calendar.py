@@ -128,3 +128,25 @@ def test_a_validation_is_kept_as_counts_and_lines():
     kept = basket.outcome_summary(result)
     assert kept["counts"] == {"confirmed": 1, "waiting_list": 1, "cancelled": 0, "refused": 0}
     assert [x["date"] for x in kept["lines"]] == ["2027-01-11", "2027-01-12"]
+
+
+def test_the_fair_opening_states_have_their_words_and_legend() -> None:
+    """A day of a window not yet allocated and a waiting day offered: their own words, not
+    choosable, in the legend only when the month shows them."""
+    weeks = calendar.calendar_weeks(
+        date(2027, 2, 1),
+        [
+            {"date": "2027-02-01", "state": "window_pending"},
+            {"date": "2027-02-03", "state": "offered", "booking_id": "b1"},
+            {"date": "2027-02-04", "state": "bookable"},
+        ],
+    )
+    days = {d.date.day: d for week in weeks for d in week if d.in_month}
+    assert days[1].legend is not None and days[1].legend.short == "Tirage au sort"
+    assert not days[1].choosable and not days[3].choosable and not days[3].cancellable
+    assert days[3].legend is not None and days[3].legend.short == "Place proposée"
+    assert [e.state for e in calendar.fair_legend(list(days.values()))] == [
+        "window_pending",
+        "offered",
+    ]
+    assert calendar.fair_legend([days[4]]) == []

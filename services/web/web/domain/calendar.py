@@ -78,6 +78,24 @@ NOT_OFFERED = {
         "not_eligible", "Votre enfant ne peut pas être inscrit ce jour", "Non ouvert", "day-closed"
     ),
 }
+# The fair opening (issue 18), outside guide 003's legend: listed under it only in a month
+# that has such a day. A day an opening window not yet allocated covers is the draw's (not
+# bookable, the family sends a request instead); a waiting day with a freed place offered.
+FAIR = {
+    "window_pending": Legend(
+        "window_pending",
+        "Attribution par tirage au sort : les places de ce jour sont attribuées à la clôture"
+        " des demandes, pas dans l'ordre d'arrivée",
+        "Tirage au sort",  # short enough for a phone's cell; the legend says it in full
+        "day-draw",
+    ),
+    "offered": Legend(
+        "offered",
+        "Place proposée : une place s'est libérée, acceptez-la avant la date limite",
+        "Place proposée",
+        "day-offered",
+    ),
+}
 # Days the family may put in its basket (a full day: on the waiting list).
 CHOOSABLE = frozenset({"bookable", "late", "full", "cancelled"})
 
@@ -87,7 +105,13 @@ _MONTH = re.compile(r"^((?:19|20)\d{2})-(0[1-9]|1[0-2])$")
 
 def legend_of(state: str) -> Legend:
     """The legend entry of an API state; an unknown one (a newer API) reads as closed."""
-    return BY_STATE.get(state) or NOT_OFFERED.get(state) or NOT_OFFERED["closed"]
+    return BY_STATE.get(state) or NOT_OFFERED.get(state) or FAIR.get(state) or NOT_OFFERED["closed"]
+
+
+def fair_legend(days: list[Day]) -> list[Legend]:
+    """The fair opening's entries of the legend for the states the month shows, in order."""
+    shown = {d.legend.state for d in days if d.legend is not None}
+    return [entry for state, entry in FAIR.items() if state in shown]
 
 
 def parse_month(text: str | None, today: date) -> date:

@@ -36,6 +36,15 @@ BOOKING_MODES: dict[str, str] = {
     "free": "Réservation libre des jours (paniers)",
     "schedule": "Jours fixés à l'inscription",
 }
+# What booking does when a place frees up (issue 18): the next child booked at once, or
+# offered the place to accept within `offer_hours`.
+WAITING_LIST_MODES: dict[str, str] = {
+    "automatic": "Inscription automatique du premier enfant en attente",
+    "offer": "Proposition de place à accepter par la famille",
+}
+OFFER_HOURS = (1, 168)
+# What booking takes when an activity says nothing of its waiting list (made before).
+WAITING_DEFAULTS: dict[str, Any] = {"waiting_list_mode": "automatic", "offer_hours": 24}
 SCHOOL_TIME: dict[str, str] = {
     "": "Selon le type (fermée pendant les vacances pour la cantine, le périscolaire, "
     "l'étude et le mercredi)",
@@ -81,6 +90,8 @@ TEXT_FIELDS = (
     "grades",
     "booking_mode",
     "required_documents",
+    "waiting_list_mode",
+    "offer_hours",
 )
 DEADLINES = ("booking_deadline", "cancel_deadline", "late_deadline")
 FLAGS = ("skip_public_holidays", "late_allowed", "requires_approval")
@@ -159,6 +170,10 @@ def form_of(activity: Mapping[str, Any]) -> ActivityForm:
         "grades": ", ".join(activity.get("grades") or []),
         "booking_mode": activity.get("booking_mode", "free"),
         "required_documents": ", ".join(activity.get("required_documents") or []),
+        "waiting_list_mode": str(
+            activity.get("waiting_list_mode") or WAITING_DEFAULTS["waiting_list_mode"]
+        ),
+        "offer_hours": str(activity.get("offer_hours") or WAITING_DEFAULTS["offer_hours"]),
     }
     for name in DEADLINES:
         rule = activity.get(name) or {}
@@ -227,6 +242,14 @@ def read_form(form: Mapping[str, Any], getall: list[str]) -> tuple[ActivityForm,
     body["required_documents"] = [
         d.strip() for d in values["required_documents"].split(",") if d.strip()
     ]
+    body["waiting_list_mode"] = values["waiting_list_mode"] or "automatic"
+    if body["waiting_list_mode"] not in WAITING_LIST_MODES:
+        errors["waiting_list_mode"] = "Choisissez ce qui se passe quand une place se libère."
+    hours = values["offer_hours"] or str(WAITING_DEFAULTS["offer_hours"])
+    if hours.isdigit() and OFFER_HOURS[0] <= int(hours) <= OFFER_HOURS[1]:
+        body["offer_hours"] = int(hours)
+    else:
+        errors["offer_hours"] = "Indiquez un nombre d'heures entre 1 et 168."
     for name in DEADLINES:
         rule = _deadline(values, name)
         if isinstance(rule, str):
@@ -264,7 +287,7 @@ def changes(body: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, An
     for key, value in body.items():
         if key == "type" or (key == "school_time" and value is None):
             continue  # the type cannot change; "by its type" keeps what was decided
-        was = current.get(key)
+        was = current.get(key, WAITING_DEFAULTS.get(key))
         if key in DEADLINES and isinstance(value, dict) and isinstance(was, dict):
             was = {k: was.get(k) for k in value}
             was["working_days"] = bool(was.get("working_days"))

@@ -26,6 +26,7 @@ from web.pages.common import (
     render,
     token,
 )
+from web.pages.reminders import reminder_preferences
 from web.pages.signup import link_refused, link_tenant, public_call
 from web.settings import SETTINGS
 from web.state import APIS, CLOCK
@@ -55,9 +56,10 @@ async def _account_page(
     status: int = 200,
 ) -> web.Response:
     await token(request)  # refreshed once, before the two calls run side by side
-    answer, mine = await asyncio.gather(
+    answer, mine, preferences = await asyncio.gather(
         api(request, "identity", "GET", "/tenants/{tenant}/me"),
         _my_households(request),
+        reminder_preferences(request),
     )
     if not answer.ok:
         raise web.HTTPNotFound()
@@ -73,6 +75,7 @@ async def _account_page(
             "me": me,
             "identifier": str(me.get("email", "")).partition("@")[0],
             "households": households,
+            "preferences": preferences,
             "code": code,
             "code_errors": code_errors or FormErrors(),
         },

@@ -17,6 +17,7 @@ from web.apis import Answer
 from web.domain import calendar, rhythm
 from web.domain.problems import form_errors
 from web.pages.common import SESSION, api, public_origin, redirect, render
+from web.pages.offers import offers_notice
 from web.settings import SETTINGS
 from web.state import CLOCK
 from web.usecases import sessions
@@ -99,10 +100,11 @@ def api_errors(answer: Answer) -> tuple[dict[str, str], str | None]:
 
 @routes.get("/reservations")
 async def reservations(request: web.Request) -> web.Response:
-    kids, enrollments, activities = await asyncio.gather(
+    kids, enrollments, activities, offer_notice = await asyncio.gather(
         children(request),
         api(request, "booking", "GET", "/tenants/{tenant}/enrollments"),
         api(request, "booking", "GET", "/tenants/{tenant}/activities"),
+        offers_notice(request),
     )
     names = {a["id"]: a["name"] for a in (activities.body or {}).get("items", [])}
     by_child: dict[str, list[dict[str, Any]]] = {}
@@ -130,6 +132,7 @@ async def reservations(request: web.Request) -> web.Response:
             "title": "Réservations",
             "children": listed,
             "basket": request[SESSION].data.get("basket"),
+            "offer_notice": offer_notice,
         },
     )
 
@@ -194,12 +197,14 @@ async def calendar_page(
             "weeks": weeks,
             "legend": calendar.LEGEND,
             "past_deadline": calendar.NOT_OFFERED["deadline_passed"],
+            "fair_legend": calendar.fair_legend(days),
             "booked": [
                 d
                 for d in days
                 if d.booking_id
                 and d.legend
-                and d.legend.state in ("booked_cancellable", "booked_locked", "waiting_list")
+                and d.legend.state
+                in ("booked_cancellable", "booked_locked", "waiting_list", "offered")
             ],
             "choosable": any(d.choosable for d in days),
             "weekdays": rhythm.WEEKDAYS,

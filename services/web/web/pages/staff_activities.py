@@ -26,6 +26,7 @@ LABELS = {
     "types": sa.TYPES,
     "weekday_names": sa.WEEKDAYS,
     "booking_modes": sa.BOOKING_MODES,
+    "waiting_list_modes": sa.WAITING_LIST_MODES,
     "school_time_choices": sa.SCHOOL_TIME,
     "billing_modes": sa.BILLING_MODES,
     "postpaid_sources": sa.POSTPAID_SOURCES,
@@ -135,7 +136,9 @@ async def _form_page(
 @routes.get(f"{HOME}/nouvelle")
 async def activity_new(request: web.Request) -> web.Response:
     staff_only(request, admin=True)
-    return await _form_page(request, values=sa.ActivityForm(values={"booking_mode": "free"}))
+    return await _form_page(
+        request, values=sa.ActivityForm(values={"booking_mode": "free", "offer_hours": "24"})
+    )
 
 
 @routes.post(f"{HOME}/nouvelle")
