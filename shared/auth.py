@@ -62,6 +62,12 @@ class InvalidToken(Exception):
     pass
 
 
+class KeysUnavailable(InvalidToken):
+    """The token names a key we do not have and identity's keys could not be fetched (identity
+    down or restarting): the token may well be valid, so the caller is told to retry (503),
+    not to log in again (401)."""
+
+
 def http_jwks_source(url: str, timeout: float = 5.0) -> JwksSource:
     async def fetch() -> dict[str, Any]:
         client_timeout = aiohttp.ClientTimeout(total=timeout)
@@ -92,6 +98,7 @@ class TokenVerifier:
         self._keys: dict[str, Any] = {}
         self.failure_retry_interval = failure_retry_interval
         self._attempted_at = float("-inf")
+        self._fetch_failed = False  # the last fetch of the keys failed
         self._lock = asyncio.Lock()
         # Tokens already verified: a family's page sends the same token with every request,
         # and the signature check is the costliest step of a small request. Bounded (LRU);
@@ -105,7 +112,9 @@ class TokenVerifier:
             jwks = await self.source()
         except Exception as exc:
             log.warning("jwks_fetch_failed", error=repr(exc))
+            self._fetch_failed = True
             return
+        self._fetch_failed = False
         keys: dict[str, Any] = {}
         for jwk in jwks.get("keys", []):
             if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519" and jwk.get("kid"):
@@ -124,6 +133,8 @@ class TokenVerifier:
                 if kid not in self._keys and since >= wait:
                     await self._fetch()
         if kid not in self._keys:
+            if self._fetch_failed:
+                raise KeysUnavailable("unknown key id, and identity's keys unavailable")
             raise InvalidToken("unknown key id")
         return self._keys[kid]
 
@@ -192,6 +203,7 @@ def caller_from_claims(claims: dict[str, Any]) -> Caller:
 
 CALLER = web.RequestKey("caller", Caller)
 _AUTH_ERROR = web.RequestKey("auth_error", str)
+_KEYS_UNAVAILABLE = web.RequestKey("keys_unavailable", bool)
 
 
 def authentication(
@@ -212,6 +224,9 @@ def authentication(
             else:
                 try:
                     caller = await request.app[verifier_key].verify(token.strip())
+                except KeysUnavailable as exc:
+                    request[_AUTH_ERROR] = str(exc)
+                    request[_KEYS_UNAVAILABLE] = True
                 except InvalidToken as exc:
                     request[_AUTH_ERROR] = str(exc)
                 else:
@@ -238,6 +253,15 @@ def require_caller(
         reason = request.get(_AUTH_ERROR)
         if reason:
             log.info("token_refused", reason=reason)
+        if request.get(_KEYS_UNAVAILABLE):
+            # Not the token's fault: the client retries the same request in a moment.
+            raise Problem(
+                503,
+                "keys-unavailable",
+                "Signing keys unavailable",
+                "Le service est momentanément indisponible ; merci de réessayer dans un instant.",
+                headers={"Retry-After": "1"},
+            )
         raise Problem(
             401,
             "unauthenticated",

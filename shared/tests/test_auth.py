@@ -423,3 +423,28 @@ async def test_concurrent_first_requests_fetch_the_jwks_once(tokens):
     callers = await asyncio.gather(*(verifier.verify(tokens.token()) for _ in range(10)))
     assert len(callers) == 10
     assert source.calls == 1
+
+
+async def test_while_identitys_keys_cannot_be_fetched_a_token_gets_503_not_401(sample, tokens):
+    """A service restarted while identity is down has no key yet: a valid token is not the
+    family's fault, so the answer is 503 with Retry-After (clients retry), never 401 (which
+    sends the family back to the login page); once the keys come back, the same token works.
+    A token refused for what it is stays a 401 meanwhile."""
+    verifier = sample.app[VERIFIER]
+    source = CountingSource(tokens, fail=True)
+    verifier.source, verifier._keys, verifier._attempted_at = source, {}, float("-inf")
+    verifier.failure_retry_interval = 0.05
+    header = tokens.header(roles=("staff",))
+    response = await post_note(sample, header)
+    assert response.status == 503, await response.text()
+    assert response.headers["Retry-After"] == "1"
+    body = await response.json()
+    assert body["type"] == PROBLEM_BASE + "keys-unavailable"
+    await assert_nothing_written(sample)
+    expired = tokens.token(roles=("staff",), ttl=-3600)
+    await assert_401(await post_note(sample, bearer("not-a-jwt")))
+    source.fail = False
+    await asyncio.sleep(0.1)
+    response = await post_note(sample, header)
+    assert response.status == 201, await response.text()
+    await assert_401(await post_note(sample, bearer(expired)))
