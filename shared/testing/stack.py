@@ -36,14 +36,16 @@ from shared.testing.browser import ROOT, Stack, port_offset
 SERVICE_NAMES = ("identity", "notify", "family", "booking", "billing", "web")
 
 
-def common_env(database: str, namespace: str, offset: int, mail_dir: Path) -> dict[str, str]:
+def common_env(
+    database: str, namespace: str, offset: int, mail_dir: Path, admin_dsn: str | None = None
+) -> dict[str, str]:
     """What every test stack sets: its own database, namespace, ports and mailbox; JSON logs;
     no demo town (each test makes its own data); each client an address of its own (the
     gateway trusts the test's loopback as its proxy, so its per-address limits count each
     family, not the whole run); a small sign-up proof of work; the basket's invoice a moment
     after its validation."""
     return {
-        "DATABASE_URL": f"{plugin.ADMIN_DSN.rpartition('/')[0]}/{database}",
+        "DATABASE_URL": f"{(admin_dsn or plugin.ADMIN_DSN).rpartition('/')[0]}/{database}",
         "AMQP_URL": plugin.AMQP_URL,
         "BUS_NAMESPACE": namespace,
         "DEV_PORT_OFFSET": str(offset),
@@ -69,6 +71,7 @@ class StackRun:
     namespace: str
     retry_delays_ms: tuple[int, ...]
     services: tuple[str, ...] = SERVICE_NAMES
+    admin_dsn: str | None = None  # its Postgres server's, when not the test servers' one
     _stopped: bool = field(default=False, repr=False)
 
     def topology(self, service: str) -> Topology:
@@ -111,7 +114,7 @@ class StackRun:
                     os.kill(pid, signal.SIGKILL)
 
     async def _cleanup(self) -> None:
-        admin = await asyncpg.connect(plugin.ADMIN_DSN)
+        admin = await asyncpg.connect(self.admin_dsn or plugin.ADMIN_DSN)
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
         finally:
@@ -123,13 +126,19 @@ class StackRun:
         await plugin.delete_topology(bus)
 
 
-def start_stack(label: str, mail_dir: Path, env: Mapping[str, str] | None = None) -> StackRun:
+def start_stack(
+    label: str,
+    mail_dir: Path,
+    env: Mapping[str, str] | None = None,
+    admin_dsn: str | None = None,
+) -> StackRun:
     """The stack started and ready (its last lines printed and everything stopped if it
-    does not get ready). `env`: the folder's own settings, over the common ones."""
+    does not get ready). `env`: the folder's own settings, over the common ones;
+    `admin_dsn`: another Postgres server than the test servers' (its database made there)."""
     run_id = uuid.uuid4().hex[:10]
     database, namespace = f"pf_{label}_{run_id}", f"{label}{run_id}"
     offset = port_offset()
-    settings = {**common_env(database, namespace, offset, mail_dir), **(env or {})}
+    settings = {**common_env(database, namespace, offset, mail_dir, admin_dsn), **(env or {})}
     delays = settings.get("CONSUMER_RETRY_DELAYS_MS")
     retry_delays_ms = (
         tuple(int(d) for d in delays.split(","))
@@ -152,6 +161,7 @@ def start_stack(label: str, mail_dir: Path, env: Mapping[str, str] | None = None
         settings["DATABASE_URL"],
         namespace,
         tuple(retry_delays_ms),
+        admin_dsn=admin_dsn,
     )
     try:
         run.stack.wait_ready()
@@ -164,10 +174,13 @@ def start_stack(label: str, mail_dir: Path, env: Mapping[str, str] | None = None
 
 @contextlib.contextmanager
 def running_stack(
-    label: str, mail_dir: Path, env: Mapping[str, str] | None = None
+    label: str,
+    mail_dir: Path,
+    env: Mapping[str, str] | None = None,
+    admin_dsn: str | None = None,
 ) -> Iterator[StackRun]:
     """start_stack for a `with` block: stopped and cleaned up at its end."""
-    run = start_stack(label, mail_dir, env)
+    run = start_stack(label, mail_dir, env, admin_dsn)
     try:
         yield run
     except BaseException:

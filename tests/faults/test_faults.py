@@ -1,10 +1,11 @@
 """The whole suite under faults (issue 17): every service a process of its own behind the
 gateway (tests/faults/conftest.py), families validating baskets for a few hot days while a
 seeded random schedule kills each service (kill -9, restarted), stops and starts the broker,
-cuts every Postgres connection of the test's database, delivers an event twice and publishes
-a poison message. Once settled: no basket lost, no day over capacity, each confirmed day
-billed once, each email sent once, only the poison parked. Prints the schedule (its seed:
-FAULTS_SEED=<seed> replays it) and a table of what was measured.
+crashes and restarts Postgres (the suite's own throwaway cluster: pg_ctl stop -m immediate,
+then start), cuts every Postgres connection of the test's database, delivers an event twice
+and publishes a poison message. Once settled: no basket lost, no day over capacity, each
+confirmed day billed once, each email sent once, only the poison parked. Prints the
+schedule (its seed: FAULTS_SEED=<seed> replays it) and a table of what was measured.
 
 The families' client behaves as the portal's page does: on a lost connection, a 5xx, a 429
 or a 409 « en cours », the same request again (same body, same Idempotency-Key), with
@@ -42,11 +43,15 @@ from shared.testing.browser import (
     paris_today,
 )
 from shared.testing.processes import start_broker, stop_broker
+from tests.faults.cluster import Cluster
 
 FAMILIES, DAYS, CAPACITY = 40, 3, 10
 STREAM_SECONDS = 30.0  # the baskets' sending spread over this; the faults too
 CLIENT_DEADLINE = 150.0  # a family gives up (a lost basket) after this
 SETTLE_SECONDS = 120.0
+# The crashed Postgres stays down this long, as the broker does: long enough for requests,
+# relays, consumers and pools to meet a refused connection, not only a cut one.
+PG_DOWN_SECONDS = 2.0
 PORTS = {"identity": 8081, "family": 8082, "booking": 8083, "billing": 8084, "notify": 8085}
 PORTS["web"] = 8086
 WITH_OUTBOX = ["identity", "family", "booking", "billing", "notify"]
@@ -315,8 +320,11 @@ async def book(family: Family, activity: str, dates: list[str], start: float) ->
 
 
 class Faults:
-    def __init__(self, fs: Any, http: aiohttp.ClientSession) -> None:
-        self.fs, self.http = fs, http
+    def __init__(self, fs: Any, http: aiohttp.ClientSession, cluster: Cluster | None) -> None:
+        self.fs, self.http, self.cluster = fs, http, cluster
+        # Each Postgres restart: (seconds the server was away, seconds until every service
+        # answered ready again, counted from its return).
+        self.pg_restarts: list[tuple[float, float]] = []
         self.log: list[tuple[float, str, str]] = []
         self.consumers_back: float | None = None
         self.restarts: dict[str, float] = {}
@@ -375,7 +383,7 @@ class Faults:
         return f"down ~2 s; every consumer back {self.consumers_back:.1f} s after it returned"
 
     async def postgres(self) -> str:
-        admin = await asyncpg.connect(plugin.ADMIN_DSN)
+        admin = await asyncpg.connect(self.cluster.admin_dsn if self.cluster else plugin.ADMIN_DSN)
         try:
             cut = await admin.fetch(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -385,6 +393,21 @@ class Faults:
         finally:
             await admin.close()
         return f"{len(cut)} connections cut"
+
+    async def pg_restart(self) -> str:
+        """The server crashed (every backend gone, crash recovery at its start) and started
+        again, while a validation is on its way (5 s at most)."""
+        assert self.cluster is not None
+        for _ in range(500):
+            if IN_FLIGHT["validate"]:
+                break
+            await asyncio.sleep(0.01)
+        away = await self.cluster.restart(PG_DOWN_SECONDS)
+        back = time.monotonic()
+        await until(self.all_ready, timeout=60, interval=0.1)
+        ready = time.monotonic() - back
+        self.pg_restarts.append((away, ready))
+        return f"away {away:.1f} s; every service ready {ready:.1f} s after it returned"
 
     async def publish(self, message: aio_pika.Message, routing_key: str) -> None:
         connection = await aio_pika.connect(plugin.AMQP_URL)
@@ -461,6 +484,12 @@ class Faults:
         faults += [
             ("rabbitmqctl stop_app/start_app", self.broker),
             ("pg_terminate_backend (test database)", self.postgres),
+            (
+                ("pg_ctl stop -m immediate + start (own cluster)", self.pg_restart)
+                if self.cluster is not None
+                # Printed by the conftest: no cluster of the suite's own to restart.
+                else ("pg_terminate_backend (instead of a restart: no own cluster)", self.postgres)
+            ),
             ("an event delivered twice", self.duplicate),
             ("a poison message", self.poison),
         ]
@@ -620,9 +649,14 @@ def expected_emails(family: Family) -> Counter[str]:
 # --- the test ---------------------------------------------------------------------------------
 
 
-async def test_the_suite_keeps_every_promise_under_faults(fault_stack: Any) -> None:
-    # (fault_stack: shared.testing.stack's StackRun, started by tests/faults/conftest.py)
+async def test_the_suite_keeps_every_promise_under_faults(
+    fault_stack: Any, pg_cluster: Cluster | None
+) -> None:
+    # (fault_stack: shared.testing.stack's StackRun, started by tests/faults/conftest.py;
+    # pg_cluster: the suite's own Postgres, the stack's, or None when it has none)
     fs = fault_stack
+    if pg_cluster is None:
+        print("[faults] no Postgres cluster of its own: no restart, backends cut instead")
     seed = int(os.environ.get("FAULTS_SEED") or random.randrange(1 << 31))
     print(f"\n[faults] seed {seed} (FAULTS_SEED={seed} replays this schedule)", flush=True)
     rng = random.Random(seed)
@@ -643,7 +677,7 @@ async def test_the_suite_keeps_every_promise_under_faults(fault_stack: Any) -> N
         seeded = time.monotonic() - began
         print(f"[faults] {FAMILIES} families enrolled in {seeded:.1f} s", flush=True)
 
-        faults = Faults(fs, http)
+        faults = Faults(fs, http, pg_cluster)
         plan = faults.schedule(rng)
         for at, name, _ in plan:
             print(f"[faults] planned t={at:5.1f} s  {name}", flush=True)
@@ -693,7 +727,10 @@ async def test_the_suite_keeps_every_promise_under_faults(fault_stack: Any) -> N
     ]
     # (aio-pika's own lines while the broker is away are expected: counted apart)
     broker_noise = [line for line in errors if '"logger": "aiormq.' in line]
-    errors = [line for line in errors if line not in broker_noise]
+    # (and asyncpg's pool, failing to reconnect while Postgres is down: a warning with a
+    # traceback)
+    pool_noise = [line for line in errors if '"logger": "asyncpg.pool"' in line]
+    errors = [line for line in errors if line not in broker_noise and line not in pool_noise]
     slowest = max(
         (f.finished_at - f.started_at for f in families if f.finished_at and f.started_at),
         default=0.0,
@@ -755,6 +792,16 @@ async def test_the_suite_keeps_every_promise_under_faults(fault_stack: Any) -> N
             ", ".join(f"{k} {v:.1f}" for k, v in faults.restarts.items()),
         ),
         (
+            "Postgres",
+            f"own cluster, port {pg_cluster.port}"
+            if pg_cluster is not None
+            else "the test server's (no own cluster: no restart)",
+        ),
+        (
+            "Postgres restarts: away / every service ready after (s)",
+            ", ".join(f"{a:.1f} / {r:.1f}" for a, r in faults.pg_restarts) or "-",
+        ),
+        (
             "consumers back after the broker (s)",
             f"{faults.consumers_back:.1f}" if faults.consumers_back is not None else "-",
         ),
@@ -768,7 +815,10 @@ async def test_the_suite_keeps_every_promise_under_faults(fault_stack: Any) -> N
             f"{settled_in:.1f}" if settled_in is not None else f"not within {SETTLE_SECONDS:.0f}",
         ),
         ("faults that could not be made", len(faults.failed)),
-        ("errors logged by the services (aiormq's apart)", f"{len(errors)} ({len(broker_noise)})"),
+        (
+            "errors logged by the services (aiormq's / asyncpg pool's apart)",
+            f"{len(errors)} ({len(broker_noise)} / {len(pool_noise)})",
+        ),
         ("whole test (s)", f"{time.monotonic() - began:.1f}"),
     ]
     width = max(len(k) for k, _ in rows)
