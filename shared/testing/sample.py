@@ -16,16 +16,15 @@ from marshmallow import Schema, fields, validate
 
 from shared.auth import require_caller
 from shared.errors import DomainError
-from shared.events import outbox
 from shared.events.consumer import HandlerContext
-from shared.events.envelope import Event, new_event
+from shared.events.envelope import Event
 from shared.events.registry import event_type
 from shared.http.app import ServiceDefinition
 from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import read_json
-from shared.keys import POOL
 from shared.settings import ServiceSettings, setting
+from shared.uow import unit_of_work
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,21 +68,18 @@ async def record_note(request: web.Request) -> web.Response:
     caller = require_caller(request, roles=("staff", "admin"))
     data = await read_json(request, NoteIn())
     note_id = uuid.uuid4()
-    async with request.app[POOL].acquire() as conn, conn.transaction():
-        await conn.execute(
+    # Through a unit of work, as the services' use cases: under `@idempotent` it joins the
+    # request's transaction, which commits with the stored answer.
+    async with unit_of_work(request.app, tenant=caller.tenant) as uow:
+        await uow.conn.execute(
             "INSERT INTO notes (id, tenant, text) VALUES ($1, $2, $3)",
             note_id,
             caller.tenant,
             data["text"],
         )
-        await outbox.record(
-            conn,
-            new_event(
-                "test.NoteRecorded",
-                {"note_id": note_id, "text": data["text"], "poison": data["poison"]},
-                tenant_id=caller.tenant,
-                producer="sample",
-            ),
+        uow.emit(
+            "test.NoteRecorded",
+            {"note_id": note_id, "text": data["text"], "poison": data["poison"]},
         )
         if data["fail"]:
             raise NoteRefused()  # after the writes: the transaction must roll back whole

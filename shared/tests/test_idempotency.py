@@ -14,6 +14,7 @@ import pytest
 
 from shared.http import idempotency
 from shared.keys import POOL
+from shared.uow import reading, share_transaction, stop_sharing, unit_of_work
 
 NOTES = "/tenants/testville/notes"
 
@@ -227,3 +228,186 @@ async def test_a_key_on_a_multipart_body_is_refused(sample, staff):
     assert r.status == 400
     assert (await r.json())["type"].endswith("/idempotency-key-unsupported")
     assert await notes(sample) == 0
+
+
+async def test_a_crash_before_the_answer_is_stored_does_not_create_twice(
+    sample, sample_settings, staff, monkeypatch
+):
+    """The process dies between the creation and the storing of its answer (kill -9: its
+    connections die with it): the creation and the answer commit together, so the retry
+    finds neither and creates once, not a second time beside a creation already kept."""
+    pool = sample.app[POOL]
+    key, body = str(uuid.uuid4()), {"text": "Une seule fois"}
+    keep = idempotency.keep
+
+    async def crash(conn: Any, *args: Any) -> bool:
+        # Every connection of the request: the one that claimed the key, the one writing
+        # (ended by the server's superuser: the pools' role may not end them).
+        pids = [await pool.fetchval("SELECT owner_pid FROM idempotency_keys")]
+        if isinstance(conn, asyncpg.Connection):
+            pids.append(conn.get_server_pid())
+        admin = await asyncpg.connect(sample_settings.database_url)
+        try:
+            await admin.execute("SELECT pg_terminate_backend(p) FROM unnest($1::int[]) p", pids)
+            for _ in range(100):  # the backends have exited
+                if not await admin.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", pids
+                ):
+                    break
+                await asyncio.sleep(0.02)
+            else:
+                pytest.fail("the connections did not end")
+        finally:
+            await admin.close()
+        raise ConnectionResetError("the process died")
+
+    monkeypatch.setattr(idempotency, "keep", crash)
+    first = await sample.post(NOTES, json=body, headers=keyed(staff, key))
+    monkeypatch.setattr(idempotency, "keep", keep)
+    retry = await sample.post(NOTES, json=body, headers=keyed(staff, key))
+    assert await notes(sample) == 1  # (2 when the answer was stored after the commit)
+    assert retry.status == 201, await retry.text()
+    assert "Idempotent-Replayed" not in retry.headers  # nothing was kept: it ran afresh
+    assert first.status >= 500  # (a real crash answers nothing)
+    again = await sample.post(NOTES, json=body, headers=keyed(staff, key))
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert await again.read() == await retry.read()
+    assert await notes(sample) == 1
+
+
+async def test_the_creation_commits_with_its_answer(sample, staff):
+    """While the first request still runs after its write, its note is not visible: it
+    commits with the stored answer, at once."""
+    pool = sample.app[POOL]
+    key, body = str(uuid.uuid4()), {"text": "Ensemble", "pause": 0.5}
+    first = asyncio.create_task(sample.post(NOTES, json=body, headers=keyed(staff, key)))
+    for _ in range(100):  # the note is written (its row locked by the open transaction)
+        if await pool.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE relation = 'notes'::regclass"
+            " AND mode = 'RowExclusiveLock'"
+        ):
+            break
+        await asyncio.sleep(0.02)
+    else:
+        pytest.fail("the note was never written")
+    assert await notes(sample) == 0
+    assert await pool.fetchval("SELECT status FROM idempotency_keys") is None
+    done = await first
+    assert done.status == 201
+    assert await notes(sample) == 1
+    assert await pool.fetchval("SELECT status FROM idempotency_keys") == 201
+    assert await pool.fetchval("SELECT count(*) FROM outbox") >= 1
+
+
+async def test_a_retry_taking_over_a_running_key_wins(sample, staff, account):
+    """The first request's claiming connection is cut while it runs (its process alive): a
+    retry takes the key over; the first one's answer then is not stored over it, and its
+    change does not commit (a 409), so one note only, the retry's."""
+    pool = sample.app[POOL]
+    caller, key = f"testville|{account}", str(uuid.uuid4())
+    body = {"text": "Reprise", "pause": 0.5}
+    first = asyncio.create_task(sample.post(NOTES, json=body, headers=keyed(staff, key)))
+    for _ in range(100):
+        if await pool.fetchval("SELECT count(*) FROM idempotency_keys"):
+            break
+        await asyncio.sleep(0.02)
+    # The retry's claim, as when the first's connection is gone.
+    await pool.execute(
+        "UPDATE idempotency_keys SET owner_pid = pg_backend_pid(), created_at = now()"
+        " WHERE caller = $1",
+        caller,
+    )
+    lost = await first
+    assert lost.status == 409
+    assert (await lost.json())["type"].endswith("/idempotency-key-in-progress")
+    assert await notes(sample) == 0
+    assert await pool.fetchval("SELECT status FROM idempotency_keys") is None  # the retry's
+
+
+# --- the shared transaction itself (shared/uow.py) -----------------------------------------
+
+
+async def _note(uow: Any, text: str) -> None:
+    await uow.conn.execute(
+        "INSERT INTO notes (id, tenant, text) VALUES ($1, 'testville', $2)", uuid.uuid4(), text
+    )
+
+
+async def test_units_of_work_join_the_shared_transaction(sample):
+    pool = sample.app[POOL]
+    done: list[str] = []
+    shared, token = share_transaction(pool)
+    try:
+        async with unit_of_work(sample.app, tenant="testville") as uow:
+            await _note(uow, "un")
+            uow.emit("test.NoteRecorded", {"note_id": uuid.uuid4(), "text": "un"})
+            uow.after_commit(lambda: done.append("un"))
+        assert reading(pool) is shared.conn  # the handler reads what it wrote
+        with pytest.raises(RuntimeError):  # a second one failing is undone alone
+            async with unit_of_work(sample.app, tenant="testville") as uow:
+                await _note(uow, "deux")
+                uow.after_commit(lambda: done.append("deux"))
+                raise RuntimeError("refused")
+        async with unit_of_work(sample.app, tenant="testville") as uow:
+            await _note(uow, "trois")
+        assert await notes(sample) == 0 and done == []  # nothing committed yet
+    finally:
+        stop_sharing(token)
+    await shared.commit()
+    assert await pool.fetchval("SELECT array_agg(text ORDER BY text) FROM notes") == [
+        "trois",
+        "un",
+    ]
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == 1
+    assert done == ["un"]
+    assert reading(pool) is pool
+
+
+async def test_a_failing_first_unit_of_work_leaves_a_fresh_transaction(sample):
+    pool = sample.app[POOL]
+    shared, token = share_transaction(pool)
+    try:
+        with pytest.raises(RuntimeError):
+            async with unit_of_work(sample.app, tenant="testville") as uow:
+                await _note(uow, "annulée")
+                raise RuntimeError("refused")
+        assert not shared.started
+        async with unit_of_work(sample.app, tenant="testville") as uow:
+            await _note(uow, "gardée")
+    finally:
+        stop_sharing(token)
+    await shared.commit()
+    assert await pool.fetchval("SELECT array_agg(text) FROM notes") == ["gardée"]
+
+
+async def test_a_rolled_back_shared_transaction_leaves_nothing(sample):
+    pool = sample.app[POOL]
+    done: list[str] = []
+    shared, token = share_transaction(pool)
+    try:
+        async with unit_of_work(sample.app, tenant="testville") as uow:
+            await _note(uow, "refusée")
+            uow.after_commit(lambda: done.append("x"))
+    finally:
+        stop_sharing(token)
+    await shared.roll_back()
+    assert await notes(sample) == 0 and done == []
+    assert pool.get_size() - pool.get_idle_size() == 0  # its connection is back
+
+
+async def test_another_task_does_not_join(sample):
+    """A task spawned by the handler inherits the context, not the transaction."""
+    pool = sample.app[POOL]
+    shared, token = share_transaction(pool)
+
+    async def elsewhere() -> None:
+        async with unit_of_work(sample.app, tenant="testville") as uow:
+            await _note(uow, "à part")
+
+    try:
+        await asyncio.create_task(elsewhere())
+        assert await notes(sample) == 1  # committed on its own
+        assert not shared.started
+    finally:
+        stop_sharing(token)
+    await shared.commit()

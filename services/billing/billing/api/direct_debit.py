@@ -47,10 +47,11 @@ from billing.state import BANK_VAULT
 from billing.usecases import direct_debit, mandates
 from shared.auth import Caller, require_caller
 from shared.errors import Problem
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.http.uploads import download
-from shared.uow import unit_of_work
+from shared.uow import reading, unit_of_work
 
 routes = web.RouteTableDef()
 TAGS = ["direct debit"]
@@ -134,6 +135,7 @@ async def collecting_regies(request: web.Request) -> web.Response:
         422: "Invalid IBAN or BIC",
     },
 )
+@idempotent
 async def register_mandate(request: web.Request) -> web.Response:
     caller = anyone(request)
     household_id = path_uuid(request, "household_id")
@@ -155,7 +157,8 @@ async def register_mandate(request: web.Request) -> web.Response:
         signature_hours=settings.mandate_signature_hours,
         now=now(request),
     )
-    row = await mandates.mandate(pool(request), caller.tenant, mandate_id)
+    # Read in the request's transaction: under Idempotency-Key it commits with the answer.
+    row = await mandates.mandate(reading(pool(request)), caller.tenant, mandate_id)
     return json_response(MandateOut(), row, status=201)
 
 

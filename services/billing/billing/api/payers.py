@@ -17,6 +17,7 @@ from billing.schemas import (
     PayerOut,
 )
 from billing.usecases import invoices, payers
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json
 from shared.uow import unit_of_work
@@ -57,6 +58,7 @@ async def list_payers(request: web.Request) -> web.Response:
         422: "The account is not linked to the household",
     },
 )
+@idempotent
 async def create_payer(request: web.Request) -> web.Response:
     caller = staff(request)
     household_id = path_uuid(request, "household_id")

@@ -35,7 +35,7 @@ from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.http.uploads import download
 from shared.logging import get_logger
-from shared.uow import unit_of_work
+from shared.uow import reading, unit_of_work
 
 log = get_logger(__name__)
 routes = web.RouteTableDef()
@@ -72,7 +72,8 @@ async def record_payment(request: web.Request) -> web.Response:
         actor(caller),
         now=now(request),
     )
-    row = await payments.payment(pool(request), caller.tenant, payment_id)
+    # Read in the request's transaction: under Idempotency-Key it commits with the answer.
+    row = await payments.payment(reading(pool(request)), caller.tenant, payment_id)
     return json_response(PaymentOut(), row, status=201)
 
 
@@ -183,7 +184,7 @@ async def create_remittance(request: web.Request) -> web.Response:
         actor=actor(caller),
         now=now(request),
     )
-    row = await payments.remittance(pool(request), caller.tenant, remittance_id)
+    row = await payments.remittance(reading(pool(request)), caller.tenant, remittance_id)
     return json_response(RemittanceOut(), row, status=201)
 
 
@@ -332,7 +333,7 @@ async def start_card_payment(request: web.Request) -> web.Response:
         viewer=family_viewer,
         urls=_urls(request),
     )
-    row = await card.transaction(pool(request), caller.tenant, started["transaction_id"])
+    row = await card.transaction(reading(pool(request)), caller.tenant, started["transaction_id"])
     return json_response(CardTransactionOut(), row, status=201)
 
 

@@ -11,7 +11,7 @@ from billing.usecases import refunds
 from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
-from shared.uow import unit_of_work
+from shared.uow import reading, unit_of_work
 
 routes = web.RouteTableDef()
 TAGS = ["invoices"]
@@ -41,7 +41,8 @@ async def refund_credit_note(request: web.Request) -> web.Response:
         actor(caller),
         now=now(request),
     )
-    row = await refunds.refund(pool(request), caller.tenant, refund_id)
+    # Read in the request's transaction: under Idempotency-Key it commits with the answer.
+    row = await refunds.refund(reading(pool(request)), caller.tenant, refund_id)
     return json_response(RefundOut(), row, status=201)
 
 

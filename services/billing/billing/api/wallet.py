@@ -32,6 +32,7 @@ from billing.schemas import (
 )
 from billing.settings import SETTINGS
 from billing.usecases import wallet
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.uow import unit_of_work
@@ -166,6 +167,7 @@ async def list_movements(request: web.Request) -> web.Response:
         422: "Amount outside the top-up limits",
     },
 )
+@idempotent
 async def top_up(request: web.Request) -> web.Response:
     caller = anyone(request)
     household_id = path_uuid(request, "household_id")

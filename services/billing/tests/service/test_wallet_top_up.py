@@ -155,3 +155,18 @@ async def test_topped_up_money_pays_a_basket(billing, wallet_tap):
 
     (invoice,) = await eventually(paid)
     assert invoice["paid_cents"] == 415
+
+
+async def test_a_retried_top_up_starts_one_card_payment(billing):
+    """Idempotency-Key: the same top-up sent again gets the first answer (the same bank
+    page), not a second transaction."""
+    _, lea, family, _ = await wallet_by_card(billing)
+    url = f"{wallet_url(lea.household_id)}/top-ups"
+    headers = {**family, "Idempotency-Key": str(uuid.uuid4())}
+    body = {"amount_cents": 2500, "email": "claire@example.fr"}
+    first = await billing.client.post(url, json=body, headers=headers)
+    assert first.status == 201, await first.text()
+    again = await billing.client.post(url, json=body, headers=headers)
+    assert again.status == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert await again.json() == await first.json()
+    assert await billing.pool.fetchval("SELECT count(*) FROM card_transactions") == 1

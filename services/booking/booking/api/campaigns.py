@@ -19,6 +19,7 @@ from booking.schemas import (
     FileCheckQuery,
 )
 from booking.usecases import campaigns
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.keys import POOL
@@ -36,6 +37,7 @@ routes = web.RouteTableDef()
     tags=["campaigns"],
     responses={409: "An activity is in another campaign", 422: "Unknown activity"},
 )
+@idempotent
 async def create_campaign(request: web.Request) -> web.Response:
     tenant, actor = calling(request, STAFF)
     data = await read_json(request, CampaignIn())

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from ..conftest import TENANT
+from .test_campaigns import next_year
 
 Town = Any
 
@@ -66,9 +67,32 @@ async def test_a_retried_all_or_nothing_validation_books_once(town: Town) -> Non
     assert await town.pool.fetchval("SELECT status FROM idempotency_keys") == 200
 
 
+async def test_a_retried_campaign_is_opened_once(town: Town) -> None:
+    activity = await town.activity(**next_year())
+    body = {
+        "name": "Périscolaire 2027-2028",
+        "school_year": "2027-2028",
+        "opens_on": "2027-06-01",
+        "closes_on": "2027-07-15",
+        "activity_ids": [activity["id"]],
+    }
+    headers = {**town.staff(), "Idempotency-Key": str(uuid.uuid4())}
+    path = f"/tenants/{TENANT}/campaigns"
+    first = await town.client.post(path, json=body, headers=headers)
+    assert first.status == 201, await first.text()
+    again = await town.client.post(path, json=body, headers=headers)
+    assert again.status == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert await again.json() == await first.json()
+    assert await town.pool.fetchval("SELECT count(*) FROM campaigns") == 1
+
+
 async def test_the_openapi_document_names_the_header(town: Town) -> None:
     r = await town.client.get("/openapi.json")
     spec = await r.json()
-    for path in ("/tenants/{tenant}/baskets", "/tenants/{tenant}/baskets/{basket_id}/validate"):
+    for path in (
+        "/tenants/{tenant}/baskets",
+        "/tenants/{tenant}/baskets/{basket_id}/validate",
+        "/tenants/{tenant}/campaigns",
+    ):
         params = spec["paths"][path]["post"]["parameters"]
         assert any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in params)

@@ -22,6 +22,7 @@ from notify.usecases import news
 from shared import files
 from shared.auth import require_caller
 from shared.errors import Problem, validation_problem
+from shared.http.idempotency import idempotent
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.http.uploads import Form, Upload, is_multipart
@@ -64,8 +65,10 @@ def _load_form(schema: Schema, form: Form) -> dict[str, Any]:
         " parts named `attachments` (PDF, JPEG or PNG, recognised from their content; at most"
         " NEWS_MAX_ATTACHMENTS). Dates: AAAA-MM-JJ in Europe/Paris (an end date includes the"
         " whole day) or ISO 8601 timestamps. The body is plain text: clients escape it."
+        " Idempotency-Key: JSON bodies only."
     ),
 )
+@idempotent
 async def create_news(request: web.Request) -> web.Response:
     caller = require_caller(request, roles=STAFF)
     settings = request.app[SETTINGS]
