@@ -28,23 +28,23 @@ from shared.events.archive import replay_archive
 from shared.events.parked import list_parked, replay_parked
 from shared.events.relay import serve_relay
 from shared.events.topology import Topology
+from shared.http import server
 from shared.http.app import PARSER_LIMITS, ServiceDefinition, create_service_app
 from shared.logging import configure_logging, get_logger
 from shared.settings import ServiceSettings, SettingsError
 
 
 def serve(app: web.Application, settings: ServiceSettings, **kwargs: Any) -> None:
-    """Run the service until SIGTERM/SIGINT, then shut down gracefully."""
+    """Run the service until SIGTERM/SIGINT, then shut down gracefully (the parser's own
+    refusals answered in problem+json: shared/http/server.py)."""
     options: dict[str, Any] = {
-        "host": settings.http_host,
-        "port": settings.http_port,
-        "print": None,
         "shutdown_timeout": settings.shutdown_timeout,
+        "keepalive_timeout": 75,  # web.run_app's, which served before
         "access_log": None,
         **PARSER_LIMITS,
         **kwargs,
     }
-    web.run_app(app, **options)
+    server.run(app, settings.http_host, settings.http_port, **options)
 
 
 def main(definition: Callable[[], ServiceDefinition], argv: list[str] | None = None) -> int:

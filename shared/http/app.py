@@ -53,11 +53,12 @@ class Command:
 PUBLIC_PATHS = ("/openapi.json", "/healthz", "/readyz", "/metrics")
 
 
-# aiohttp refuses a request line or a header above its parser's limits with a plain-text 400
-# that no middleware sees (the parser fails before any request exists). Set above what the
-# gateway lets through (nginx's 8 KiB header buffers; a URI nginx re-escapes may grow
-# threefold), so that the gateway refuses first, in problem+json (deploy/gateway).
-PARSER_LIMITS = {"max_line_size": 32 * 1024, "max_field_size": 32 * 1024}
+# aiohttp refuses a request line or a header above its parser's limits before any request
+# exists (no middleware sees it); shared/http/server.py answers it 414 or 431 in problem+json.
+# Set above what the gateway lets through (nginx's 8 KiB header buffers; a URI nginx
+# re-escapes may grow threefold), so that behind it the gateway refuses first. The two
+# differ: the parser's error names only the limit it passed, which tells 414 from 431.
+PARSER_LIMITS = {"max_line_size": 32 * 1024, "max_field_size": 16 * 1024}
 
 
 @dataclass

@@ -178,6 +178,11 @@ def build_spec(
             operation["responses"].setdefault(
                 "415", {"description": "Not a JSON body", "content": problem_ref}
             )
+        if info["request"] is not None or info["form"]:
+            # A body above the size limit (the service's HTTP_MAX_BODY_BYTES or the gateway's).
+            operation["responses"].setdefault(
+                "413", {"description": "Body too large", "content": problem_ref}
+            )
         if params and any(p["in"] == "path" for p in params):
             # Every path parameter names a record (a tenant, an id): one unknown is a 404.
             operation["responses"].setdefault(

@@ -1,11 +1,14 @@
 """Hostile input, refused by the shared layer for every service: deeply nested JSON, NUL
 bytes in JSON, query strings, path parameters and forms, control characters in file names,
-/metrics to strangers, and the broker's reconnect schedule (jitter)."""
+/metrics to strangers, the broker's reconnect schedule (jitter), and the HTTP parser's own
+refusals (a huge header or path) on a service served on a real port."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
+from collections.abc import AsyncIterator
 from typing import Any
 from unittest import mock
 
@@ -19,12 +22,15 @@ from shared.errors import PROBLEM_BASE, Problem
 from shared.events import broker as broker_module
 from shared.events.broker import Broker
 from shared.events.topology import Topology
-from shared.http import health, middlewares
+from shared.http import health, middlewares, server
+from shared.http.app import PARSER_LIMITS, create_service_app
 from shared.http.requests import MAX_JSON_DEPTH, check_json
 from shared.http.uploads import read_form
 from shared.keys import METRICS, SETTINGS
 from shared.metrics import ServiceMetrics
 from shared.settings import ServiceSettings
+from shared.testing.processes import ServiceProcess
+from shared.testing.sample import definition
 
 NOTES = "/tenants/testville/notes"
 
@@ -288,3 +294,85 @@ async def test_the_broker_waits_a_jittered_delay_between_connection_attempts(mon
     ceilings = [0.2, 0.4, 0.8, 1.0, 1.0, 1.0]
     assert all(0 <= w <= c for w, c in zip(waits, ceilings, strict=True)), waits
     assert waits != ceilings  # not the bare doubling every replica would share
+
+
+# --- 7. the HTTP parser's own refusals ----------------------------------------------------------
+
+
+async def _raw_answer(port: int, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """One request written byte for byte to 127.0.0.1:port; the status, headers and body."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), 10)  # the connection is closed after
+    finally:
+        writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    return int(status_line.split(" ", 2)[1]), headers, body
+
+
+@pytest.fixture
+async def served(sample_settings: Any) -> AsyncIterator[int]:
+    """The sample service served as `python -m <service> serve` serves it, on a free port."""
+    app = create_service_app(sample_settings, definition())
+    runner, _ = await server.start(app, "127.0.0.1", 0, access_log=None, **PARSER_LIMITS)
+    try:
+        yield runner.addresses[0][1]
+    finally:
+        await runner.cleanup()
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"),
+    [
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n",
+            431,
+            "header-too-large",
+        ),
+        (b"GET /" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri-too-long"),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400, "bad-request"),
+    ],
+    ids=["huge-header", "huge-path", "malformed-header"],
+)
+async def test_the_parser_s_own_refusals_are_problems(served, request_bytes, status, code):
+    answer, headers, body = await _raw_answer(served, request_bytes)
+    assert answer == status, body[:300]
+    assert headers["content-type"].startswith("application/problem+json")
+    problem = json.loads(body)
+    assert problem["type"] == PROBLEM_BASE + code
+    assert problem["status"] == status
+    assert problem["detail"]  # in French, for the user
+    assert "instance" not in problem  # no request line was read
+    assert "aiohttp" not in body.decode() and "Got more than" not in body.decode()
+
+
+async def test_below_the_parser_s_limits_a_request_is_served(served):
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: "
+    answer, _, body = await _raw_answer(served, request + b"a" * 9000 + b"\r\n\r\n")
+    assert answer == 200, body[:300]
+    path = b"/tenants/testville/" + b"b" * 20_000  # a long address: the router's 404
+    answer, headers, _ = await _raw_answer(
+        served, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    assert answer == 404
+    assert headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_service_process_answers_them_and_still_stops_in_order(sample_settings):
+    """`python -m <service> serve` itself (shared/cli.py): the huge header refused in
+    problem+json, then SIGTERM ends it cleanly (exit 0)."""
+    service = ServiceProcess("shared.testing.sample", sample_settings)
+    await service.start()
+    try:
+        request = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100_000 + b"\r\n\r\n"
+        answer, headers, body = await _raw_answer(service.port, request)
+        assert answer == 431, body[:300]
+        assert headers["content-type"].startswith("application/problem+json")
+        await service.terminate()
+        assert service.process is not None and service.process.returncode == 0
+    finally:
+        await service.kill()

@@ -49,9 +49,9 @@ def test_every_operation_lists_the_refusals_any_of_its_kind_may_answer(paths):
                 assert _problem(responses["403"]) == PROBLEM, label
             body = operation.get("requestBody", {}).get("content", {})
             if "application/json" in body:  # read_json
-                assert {"400", "415", "422"} <= set(responses), label
+                assert {"400", "413", "415", "422"} <= set(responses), label
             if "multipart/form-data" in body:  # read_form
-                assert {"400", "422"} <= set(responses), label
+                assert {"400", "413", "422"} <= set(responses), label
             query = [p for p in operation.get("parameters", []) if p["in"] == "query"]
             if query:  # read_query
                 assert "422" in responses, label

@@ -269,8 +269,8 @@ async def _raw(gw: Any, request: bytes) -> tuple[int, bytes]:
 
 
 async def test_oversized_headers_and_addresses_get_problem_answers(gw, http):
-    """nginx's parser limits answer problem+json (aiohttp's own are plain text, and a
-    service cannot reword them: the gateway's are set below them)."""
+    """nginx's parser limits answer problem+json; they are set below the services' own
+    (which answer problem+json too: shared/http/server.py)."""
     async with http.get(gw("/api/family/tenants/demo/me"), headers={"X-Big": "a" * 9000}) as r:
         body = await _problem(r, 431)
         assert body["type"].endswith("/header-too-large")

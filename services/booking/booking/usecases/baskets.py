@@ -112,7 +112,7 @@ async def create_basket(
     the household they name."""
     if actor.staff:
         if household_id is None:
-            raise HouseholdRequired()
+            raise HouseholdRequired(field="household_id")
         household = household_id
     else:
         household = actor.own_household()
@@ -161,7 +161,7 @@ async def validated_baskets(
     household."""
     if actor.staff:
         if household_id is None:
-            raise HouseholdRequired()
+            raise HouseholdRequired(field="household_id")
         household = household_id
     else:
         household = actor.own_household()

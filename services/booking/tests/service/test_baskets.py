@@ -347,6 +347,7 @@ async def test_staff_fill_a_basket_on_behalf_of_a_family(town: Town) -> None:
     line = {"child_id": str(lea["id"]), "activity_id": a, "dates": ["2026-09-17"]}
     r = await town.call("POST", baskets, town.staff(), {"lines": [line]}, 422)
     assert r["type"].endswith("/household-required")
+    assert r["field"] == "household_id"  # the refusal names what is missing (issue 17)
     # A family cannot open a basket for another household.
     r = await town.call(
         "POST",

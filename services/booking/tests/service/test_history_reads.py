@@ -38,6 +38,7 @@ async def test_validated_baskets_of_a_household(town: Town) -> None:
     # Staff name the household; a family cannot look at another's.
     r = await town.call("GET", BASKETS, town.staff(), status=422)
     assert r["type"].endswith("/household-required")
+    assert r["field"] == "household_id"
     staff_view = await town.call(
         "GET", f"{BASKETS}?household_id={lea['household_id']}", town.staff()
     )
