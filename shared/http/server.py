@@ -11,9 +11,11 @@ plain-text 400 (`RequestHandler.handle_error`); there is no public hook to rewor
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import signal
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +27,9 @@ from shared.http.middlewares import PROBLEM_TYPE
 from shared.logging import get_logger
 
 log = get_logger("http")
+
+# `web.TCPSite`'s options among those a caller of `start`/`run` may give.
+SITE_OPTIONS = ("reuse_port", "reuse_address", "backlog", "ssl_context")
 
 URI_TOO_LONG = Problem(414, "uri-too-long", "URI too long", "L'adresse demandée est trop longue.")
 HEADER_TOO_LARGE = Problem(
@@ -129,9 +134,11 @@ async def start(
 ) -> tuple[ServiceRunner, web.TCPSite]:
     """Start serving `app` on host:port (port 0: any free one); `options` go to the runner
     (shutdown_timeout, keepalive_timeout, access_log, the parser's limits...)."""
+    # The listening socket's options go to the site, the others to the runner.
+    site_options = {k: options.pop(k) for k in SITE_OPTIONS if k in options}
     runner = ServiceRunner(app, **options)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port, **site_options)
     try:
         await site.start()
     except BaseException:
@@ -140,9 +147,18 @@ async def start(
     return runner, site
 
 
-def run(app: web.Application, host: str, port: int, **options: Any) -> None:
+def run(
+    app: web.Application,
+    host: str,
+    port: int,
+    *,
+    print: Callable[..., Any] | None = builtins.print,
+    **options: Any,
+) -> None:
     """Serve until SIGTERM/SIGINT, then shut down gracefully: the app's cleanup (consumers
-    stopped, outbox drained) runs while its tasks still live, as with `web.run_app`."""
+    stopped, outbox drained) runs while its tasks still live, as with `web.run_app`, whose
+    `print` (called with its banner once listening: a parent process may wait for it) and
+    site options (`reuse_port`...) it takes too."""
 
     async def serve() -> None:
         loop, main = asyncio.get_running_loop(), asyncio.current_task()
@@ -161,6 +177,8 @@ def run(app: web.Application, host: str, port: int, **options: Any) -> None:
             loop.add_signal_handler(signum, on_signal)
         runner, _ = await start(app, host, port, **options)
         started = True
+        if print is not None:
+            print(f"======== Running on http://{host}:{port} ========\n(Press CTRL+C to quit)")
         try:
             await stop.wait()
         finally:

@@ -52,6 +52,29 @@ OPENING_RUSH = [
     rf"^gateway/(pgbench|bare) = {N} ",
     r"^goals: p99 from sending <= 100 ms at 100 baskets/s offered .*: (met|missed) .*; emails",
 ]
+# The fair opening: 300 requests for 20 places a day over 3 days (every day oversubscribed),
+# then 50 families submitting.
+ALLOCATION_SMALL = [
+    *("--requests", "300", "--places", "20", "--days", "3", "--families", "50"),
+    *("--concurrency", "8"),
+]
+ALLOCATION = [
+    r"^set-up: 300 requests \(.*\), .* for 20 places × 3 days = 60 places; written with COPY",
+    rf"^domain allocate alone: {N} s \(300 tickets, 60 booked, {N} waiting\)$",
+    rf"^allocation use case \(allocate_due, committed\): {N} s for 300 requests \({N} requests/s",
+    rf"^written: 60 booked rows, {N} waiting rows, {N} events in the outbox \({N} Reservation",
+    r"^per day \(booked/capacity, waiting\): (\w{3} \d\d: 20/20 \(\d+\), ){2}\w{3} \d\d: 20/20",
+    r"^checks: ok ",
+    rf"^of which the event path, .*: contract check .* {N} s, outbox insert .* {N} s: {N}% of",
+    rf"^bare Postgres: one COPY of {N} booking rows .*: {N} s \({N} rows/s\); use case/bare = {N}",
+    r"^goal: allocation of 20,000 requests under 10 s: not measured at this size",
+    rf"^submissions: 50 families PUT their request \(.*\): {N} requests/s \({N} s\)$",
+    rf"^submission latency from sending: median {N} ms, p95 {N} ms, p99 {N} ms$",
+    r"^submission errors: 0$",
+    r"^stored: 50 requests, \d+ children$",
+    rf"^bare Postgres, the same writes \(asyncpg loop, 8 connections\): {N} requests/s; "
+    rf"service/bare = {N}$",
+]
 
 # bench file → runs: (arguments, the lines its figures must match, how often each).
 SMOKE: dict[str, list[tuple[list[str], list[str], int]]] = {
@@ -152,6 +175,12 @@ SMOKE: dict[str, list[tuple[list[str], list[str], int]]] = {
             [*RUSH, r"'confirmed': 30\b", r"'waiting_list': 60\b"],
             1,
         ),
+    ],
+    "allocation.py": [
+        # The service as a process, every family at once over 8 connections.
+        (ALLOCATION_SMALL, ALLOCATION, 1),
+        # The service inside the benchmark's process, paced submissions, another population.
+        ([*ALLOCATION_SMALL, "--processes", "0", "--rate", "100", "--seed", "7"], ALLOCATION, 1),
     ],
 }
 
