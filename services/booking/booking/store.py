@@ -2444,16 +2444,19 @@ async def live_bookings_on(
     return {(r["child_id"], r["day"]): dict(r) for r in rows}
 
 
-async def insert_allocated_bookings(conn: asyncpg.Connection, rows: Sequence[Row]) -> None:
-    """The allocation's bookings, inserted in the order given (so that `seq` keeps the
+ALLOCATED_COLUMNS = ("id", "tenant", "activity_id", "child_id", "household_id", "day",
+                     "status", "booked_by", "created_at")  # fmt: skip
+
+
+async def insert_allocated_bookings(
+    conn: asyncpg.Connection, records: Sequence[tuple[Any, ...]]
+) -> None:
+    """The allocation's bookings, each a tuple in ALLOCATED_COLUMNS order (no dict per row:
+    150,000 rows for 20,000 requests), inserted in the order given (so that `seq` keeps the
     allocation's order on each day's waiting list). The caller holds the day rows. COPY: a
-    whole window's rows (150,000 for 20,000 requests) in one stream, three times faster than
-    an INSERT from unnest; COPY inserts in the order sent, so `seq` follows it too."""
-    columns = ("id", "tenant", "activity_id", "child_id", "household_id", "day", "status",
-               "booked_by", "created_at")  # fmt: skip
-    await conn.copy_records_to_table(
-        "bookings", records=[tuple(r[k] for k in columns) for r in rows], columns=columns
-    )
+    whole window's rows in one stream, three times faster than an INSERT from unnest; COPY
+    inserts in the order sent, so `seq` follows it too."""
+    await conn.copy_records_to_table("bookings", records=records, columns=ALLOCATED_COLUMNS)
 
 
 async def promote_bookings(conn: asyncpg.Connection, booking_ids: Sequence[uuid.UUID]) -> None:
