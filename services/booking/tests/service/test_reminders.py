@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -200,17 +200,22 @@ async def test_the_sweeper_runs_the_round(town: Town, nudges: EventTap) -> None:
     assert len(nudges.of_type(WEEK)) == 1
 
 
-@QUIET_SWEEP
+@pytest.mark.parametrize(
+    "booking_settings",
+    [{"hold_sweep_seconds": 3600, "basket_reminder_hours": 48}],
+    indirect=True,
+    ids=["no-sweep"],
+)
 async def test_the_command_emits_the_reminders_due_now(
     town: Town, nudges: EventTap, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The command uses the real time: a basket opened two hours ago with a day of today,
-    which closes for booking tonight at 23:59 (Paris)."""
+    """The command uses the real time: a basket opened two hours ago with a day of tomorrow,
+    which closes for booking tomorrow at 23:59 (Paris): between 24 and 48 hours from now
+    whatever the hour the test runs, so within the 48 hours set here, and never passed."""
     await consuming(town.client)
     now = datetime.now(UTC)
     today = now.astimezone(PARIS).date()
-    if now.astimezone(PARIS).hour == 23:
-        pytest.skip("the day's deadline is too close for the test to be deterministic")
+    tomorrow = today + timedelta(days=1)
     activity = await town.activity(
         name="Accueil du soir — vacances",
         type="VACANCES",
@@ -222,11 +227,12 @@ async def test_the_command_emits_the_reminders_due_now(
     )
     kid = await town.enrolled_child(activity)
     town.at(now - timedelta(hours=2))
-    basket = await town.basket(kid, [{"activity_id": activity["id"], "dates": [str(today)]}])
+    basket = await town.basket(kid, [{"activity_id": activity["id"], "dates": [str(tomorrow)]}])
     capsys.readouterr()
     code = await asyncio.to_thread(emit_reminders_command, town.settings, argparse.Namespace())
     assert code == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == '{"week": 0, "basket": 1}'
     (event,) = await nudges.wait_for(1, event_type=BASKET, timeout=20)
     assert event["payload"]["basket_id"] == basket["id"]
-    assert date.fromisoformat(event["payload"]["deadline"][:10]) == today
+    deadline = datetime.fromisoformat(event["payload"]["deadline"]).astimezone(PARIS)
+    assert deadline.date() == tomorrow
