@@ -55,7 +55,14 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
-from booking_rush import NOW, RushClient, pct, start_processes, stop_processes
+from booking_rush import (
+    NOW,
+    RushClient,
+    booking_bench,
+    pct,
+    start_processes,
+    stop_processes,
+)
 
 from booking.app import MIGRATIONS, create_app
 from booking.domain import allocation as draw
@@ -68,9 +75,6 @@ from shared import db, migrations
 from shared.events import outbox, registry
 from shared.events.checked import PayloadCheck
 from shared.events.envelope import event_of
-from shared.events.topology import Topology
-from shared.logging import configure_logging
-from shared.testing.plugin import BusNamespace, delete_topology
 from shared.testing.processes import free_port
 from shared.testing.tokens import TokenFactory
 from shared.uow import UnitOfWork
@@ -704,56 +708,30 @@ async def run(
     rate: float | None,
     processes: int,
 ) -> None:
-    run_id = uuid.uuid4().hex[:8]
-    database = f"pf_bench_{run_id}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    await admin.execute(f'CREATE DATABASE "{database}"')
-    dsn = ADMIN_DSN.rpartition("/")[0] + f"/{database}"
-    namespace = BusNamespace(f"bench{run_id}")
-    tokens = TokenFactory()
-    configure_logging("bench", json=False, level="warning")
-    jwks = web.Application()
-    jwks.router.add_get("/jwks", lambda _: web.json_response(tokens.jwks()))
-    jwks_runner = web.AppRunner(jwks)
-    await jwks_runner.setup()
-    jwks_port = free_port()
-    await web.TCPSite(jwks_runner, "127.0.0.1", jwks_port).start()
-    settings = BookingSettings.from_env(
-        {},
-        environment="test",
-        log_level="warning",
-        database_url=dsn,
-        amqp_url=AMQP_URL,
-        bus_namespace=namespace.name,
-        jwks_url=f"http://127.0.0.1:{jwks_port}/jwks",
-        jwt_issuer=tokens.issuer,
-        jwt_audience=tokens.audience,
-        max_inflight_requests=10_000,
-        db_pool_max=20,
-        # The allocation's events stay in the outbox: publishing them is event_bus.py's
-        # subject, and would share the cores with the submissions measured here.
-        outbox_relay_in_process=False,
-        hold_sweep_seconds=3600,
-    )
-    namespace.topologies.append((Topology(namespace.name, "booking"), settings.retry_delays_ms))
-    pool: asyncpg.Pool | None = None
-    try:
-        await migrations.migrate(settings, MIGRATIONS)
-        pool = await db.create_pool(dataclasses.replace(settings, db_pool_max=4))
-        print(
-            f"allocation: {requests:,} requests, {places:,} places a day, {days} days, seed {seed}"
-        )
-        await allocation_phase(pool, requests, places, days, seed)
-        await submission_phase(
-            pool, settings, tokens, families, days, seed, concurrency, rate, processes
-        )
-    finally:
-        if pool is not None:
+    # The allocation's events stay in the outbox: publishing them is event_bus.py's subject,
+    # and would share the cores with the submissions measured here.
+    async with booking_bench(outbox_relay_in_process=False, hold_sweep_seconds=3600) as bench:
+        await migrations.migrate(bench.settings, MIGRATIONS)
+        pool = await db.create_pool(dataclasses.replace(bench.settings, db_pool_max=4))
+        try:
+            print(
+                f"allocation: {requests:,} requests, {places:,} places a day, {days} days,"
+                f" seed {seed}"
+            )
+            await allocation_phase(pool, requests, places, days, seed)
+            await submission_phase(
+                pool,
+                bench.settings,
+                bench.tokens,
+                families,
+                days,
+                seed,
+                concurrency,
+                rate,
+                processes,
+            )
+        finally:
             await pool.close()
-        await jwks_runner.cleanup()
-        await delete_topology(namespace)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        await admin.close()
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -37,7 +38,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -239,6 +242,60 @@ def _process_cpu(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+@dataclasses.dataclass(frozen=True)
+class BookingBench:
+    """A benchmark's own booking world: its database, bus namespace, tokens and settings."""
+
+    settings: BookingSettings
+    tokens: TokenFactory
+    namespace: BusNamespace
+    dsn: str
+
+
+@contextlib.asynccontextmanager
+async def booking_bench(**overrides: Any) -> AsyncIterator[BookingBench]:
+    """Creates a throwaway database and bus namespace, serves the tokens' JWKS, and drops
+    them all afterwards; overrides are BookingSettings fields."""
+    run_id = uuid.uuid4().hex[:8]
+    database = f"pf_bench_{run_id}"
+    admin = await asyncpg.connect(ADMIN_DSN)
+    await admin.execute(f'CREATE DATABASE "{database}"')
+    dsn = ADMIN_DSN.rpartition("/")[0] + f"/{database}"
+    namespace = BusNamespace(f"bench{run_id}")
+    tokens = TokenFactory()
+    configure_logging("bench", json=False, level="warning")
+    jwks = web.Application()
+    jwks.router.add_get("/jwks", lambda _: web.json_response(tokens.jwks()))
+    jwks_runner = web.AppRunner(jwks)
+    await jwks_runner.setup()
+    jwks_port = free_port()
+    await web.TCPSite(jwks_runner, "127.0.0.1", jwks_port).start()
+    try:
+        settings = BookingSettings.from_env(
+            {},
+            **{
+                "environment": "test",
+                "log_level": "warning",
+                "database_url": dsn,
+                "amqp_url": AMQP_URL,
+                "bus_namespace": namespace.name,
+                "jwks_url": f"http://127.0.0.1:{jwks_port}/jwks",
+                "jwt_issuer": tokens.issuer,
+                "jwt_audience": tokens.audience,
+                "max_inflight_requests": 10_000,
+                "db_pool_max": 20,
+                **overrides,
+            },
+        )
+        namespace.topologies.append((Topology(namespace.name, "booking"), settings.retry_delays_ms))
+        yield BookingBench(settings, tokens, namespace, dsn)
+    finally:
+        await jwks_runner.cleanup()
+        await delete_topology(namespace)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await admin.close()
+
+
 async def run(
     families: int,
     capacity: int,
@@ -248,37 +305,22 @@ async def run(
     separate_relay: bool,
     bare_seconds: float = 3.0,
 ) -> None:
-    run_id = uuid.uuid4().hex[:8]
-    database = f"pf_bench_{run_id}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    await admin.execute(f'CREATE DATABASE "{database}"')
-    dsn = ADMIN_DSN.rpartition("/")[0] + f"/{database}"
-    namespace = BusNamespace(f"bench{run_id}")
-    tokens = TokenFactory()
-    configure_logging("bench", json=False, level="warning")
+    async with booking_bench(outbox_relay_in_process=not separate_relay) as bench:
+        await _run(bench, families, capacity, days, concurrency, processes, bare_seconds)
 
-    jwks = web.Application()
-    jwks.router.add_get("/jwks", lambda _: web.json_response(tokens.jwks()))
-    jwks_runner = web.AppRunner(jwks)
-    await jwks_runner.setup()
-    jwks_port = free_port()
-    await web.TCPSite(jwks_runner, "127.0.0.1", jwks_port).start()
 
-    settings = BookingSettings.from_env(
-        {},
-        environment="test",
-        log_level="warning",
-        database_url=dsn,
-        amqp_url=AMQP_URL,
-        bus_namespace=namespace.name,
-        jwks_url=f"http://127.0.0.1:{jwks_port}/jwks",
-        jwt_issuer=tokens.issuer,
-        jwt_audience=tokens.audience,
-        max_inflight_requests=10_000,
-        db_pool_max=20,
-        outbox_relay_in_process=not separate_relay,
-    )
-    namespace.topologies.append((Topology(namespace.name, "booking"), settings.retry_delays_ms))
+async def _run(
+    bench: BookingBench,
+    families: int,
+    capacity: int,
+    days: int,
+    concurrency: int,
+    processes: int,
+    bare_seconds: float,
+) -> None:
+    settings, tokens, dsn = bench.settings, bench.tokens, bench.dsn
+    namespace = bench.namespace
+    separate_relay = not settings.outbox_relay_in_process
     # Stands for billing and notify: booking events are routed somewhere, as in production.
     tap = EventTap(AMQP_URL, namespace.name, ["booking.*"])
     await tap.__aenter__()
@@ -499,10 +541,6 @@ async def run(
             await pool.close()
         await stop_processes(children)
         await tap.__aexit__(None, None, None)
-        await jwks_runner.cleanup()
-        await delete_topology(namespace)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        await admin.close()
 
 
 def _machine_cpu() -> tuple[int, int]:
