@@ -108,6 +108,28 @@ async def five_services(
     return suite
 
 
+async def linked_household(
+    suite: Suite, staff: dict[str, str], household: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Staff open `household` for the demo family, which links it with its subscriber code:
+    the household as staff opened it, and the family's token once booking knows the link."""
+    opened = await suite.call(suite.family, "POST", "/tenants/demo/households", staff, household)
+    await suite.call(
+        suite.family,
+        "POST",
+        "/tenants/demo/me/household/link",
+        await suite.login(FAMILY_EMAIL),
+        {"code": opened["subscriber_code"]},
+    )
+
+    async def linked_token() -> dict[str, str] | None:
+        headers = await suite.login(FAMILY_EMAIL)
+        response = await suite.booking.get("/tenants/demo/enrollments", headers=headers)
+        return headers if response.status == 200 else None
+
+    return opened, await eventually(linked_token, timeout=15, interval=0.3)
+
+
 @dataclass
 class HolidayWeek:
     staff: dict[str, str]
@@ -131,22 +153,8 @@ async def enrolled_in_a_holiday_week(
     eopayment's dummy backend if asked); the household's only child enrolled in it."""
     call = suite.call
     staff = await suite.login(STAFF_EMAIL)
-    opened = await call(suite.family, "POST", "/tenants/demo/households", staff, household)
+    opened, parent = await linked_household(suite, staff, household)
     (child,) = opened["children"]
-    await call(
-        suite.family,
-        "POST",
-        "/tenants/demo/me/household/link",
-        await suite.login(FAMILY_EMAIL),
-        {"code": opened["subscriber_code"]},
-    )
-
-    async def linked_token() -> dict[str, str] | None:
-        headers = await suite.login(FAMILY_EMAIL)
-        response = await suite.booking.get("/tenants/demo/enrollments", headers=headers)
-        return headers if response.status == 200 else None
-
-    parent = await eventually(linked_token, timeout=15, interval=0.3)
     start = date.today() + timedelta(days=35 - date.today().weekday())
     activity = await call(
         suite.booking,

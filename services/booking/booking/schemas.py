@@ -1058,9 +1058,13 @@ class UnmappedOut(Schema):
 
 
 class RenewalsPreparedOut(Schema):
-    proposed = fields.Integer()
+    proposed = fields.Integer(
+        metadata={"description": "new proposals, with the ineligible ones that now fit"}
+    )
     ineligible = fields.Integer()
-    already = fields.Integer(metadata={"description": "renewals kept from an earlier run"})
+    already = fields.Integer(
+        metadata={"description": "renewals kept from an earlier run (still ineligible ones too)"}
+    )
     unmapped = fields.List(fields.Nested(UnmappedOut))
 
 

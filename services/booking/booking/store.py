@@ -2107,6 +2107,36 @@ async def insert_renewal(conn: Conn, values: Row) -> Row | None:
     )
 
 
+async def reassess_renewal(
+    conn: Conn,
+    campaign_id: uuid.UUID,
+    child_id: uuid.UUID,
+    activity_id: uuid.UUID,
+    *,
+    next_grade: str | None,
+    status: str,
+    reason: str | None,
+) -> Row | None:
+    """An ineligible renewal checked again (the child's file may have been completed since):
+    the row when it was ineligible and now says `status`, else None (others never change)."""
+    return _row(
+        await conn.fetchrow(
+            """
+            UPDATE renewals SET next_grade = $4, status = $5, reason = $6
+            WHERE campaign_id = $1 AND child_id = $2 AND activity_id = $3
+              AND status = 'ineligible'
+            RETURNING *
+            """,
+            campaign_id,
+            child_id,
+            activity_id,
+            next_grade,
+            status,
+            reason,
+        )
+    )
+
+
 _RENEWALS = """
     SELECT r.*, c.first_name AS child_first_name, c.last_name AS child_last_name,
            fa.name AS from_activity_name, a.name AS activity_name,

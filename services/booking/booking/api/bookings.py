@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from booking.api.caller import ANYONE, calling, now, uow
+from booking.api.caller import ANYONE, calling, now, online_booking_allowed, uow
 from booking.domain.errors import BookingNotFound
 from booking.schemas import BookingOut, CancelIn
 from booking.usecases import bookings
@@ -20,11 +20,16 @@ routes = web.RouteTableDef()
     request=CancelIn,
     response=BookingOut,
     tags=["bookings"],
-    responses={409: "Cancellation deadline passed (cadenas), or already cancelled"},
+    responses={
+        403: "The town does not let families book online (feature-off; staff still can)",
+        409: "Cancellation deadline passed (cadenas), or already cancelled",
+    },
 )
 async def cancel_booking(request: web.Request) -> web.Response:
     tenant, actor = calling(request, ANYONE)
     booking_id = path_uuid(request, "booking_id", BookingNotFound)
+    # As a basket's cancellation line: a family only while its town lets it book online.
+    await online_booking_allowed(request, tenant, actor)
     data = await read_json(request, CancelIn())
     row = await bookings.cancel_booking(
         uow(request, tenant),

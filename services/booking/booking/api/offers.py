@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from booking.api.caller import ANYONE, STAFF, calling, now, uow
+from booking.api.caller import ANYONE, STAFF, calling, now, online_booking_allowed, uow
 from booking.domain.errors import ActivityNotFound, OfferNotFound
 from booking.schemas import (
     AcceptByLinkIn,
@@ -17,6 +17,7 @@ from booking.schemas import (
     OffersQuery,
 )
 from booking.usecases import offers
+from shared import tenant_features
 from shared.http.openapi import doc
 from shared.http.requests import json_response, path_uuid, read_json, read_query
 from shared.keys import POOL
@@ -34,14 +35,18 @@ routes = web.RouteTableDef()
     auth=False,
     tags=["offers"],
     responses={
+        403: "The town does not let families book online (feature-off)",
         404: "Unknown or forged token (offer-link-invalid)",
-        409: "Already answered (offer-answered)",
+        409: "Already answered (offer-answered), or the child no longer enrolled"
+        " (offer-not-enrolled)",
         410: "Expired, or withdrawn (offer-expired)",
     },
 )
 async def accept_by_link(request: web.Request) -> web.Response:
     tenant = request.match_info["tenant"]
     data = await read_json(request, AcceptByLinkIn())
+    # The link's holder is a family: refused while its town does not let families book online.
+    await tenant_features.require(request.app[POOL], tenant, "online_booking", staff=False)
     body = await offers.accept_by_link(
         uow(request, tenant), tenant, data["token"], now=now(request)
     )
@@ -53,11 +58,17 @@ async def accept_by_link(request: web.Request) -> web.Response:
     "Accept a place offered from the waiting list (the family of the household, or staff)",
     response=OfferOut,
     tags=["offers"],
-    responses={409: "Already answered (offer-answered)", 410: "Expired (offer-expired)"},
+    responses={
+        403: "The town does not let families book online (feature-off; staff still can)",
+        409: "Already answered (offer-answered), or the child no longer enrolled"
+        " (offer-not-enrolled)",
+        410: "Expired (offer-expired)",
+    },
 )
 async def accept(request: web.Request) -> web.Response:
     tenant, actor = calling(request, ANYONE)
     offer_id = path_uuid(request, "offer_id", OfferNotFound)
+    await online_booking_allowed(request, tenant, actor)
     body = await offers.accept(uow(request, tenant), tenant, offer_id, actor, now=now(request))
     return json_response(OfferOut(), body)
 

@@ -27,7 +27,8 @@ routes = web.RouteTableDef()
 @doc(
     "Propose again the approved enrollments of the previous campaign, each in the activity"
     " that continues it, eligibility checked with the child's next grade; running it again"
-    " adds only the new ones (staff). The households are emailed.",
+    " adds the new ones and checks the ineligible ones again (staff). The households given"
+    " new proposals are emailed.",
     request=RenewalsIn,
     response=RenewalsPreparedOut,
     tags=["renewals"],

@@ -8,7 +8,7 @@ import uuid
 
 from aiohttp import web
 
-from booking.api.caller import ANYONE, STAFF, calling, now, uow
+from booking.api.caller import ANYONE, STAFF, calling, now, online_booking_allowed, uow
 from booking.domain.errors import WindowNotFound, WindowRequestNotFound
 from booking.schemas import (
     DrawOut,
@@ -100,10 +100,15 @@ async def update_window(request: web.Request) -> web.Response:
     request=WindowRequestIn,
     response=WindowRequestOut,
     tags=["windows"],
-    responses={409: "The window is not open", 422: "A child, a day or a criterion"},
+    responses={
+        403: "The town does not let families book online (feature-off)",
+        409: "The window is not open",
+        422: "A child, a day or a criterion",
+    },
 )
 async def submit_request(request: web.Request) -> web.Response:
     tenant, actor = calling(request, ("family",))
+    await online_booking_allowed(request, tenant, actor)
     data = await read_json(request, WindowRequestIn())
     row = await windows.submit_request(
         uow(request, tenant), tenant, actor, _window_id(request), data, now=now(request)

@@ -94,14 +94,36 @@ def require_open(campaign: Mapping[str, Any], today: date) -> None:
         )
 
 
-def next_grade(grade: str | None) -> str | None:
-    """The grade after `grade` (CM2 → 6e); None for an unknown grade, or after 6e."""
+# The household file's grade is free text: the spellings families and agents write for the
+# grades of GRADES ("ce2", "CE 2", "Grande section", "6ème"), once casefolded and unspaced.
+_SPELLINGS = {
+    "toutepetitesection": "TPS",
+    "petitesection": "PS",
+    "moyennesection": "MS",
+    "grandesection": "GS",
+    "6eme": "6e",
+    "6ème": "6e",
+    "sixième": "6e",
+    "sixieme": "6e",
+}
+_CANONICAL = {g.casefold(): g for g in GRADES} | _SPELLINGS
+_NOT_LETTERS = re.compile(r"[\s\-.]+")
+
+
+def known_grade(grade: str | None) -> str | None:
+    """The grade of GRADES a household file's text names ("ce2" → "CE2"), else None."""
     if grade is None:
         return None
-    try:
-        index = GRADES.index(grade)
-    except ValueError:
+    return _CANONICAL.get(_NOT_LETTERS.sub("", grade.casefold()))
+
+
+def next_grade(grade: str | None) -> str | None:
+    """The grade after `grade` (CM2 → 6e, "ce2" → CM1); None for a missing or unknown grade,
+    or after 6e."""
+    known = known_grade(grade)
+    if known is None:
         return None
+    index = GRADES.index(known)
     return GRADES[index + 1] if index + 1 < len(GRADES) else None
 
 

@@ -264,6 +264,16 @@ class OfferExpired(DomainError):
     )
 
 
+class OfferChildNotEnrolled(DomainError):
+    code = "offer-not-enrolled"
+    kind = "conflict"
+    title = "Child no longer enrolled"
+    detail = (
+        "Votre enfant n'est plus inscrit à cette activité : la place proposée ne peut pas lui"
+        " être attribuée. Contactez le service famille."
+    )
+
+
 # --- attendance and absences -------------------------------------------------------------
 
 

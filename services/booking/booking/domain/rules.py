@@ -127,13 +127,16 @@ def may_book(
     enrollment_status: str | None,
     ineligibility: str | None,
     now: datetime,
+    runs: bool | None = None,
 ) -> Verdict:
     """The one decision "may this child book this day", shared by the basket's validation
     and the calendar: the activity runs that day, the child's enrollment is accepted, the
     child is eligible that day (`ineligibility`: why not, from `Eligibility.refusal`), the
     booking deadline has not passed (late booking, when allowed, is a yes with `late`).
-    Whether a place is left is decided where places are taken."""
-    if not opening.is_open(day):
+    Whether a place is left is decided where places are taken. `runs`, when known, is
+    whether the activity has that opening day (its day row): the rules of an activity
+    changed later say nothing of the days before the change."""
+    if not (opening.is_open(day) if runs is None else runs):
         return Verdict(CLOSED_DAY)
     if enrollment_status == "pending":
         return Verdict(PENDING_ENROLLMENT)
@@ -161,6 +164,10 @@ class DayFacts:
     # Covered by an allocated window that keeps first come off its remaining places.
     draw_closed: bool = False
     offered: bool = False  # waiting, with an open offer of a freed place
+    # Whether the activity has this opening day (its day row), None: from its rules. An
+    # edit changes the rules for the days after it only (issue 16), so a day before it
+    # keeps the state its day row gives, whatever the rules say now.
+    runs: bool | None = None
 
 
 def day_state(opening: Opening, deadlines: Deadlines, facts: DayFacts, now: datetime) -> str:
@@ -179,6 +186,7 @@ def day_state(opening: Opening, deadlines: Deadlines, facts: DayFacts, now: date
         facts.enrollment_status,
         None if facts.eligible else NOT_ELIGIBLE_THAT_DAY,
         now,
+        facts.runs,
     )
     if verdict.refusal == CLOSED_DAY:
         return CLOSED

@@ -62,7 +62,9 @@ async def child_calendar(
         days = []
         for day in daterange(start, end):
             booking = latest.get((activity.id, day))
-            counter = counters.get((activity.id, day), {"booked": 0, "capacity": 0})
+            counter = counters.get((activity.id, day))
+            runs = counter is not None
+            counter = counter or {"booked": 0, "capacity": 0}
             facts = rules.DayFacts(
                 day=day,
                 booking_status=booking["status"] if booking else None,
@@ -84,6 +86,7 @@ async def child_calendar(
                     for s in spans
                 ),
                 offered=bool(booking and booking["id"] in offered),
+                runs=runs,
             )
             days.append(
                 {

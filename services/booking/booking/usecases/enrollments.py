@@ -25,6 +25,7 @@ from booking.domain.errors import (
 from booking.usecases.activities import activity
 from booking.usecases.baskets import validate_basket_in
 from booking.usecases.children import child_for
+from shared import tenant_features
 from shared.uow import UnitOfWork
 
 
@@ -96,12 +97,21 @@ async def enroll_in(
         raise NotEligible(refusal)
     if not actor.staff:  # staff enrolling at the desk have checked the papers themselves
         await _missing_documents(uow.conn, tenant, child, found, now)
-    status = "pending" if found.requires_approval and not actor.staff else "approved"
     if mode == "occasional":
         if found.booking_mode == "schedule":
             # A fixed schedule without a pattern: every opening day of the period.
             mode = "regular"
         weekdays, every_n_weeks = None, 1
+    status = "pending" if found.requires_approval and not actor.staff else "approved"
+    # Approved at once, a fixed schedule books its days: in a town that does not let families
+    # book online, the family's enrollment awaits the town's approval instead.
+    if (
+        status == "approved"
+        and mode == "regular"
+        and not actor.staff
+        and not (await tenant_features.features_of(uow.conn, tenant))["online_booking"]
+    ):
+        status = "pending"
     row = await store.insert_enrollment(
         uow.conn,
         {

@@ -2,7 +2,8 @@
 to the next waiting child (`capacity.fill_free_places` makes the offers and holds their
 places); here the family answers, and the offers nobody answered expire.
 
-- Accepting (by the emailed link without logging in, or logged in, or staff for the family):
+- Accepting (by the emailed link without logging in, or logged in, or staff for the family;
+  a family only while its town lets it book online, the child's enrollment still approved):
   in one transaction, the day row locked, then the offer: still open and not expired by the
   service's clock, it is accepted and its waiting booking booked (the place was already
   counted) with the WaitingListPromoted every promotion raises (billing bills it, notify
@@ -37,6 +38,7 @@ from booking.domain.activity import Activity, who
 from booking.domain.actors import Actor
 from booking.domain.errors import (
     OfferAnswered,
+    OfferChildNotEnrolled,
     OfferExpired,
     OfferLinkInvalid,
     OfferNotFound,
@@ -129,6 +131,11 @@ async def _accept(
     now: datetime,
 ) -> None:
     _answerable(offer, now)
+    # The child waited while enrolled; a place goes only to a child whose enrollment in the
+    # activity is still approved (as a basket's day would).
+    statuses = await store.enrollment_statuses(uow.conn, found.id, [offer["child_id"]])
+    if statuses.get(offer["child_id"]) != "approved":
+        raise OfferChildNotEnrolled()
     await store.answer_offer(uow.conn, offer["id"], offers.ACCEPTED, now, by)
     await store.book_offered(uow.conn, offer["booking_id"])
     uow.emit(

@@ -38,8 +38,8 @@ async def prepare_renewals(
     """Propose the approved enrollments of the previous campaign's activities again, each in
     the new activity that continues its activity, the child's eligibility checked on the new
     period with the grade of next year (ineligible: said why). Running it again keeps the
-    renewals made and adds the new ones. One booking.RenewalsProposed per household given
-    new proposals."""
+    renewals made, checks the ineligible ones again (proposed when they now fit) and adds the
+    new ones. One booking.RenewalsProposed per household given new proposals or new refusals."""
     async with uow:
         campaign = await campaign_row(uow.conn, tenant, campaign_id, lock=True)
         source_id = from_campaign_id or campaign["previous_campaign_id"]
@@ -60,17 +60,11 @@ async def prepare_renewals(
         )
         counts = {"proposed": 0, "ineligible": 0, "already": 0}
         told: dict[uuid.UUID, dict[uuid.UUID, dict[str, Any]]] = {}
-        proposed_households: set[uuid.UUID] = set()
         enrollments = await store.renewable_enrollments(uow.conn, tenant, list(mapped.to))
         for enrollment in enrollments:
             target = Activity.from_row(new[mapped.to[enrollment["activity_id"]]])
             grade = campaigns.next_grade(enrollment["grade"])
-            reason = target.eligibility.refusal_for_period(
-                enrollment["birth_date"],
-                grade,
-                target.opening.period_from,
-                target.opening.period_to,
-            )
+            reason = _refusal(target, enrollment, grade)
             row = await store.insert_renewal(
                 uow.conn,
                 {
@@ -89,8 +83,20 @@ async def prepare_renewals(
                 },
             )
             if row is None:
-                counts["already"] += 1
-                continue
+                # Already prepared: an ineligible one is checked again (its grade may have
+                # been filled in since), a proposed or answered one stays as it is.
+                row = await store.reassess_renewal(
+                    uow.conn,
+                    campaign_id,
+                    enrollment["child_id"],
+                    target.id,
+                    next_grade=grade,
+                    status="ineligible" if reason else "proposed",
+                    reason=reason,
+                )
+                if row is None or row["status"] == "ineligible":
+                    counts["already"] += 1
+                    continue
             counts[row["status"]] += 1
             child = told.setdefault(enrollment["household_id"], {}).setdefault(
                 enrollment["child_id"],
@@ -105,8 +111,10 @@ async def prepare_renewals(
                 child["ineligible"].append({"name": target.name, "reason": reason})
             else:
                 child["activities"].append(target.name)
-                proposed_households.add(enrollment["household_id"])
-        for household_id in sorted(proposed_households):
+        # Every household with something new is told, those whose renewals are all refused
+        # too (a child leaving CM2): a family is not left waiting for a renewal that will not
+        # come. A renewal still refused on a re-run is not new, so told once.
+        for household_id in sorted(told):
             uow.emit(
                 "booking.RenewalsProposed",
                 {
@@ -124,6 +132,22 @@ async def prepare_renewals(
         **counts,
         "unmapped": [{"activity_id": e.id, "name": e.name} for e in mapped.unmapped],
     }
+
+
+def _refusal(target: Activity, enrollment: dict[str, Any], grade: str | None) -> str | None:
+    """Why the child may not go on to `target` next year, with the grade of next year; a grade
+    the household file does not give (or gives in words not understood) is said as such."""
+    eligibility = target.eligibility
+    unknown = campaigns.known_grade(enrollment["grade"]) is None  # else past 6e: no grade
+    if unknown and eligibility.grades is not None:
+        allowed = ", ".join(sorted(eligibility.grades))
+        return (
+            "La classe de l'enfant l'an prochain n'est pas connue (classe à compléter dans le"
+            f" dossier du foyer) ; cette activité est réservée aux classes suivantes : {allowed}."
+        )
+    return eligibility.refusal_for_period(
+        enrollment["birth_date"], grade, target.opening.period_from, target.opening.period_to
+    )
 
 
 def _explicit(

@@ -3,7 +3,7 @@ waiting lists; an animator reads those of their sites only."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from booking.domain.deadlines import PARIS
@@ -53,6 +53,75 @@ async def test_an_edit_applies_to_the_days_after_today(town: Town) -> None:
     # Mondays after today are no longer opening days; the past Monday stays.
     assert "2026-09-07" in after and "2026-09-14" not in after
     assert "2026-09-15" not in after and "2026-09-01" in after
+
+
+async def test_the_calendar_keeps_the_days_before_an_edit(town: Town) -> None:
+    """New opening rules never rewrite the past in the families' calendar: a past Monday the
+    activity ran stays a day past its deadline (not a day without activity), a past
+    Wednesday it did not run stays without activity; the days to come follow the rules."""
+    evening = await town.activity(capacity=5)
+    kid = await town.enrolled_child(evening)
+    town.at(datetime(2026, 9, 10, 9, 0, tzinfo=PARIS))  # now Thursday 10 September
+    await town.call("PATCH", path(evening), town.staff(), {"weekdays": [3, 4]})
+    states = await town.calendar(kid, "2026-09")
+    assert states["2026-09-07"] == "deadline_passed"  # a past Monday: it ran
+    assert states["2026-09-09"] == "closed"  # a past Wednesday: it did not
+    assert states["2026-09-14"] == "closed"  # Mondays after today: no longer
+    assert states["2026-09-16"] == "bookable"  # Wednesdays after today: now
+    assert states["2026-09-10"] == "deadline_passed"  # today keeps its day (Thursday)
+
+
+async def test_each_rule_of_an_activity_is_editable_and_keeps_what_was_made(
+    town: Town,
+) -> None:
+    """Name, deadlines, eligibility and required documents change through the PATCH; the
+    child enrolled and booked before keeps its enrollment and its days, a new child meets
+    the new rules."""
+    evening = await town.activity()
+    kid = await town.enrolled_child(evening)  # 8 years old, no document asked
+    await town.book(kid, evening, SOON)
+    changes = {
+        "name": "Accueil du soir (nouveau)",
+        "booking_deadline": {"days_before": 20, "at": "12:00", "working_days": False},
+        "cancel_deadline": {"days_before": 3, "at": "18:00", "working_days": True},
+        "late_allowed": True,
+        "late_deadline": {"days_before": 1, "at": "10:00", "working_days": False},
+        "min_age": 9,
+        "max_age": 10,
+        "grades": ["CE2", "CM1"],
+        "required_documents": ["certificat_medical"],
+    }
+    changed = await town.call("PATCH", path(evening), town.staff(), changes)
+    for key, value in changes.items():
+        got = changed[key]
+        if isinstance(value, dict):
+            got = {k: got[k] for k in value}
+        assert got == value, key
+    after = await town.call("GET", path(evening), town.staff())
+    assert after["name"] == changes["name"] and after["required_documents"] == [
+        "certificat_medical"
+    ]
+    # What was made stays: the enrollment, the booked day.
+    (enrollment,) = (
+        await town.call(
+            "GET",
+            f"/tenants/{TENANT}/enrollments?child_id={kid['id']}",
+            town.family(kid["household_id"]),
+        )
+    )["items"]
+    assert enrollment["status"] == "approved"
+    assert (await days(town, evening))[SOON]["booked"] == 1
+    states = await town.calendar(kid, "2026-09")
+    assert states[SOON] == "booked_cancellable"
+    # The new rules for what comes: the child (8) no longer eligible for new days; a new
+    # child of the right age and grade needs the document.
+    assert states[LATER] == "not_eligible"
+    other = await town.child(birth_date=date(2017, 3, 1), grade="CM1")
+    body = {"child_id": str(other["id"]), "activity_id": evening["id"]}
+    refused = await town.call(
+        "POST", f"/tenants/{TENANT}/enrollments", town.family(other["household_id"]), body, 422
+    )
+    assert refused["missing_documents"] == ["certificat_medical"]
 
 
 async def test_a_capacity_under_future_bookings_is_refused_naming_the_days(town: Town) -> None:

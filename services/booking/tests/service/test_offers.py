@@ -21,6 +21,7 @@ from booking.domain.deadlines import PARIS
 from booking.state import CLOCK
 from booking.usecases import offers
 from shared.testing.bus import eventually
+from shared.testing.features import announce_features
 from shared.uow import unit_of_work
 
 from ..conftest import NOW, TENANT
@@ -293,6 +294,62 @@ async def test_accepting_logged_in_and_leaving_the_list_withdraws_the_offer(town
         "booked": 1,
         "children": 1,
         "open_offers": 0,
+    }
+
+
+async def test_a_town_without_online_booking_lets_only_staff_accept_an_offer(
+    town: Town,
+) -> None:
+    activity = await offer_activity(town)
+    lea, tom, _, booked = await three_children(town, activity)
+    await cancel(town, lea, booked["booking_id"])
+    (offered,) = await outbox(town, "booking.PlaceOffered")
+    await announce_features(town.client.app, TENANT, online_booking=False)
+
+    # Neither the emailed link nor the logged-in family books the child.
+    accept = f"/tenants/{TENANT}/offers/{offered['offer_id']}/accept"
+    for r in (
+        await town.client.post(LINK, json={"token": token_of(offered)}),
+        await town.client.post(accept, headers=town.family(tom["household_id"])),
+    ):
+        assert r.status == 403, await r.text()
+        problem = await r.json()
+        assert problem["type"].endswith("/feature-off") and problem["feature"] == "online_booking"
+    assert await outbox(town, "booking.WaitingListPromoted") == []
+    assert (await counters(town, activity))["open_offers"] == 1
+
+    # Staff are never limited: they accept for the family.
+    body = await town.call("POST", accept, town.staff())
+    assert body["status"] == "accepted"
+    (promoted,) = await town.events("booking.WaitingListPromoted")
+    assert promoted["payload"]["child_id"] == str(tom["id"])
+
+
+async def test_an_offer_goes_only_to_a_child_still_enrolled(town: Town) -> None:
+    activity = await offer_activity(town)
+    lea, tom, _, booked = await three_children(town, activity)
+    await cancel(town, lea, booked["booking_id"])
+    (offered,) = await outbox(town, "booking.PlaceOffered")
+    # Tom's enrollment is no longer approved (no use case withdraws one today: the guard
+    # keeps an offer from booking a child the activity no longer has).
+    await town.pool.execute(
+        "UPDATE enrollments SET status = 'rejected' WHERE child_id = $1 AND activity_id = $2",
+        uuid.UUID(str(tom["id"])),
+        uuid.UUID(activity["id"]),
+    )
+    accept = f"/tenants/{TENANT}/offers/{offered['offer_id']}/accept"
+    for r in (
+        await town.client.post(LINK, json={"token": token_of(offered)}),
+        await town.client.post(accept, headers=town.staff()),
+    ):
+        assert r.status == 409, await r.text()
+        assert (await r.json())["type"].endswith("/offer-not-enrolled")
+    assert await outbox(town, "booking.WaitingListPromoted") == []
+    assert await counters(town, activity) == {
+        "capacity": 1,
+        "booked": 1,
+        "children": 0,
+        "open_offers": 1,
     }
 
 

@@ -288,3 +288,72 @@ async def test_staff_confirm_a_renewal_at_any_time_without_the_file_check(town: 
     assert done["renewal"]["status"] == "confirmed"
     assert (done["enrollment"]["mode"], done["enrollment"]["scheduled"]) == ("occasional", None)
     assert done["renewal"]["file_checked"] is False
+
+
+async def test_a_child_without_a_grade_is_proposed_once_its_grade_is_filled_in(
+    town: Town,
+) -> None:
+    years = await Years(town).setup()
+    staff = town.staff()
+    noah = await town.child(first_name="Noah", grade="CP")
+    await enroll(town, noah, years.peri, staff)
+    await enroll(town, noah, years.canteen, staff)
+    # Since then, the household file lost the grade (re-imported without it).
+    await store.upsert_child(
+        town.pool, TENANT, {**noah, "child_id": noah["id"], "grade": None}, datetime.now(UTC)
+    )
+    first = await years.prepare()
+    assert (first["proposed"], first["ineligible"], first["already"]) == (1, 1, 0)
+    by_name = {r["activity_name"]: r for r in await years.renewals(staff)}
+    peri = by_name[years.new_peri["name"]]
+    assert (peri["status"], peri["next_grade"]) == ("ineligible", None)
+    assert "classe à compléter" in peri["reason"] and "CP" in peri["reason"]
+    # No grade needed for the canteen: proposed, next year's grade unknown.
+    canteen = by_name["Cantine 2027-2028"]
+    assert (canteen["status"], canteen["next_grade"]) == ("proposed", None)
+    assert await outbox(town, "booking.RenewalsProposed") == 1
+
+    # The grade filled in (as typed in the file: "cp"), staff prepare again: the ineligible
+    # renewal is checked again and proposed with next year's grade, the household told.
+    await store.upsert_child(
+        town.pool, TENANT, {**noah, "child_id": noah["id"], "grade": "cp"}, datetime.now(UTC)
+    )
+    again = await years.prepare()
+    assert (again["proposed"], again["ineligible"], again["already"]) == (1, 0, 1)
+    rows = {r["id"]: r for r in await years.renewals(staff)}
+    assert (rows[peri["id"]]["status"], rows[peri["id"]]["next_grade"]) == ("proposed", "CE1")
+    assert rows[peri["id"]]["reason"] is None
+    assert rows[canteen["id"]]["next_grade"] is None  # proposed ones are left as they were
+    assert await outbox(town, "booking.RenewalsProposed") == 2
+    events = await town.events("booking.RenewalsProposed", 2)
+    (child,) = events[-1]["payload"]["children"]
+    assert child["activities"] == [years.new_peri["name"]] and child["ineligible"] == []
+
+    # The family confirms it in the window, eligibility checked again with CE1.
+    family = town.family(noah["household_id"])
+    town.at(WINDOW_OPEN)
+    await town.call("POST", f"{CAMPAIGNS}/{years.campaign['id']}/file-check", family)
+    done = await years.answer(rows[peri["id"]], family, mode="occasional")
+    assert done["renewal"]["status"] == "confirmed"
+    assert done["enrollment"]["status"] == "approved"
+    # Prepared again after the answer: nothing changes.
+    last = await years.prepare()
+    assert (last["proposed"], last["ineligible"], last["already"]) == (0, 0, 2)
+
+
+async def test_a_household_with_only_refused_renewals_is_told_once(town: Town) -> None:
+    years = await Years(town).setup()
+    hugo = await town.child(first_name="Hugo", grade="CM2", birth_date=date(2016, 4, 2))
+    await enroll(town, hugo, years.peri, town.staff())  # elementary only: leaves with CM2
+
+    result = await years.prepare()
+    assert (result["proposed"], result["ineligible"]) == (0, 1)
+    (event,) = await town.events("booking.RenewalsProposed", 1)
+    assert event["payload"]["household_id"] == str(hugo["household_id"])
+    (child,) = event["payload"]["children"]
+    assert child["first_name"] == "Hugo" and child["activities"] == []
+    assert [x["name"] for x in child["ineligible"]] == [years.new_peri["name"]]
+    # Still refused on a re-run: not new, not told again.
+    again = await years.prepare({})
+    assert (again["proposed"], again["ineligible"], again["already"]) == (0, 0, 1)
+    assert await outbox(town, "booking.RenewalsProposed") == 1

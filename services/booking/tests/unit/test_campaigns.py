@@ -75,6 +75,14 @@ def test_a_school_year_is_two_consecutive_years() -> None:
         ("6e", None),
         ("Terminale", None),
         (None, None),
+        # the household file's free text, as families and agents write it
+        ("ce2", "CM1"),
+        ("CE 2", "CM1"),
+        (" cm2 ", "6e"),
+        ("Grande section", "CP"),
+        ("petite-section", "MS"),
+        ("6ème", None),
+        ("", None),
     ],
 )
 def test_the_next_grade(grade: str | None, after: str | None) -> None:

@@ -115,6 +115,18 @@ def test_the_fair_opening_states():
     assert state(early, draw_closed=True, booking_status="waiting") == "waiting_list"
 
 
+def test_a_day_s_row_decides_whether_the_activity_ran_when_known():
+    """After an edit of the opening rules (for the days after it), the day rows say what
+    ran: a past Wednesday that had its row is past its deadline, not without activity; a
+    past Thursday whose row the rules never made is without activity."""
+    too_late = paris(2026, 10, 15, 0, 0) + timedelta(seconds=1)
+    wednesday, thursday = date(2026, 10, 14), date(2026, 10, 15)
+    assert state(too_late, day=wednesday, runs=True) == "deadline_passed"
+    assert state(too_late, day=thursday, runs=False) == "closed"
+    assert state(too_late, day=thursday, runs=False, booking_status="cancelled") == "closed"
+    assert state(too_late, day=thursday, runs=None) == "deadline_passed"  # by the rules
+
+
 THURSDAY_NOON = Deadline(at=time(12, 0), weekday=4)  # "jeudi midi pour la semaine suivante"
 
 

@@ -341,6 +341,7 @@ def renewals_proposed(p: Mapping[str, Any]) -> Letter:
         }
         for child in p["children"]
     ]
+    names = [c["first_name"] for c in children if c["activities"]]
     context = {
         "campaign_id": str(p["campaign_id"]),
         "campaign_name": p["campaign_name"],
@@ -349,12 +350,18 @@ def renewals_proposed(p: Mapping[str, Any]) -> Letter:
         "closes_on": iso(p["closes_on"]),
         "children": children,
     }
-    names = [c["first_name"] for c in children if c["activities"]]
     window = f"du {french_date(p['opens_on'])} au {french_date(p['closes_on'])}"
-    notice = Notice(
-        "renewals_proposed",
-        f"Renouvellement des inscriptions {p['school_year']}",
-        f"Les inscriptions de {', '.join(names)} peuvent être renouvelées pour"
-        f" {p['school_year']} {window}, après la vérification de votre dossier.",
-    )
+    if names:
+        body = (
+            f"Les inscriptions de {', '.join(names)} peuvent être renouvelées pour"
+            f" {p['school_year']} {window}, après la vérification de votre dossier."
+        )
+    else:
+        refused = [c["first_name"] for c in children]
+        body = (
+            f"Les inscriptions de {', '.join(refused)} ne peuvent pas être renouvelées pour"
+            f" {p['school_year']} : le motif est indiqué pour chacune."
+        )
+    title = f"Renouvellement des inscriptions {p['school_year']}"
+    notice = Notice("renewals_proposed", title, body)
     return Letter("renewals_proposed", context, notice)

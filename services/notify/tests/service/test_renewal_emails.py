@@ -72,3 +72,44 @@ async def test_renewals_proposed_are_emailed_to_each_guardian_once(notify, smtp,
     assert await pool.fetchval("SELECT count(*) FROM emails WHERE event_id = $1", proposed.id) == 2
     await asyncio.sleep(1.0)
     assert len(smtp.messages) == 2
+
+
+async def test_a_household_with_nothing_to_renew_is_told_why_not_asked_to_answer(
+    notify, smtp, tokens, h
+):
+    household_id, simon, _claire = await family(notify, tokens, h)
+    refused = new_event(
+        "booking.RenewalsProposed",
+        {
+            "household_id": household_id,
+            "campaign_id": uuid.uuid4(),
+            "campaign_name": "Périscolaire 2027-2028",
+            "school_year": "2027-2028",
+            "opens_on": date(2027, 6, 1),
+            "closes_on": date(2027, 7, 15),
+            "children": [
+                {
+                    "child_id": uuid.uuid4(),
+                    "first_name": "Hugo",
+                    "activities": [],
+                    "ineligible": [{"name": "Périscolaire 2027-2028", "reason": REASON}],
+                },
+            ],
+        },
+        tenant_id="epagny",
+        producer="booking",
+    )
+    await h.publish(notify, refused)
+    messages = await delivered(smtp, 2)
+    text, html = text_of(messages[0]), html_of(messages[0])
+    assert "ne peuvent pas être renouvelées, pour les raisons indiquées ci-dessous" in text
+    assert f"- Périscolaire 2027-2028 : ne peut pas être renouvelée. {REASON}" in text
+    # Nothing to confirm: no window to answer in, no renewal link, the enrollments' page.
+    assert "Vous pouvez répondre" not in text and "confirmez ou refusez" not in text
+    assert "/inscriptions/renouvellement/" not in text + html
+    assert "https://portail.epagnymetztessy.fr/inscriptions\n" in text
+    (item,) = await notifications(notify, tokens, simon)
+    assert item["body"] == (
+        "Les inscriptions de Hugo ne peuvent pas être renouvelées pour 2027-2028 :"
+        " le motif est indiqué pour chacune."
+    )

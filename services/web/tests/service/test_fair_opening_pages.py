@@ -572,6 +572,36 @@ async def test_the_offers_are_answered_with_one_button(portal, booking):
     assert '<p class="field-error">Déjà répondu.</p>' in text.split(f'id="offre-{OFFER_OPEN}"')[1]
 
 
+async def test_online_booking_off_leaves_only_declining_an_offer(portal, services, booking):
+    """booking refuses a family's acceptance of an offer, and its request in an opening
+    window, while the town does not let families book online (403 feature-off): the pages
+    offer no button that would fail, and say whom to contact; declining stays possible."""
+    stand_in, _ = services
+    stand_in.features = {
+        "family_edits": True,
+        "online_booking": False,
+        "wallet": True,
+        "direct_debit": True,
+    }
+    off = "La mairie ne permet pas de réserver en ligne : contactez le service Enfance"
+    await log_in(portal)
+    html = unescape(await (await portal.get("/reservations/offres")).text())
+    opened = html.split('id="passees"')[0]
+    assert off in opened
+    assert f'action="/reservations/offres/{OFFER_OPEN}/accepter"' not in opened
+    assert f'action="/reservations/offres/{OFFER_OPEN}/refuser"' in opened
+    html = unescape(await (await portal.get(f"/offres/accepter/{LINK_TOKEN}")).text())
+    assert off in html and "Accepter la place</button>" not in html
+    # Nor a request in an open window (booking refuses it too).
+    html = unescape(await (await portal.get(f"/reservations/fenetres/{OPEN}")).text())
+    assert off in html and f'action="/reservations/fenetres/{OPEN}"' not in html
+    stand_in.features = None
+    html = unescape(await (await portal.get(f"/reservations/fenetres/{OPEN}")).text())
+    assert off not in html and f'action="/reservations/fenetres/{OPEN}"' in html
+    html = unescape(await (await portal.get(f"/offres/accepter/{LINK_TOKEN}")).text())
+    assert off not in html and "Accepter la place</button>" in html
+
+
 async def test_the_emailed_link_accepts_only_on_post_without_a_login(portal, booking):
     page = f"/offres/accepter/{LINK_TOKEN}"
     r = await portal.get(page)

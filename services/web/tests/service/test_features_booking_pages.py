@@ -37,9 +37,11 @@ async def test_online_booking_off_hides_the_booking_forms(portal, services, book
     assert re.findall(r'name="jour" value="([\d-]+)"', html) == []
     assert "Ajouter les jours cochés au panier" not in html
     assert f'action="/reservations/{LEO}/rythme"' not in html
+    assert "/annuler/" not in html  # booking refuses a family's cancellation too
     html = await page(portal, "/panier")
     assert OFF in html and 'action="/panier/valider"' not in html
     stand_in.features = None
     html = await page(portal, CALENDAR)
     assert OFF not in html and re.findall(r'name="jour" value="([\d-]+)"', html)
+    assert "/annuler/" in html
     assert 'action="/panier/valider"' in await page(portal, "/panier")

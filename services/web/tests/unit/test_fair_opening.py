@@ -195,3 +195,25 @@ def test_the_link_s_answers():
     assert expired.title == "Délai dépassé" and expired.status == 410
     # Anything else booking says about a link (a malformed token): an invalid link.
     assert domain.link_outcome(422, {"detail": "x"}).status == 404
+
+
+def test_the_link_refused_by_the_town_s_switch_or_a_lost_enrollment():
+    off = domain.link_outcome(
+        403,
+        {
+            "type": "https://portail-famille.example/problems/feature-off",
+            "detail": "La mairie ne permet pas de réserver en ligne : contactez son service.",
+        },
+    )
+    assert (off.title, off.status) == ("Réservation en ligne fermée", 403)
+    assert off.message.endswith("contactez son service.")
+    lost = domain.link_outcome(
+        409,
+        {
+            "type": "https://portail-famille.example/problems/offer-not-enrolled",
+            "detail": "Votre enfant n'est plus inscrit à cette activité.",
+        },
+    )
+    assert lost == domain.LinkOutcome(
+        "Inscription requise", "Votre enfant n'est plus inscrit à cette activité.", 409
+    )

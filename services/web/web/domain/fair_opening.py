@@ -360,6 +360,7 @@ class LinkOutcome:
 
 # booking's refusals of an accept link, in the family's words (booking's detail added).
 LINK_REFUSALS: dict[int, tuple[str, str]] = {
+    403: ("Réservation en ligne fermée", "Cette place ne peut pas être acceptée en ligne."),
     409: ("Lien déjà utilisé", "Cette proposition a déjà reçu une réponse."),
     410: ("Délai dépassé", "Le délai pour accepter cette place est dépassé."),
     404: ("Lien invalide", "Ce lien n'est pas valide : vérifiez qu'il est complet."),
@@ -378,7 +379,9 @@ def link_outcome(status: int, body: Any) -> LinkOutcome:
             200,
         )
     title, message = LINK_REFUSALS.get(status, LINK_REFUSALS[404])
+    if str(found.get("type", "")).endswith("/offer-not-enrolled"):
+        title, message = "Inscription requise", ""
     detail = str(found.get("detail") or "").strip()
     if detail and detail != message:
-        message = f"{message} {detail}"
+        message = f"{message} {detail}".strip()
     return LinkOutcome(title, message, status if status in LINK_REFUSALS else 404)
