@@ -11,6 +11,7 @@ from family.commands import COMMANDS
 from family.events import HANDLERS
 from family.settings import SETTINGS, FamilySettings
 from family.state import PDF, VAULT
+from family.ticker import onboarding_ticker
 from shared.http.app import ServiceDefinition, create_service_app
 
 
@@ -41,7 +42,7 @@ def definition() -> ServiceDefinition:
         routes=api.routes,
         event_handlers=HANDLERS,
         setup=_setup,
-        contexts=[_pdf_threads],
+        contexts=[_pdf_threads, onboarding_ticker],
         # Household files and health records must not sit in a browser or proxy cache.
         cache_control="no-store",
         commands=COMMANDS,

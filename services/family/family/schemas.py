@@ -286,7 +286,26 @@ class ContactOut(Schema):
     phone = fields.String()
     relationship = fields.String()
     can_pick_up = fields.Boolean()
+    can_pick_up_given_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "when can_pick_up took its value (given or withdrawn); null: "
+            "date unknown (a contact entered before it was recorded)"
+        },
+    )
+    can_pick_up_given_by = fields.UUID(
+        allow_none=True,
+        metadata={
+            "description": "the account that gave it (the family whose change staff "
+            "approved, or the staff member who entered it)"
+        },
+    )
     emergency = fields.Boolean()
+    emergency_given_at = fields.AwareDateTime(
+        allow_none=True,
+        metadata={"description": "when emergency took its value; null: date unknown"},
+    )
+    emergency_given_by = fields.UUID(allow_none=True)
 
 
 class ChildPermissionOut(Schema):
@@ -892,6 +911,7 @@ class OnboardingGuardianOut(Schema):
     reason = fields.String(allow_none=True, metadata={"enum": list(ONBOARDING_REASONS)})
     reason_label = fields.String(allow_none=True, metadata={"description": "in French"})
     account_id = fields.UUID(allow_none=True)
+    queued = fields.Boolean(metadata={"description": "waits its turn to be asked for"})
     requested_at = fields.AwareDateTime(allow_none=True)
     answered_at = fields.AwareDateTime(allow_none=True)
 
@@ -901,7 +921,10 @@ class OnboardingRunSummaryOut(Schema):
     created_by = fields.UUID()
     created_at = fields.AwareDateTime()
     total = fields.Integer()
-    pending = fields.Integer(metadata={"description": "asked, identity has not answered yet"})
+    pending = fields.Integer(metadata={"description": "identity has not answered yet"})
+    queued = fields.Integer(
+        metadata={"description": "of the pending, those waiting for their turn to be asked"}
+    )
     invited = fields.Integer(metadata={"description": "account created, linked, email queued"})
     skipped = fields.Integer(metadata={"description": "not invited (see `reason`)"})
     done = fields.Boolean()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from marshmallow.validate import Range
 
+from family.domain.onboarding import Pace
 from family.domain.throttle import LinkPolicy
 from shared.keys import settings_key
 from shared.settings import ServiceSettings, setting
@@ -76,6 +77,18 @@ class FamilySettings(ServiceSettings):
     pdf_threads: int = setting(
         "PDF_THREADS", 1, validate=Range(1, 8), help="threads making the letters' PDFs"
     )
+    onboarding_invitations_per_minute: int = setting(
+        "ONBOARDING_INVITATIONS_PER_MINUTE",
+        120,
+        validate=Range(1, 100_000),
+        help="onboarding runs' invitations asked (so emailed) per minute, all towns together",
+    )
+    onboarding_tick_seconds: float = setting(
+        "ONBOARDING_TICK_SECONDS",
+        2.0,
+        validate=Range(0.05, 60),
+        help="how often the next invitations of the onboarding runs are released",
+    )
 
     def __post_init__(self) -> None:
         check_key_settings(
@@ -89,6 +102,12 @@ class FamilySettings(ServiceSettings):
 
     def vault(self) -> Vault:
         return vault_from_settings(self.health_keys, self.health_current_key)
+
+    def onboarding_pace(self) -> Pace:
+        return Pace(
+            self.onboarding_invitations_per_minute,
+            timedelta(seconds=self.onboarding_tick_seconds),
+        )
 
     def link_policy(self) -> LinkPolicy:
         return LinkPolicy(

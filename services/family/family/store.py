@@ -10,6 +10,8 @@ from typing import Any
 
 import asyncpg
 
+from family.domain import contacts as contact_rules
+
 # The schema these functions work on.
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -50,6 +52,13 @@ EDITABLE: dict[str, tuple[str, ...]] = {
     "contacts": ("first_name", "last_name", "phone", "relationship", "can_pick_up", "emergency"),
 }
 _LINKS = {"guardians": (), "children": (), "contacts": ("child_id",)}
+# Columns the use cases set along with a request's (never from it): when and by whom a
+# contact's flags were given (domain.contacts).
+_STAMPED: dict[str, tuple[str, ...]] = {"contacts": contact_rules.STAMPS}
+
+
+def _written(table: str) -> tuple[str, ...]:
+    return EDITABLE[table] + _STAMPED.get(table, ())
 
 
 def _row(record: asyncpg.Record | None) -> Row | None:
@@ -243,7 +252,7 @@ async def insert_member(
     now: datetime,
     links: dict[str, Any] | None = None,
 ) -> Row:
-    names = [n for n in EDITABLE[table] if n in values]
+    names = [n for n in _written(table) if n in values]
     link_names = list(_LINKS[table])
     columns = ["id", "tenant", "household_id", *link_names, *names, "created_at", "updated_at"]
     params = [
@@ -266,12 +275,19 @@ async def insert_member(
 
 
 async def get_member(
-    conn: Conn, table: str, tenant: str, household_id: uuid.UUID, member_id: uuid.UUID
+    conn: Conn,
+    table: str,
+    tenant: str,
+    household_id: uuid.UUID,
+    member_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> Row | None:
     assert table in EDITABLE
+    lock = " FOR UPDATE" if for_update else ""
     return _row(
         await conn.fetchrow(
-            f"SELECT * FROM {table} WHERE tenant = $1 AND household_id = $2 AND id = $3",
+            f"SELECT * FROM {table} WHERE tenant = $1 AND household_id = $2 AND id = $3{lock}",
             tenant,
             household_id,
             member_id,
@@ -290,7 +306,7 @@ async def update_member(
 ) -> Row | None:
     """The updated row, None when it is not one of the household's."""
     key = "id"
-    names = [n for n in EDITABLE[table] if n in changes]
+    names = [n for n in _written(table) if n in changes]
     assignments = "".join(f", {name} = ${i}" for i, name in enumerate(names, start=5))
     return _row(
         await conn.fetchrow(
@@ -1221,10 +1237,16 @@ async def anonymise_household(
         "pending_changes",
     ):
         await conn.execute(f"DELETE FROM {table} WHERE household_id = $1", household_id)
+    # Those still waiting their turn are not invited now (identity refuses the household).
     await conn.execute(
-        "UPDATE onboarding_guardians SET name = $2, email = NULL WHERE household_id = $1",
+        "UPDATE onboarding_guardians SET name = $2, email = NULL,"
+        " state = CASE WHEN queued THEN 'skipped' ELSE state END,"
+        " reason = CASE WHEN queued THEN 'household_anonymised' ELSE reason END,"
+        " answered_at = CASE WHEN queued THEN $3 ELSE answered_at END, queued = false"
+        " WHERE household_id = $1",
         household_id,
         ANONYMOUS,
+        now,
     )
     accounts = await conn.fetch(
         "DELETE FROM household_accounts WHERE household_id = $1 RETURNING account_id",
@@ -1285,7 +1307,7 @@ async def insert_onboarding_run(
     now: datetime,
 ) -> None:
     """The run and its guardians (each: household_id, guardian_id, name, email, state,
-    reason)."""
+    reason); the pending ones queued, asked for at the onboarding pace."""
     await conn.execute(
         "INSERT INTO onboarding_runs (id, tenant, created_by, created_at) VALUES ($1, $2, $3, $4)",
         run_id,
@@ -1295,9 +1317,8 @@ async def insert_onboarding_run(
     )
     await conn.executemany(
         "INSERT INTO onboarding_guardians (run_id, tenant, household_id, guardian_id, name,"
-        " email, state, reason, requested_at, answered_at, position)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-        "         CASE WHEN $7 = 'pending' THEN $9::timestamptz END,"
+        " email, state, reason, queued, answered_at, position)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $7 = 'pending',"
         "         CASE WHEN $7 = 'skipped' THEN $9::timestamptz END, $10)",
         [
             (
@@ -1328,7 +1349,7 @@ async def onboarding_run(conn: Conn, tenant: str, run_id: uuid.UUID) -> Row | No
 
 async def onboarding_guardians(conn: Conn, run_id: uuid.UUID) -> list[Row]:
     rows = await conn.fetch(
-        "SELECT household_id, guardian_id, name, email, state, reason, account_id,"
+        "SELECT household_id, guardian_id, name, email, state, reason, account_id, queued,"
         " requested_at, answered_at FROM onboarding_guardians WHERE run_id = $1"
         " ORDER BY position",
         run_id,
@@ -1344,6 +1365,7 @@ async def onboarding_runs(
         "SELECT r.id, r.created_by, r.created_at,"
         " count(g.guardian_id) AS total,"
         " count(g.guardian_id) FILTER (WHERE g.state = 'pending') AS pending,"
+        " count(g.guardian_id) FILTER (WHERE g.state = 'pending' AND g.queued) AS queued,"
         " count(g.guardian_id) FILTER (WHERE g.state = 'invited') AS invited,"
         " count(g.guardian_id) FILTER (WHERE g.state = 'skipped') AS skipped"
         " FROM onboarding_runs r LEFT JOIN onboarding_guardians g ON g.run_id = r.id"
@@ -1397,9 +1419,45 @@ async def answer_onboarding_guardian(
     return dict(row) if row else None
 
 
-async def mark_onboarding_requested(conn: Conn, run_id: uuid.UUID, *, now: datetime) -> None:
+async def onboarding_asked_since(conn: Conn, since: datetime) -> int:
+    """Invitations asked of identity since then, all towns together (the pace is the mail
+    server's)."""
+    return await conn.fetchval(
+        "SELECT count(*) FROM onboarding_guardians WHERE requested_at >= $1", since
+    )
+
+
+async def queued_onboarding_guardians(conn: Conn, limit: int) -> list[Row]:
+    """The next pending guardians not asked for yet (oldest run first, in its order), held
+    until the transaction ends; those another process holds are left to it."""
+    rows = await conn.fetch(
+        "SELECT g.tenant, g.run_id, g.household_id, g.guardian_id, g.name, g.email,"
+        " r.created_by AS requested_by"
+        " FROM onboarding_guardians g JOIN onboarding_runs r ON r.id = g.run_id"
+        " WHERE g.state = 'pending' AND g.queued AND g.email IS NOT NULL"
+        " ORDER BY r.created_at, r.id, g.position LIMIT $1 FOR UPDATE OF g SKIP LOCKED",
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def mark_onboarding_asked(conn: Conn, guardians: Sequence[Row], *, now: datetime) -> None:
     await conn.execute(
-        "UPDATE onboarding_guardians SET requested_at = $2 WHERE run_id = $1 AND state = 'pending'",
-        run_id,
+        "UPDATE onboarding_guardians g SET queued = false, requested_at = $3"
+        " FROM unnest($1::uuid[], $2::uuid[]) AS a (run_id, guardian_id)"
+        " WHERE g.run_id = a.run_id AND g.guardian_id = a.guardian_id",
+        [g["run_id"] for g in guardians],
+        [g["guardian_id"] for g in guardians],
         now,
     )
+
+
+async def requeue_onboarding_run(conn: Conn, run_id: uuid.UUID) -> int:
+    """The run's guardians asked for but not answered go back to the queue (when they were
+    asked stays: it counts against the pace)."""
+    status = await conn.execute(
+        "UPDATE onboarding_guardians SET queued = true"
+        " WHERE run_id = $1 AND state = 'pending' AND NOT queued",
+        run_id,
+    )
+    return int(status.split()[-1])

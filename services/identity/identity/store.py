@@ -904,6 +904,18 @@ async def guardian_invitation(conn: Conn, tenant: str, guardian_id: uuid.UUID) -
     )
 
 
+async def onboarded_account(conn: Conn, tenant: str, email: str) -> uuid.UUID | None:
+    """The account (not disabled) that an onboarding run made for a guardian with this
+    email, if this email's account is one."""
+    return await conn.fetchval(
+        "SELECT a.id FROM accounts a WHERE a.tenant = $1 AND a.email = $2"
+        " AND a.status IN ('invited', 'active') AND EXISTS (SELECT 1 FROM guardian_invitations g"
+        "  WHERE g.tenant = a.tenant AND g.account_id = a.id)",
+        tenant,
+        email,
+    )
+
+
 async def record_guardian_invitation(
     conn: Conn,
     tenant: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from family.api.access import staff, uow
+from family.api.access import settings, staff, uow
 from family.domain.errors import OnboardingRunNotFound
 from family.schemas import OnboardingRunIn, OnboardingRunOut, OnboardingRunsOut, PageQuery
 from family.usecases import onboarding
@@ -27,14 +27,19 @@ routes = web.RouteTableDef()
     description="Guardians without an email, with an invalid one, with the same email as "
     "another guardian of the run, or already invited by a previous run are skipped and "
     "listed with the reason; the others are pending until identity has created their "
-    "account (GuardianInvitationRequested, answered by GuardianInvitationAnswered).",
+    "account (GuardianInvitationRequested, answered by GuardianInvitationAnswered). Each "
+    "request is an email: they are asked for at ONBOARDING_INVITATIONS_PER_MINUTE (all "
+    "towns together), the first ones at once, the others `queued` meanwhile.",
     responses={422: "Unknown households, or nobody to invite"},
 )
 async def start_run(request: web.Request) -> web.Response:
     actor = staff(request)
     data = await read_json(request, OnboardingRunIn())
     body = await onboarding.start_run(
-        uow(request, actor), actor, None if data["all"] else data["household_ids"]
+        uow(request, actor),
+        actor,
+        None if data["all"] else data["household_ids"],
+        settings(request).onboarding_pace(),
     )
     return json_response(OnboardingRunOut(), body, status=201)
 
@@ -81,5 +86,7 @@ async def get_run(request: web.Request) -> web.Response:
 async def resume_run(request: web.Request) -> web.Response:
     actor = staff(request)
     run_id = path_uuid(request, "run_id", OnboardingRunNotFound)
-    body = await onboarding.resume_run(uow(request, actor), actor, run_id)
+    body = await onboarding.resume_run(
+        uow(request, actor), actor, run_id, settings(request).onboarding_pace()
+    )
     return json_response(OnboardingRunOut(), body)

@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError
 from family import store
 from family.domain import catalog, situation
 from family.domain import changes as change_rules
+from family.domain import contacts as contact_rules
 from family.domain.changes import Edit
 from family.domain.errors import (
     AlreadyLinked,
@@ -126,7 +127,9 @@ async def propose_in(
         )
         if row is None:
             raise MemberNotFound()
-        before = _OUT[entity]().dump(row)
+        # What a change may propose, not when a contact's flags were given (a change never
+        # sends those: shown next to it, they would read as erased).
+        before = _OUT[entity](exclude=contact_rules.STAMPS if entity == "contact" else ()).dump(row)
         if entity == "child":
             # The child's answers as a change proposes them: {code: yes/no}.
             given = await store.child_permissions(conn, household_id)
@@ -436,6 +439,7 @@ async def decide_change(
         elif change["entity"] == "new_household":
             household_id = result_id = await _create_requested_household(uow, actor, change, now)
         elif status == "approved":
+            await _check_proof_not_refused(uow, actor, change["proof_document_id"])
             result_id = await _approve(uow, actor, vault, change, now)
         if change["proof_document_id"] is not None:
             await _decide_proof(uow, actor, change["proof_document_id"], status, reason)
@@ -487,6 +491,20 @@ async def _approve(
         return await apply_change(uow, actor, vault, change["household_id"], edit, now=now)
     except (MemberNotFound, HouseholdNotFound) as exc:
         raise ChangeNoLongerApplies(exc.detail) from None
+
+
+async def _check_proof_not_refused(
+    uow: UnitOfWork, actor: Actor, document_id: uuid.UUID | None
+) -> None:
+    """A change is validated with its proof: one whose proof staff already refused (from the
+    documents' queue) cannot be approved, or the file would change on a refused document."""
+    if document_id is None:
+        return
+    document = await store.get_document(uow.conn, actor.tenant, document_id)
+    if document is not None and document["status"] == "rejected":
+        raise ChangeNoLongerApplies(
+            "Le justificatif joint à cette modification a été refusé ; rejetez-la."
+        )
 
 
 async def _decide_proof(

@@ -58,6 +58,29 @@ async def apply_change(
 ) -> uuid.UUID | None:
     """Apply one change (already validated) in the open unit of work; returns the id of a
     created row."""
+    if edit.entity in ("household", "guardian"):
+        # The payer billing prints follows the billed guardian's name, email and address
+        # (their own, else the household's): compared before and after the edit.
+        payer_before = await _payer(uow, actor, household_id)
+        created = await _apply(uow, actor, vault, household_id, edit, now=now)
+        payer_after = await _payer(uow, actor, household_id)
+        if payer_after is not None and (
+            payer_after != payer_before or "billed_guardian_id" in edit.data
+        ):
+            uow.emit("family.BilledGuardianChanged", payer_after, tenant=actor.tenant)
+        return created
+    return await _apply(uow, actor, vault, household_id, edit, now=now)
+
+
+async def _apply(
+    uow: UnitOfWork,
+    actor: Actor,
+    vault: Vault,
+    household_id: uuid.UUID,
+    edit: Edit,
+    *,
+    now: datetime,
+) -> uuid.UUID | None:
     entity, operation, data = edit.entity, edit.operation, edit.data
     if entity == "household":
         billed = data.get("billed_guardian_id")
@@ -67,11 +90,7 @@ async def apply_change(
             raise InvalidField(
                 "billed_guardian_id", "Le responsable facturé doit être un responsable du foyer."
             )
-        row = await update_member(
-            uow, actor, "households", household_id, household_id, data, now=now
-        )
-        if "billed_guardian_id" in data:
-            await _billed_guardian_changed(uow, actor, row)
+        await update_member(uow, actor, "households", household_id, household_id, data, now=now)
         return None
     if entity == "health":
         assert edit.parent_id is not None
@@ -117,13 +136,15 @@ async def apply_change(
     return None
 
 
-async def _billed_guardian_changed(
-    uow: UnitOfWork, actor: Actor, household: dict[str, Any]
-) -> None:
-    """BilledGuardianChanged: who billing prints as the household's payer."""
+async def _payer(uow: UnitOfWork, actor: Actor, household_id: uuid.UUID) -> dict[str, Any] | None:
+    """BilledGuardianChanged's payload: who billing prints as the household's payer (all
+    None when nobody is billed); None when the household does not exist."""
+    household = await store.get_household(uow.conn, actor.tenant, household_id)
+    if household is None:
+        return None
     guardian_id = household["billed_guardian_id"]
     guardian = (
-        await store.get_member(uow.conn, "guardians", actor.tenant, household["id"], guardian_id)
+        await store.get_member(uow.conn, "guardians", actor.tenant, household_id, guardian_id)
         if guardian_id is not None
         else None
     )
@@ -141,7 +162,7 @@ async def _billed_guardian_changed(
             email=guardian["email"],
             address=one_line(address) or None,
         )
-    uow.emit("family.BilledGuardianChanged", payload, tenant=actor.tenant)
+    return payload
 
 
 def one_line(address: dict[str, Any]) -> str:

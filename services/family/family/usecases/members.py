@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 
 from family import store
+from family.domain import contacts as contact_rules
 from family.domain.errors import HouseholdNotFound, LastGuardian, MemberNotFound
 from family.usecases import Actor, permissions
 from shared.uow import UnitOfWork
@@ -47,13 +48,18 @@ async def add_member(
     given_by: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     """A new guardian, child (ChildRegistered, with its permissions: given by `given_by`,
-    default the actor) or contact (of one of the children)."""
+    default the actor) or contact (of one of the children; its flags dated, given by
+    `given_by` too)."""
     if table == "contacts":
         child_id = (links or {}).get("child_id")
         if child_id is None or not await store.get_member(
             uow.conn, "children", actor.tenant, household_id, child_id
         ):
             raise MemberNotFound("Cet enfant ne fait pas partie du foyer.")
+        data = {
+            **data,
+            **contact_rules.flag_stamps(None, data, given_by=given_by or actor.account_id, now=now),
+        }
     answers: dict[str, bool] = {}
     if table == "children":
         answers = permissions.answers_of(data)
@@ -90,13 +96,27 @@ async def update_member(
     given_by: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     """Change a member's fields (a child's: ChildUpdated, with its permissions given by
-    `given_by`, default the actor), or the household's own (`table` households, `member_id`
-    the household's id)."""
+    `given_by`, default the actor; a contact's: its flags dated when they change, given by
+    `given_by` too), or the household's own (`table` households, `member_id` the household's
+    id)."""
     answers: dict[str, bool] = {}
     if table == "children":
         answers = permissions.answers_of(changes)
         if permissions.IMAGE_RIGHTS in answers:
             changes = {**changes, "image_rights": answers[permissions.IMAGE_RIGHTS]}
+    if table == "contacts":
+        # Locked: the flag compared is the one the update replaces.
+        before = await store.get_member(
+            uow.conn, table, actor.tenant, household_id, member_id, for_update=True
+        )
+        if before is None:
+            raise MemberNotFound()
+        changes = {
+            **changes,
+            **contact_rules.flag_stamps(
+                before, changes, given_by=given_by or actor.account_id, now=now
+            ),
+        }
     row = await store.update_member(
         uow.conn, table, actor.tenant, household_id, member_id, changes, now
     )

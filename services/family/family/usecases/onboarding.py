@@ -1,17 +1,20 @@
 """Onboarding runs: staff invite the guardians of imported households in one action. The
 run records every guardian (pending, or skipped with the reason) and asks identity, through
 the outbox, for one invitation per pending guardian (GuardianInvitationRequested); identity
-creates the account already linked to the household and emails the invitation (notify
-sends at its dispatch rate), then answers (GuardianInvitationAnswered), which moves the
-guardian to invited (the account linked here too: HouseholdLinked) or skipped (email used by
-another account). Never twice: a guardian pending or invited in a run is left out of the
-next ones; resuming a run asks again for its pending guardians only, and identity answers a
-guardian once."""
+creates the account already linked to the household and emails the invitation, then answers
+(GuardianInvitationAnswered), which moves the guardian to invited (the account linked here
+too: HouseholdLinked) or skipped (email used by another account). Each request is an email:
+the pending guardians are queued and asked for at the onboarding pace (so many a minute,
+all towns together), the first ones at once, the others by the service's ticker
+(`release_queued`), which carries on after a restart. Never twice: a guardian pending or
+invited in a run is left out of the next ones; resuming a run queues again its guardians
+asked for and not answered, and identity answers a guardian once."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -25,10 +28,13 @@ from shared.uow import UnitOfWork
 
 
 async def start_run(
-    uow: UnitOfWork, actor: Actor, household_ids: list[uuid.UUID] | None
+    uow: UnitOfWork,
+    actor: Actor,
+    household_ids: list[uuid.UUID] | None,
+    pace: onboarding.Pace,
 ) -> dict[str, Any]:
     """A run for the guardians of these households (None: every household without a linked
-    account, whose guardians were not invited yet)."""
+    account, whose guardians were not invited yet); the first ones asked for at once."""
     now = utcnow()
     run_id = uuid.uuid4()
     async with uow:
@@ -55,45 +61,56 @@ async def start_run(
         await store.insert_onboarding_run(
             uow.conn, actor.tenant, run_id, actor.account_id, planned, now=now
         )
-        for guardian in planned:
-            if guardian["state"] == "pending":
-                _request(uow, actor.tenant, run_id, guardian, actor.account_id)
+        await _release(uow, pace, now)
         return await get_run(uow.conn, actor.tenant, run_id)
 
 
-async def resume_run(uow: UnitOfWork, actor: Actor, run_id: uuid.UUID) -> dict[str, Any]:
-    """Ask identity again for the guardians still pending (none answered twice, none
-    emailed twice: identity answers a guardian once)."""
+async def resume_run(
+    uow: UnitOfWork, actor: Actor, run_id: uuid.UUID, pace: onboarding.Pace
+) -> dict[str, Any]:
+    """Ask identity again, at the pace, for the guardians asked for and still pending (none
+    answered twice, none emailed twice: identity answers a guardian once); those still
+    queued keep their place."""
     now = utcnow()
     async with uow:
         if not await store.lock_onboarding_run(uow.conn, actor.tenant, run_id):
             raise OnboardingRunNotFound()
-        for guardian in await store.onboarding_guardians(uow.conn, run_id):
-            if guardian["state"] == "pending":
-                _request(uow, actor.tenant, run_id, guardian, actor.account_id)
-        await store.mark_onboarding_requested(uow.conn, run_id, now=now)
+        await store.requeue_onboarding_run(uow.conn, run_id)
+        await _release(uow, pace, now)
         return await get_run(uow.conn, actor.tenant, run_id)
 
 
-def _request(
-    uow: UnitOfWork,
-    tenant: str,
-    run_id: uuid.UUID,
-    guardian: dict[str, Any],
-    requested_by: uuid.UUID,
-) -> None:
-    uow.emit(
-        "family.GuardianInvitationRequested",
-        {
-            "run_id": run_id,
-            "household_id": guardian["household_id"],
-            "guardian_id": guardian["guardian_id"],
-            "email": guardian["email"],
-            "display_name": guardian["name"],
-            "requested_by": requested_by,
-        },
-        tenant=tenant,
-    )
+async def release_queued(uow: UnitOfWork, pace: onboarding.Pace) -> int:
+    """One tick of the onboarding pace: ask for the next queued guardians (of any town) the
+    last minute leaves room for; returns how many."""
+    async with uow:
+        return await _release(uow, pace, utcnow())
+
+
+async def _release(uow: UnitOfWork, pace: onboarding.Pace, now: datetime) -> int:
+    # One release at a time (every process ticks): the minute's count stays true.
+    await store.lock(uow.conn, "onboarding:release")
+    asked = await store.onboarding_asked_since(uow.conn, now - pace.window)
+    room = pace.releasable(asked)
+    if room == 0:
+        return 0
+    guardians = await store.queued_onboarding_guardians(uow.conn, room)
+    for guardian in guardians:
+        uow.emit(
+            "family.GuardianInvitationRequested",
+            {
+                "run_id": guardian["run_id"],
+                "household_id": guardian["household_id"],
+                "guardian_id": guardian["guardian_id"],
+                "email": guardian["email"],
+                "display_name": guardian["name"],
+                "requested_by": guardian["requested_by"],
+            },
+            tenant=guardian["tenant"],
+        )
+    if guardians:
+        await store.mark_onboarding_asked(uow.conn, guardians, now=now)
+    return len(guardians)
 
 
 async def record_answer(uow: UnitOfWork, tenant: str, answer: dict[str, Any]) -> None:
@@ -140,6 +157,7 @@ async def get_run(
         **run,
         "total": len(guardians),
         "pending": states["pending"],
+        "queued": sum(1 for g in guardians if g["state"] == "pending" and g["queued"]),
         "invited": states["invited"],
         "skipped": states["skipped"],
         "done": states["pending"] == 0,

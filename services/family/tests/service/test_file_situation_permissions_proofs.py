@@ -3,6 +3,7 @@ situation, and the proof a change of address must carry (validated with the chan
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -339,3 +340,60 @@ async def test_a_hostile_change_in_the_form_is_refused_naming_it(town: Town) -> 
     assert r.status == 422, await r.text()
     assert (await r.json())["errors"][0]["field"] == "change"
     assert (await town.call("GET", f"{ME}/documents", family))["items"] == []
+
+
+async def test_a_change_whose_proof_staff_refused_cannot_be_approved(town: Town) -> None:
+    """The proof also sits in the documents' queue: refused there, it refuses the change's
+    approval (the file never changes on a refused proof); rejecting the change stays open."""
+    h = await town.household()
+    family = await town.linked_family(h)
+    staff = town.staff()
+    proof = await town.upload(f"{ME}/documents", family, document_type="justificatif_domicile")
+    change = await town.call(
+        "PATCH",
+        ME,
+        family,
+        {"address": NEW_ADDRESS, "proof_document_id": proof["id"]},
+        status=202,
+    )
+    await town.call(
+        "POST", f"{T}/documents/{proof['id']}/reject", staff, {"reason": "Facture trop ancienne."}
+    )
+    problem = await _problem(town, "POST", f"{T}/changes/{change['id']}/approve", staff, None, 409)
+    assert problem["detail"] == (
+        "Le justificatif joint à cette modification a été refusé ; rejetez-la."
+    )
+    mine = await town.call("GET", ME, family)
+    assert mine["address"]["line1"] != NEW_ADDRESS["line1"]
+    assert (await town.call("GET", f"{T}/changes/{change['id']}", staff))["status"] == "pending"
+    await town.call(
+        "POST", f"{T}/changes/{change['id']}/reject", staff, {"reason": "Justificatif refusé."}
+    )
+    document = await town.call("GET", f"{T}/documents/{proof['id']}", staff)
+    assert document["reason"] == "Facture trop ancienne."  # the first decision stays
+
+
+async def test_the_payer_billing_prints_follows_the_billed_guardian(town: Town) -> None:
+    """BilledGuardianChanged is said again whenever what billing prints changes: the billed
+    guardian's name or email, their address (the household's when they have none of their
+    own: a move), or the guardian removed (nobody billed); never for another guardian."""
+    h = await town.household(guardians=[town.guardian(), town.guardian("Paul", "Martin")])
+    claire, paul = (g["id"] for g in h["guardians"])
+    staff = town.staff()
+    file = f"{T}/households/{h['id']}"
+    await town.call("PATCH", file, staff, {"billed_guardian_id": paul})
+    await town.call("PATCH", file, staff, {"address": NEW_ADDRESS})
+    await town.call("PATCH", f"{file}/guardians/{claire}", staff, {"phones": ["06 00 00 00 00"]})
+    await town.call("PATCH", f"{file}/guardians/{paul}", staff, {"email": "paul@example.org"})
+    await town.call("DELETE", f"{file}/guardians/{paul}", staff, status=204)
+    said = await town.events("family.BilledGuardianChanged", 4)
+    await asyncio.sleep(0.5)  # nothing more comes (Claire's phone is not the payer's)
+    said = town.tap.of_type("family.BilledGuardianChanged")
+    assert [
+        (e["payload"]["guardian_id"], e["payload"]["email"], e["payload"]["address"]) for e in said
+    ] == [
+        (paul, "paul.martin@example.fr", "12 rue des Tilleuls, 74330 Epagny"),
+        (paul, "paul.martin@example.fr", "3 chemin du Lac, 74330 Epagny"),
+        (paul, "paul@example.org", "3 chemin du Lac, 74330 Epagny"),
+        (None, None, None),
+    ]

@@ -2,12 +2,16 @@
 (family.GuardianInvitationRequested): the account created already linked to the household,
 its invitation link emailed (AccountInvited, sent by notify at its dispatch rate). Once per
 guardian: a request sent again (a resumed run) is answered with the account made the first
-time, and nothing is emailed again. An email already used by another account is not
-invited; the answer (GuardianInvitationAnswered) says so."""
+time, and nothing is emailed again. A guardian whose email is that of an account made for
+another guardian by an onboarding run is the same person, guardian of two imported
+households (parents apart): the household is added to that account (several
+subscriptions), and nothing is emailed again. Any other account's email is not invited;
+the answer (GuardianInvitationAnswered) says so."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from identity import store
@@ -52,7 +56,12 @@ async def invite_guardian(
                         now=now,
                     )
             except AccountExists:
-                outcome = "email_taken"
+                account_id = await store.onboarded_account(
+                    uow.conn, tenant, request["email"].lower()
+                )
+                outcome = "email_taken" if account_id is None else "invited"
+                if account_id is not None:
+                    await _add_household(uow, tenant, request, account_id, now)
             else:
                 outcome = "invited"
                 account_id = invitation.account.id
@@ -89,3 +98,33 @@ async def invite_guardian(
         )
     log.info("guardian_invitation_answered", guardian_id=str(guardian_id), outcome=outcome)
     return outcome
+
+
+async def _add_household(
+    uow: UnitOfWork,
+    tenant: str,
+    request: dict[str, Any],
+    account_id: uuid.UUID,
+    now: datetime,
+) -> None:
+    """The household added to the account an earlier guardian's invitation made: one
+    account, one invitation, the subscriptions of both households."""
+    household_id: uuid.UUID = request["household_id"]
+    await store.link_household(uow.conn, tenant, account_id, household_id)
+    await store.record_guardian_invitation(
+        uow.conn, tenant, request["guardian_id"], household_id, account_id, now=now
+    )
+    await store.audit(
+        uow.conn,
+        store.AuditEntry(
+            tenant,
+            "household_linked",
+            account_id=account_id,
+            actor_id=request["requested_by"],
+            details={
+                "mode": "onboarding",
+                "household_id": str(household_id),
+                "run_id": str(request["run_id"]),
+            },
+        ),
+    )

@@ -131,3 +131,38 @@ async def test_an_email_used_by_another_account_is_reported_not_invited(
             "SELECT household_id FROM accounts WHERE email = 'deja.inscrit@example.fr'"
         )
         assert linked is None
+
+
+async def test_a_guardian_of_two_imported_households_gets_one_account_with_both(
+    portal: Portal, bus_namespace: Any
+) -> None:
+    async with EventTap(
+        AMQP_URL,
+        bus_namespace.name,
+        ["identity.GuardianInvitationAnswered", "identity.AccountInvited"],
+    ) as tap:
+        run, first, second = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        # Parents apart: her guardian record in each household, with her one email.
+        for household in (first, second):
+            asked = request(run, household, uuid.uuid4(), "claire.martin@example.fr")
+            await handled(
+                portal, await publish(bus_namespace, "family.GuardianInvitationRequested", asked)
+            )
+        answers = await tap.wait_for(2, event_type="identity.GuardianInvitationAnswered")
+        assert [a["payload"]["outcome"] for a in answers] == ["invited", "invited"]
+        account_id = answers[0]["payload"]["account_id"]
+        assert answers[1]["payload"]["account_id"] == account_id
+        assert answers[1]["payload"]["household_id"] == str(second)
+        # One invitation: after it, both subscriptions, the first one current.
+        (invited,) = tap.of_type("identity.AccountInvited")
+        token = portal.link_token(invited["payload"]["invitation_url"])
+        r = await portal.post("/invitation/accept", {"token": token, "password": portal.PASSWORD})
+        assert r.status == 200, await r.text()
+        claims = jwt.decode((await r.json())["access_token"], options={"verify_signature": False})
+        assert claims["household_id"] == str(first)
+        households = await portal.pool.fetch(
+            "SELECT household_id FROM account_households WHERE account_id = $1",
+            uuid.UUID(account_id),
+        )
+        assert {h["household_id"] for h in households} == {first, second}
+        assert len(tap.of_type("identity.AccountInvited")) == 1
