@@ -6,7 +6,6 @@ processes may run it: each transaction is settled under its row lock, once."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -18,40 +17,36 @@ from billing.state import CLOCK
 from billing.usecases import card
 from shared.keys import POOL
 from shared.logging import get_logger
+from shared.periodic import Job, periodic_jobs
 from shared.uow import unit_of_work
 
 log = get_logger(__name__)
 
 
-async def _run(app: web.Application, stop: asyncio.Event) -> None:
+async def _poll(app: web.Application) -> int:
     settings = app[SETTINGS]
-    while not stop.is_set():
-        try:
-            settled = await card.poll_pending(
-                lambda: unit_of_work(app),
-                app[POOL],
-                now=app[CLOCK].now(),
-                older_than=timedelta(minutes=settings.card_payment_poll_after_minutes),
-                urls=card.Urls.of(settings),
-            )
-            if settled:
-                log.info("card_payments_settled", **settled)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            if stop.is_set():
-                break
-            log.warning("card_payments_not_polled", error=repr(exc))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), settings.card_payment_poll_seconds)
+    settled = await card.poll_pending(
+        lambda: unit_of_work(app),
+        app[POOL],
+        now=app[CLOCK].now(),
+        older_than=timedelta(minutes=settings.card_payment_poll_after_minutes),
+        urls=card.Urls.of(settings),
+    )
+    if any(settled.values()):
+        log.info("card_payments_settled", **settled)  # by outcome, for the operators
+    return sum(settled.values())
+
+
+_poller = contextlib.asynccontextmanager(
+    periodic_jobs(
+        "card-payment-sweeper",
+        [Job("card_payments_polled", _poll)],
+        lambda app: app[SETTINGS].card_payment_poll_seconds,
+    )
+)
 
 
 async def card_sweeper_context(app: web.Application) -> AsyncIterator[None]:
     card.install(app[SETTINGS])  # a top-up started from a unit of work alone uses them
-    stop = asyncio.Event()
-    task = asyncio.create_task(_run(app, stop), name="card-payment-sweeper")
-    yield
-    stop.set()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    async with _poller(app):
+        yield
