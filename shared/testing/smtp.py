@@ -16,12 +16,14 @@ from shared.testing.processes import free_port
 
 
 class RecordingHandler:
-    """Keeps every accepted message; can be told to refuse the next ones (451 or 550)."""
+    """Keeps every accepted message; can be told to refuse the next ones (451 or 550), or
+    every one to an address."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refusals: list[str] = []
+        self.refused_to: dict[str, str] = {}
         self.refused = 0
         self.port = 0
         self._lock = threading.Lock()
@@ -45,6 +47,12 @@ class RecordingHandler:
         with self._lock:
             self.refusals.extend([answer] * times)
 
+    def refuse_to(self, address: str, answer: str) -> None:
+        """Every message to `address` refused with `answer` (a mailbox that does not exist:
+        550), whatever the order the others arrive in."""
+        with self._lock:
+            self.refused_to[address.lower()] = answer
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self._lock:
             holding = self._hold_after is not None and len(self.messages) >= self._hold_after
@@ -55,6 +63,10 @@ class RecordingHandler:
             await asyncio.to_thread(self._released.wait)
             return "451 4.3.0 Interrompu"
         with self._lock:
+            for recipient in envelope.rcpt_tos:
+                if (answer := self.refused_to.get(recipient.lower())) is not None:
+                    self.refused += 1
+                    return answer
             if self.refusals:
                 self.refused += 1
                 return self.refusals.pop(0)

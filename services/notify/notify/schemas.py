@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -65,9 +66,58 @@ class Page(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(0, None))
 
 
+class UUIDList(fields.String):
+    """Several UUIDs in one query parameter, comma-separated (a page's rows in one call)."""
+
+    def __init__(self, *, most: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.most = most
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        parts = [part.strip() for part in text.split(",") if part.strip()]
+        if not parts:
+            raise ValidationError("Au moins un identifiant est attendu.")
+        if len(parts) > self.most:
+            raise ValidationError(f"Au plus {self.most} identifiants à la fois.")
+        try:
+            return list(dict.fromkeys(uuid.UUID(part) for part in parts))
+        except ValueError:
+            raise ValidationError("Identifiant invalide.") from None
+
+
+# A page's worth: the staff screens ask for the emails of the rows they show.
+MAX_EMAIL_ACCOUNTS = 200
+
+
 class EmailQuery(Page):
     recipient = fields.Email(load_default=None)
-    account_id = fields.UUID(load_default=None)
+    account_id = UUIDList(
+        most=MAX_EMAIL_ACCOUNTS,
+        load_default=None,
+        metadata={
+            "description": "one account's emails, or several accounts' (comma-separated ids,"
+            f" at most {MAX_EMAIL_ACCOUNTS})"
+        },
+    )
+    event_type = fields.String(
+        load_default=None,
+        validate=validate.Regexp(
+            r"^[a-z]+\.[A-Za-z]+$", error="Un type d'événement (ex. identity.AccountInvited)."
+        ),
+        metadata={
+            "description": "only the emails of this event type, e.g. identity.AccountInvited"
+            " (with status=failed: the invitations the mail server refused)"
+        },
+    )
+    household_id = fields.UUID(
+        load_default=None,
+        metadata={
+            "description": "only the emails about this household or about no household (an"
+            " account's own: invitation, password), not those about another household a"
+            " guardian of both also receives"
+        },
+    )
     status = fields.String(load_default=None, validate=validate.OneOf(["queued", "sent", "failed"]))
 
 
@@ -84,6 +134,9 @@ class EmailOut(Schema):
         },
     )
     account_id = fields.UUID(allow_none=True)
+    household_id = fields.UUID(
+        allow_none=True, metadata={"description": "the household the email is about, if any"}
+    )
     template = fields.String()
     subject = fields.String(allow_none=True, metadata={"description": "once rendered"})
     status = fields.String(metadata={"enum": ["queued", "sent", "failed"]})

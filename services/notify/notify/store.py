@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -63,6 +63,7 @@ async def queue_email(
     account_id: uuid.UUID | None,
     template: str,
     context: dict[str, Any],
+    household_id: uuid.UUID | None = None,
 ) -> bool:
     """Queue one email; False when this (event, recipient) already has one.
 
@@ -78,8 +79,8 @@ async def queue_email(
     )
     inserted = await conn.fetchval(
         f"""INSERT INTO emails (id, tenant, event_id, event_type, recipient, account_id, template,
-                                context, by_account)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)
+                                context, by_account, household_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10)
             ON CONFLICT {target} DO NOTHING RETURNING true""",
         uuid.uuid4(),
         tenant,
@@ -90,6 +91,7 @@ async def queue_email(
         template,
         context,
         by_account,
+        household_id,
     )
     return bool(inserted)
 
@@ -103,10 +105,12 @@ async def add_notification(
     kind: str,
     title: str,
     body: str,
+    household_id: uuid.UUID | None,
 ) -> None:
     await conn.execute(
-        """INSERT INTO notifications (id, tenant, account_id, event_id, kind, title, body)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
+        """INSERT INTO notifications
+               (id, tenant, account_id, event_id, kind, title, body, household_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (event_id, account_id, kind) DO NOTHING""",
         uuid.uuid4(),
         tenant,
@@ -115,6 +119,7 @@ async def add_notification(
         kind,
         title,
         body,
+        household_id,
     )
 
 
@@ -142,6 +147,7 @@ async def gather_email(
     group_key: str,
     context: dict[str, Any],
     grace: float,
+    household_id: uuid.UUID | None = None,
 ) -> bool:
     """Add an event's parts (`context["parts"]`, a JSON object keyed by event) to the
     account's open email of `group_key` (one basket), or open one; it is due `grace` seconds
@@ -151,9 +157,10 @@ async def gather_email(
         return False
     email_id = await conn.fetchval(
         """INSERT INTO emails (id, tenant, event_id, event_type, recipient, account_id, template,
-                               context, by_account, group_key, group_open, next_attempt_at)
+                               context, by_account, group_key, group_open, next_attempt_at,
+                               household_id)
            VALUES ($1, $2, $3, $4, NULL, $5, $6, $7::jsonb, true, $8, true,
-                   now() + make_interval(secs => $9))
+                   now() + make_interval(secs => $9), $10)
            ON CONFLICT (tenant, group_key, account_id) WHERE group_open DO UPDATE
                SET context = jsonb_set(
                        emails.context, '{parts}',
@@ -171,6 +178,7 @@ async def gather_email(
         context,
         group_key,
         float(grace),
+        household_id,
     )
     await conn.execute(
         "INSERT INTO email_events (event_id, account_id, email_id) VALUES ($1, $2, $3)",
@@ -331,40 +339,51 @@ async def mark_failed(
     )
 
 
+# An email as staff read it (the list and one email alike).
+EMAIL_COLUMNS = """id, event_id, event_type, recipient, account_id, template, subject, status,
+    attempts, next_attempt_at, last_error, created_at, sent_at, household_id"""
+
+
 async def list_emails(
     pool: asyncpg.Pool,
     tenant: str,
     *,
     recipient: str | None,
-    account_id: uuid.UUID | None,
+    account_id: uuid.UUID | Sequence[uuid.UUID] | None,
     status: str | None,
     limit: int,
     offset: int,
+    household_id: uuid.UUID | None = None,
+    event_type: str | None = None,
 ) -> list[dict[str, Any]]:
+    """The tenant's emails, newest first; `account_id` one account or several (a staff
+    page's rows in one query)."""
+    account_ids = [account_id] if isinstance(account_id, uuid.UUID) else account_id
     rows = await pool.fetch(
-        """SELECT id, event_id, event_type, recipient, account_id, template, subject, status,
-                  attempts, next_attempt_at, last_error, created_at, sent_at
+        f"""SELECT {EMAIL_COLUMNS}
            FROM emails
            WHERE tenant = $1
              AND ($2::text IS NULL OR lower(recipient) = lower($2))
-             AND ($3::uuid IS NULL OR account_id = $3)
+             AND ($3::uuid[] IS NULL OR account_id = ANY($3::uuid[]))
              AND ($4::text IS NULL OR status = $4)
+             AND ($7::uuid IS NULL OR household_id IS NULL OR household_id = $7)
+             AND ($8::text IS NULL OR event_type = $8)
            ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6""",
         tenant,
         recipient,
-        account_id,
+        list(account_ids) if account_ids is not None else None,
         status,
         limit,
         offset,
+        household_id,
+        event_type,
     )
     return [dict(row) for row in rows]
 
 
 async def get_email(pool: asyncpg.Pool, tenant: str, email_id: uuid.UUID) -> dict[str, Any] | None:
     row = await pool.fetchrow(
-        """SELECT id, event_id, event_type, recipient, account_id, template, subject, status,
-                  attempts, next_attempt_at, last_error, created_at, sent_at
-           FROM emails WHERE tenant = $1 AND id = $2""",
+        f"SELECT {EMAIL_COLUMNS} FROM emails WHERE tenant = $1 AND id = $2",
         tenant,
         email_id,
     )
@@ -447,54 +466,71 @@ async def household_accounts(conn: Conn, tenant: str, household_id: uuid.UUID) -
 
 
 # --- notifications -----------------------------------------------------------------------
+# An account sees the notices of its current household and those about itself (no household);
+# a token naming no household yet (linked since it was issued) sees all the account's own.
+_SEEN = (
+    "tenant = $1 AND account_id = $2"
+    " AND (household_id IS NULL OR $3::uuid IS NULL OR household_id = $3)"
+)
+
+
 async def list_notifications(
     pool: asyncpg.Pool,
     tenant: str,
     account_id: uuid.UUID,
+    household_id: uuid.UUID | None,
     *,
     unread_only: bool,
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
     rows = await pool.fetch(
-        """SELECT id, kind, title, body, created_at, read_at FROM notifications
-           WHERE tenant = $1 AND account_id = $2 AND (NOT $3 OR read_at IS NULL)
-           ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5""",
+        f"""SELECT id, kind, title, body, created_at, read_at FROM notifications
+            WHERE {_SEEN} AND (NOT $4 OR read_at IS NULL)
+            ORDER BY created_at DESC, id DESC LIMIT $5 OFFSET $6""",
         tenant,
         account_id,
+        household_id,
         unread_only,
         limit,
         offset,
     )
     unread = await pool.fetchval(
-        "SELECT count(*) FROM notifications"
-        " WHERE tenant = $1 AND account_id = $2 AND read_at IS NULL",
+        f"SELECT count(*) FROM notifications WHERE {_SEEN} AND read_at IS NULL",
         tenant,
         account_id,
+        household_id,
     )
     return [dict(row) for row in rows], int(unread)
 
 
 async def mark_read(
-    conn: Conn, tenant: str, account_id: uuid.UUID, notification_id: uuid.UUID
+    conn: Conn,
+    tenant: str,
+    account_id: uuid.UUID,
+    household_id: uuid.UUID | None,
+    notification_id: uuid.UUID,
 ) -> dict[str, Any] | None:
     row = await conn.fetchrow(
-        """UPDATE notifications SET read_at = coalesce(read_at, now())
-           WHERE id = $1 AND tenant = $2 AND account_id = $3
-           RETURNING id, kind, title, body, created_at, read_at""",
-        notification_id,
+        f"""UPDATE notifications SET read_at = coalesce(read_at, now())
+            WHERE {_SEEN} AND id = $4
+            RETURNING id, kind, title, body, created_at, read_at""",
         tenant,
         account_id,
+        household_id,
+        notification_id,
     )
     return dict(row) if row else None
 
 
-async def mark_all_read(conn: Conn, tenant: str, account_id: uuid.UUID) -> int:
+async def mark_all_read(
+    conn: Conn, tenant: str, account_id: uuid.UUID, household_id: uuid.UUID | None
+) -> int:
     result = await conn.execute(
-        "UPDATE notifications SET read_at = now()"
-        " WHERE tenant = $1 AND account_id = $2 AND read_at IS NULL",
+        f"UPDATE notifications SET read_at = now() WHERE {_SEEN} AND read_at IS NULL",
         tenant,
         account_id,
+        household_id,
     )
     return int(result.split()[-1])
 

@@ -32,7 +32,9 @@ async def list_emails(request: web.Request) -> web.Response:
         caller.tenant,
         recipient=query["recipient"],
         account_id=query["account_id"],
+        household_id=query["household_id"],
         status=query["status"],
+        event_type=query["event_type"],
         limit=query["limit"],
         offset=query["offset"],
     )

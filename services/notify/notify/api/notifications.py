@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from notify import schemas
-from notify.api.callers import account_of
+from notify.api.callers import account_of, household_of
 from notify.domain.errors import NotificationNotFound
 from notify.usecases import notifications
 from shared.auth import require_caller
@@ -31,6 +31,7 @@ async def my_notifications(request: web.Request) -> web.Response:
         request.app[POOL],
         caller.tenant,
         account_of(caller),
+        household_of(caller),
         unread_only=query["unread"],
         limit=query["limit"],
         offset=query["offset"],
@@ -52,6 +53,7 @@ async def read_notification(request: web.Request) -> web.Response:
         unit_of_work(request.app, tenant=caller.tenant),
         caller.tenant,
         account_of(caller),
+        household_of(caller),
         notification_id,
     )
     return json_response(schemas.NotificationOut(), row)
@@ -62,6 +64,9 @@ async def read_notification(request: web.Request) -> web.Response:
 async def read_all_notifications(request: web.Request) -> web.Response:
     caller = require_caller(request)
     marked = await notifications.mark_all_read(
-        unit_of_work(request.app, tenant=caller.tenant), caller.tenant, account_of(caller)
+        unit_of_work(request.app, tenant=caller.tenant),
+        caller.tenant,
+        account_of(caller),
+        household_of(caller),
     )
     return json_response(schemas.ReadAllOut(), {"marked": marked, "unread_count": 0})

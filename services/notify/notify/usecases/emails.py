@@ -21,7 +21,7 @@ async def queue(uow: UnitOfWork, event: Event, mails: Sequence[Mail], *, grace: 
     """Queue an event's emails in the open unit of work; how many were new. A mail of a
     `group` is gathered into the account's open email of that group, due `grace` seconds after
     its last part."""
-    queued = 0
+    queued, household_id = 0, household_of(event)
     for mail in mails:
         if mail.group is not None:
             assert mail.account_id is not None
@@ -35,6 +35,7 @@ async def queue(uow: UnitOfWork, event: Event, mails: Sequence[Mail], *, grace: 
                 group_key=mail.group,
                 context=mail.context,
                 grace=grace,
+                household_id=household_id,
             )
         else:
             queued += await store.queue_email(
@@ -46,8 +47,16 @@ async def queue(uow: UnitOfWork, event: Event, mails: Sequence[Mail], *, grace: 
                 account_id=mail.account_id,
                 template=mail.template,
                 context=mail.context,
+                household_id=household_id,
             )
     return queued
+
+
+def household_of(event: Event) -> uuid.UUID | None:
+    """The household an event is about (its payload's `household_id`), if any: its emails and
+    notices are kept with it."""
+    about = event.payload.get("household_id")
+    return uuid.UUID(str(about)) if about else None
 
 
 async def email_page(
@@ -55,17 +64,21 @@ async def email_page(
     tenant: str,
     *,
     recipient: str | None,
-    account_id: uuid.UUID | None,
+    account_id: uuid.UUID | Sequence[uuid.UUID] | None,
     status: str | None,
     limit: int,
     offset: int,
+    household_id: uuid.UUID | None = None,
+    event_type: str | None = None,
 ) -> dict[str, Any]:
     items = await store.list_emails(
         pool,
         tenant,
         recipient=recipient,
         account_id=account_id,
+        household_id=household_id,
         status=status,
+        event_type=event_type,
         limit=limit,
         offset=offset,
     )

@@ -42,7 +42,7 @@ async def tell_guardians(
         accounts = recipients.guardians(linked, listed)
     plan = letter.to(accounts)
     queued = await queue(uow, event, plan.mails, grace=grace)
-    await add_notice(uow, event, accounts, plan.notice)
+    await add_notice(uow, event, accounts, plan.notice, household_id=household_id)
     return queued
 
 

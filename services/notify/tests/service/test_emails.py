@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import uuid
 
 from notify.dispatcher import DISPATCHER
 from shared.keys import POOL
@@ -287,3 +288,64 @@ async def test_an_announced_account_is_recorded_and_nobody_is_emailed(notify, sm
     await asyncio.sleep(0.5)  # an email would be queued in the same transaction as the account
     assert await pool.fetchval("SELECT count(*) FROM emails") == 0
     assert smtp.messages == []
+
+
+async def test_the_invitations_the_server_refused_listed_by_type_and_status(
+    notify, smtp, tokens, h
+):
+    """The onboarding report's question: of these accounts, whose invitation bounced."""
+    staff = tokens.header(tenant="epagny", roles=("staff",))
+    invited = dict(roles=["family"])
+    smtp.refuse("550 5.1.1 <inconnu@example.org>: Recipient address rejected", times=1)
+    bounced = h.identity_event("identity.AccountInvited", email="inconnu@example.org", **invited)
+    await h.publish(notify, bounced)
+
+    async def listed(**params: str) -> list[dict]:
+        r = await notify.get(EMAILS, params=params, headers=staff)
+        assert r.status == 200, await r.text()
+        return (await r.json())["items"]
+
+    failed = {"event_type": "identity.AccountInvited", "status": "failed"}
+    await eventually(lambda: listed(**failed))
+    delivered_one = h.identity_event(
+        "identity.AccountInvited", email="claire@example.org", **invited
+    )
+    await h.publish(notify, delivered_one)
+    await delivered(smtp)
+    # Another event type failed for the same account: not an invitation.
+    smtp.refuse("550 5.1.1 Adresse inconnue", times=1)
+    locked = h.identity_event(
+        "identity.AccountLocked",
+        account_id=bounced.payload["account_id"],
+        email="inconnu@example.org",
+    )
+    await h.publish(notify, locked)
+
+    async def all_settled() -> bool:
+        return len(await listed(status="failed")) == 2 and len(await listed(status="sent")) == 1
+
+    await eventually(all_settled)
+
+    both = f"{bounced.payload['account_id']},{delivered_one.payload['account_id']}"
+    (one,) = await listed(**failed, account_id=both)
+    assert one["account_id"] == str(bounced.payload["account_id"])
+    assert one["event_type"] == "identity.AccountInvited"
+    assert one["recipient"] == "inconnu@example.org"
+    assert "550" in one["last_error"] and "Recipient address rejected" in one["last_error"]
+    # Without the status: both invitations; one account alone still works as before.
+    assert len(await listed(event_type="identity.AccountInvited", account_id=both)) == 2
+    alone = await listed(account_id=str(bounced.payload["account_id"]), status="failed")
+    assert {e["event_type"] for e in alone} == {
+        "identity.AccountInvited",
+        "identity.AccountLocked",
+    }
+    assert await listed(**failed, account_id=str(delivered_one.payload["account_id"])) == []
+
+    for bad, field in (
+        ({"account_id": "pas-un-id"}, "account_id"),
+        ({"account_id": ",".join(str(uuid.uuid4()) for _ in range(201))}, "account_id"),
+        ({"event_type": "AccountInvited; DROP"}, "event_type"),
+    ):
+        r = await notify.get(EMAILS, params=bad, headers=staff)
+        assert r.status == 422, bad
+        assert (await r.json())["errors"][0]["field"] == field

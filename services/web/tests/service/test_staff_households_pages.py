@@ -64,7 +64,9 @@ def the_household() -> dict[str, Any]:
                         "phone": "0611223344",
                         "relationship": "Tante",
                         "can_pick_up": True,
+                        "can_pick_up_given_at": "2026-09-03T08:00:00+00:00",
                         "emergency": True,
+                        "emergency_given_at": None,
                     }
                 ],
             }
@@ -337,6 +339,8 @@ async def test_the_whole_file_shows_every_section(portal, services):
         "Droit à l'image</dt><dd>Refusé",
         "École du Lac",
         "Mona Benali",
+        "<td>Autorisé depuis le jeudi 3 septembre 2026</td>",  # who may pick Inès up, since
+        "<td>Oui (date non renseignée)</td>",  # entered before the dates were kept
         f"/gestion/foyers/{HOUSEHOLD}/enfants/{INES}/sante",
         "La famille (code abonné)",
         "Compte de Karim",  # the linked account as identity names it

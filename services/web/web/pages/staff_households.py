@@ -151,13 +151,15 @@ async def household_file(request: web.Request) -> web.Response:
         raise found
     household = found
     recipients = {g["email"].lower() for g in household.get("guardians", []) if g.get("email")}
+    # Not the emails about another household a guardian of both also receives.
+    about = {"household_id": household_id}
     email_calls = [
         api(
             request,
             "notify",
             "GET",
             "/tenants/{tenant}/emails",
-            params={"account_id": str(a["account_id"]), "limit": "20"},
+            params={"account_id": str(a["account_id"]), **about, "limit": "20"},
         )
         for a in household.get("accounts", [])
     ] + [
@@ -166,7 +168,7 @@ async def household_file(request: web.Request) -> web.Response:
             "notify",
             "GET",
             "/tenants/{tenant}/emails",
-            params={"recipient": address, "limit": "20"},
+            params={"recipient": address, **about, "limit": "20"},
         )
         for address in sorted(recipients)
     ]
