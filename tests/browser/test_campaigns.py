@@ -2,8 +2,8 @@
 year's campaign with its activities and the previous campaign; a family enrolls its child in
 two of them at once and reads each activity's answer; the agent prepares the renewals from
 the previous campaign (the mapping pre-selected by name without the year); the family sees
-the notice on its home page, checks its file for the year and confirms the renewal. axe-core
-on every page.
+the town's rules linked to an activity on the campaign's form, the notice on its home page,
+checks its file for the year and confirms the renewal. axe-core on every page.
 
 The previous campaign and the child's enrollment in it go through the public APIs behind the
 gateway; the family is made for this test (its own account and household).
@@ -39,6 +39,7 @@ CHILD = {
     "school": "École du centre",
     "grade": "CE2",
 }
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def _activity(api: Api, staff: dict[str, str], name: str, start: date) -> Any:
@@ -94,6 +95,19 @@ def test_a_campaign_enrolled_in_at_once_then_a_renewal_confirmed(
         },
         ok=(201,),
     )
+    # The town's rules for the canteen, in force: shown on the campaign's form.
+    rules = f"Règlement de la cantine {run}"
+    published = api.request.post(
+        f"{api.base}/notify{T}/town-documents",
+        headers=staff,
+        multipart={
+            "title": rules,
+            "category": "rules",
+            "activity_ids": cantine["id"],
+            "file": {"name": "reglement.pdf", "mimeType": "application/pdf", "buffer": PDF},
+        },
+    )
+    assert published.status == 201, published.text()
     email = f"campagnes-{run}@demo.example"
     family = new_family(api, stack.mailbox, email, name="Sarah Moreau")
     household, family = linked_household(
@@ -159,6 +173,7 @@ def test_a_campaign_enrolled_in_at_once_then_a_renewal_confirmed(
     card.get_by_role("link", name=f"Inscrire mes enfants : {name}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     expect(page.get_by_label("Lina Moreau (CE2)")).to_be_checked()  # the only child
+    expect(page.get_by_role("link", name=rules, exact=True)).to_be_visible()
     # An activity's rhythm shows once it is ticked (CSS alone).
     rhythm = page.get_by_text(f"« {cantine['name']} » : comment réserverez-vous ?")
     expect(rhythm).to_be_hidden()

@@ -1,14 +1,16 @@
 """The one history of a household's procedures in a real browser (issue 16): a family linked
-to its household asks for a change and sends a document through the API; it opens « Historique »
-from the menu, sees both newest first with their status, filters on documents with the
-keyboard; an agent opens the same history from the household file with the back-office's
-links. The forgotten-password form takes the login identifier: the link arrives by email.
-axe-core on every page."""
+to its household asks for a change, sends a document and a request, enrolls its child, books
+a day, declares an absence, and pays at the counter (all through the public APIs); it opens
+« Historique » from the menu, sees the seven kinds of procedures newest first, each with its
+status in words, filters on documents with the keyboard; an agent opens the same history
+from the household file with the back-office's links. The forgotten-password form takes the
+login identifier: the link arrives by email. axe-core on every page."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from playwright.sync_api import expect
@@ -18,12 +20,15 @@ from shared.testing.browser import (
     TENANT,
     Api,
     Stack,
+    eventually,
     household_of,
     linked_household,
     new_family,
+    paris_today,
 )
 
-T = f"/family/tenants/{TENANT}"
+BT = f"/tenants/{TENANT}"
+T = f"/family{BT}"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -34,6 +39,112 @@ def log_in(page: Any, base: str, login: str) -> None:
     page.get_by_label("Mot de passe").fill("Demo-2026-portail")
     page.get_by_role("button", name="Se connecter").click()
     expect(page).not_to_have_url(re.compile(r"/connexion"))
+
+
+# Each kind of procedure: (its entry's title, its status in words).
+SEVEN = (
+    ("Modification du dossier", "En attente de validation"),
+    ("Document : ", "À valider"),
+    ("Demande : Horaires du centre de loisirs", "En attente de réponse"),
+    ("Inscription de Jules Perrin : Accueil du soir", "Acceptée"),
+    ("Réservations validées", "Validées"),
+    ("Absence de Jules Perrin le", "En attente de validation"),
+    ("Paiement de 12,50", "Enregistré"),
+)
+
+
+def seven_kinds(
+    api: Api, household: dict[str, Any], family: dict[str, str], child_id: str
+) -> dict[str, Any]:
+    """Through the public APIs, besides the change and the document: a request, an
+    enrollment, a validated booking, an absence on it and a counter payment."""
+    staff = api.login(STAFF)
+    api.call(
+        "POST",
+        f"{T}/me/household/requests",
+        family,
+        {"topic": "autre", "subject": "Horaires du centre de loisirs", "message": "Merci."},
+    )
+    today = paris_today()
+    activity = api.call(
+        "POST",
+        f"/booking{BT}/activities",
+        staff,
+        {
+            "name": "Accueil du soir",
+            "type": "PERI",
+            "site": f"École {uuid.uuid4().hex[:6]}",
+            "period_from": today.isoformat(),
+            "period_to": (today + timedelta(days=30)).isoformat(),
+            "weekdays": [1, 2, 3, 4, 5, 6, 7],
+            "school_time": False,
+            "skip_public_holidays": False,
+            "capacity": 20,
+            "booking_deadline": {"days_before": 0, "at": "23:59"},
+            "cancel_deadline": {"days_before": 0, "at": "23:59"},
+            "requires_approval": False,
+        },
+    )
+    answers: list[str] = []
+
+    def enrolled() -> bool:
+        r = api.request.post(
+            f"{api.base}/booking{BT}/enrollments",
+            headers=family,
+            data={"child_id": child_id, "activity_id": activity["id"]},
+        )
+        answers.append(f"{r.status} {r.text()}")
+        return r.status == 201
+
+    eventually(enrolled, message=lambda: answers[-1])
+    basket = api.call(
+        "POST",
+        f"/booking{BT}/baskets",
+        family,
+        {"lines": [{"child_id": child_id, "activity_id": activity["id"], "dates": [str(today)]}]},
+    )
+    taken = api.call("POST", f"/booking{BT}/baskets/{basket['id']}/validate", family, {})
+    assert taken["confirmed"] == 1, taken
+    roll = api.call(
+        "GET", f"/booking{BT}/activities/{activity['id']}/days/{today}/attendance", staff
+    )
+    (booking,) = [c["booking_id"] for c in roll["children"] if c["child_id"] == child_id]
+    api.call(
+        "POST",
+        f"/booking{BT}/bookings/{booking}/absence",
+        family,
+        {"reason": "illness", "note": "Fièvre"},
+    )
+    suffix = uuid.uuid4().hex[:6].upper()
+    regie = api.call(
+        "POST",
+        f"/billing{BT}/regies",
+        staff,
+        {
+            "code": f"HIS{suffix}",
+            "name": f"Régie {suffix}",
+            "address": "Mairie, 1 place de la Mairie, 74330 Epagny Metz-Tessy",
+            "email": "regie@demo.example",
+        },
+    )
+    paid: list[Any] = []
+
+    def recorded() -> bool:
+        r = api.request.post(
+            f"{api.base}/billing{BT}/payments",
+            headers=staff,
+            data={
+                "regie_id": regie["id"],
+                "household_id": household["id"],
+                "method": "cash",
+                "amount_cents": 1250,
+            },
+        )
+        paid.append(r.json() if r.status == 201 else f"{r.status} {r.text()}")
+        return r.status == 201
+
+    eventually(recorded, message=lambda: str(paid[-1]))
+    return {"payment_id": paid[-1]["id"]}
 
 
 def test_the_history_for_the_family_and_for_staff(stack: Stack, api: Api, open_tab: Any) -> None:
@@ -59,6 +170,7 @@ def test_the_history_for_the_family_and_for_staff(stack: Stack, api: Api, open_t
         },
     )
     assert r.status in (201, 202), r.text()
+    done = seven_kinds(api, household, family, child_id)
 
     tab = open_tab("historique")
     page = tab.page
@@ -67,11 +179,16 @@ def test_the_history_for_the_family_and_for_staff(stack: Stack, api: Api, open_t
     menu.get_by_role("link", name="Historique").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Historique de mes démarches")
     entries = page.locator("ol.history > li")
-    expect(entries).to_have_count(2)
-    expect(entries.nth(0)).to_contain_text("Document :")  # the newest first
-    expect(entries.nth(0)).to_contain_text("À valider")
-    expect(entries.nth(1)).to_contain_text("Modification du dossier")
-    expect(entries.nth(1)).to_contain_text("En attente de validation")
+    # The seven kinds of procedures, each with its status in words; the oldest (the change
+    # and the document, sent first) at the bottom, the newest first.
+    expect(entries).to_have_count(len(SEVEN))
+    for title, status in SEVEN:
+        entry = entries.filter(has_text=title)
+        expect(entry).to_have_count(1)
+        expect(entry).to_contain_text(status)
+    expect(entries.nth(len(SEVEN) - 1)).to_contain_text("Modification du dossier")
+    expect(entries.nth(len(SEVEN) - 2)).to_contain_text("Document :")
+    expect(page.get_by_text(f"{len(SEVEN)} démarches")).to_be_visible()
     tab.visits.check("liste")
 
     # Only the documents, chosen and shown with the keyboard.
@@ -92,8 +209,14 @@ def test_the_history_for_the_family_and_for_staff(stack: Stack, api: Api, open_t
     desk.page.get_by_role("link", name="Toutes les démarches du foyer").click()
     expect(desk.page.get_by_role("heading", level=1)).to_have_text("Historique des démarches")
     staff_entries = desk.page.locator("ol.history > li")
-    expect(staff_entries).to_have_count(2)
-    link = staff_entries.nth(1).get_by_role("link")
+    expect(staff_entries).to_have_count(len(SEVEN))
+    for title, status in SEVEN:
+        expect(staff_entries.filter(has_text=title)).to_contain_text(status)
+    payment = staff_entries.filter(has_text="Paiement de").get_by_role("link")
+    expect(payment).to_have_attribute(
+        "href", f"/gestion/facturation/paiements/{done['payment_id']}"
+    )
+    link = staff_entries.filter(has_text="Modification du dossier").get_by_role("link")
     expect(link).to_have_attribute("href", re.compile(r"^/gestion/modifications/"))
     desk.visits.check("liste")
     link.click()

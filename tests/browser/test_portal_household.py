@@ -1,9 +1,11 @@
 """The household file, documents and requests in a real browser (guides 001, 002, 004):
 a new family links its account with the subscriber code the town gave it, changes a child's
 diet and adds a contact (each « en attente de validation »), staff approve them through the
-API and the family sees them applied and gets the email; a document uploaded, validated by
-staff, shown « Validé »; a request with an attachment answered by staff, read in its thread
-and announced by email. axe-core runs on every page visited (0 serious or critical)."""
+API and the family sees them applied and gets the email; the family changes the contact's
+phone and withdraws pick-up, sees it waiting on the card, and staff see it in their queue;
+a document uploaded, validated by staff, shown « Validé »; a request with an attachment
+answered by staff, read in its thread and announced by email. axe-core runs on every page
+visited (0 serious or critical)."""
 
 from __future__ import annotations
 
@@ -126,6 +128,41 @@ def test_a_family_links_its_file_changes_it_sends_documents_and_requests(
     stack.mailbox.wait_for(email, "Votre modification du dossier famille a été acceptée")
     page.get_by_role("link", name=re.compile(r"^Fiche de Léa : modifier")).click()
     expect(page.locator("main")).to_contain_text("Peut venir chercher l'enfant")
+
+    # --- the contact changed: a new phone, pick-up withdrawn; it waits, staff see it --------
+    page.get_by_role("link", name="Modifier Paul Roux").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Modifier Paul Roux (contact de Léa)")
+    expect(page.locator("#phone")).to_have_value("06 11 22 33 44")
+    pick_up = page.get_by_role("group", name="Autorisé(e) à venir chercher l'enfant")
+    expect(pick_up.get_by_label("Oui")).to_be_checked()
+    visits.check("contact-modifier")
+    page.locator("#phone").fill("06 99 88 77 66")
+    pick_up.get_by_label("Non").check()
+    page.get_by_role("button", name="Envoyer la modification").click()
+    expect(page).to_have_url(f"{base}/foyer?envoye=1")
+    expect(page.get_by_role("status")).to_contain_text("en attente de validation")
+    page.get_by_role("link", name=re.compile(r"^Fiche de Léa : modifier")).click()
+    card = page.locator("li.card", has_text="Paul Roux")
+    expect(card).to_contain_text("Modification en attente de validation")
+    expect(card).to_contain_text("Téléphone : 06 99 88 77 66")
+    expect(card).to_contain_text("Peut venir chercher l'enfant : non")
+    expect(card).to_contain_text("06 11 22 33 44")  # the file unchanged until the town decides
+    visits.check("contact-en-attente")
+    edited = eventually(
+        lambda: [c for c in pending_changes(api, staff, household_id) if c["entity"] == "contact"]
+    )
+    assert [(c["operation"], c["proposed"]["can_pick_up"]) for c in edited] == [("update", False)]
+    agent = open_tab("foyer-gestion", viewport={"width": 1280, "height": 900}).page
+    log_in(agent, base, STAFF)
+    agent.goto(f"{base}/gestion")
+    expect(agent.locator("main")).to_contain_text("Paul Roux")
+    agent.goto(f"{base}/gestion/modifications/{edited[0]['id']}")
+    phone_row = agent.locator("table.compare tr", has_text="Téléphone")
+    expect(phone_row).to_contain_text("06 11 22 33 44")
+    expect(phone_row).to_contain_text("06 99 88 77 66")
+    pick_up_row = agent.locator("table.compare tr", has_text="Peut venir chercher")
+    expect(pick_up_row).to_contain_text("Oui")
+    expect(pick_up_row).to_contain_text("Non")
     page.get_by_role("button", name="Retirer Paul Roux").click()
     expect(page).to_have_url(f"{base}/foyer?envoye=1")
     expect(page.locator(".changes")).to_contain_text("Suppression d'une personne à contacter")

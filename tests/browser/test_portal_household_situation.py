@@ -73,8 +73,11 @@ def test_situation_permissions_and_a_proved_change_of_address(
     # --- the child's permissions, as the town lists them ----------------------------------
     page.get_by_role("link", name=re.compile(r"^Fiche de Tom : modifier")).click()
     visits.check("enfant-autorisations")
-    page.get_by_label("J'autorise : Rentrer seul").check()
-    page.get_by_label("J'autorise : Droit à l'image").check()
+    # Each a yes/no question; one left unanswered stays « Non renseigné », never a refusal.
+    leaving = page.get_by_role("group", name="Rentrer seul")
+    expect(leaving).to_contain_text("Non renseigné : choisissez oui ou non.")
+    leaving.get_by_label("Oui").check()
+    page.get_by_role("group", name="Droit à l'image").get_by_label("Non").check()
     page.get_by_role("button", name="Envoyer la modification").click()
     expect(page).to_have_url(f"{base}/foyer?envoye=1")
 
@@ -125,8 +128,40 @@ def test_situation_permissions_and_a_proved_change_of_address(
     expect(main).to_contain_text("Divorcé(e)s")
     expect(main).to_contain_text("Une semaine sur deux")
     expect(main.locator("dd", has_text="Inès Morel")).to_have_count(1)
-    expect(main).to_contain_text("Autorisé")
+    answers = {
+        "Rentrer seul": r"Autorisé \(le \w+ \d",
+        "Droit à l'image": r"Non autorisé \(le \w+ \d",
+        "Transport en car ou minibus": r"^Non renseigné$",
+    }
+    for label, answer in answers.items():
+        expect(
+            main.locator("dt", has_text=label).locator("xpath=following-sibling::dd[1]")
+        ).to_have_text(re.compile(answer))
     visits.check("foyer-applique")
+    # Who may pick Tom up carries the date given too (entered by staff: applied at once).
+    tom = household["children"][0]["id"]
+    grandpa = {"first_name": "Yves", "last_name": "Morel", "phone": "06 12 34 56 78"}
+    api.call(
+        "POST",
+        f"{T}/households/{household_id}/children/{tom}/contacts",
+        staff,
+        {**grandpa, "relationship": "grand-père", "can_pick_up": True},
+    )
+    # Staff read the same answers with their date in the household file.
+    apage.goto(f"{base}/gestion/foyers/{household_id}")
+    expect(
+        apage.locator("main td", has_text=re.compile(r"^Autorisé depuis le \w+ \d"))
+    ).to_have_count(1)
+    staff_answers = {
+        "Rentrer seul": r"Autorisé \(le \w+ \d",
+        "Droit à l'image": r"Refusé \(le \w+ \d",
+        "Transport en car ou minibus": r"^Non renseigné$",
+    }
+    for label, answer in staff_answers.items():
+        expect(
+            apage.locator("main dt", has_text=label).locator("xpath=following-sibling::dd[1]")
+        ).to_have_text(re.compile(answer))
+    avisits.check("foyer-autorisations")
 
     # --- the admin's settings: the town's permissions and the proofs required --------------
     admin_tab = open_tab("gestion-reglages-dossier", viewport=DESKTOP)
@@ -144,3 +179,34 @@ def test_situation_permissions_and_a_proved_change_of_address(
     dpage.get_by_role("button", name="Enregistrer Piscine").click()
     expect(dpage.locator(f"#active-{code}")).not_to_be_checked()
     dvisits.check("reglages-dossier-enregistre")
+
+    # --- the town asks a proof with a change of marital status: the family's form follows --
+    admin = api.login(ADMIN)
+    try:
+        dpage.locator("#preuve-marital_status").check()
+        dpage.get_by_role("button", name="Enregistrer les justificatifs exigés").click()
+        expect(dpage.locator("#preuve-marital_status")).to_be_checked()
+        page.goto(f"{base}/foyer/situation")
+        proof = page.get_by_label("Justificatif", exact=True)
+        expect(proof).to_have_accessible_description(
+            re.compile("Demandé par la commune si la situation des responsables change")
+        )
+        visits.check("situation-justificatif")
+        page.get_by_label("Situation des responsables").select_option("married")
+        page.get_by_role("button", name="Envoyer la modification").click()
+        expect(page.locator("#file")).to_have_attribute("aria-invalid", "true")
+        expect(page.locator("#file-erreur")).to_contain_text("Joignez un justificatif")
+        page.locator("#file").set_input_files(
+            files=[{"name": "livret.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+        )
+        page.get_by_role("button", name="Envoyer la modification").click()
+        expect(page).to_have_url(f"{base}/foyer?envoye=1")
+        pending = api.call("GET", f"{T}/changes?status=pending&household_id={household_id}", staff)
+        (married,) = [
+            c for c in pending["items"] if (c.get("proposed") or {}).get("marital_status")
+        ]
+        proof_document = api.call("GET", f"{T}/documents/{married['proof_document_id']}", staff)
+        assert proof_document["document_type"] == "livret_famille", proof_document
+    finally:
+        # The stack is shared by the session's tests: the town's default comes back.
+        api.call("PUT", f"{T}/proof-settings", admin, {"proof_fields": ["address"]})

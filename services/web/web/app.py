@@ -17,7 +17,7 @@ from shared.http.app import ServiceDefinition, create_service_app
 from shared.keys import POOL
 from shared.logging import get_logger
 from web.apis import Apis
-from web.domain import french
+from web.domain import french, household
 from web.pages import routes
 from web.pages.common import html_errors, session_middleware
 from web.settings import SETTINGS, WebSettings
@@ -48,6 +48,7 @@ def setup(app: web.Application) -> None:
     env.filters["long_date"] = lambda v: french.long_date(v, zone)
     env.filters["long_datetime"] = lambda v: french.long_datetime(v, zone)
     env.filters["euros"] = french.euros
+    env.filters["contact_flag"] = lambda c, flag: household.contact_flag(c, flag, zone)
     # the name escaped first: the apostrophe it may add stays one in the page
     env.filters["de"] = lambda name: Markup(french.de(str(escape(name))))
     # The pages' own middlewares, inside the foundation's: French HTML errors, the session.

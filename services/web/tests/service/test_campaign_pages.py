@@ -1,7 +1,8 @@
 """Enrollment campaigns and renewals for families over HTTP (booking and family stood in):
 the campaigns listed on /inscriptions, a child enrolled in several activities at once and
 each activity's answer, the errors by field, the closed window; the yearly file check, then
-each renewal confirmed or declined with booking's refusals next to it; the home page's
+each renewal confirmed or declined with booking's refusals next to it; the town's documents
+in force for the campaign's activities on both pages (notify stood in); the home page's
 notice; CSRF on every form."""
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ CANTINE = "aaaaaaaa-0000-4000-8000-000000000002"
 ETUDE = "aaaaaaaa-0000-4000-8000-000000000003"
 R_PERI = "eeeeeeee-0000-4000-8000-000000000001"
 R_ETUDE = "eeeeeeee-0000-4000-8000-000000000002"
+RULES = "dddddddd-1111-4000-8000-000000000001"
+MENU_FORM = "dddddddd-1111-4000-8000-000000000002"
+OLD_RULES = "dddddddd-1111-4000-8000-000000000003"
+STUDY_RULES = "dddddddd-1111-4000-8000-000000000004"
 
 
 def an_activity(id: str, name: str, **extra: Any) -> dict[str, Any]:
@@ -71,6 +76,33 @@ def a_campaign(id: str, state: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+def a_town_document(
+    id: str, title: str, category: str, activity_ids: list[str], **extra: Any
+) -> dict[str, Any]:
+    """notify's town document as its list gives it."""
+    return {
+        "id": id,
+        "title": title,
+        "category": category,
+        "description": None,
+        "filename": "document.pdf",
+        "content_type": "application/pdf",
+        "size": 2048,
+        "sha256": "x",
+        "version": 1,
+        "valid_from": None,
+        "valid_until": None,
+        "published": True,
+        "position": 0,
+        "state": "in_force",
+        "activity_ids": activity_ids,
+        "page_slugs": [],
+        "created_at": "2027-05-01T08:00:00+00:00",
+        "updated_at": "2027-05-01T08:00:00+00:00",
+        **extra,
+    }
+
+
 def a_renewal(id: str, activity_id: str, name: str, status: str, **extra: Any) -> dict[str, Any]:
     return {
         "id": id,
@@ -102,6 +134,7 @@ class Booking:
     checked: dict[str, Any] | None = None
     enroll_answer: tuple[int, dict[str, Any]] | None = None
     answer_answer: tuple[int, dict[str, Any]] | None = None
+    town_documents: list[dict[str, Any]] = field(default_factory=list)  # notify's, all states
     sent: list[tuple[str, str, Any]] = field(default_factory=list)
 
 
@@ -281,7 +314,20 @@ def stand_in_routes(booking: Booking) -> Callable[[Services, web.Application, st
             found["answered_at"] = "2027-06-10T09:00:00+00:00"
             return web.json_response({"renewal": found, "enrollment": None})
 
+        async def town_documents(request: web.Request) -> web.Response:
+            # notify's contract: families get those in force, `activity_id`: linked there.
+            query = dict(request.query)
+            booking.sent.append(("GET", request.path, query))
+            items = [
+                d
+                for d in booking.town_documents
+                if d["state"] == "in_force"
+                and ("activity_id" not in query or query["activity_id"] in d["activity_ids"])
+            ]
+            return web.json_response({"items": items})
+
         app.router.add_get(f"{t}/me/household", household)
+        app.router.add_get(f"{t}/town-documents", town_documents)
         app.router.add_get(f"{t}/me/household/documents", documents)
         app.router.add_get(f"{t}/document-types", document_types)
         app.router.add_get(f"{t}/campaigns", campaigns)
@@ -537,3 +583,61 @@ async def test_the_forms_need_the_session_s_csrf_token(portal, booking):
         r = await portal.post(path, data=data)
         assert r.status == 403 and "Action refusée" in await r.text()
     assert sent_posts(booking) == []
+
+
+async def test_the_town_s_documents_of_the_campaign_s_activities(portal, booking):
+    booking.town_documents = [
+        a_town_document(RULES, "Règlement intérieur du périscolaire", "rules", [PERI, CANTINE]),
+        a_town_document(
+            MENU_FORM,
+            "Fiche d'inscription à la cantine",
+            "form",
+            [CANTINE],
+            size=120 * 1024,
+            description="À rendre signée à l'école.",
+        ),
+        a_town_document(
+            OLD_RULES, "Ancien règlement de la cantine", "rules", [CANTINE], state="expired"
+        ),
+        a_town_document(STUDY_RULES, "Règlement de l'étude", "rules", [ETUDE]),  # not in it
+    ]
+    await log_in(portal)
+    campaign_page = f"/inscriptions/campagnes/{OPEN}"
+    renewal_page = f"/inscriptions/renouvellement/{OPEN}"
+    for path in (campaign_page, renewal_page):
+        booking.sent.clear()
+        r = await portal.get(path)
+        html = unescape(await r.text())
+        assert r.status == 200, path
+        # Asked as the single enrollment form asks: each activity's documents in force.
+        asked = [s[2] for s in booking.sent if s[1] == "/tenants/demo/town-documents"]
+        assert sorted(a["activity_id"] for a in asked) == sorted([PERI, CANTINE]), path
+        assert all(set(a) == {"activity_id"} for a in asked), path  # never `all=true`
+        assert '<h2 id="documents-campagne">Documents des activités à consulter</h2>' in html
+        # Linked to both activities: listed once, for all of them; the link names it.
+        rules_link = (
+            f'<a href="/documents-officiels/{RULES}">Règlement intérieur du périscolaire</a>'
+        )
+        assert html.count(rules_link) == 1, path
+        everyone = html.index("<h3>Toutes les activités de la campagne</h3>")
+        canteen = html.index("<h3>« Cantine 2027-2028 »</h3>")
+        assert everyone < html.index(rules_link) < canteen
+        form_link = (
+            f'<a href="/documents-officiels/{MENU_FORM}">Fiche d\'inscription à la cantine</a>'
+        )
+        assert canteen < html.index(form_link)
+        assert "(Formulaire, PDF, 120 Ko)" in html and "À rendre signée à l'école." in html
+        assert "(Règlement intérieur, PDF, 2 Ko)" in html
+        # Not in force, or linked to an activity outside the campaign: not shown.
+        assert "Ancien règlement" not in html and "Règlement de l'étude" not in html
+        assert html.index("<h1>") < html.index('id="documents-campagne"')
+    # Shown again with the form's errors.
+    token = csrf_of(html)
+    r = await portal.post(campaign_page, data={"csrf_token": token})
+    html = unescape(await r.text())
+    assert r.status == 422 and html.count(rules_link) == 1
+    # No document in force for these activities: no empty section.
+    booking.town_documents = booking.town_documents[2:]
+    for path in (campaign_page, renewal_page):
+        html = unescape(await (await portal.get(path)).text())
+        assert "Documents des activités à consulter" not in html, path

@@ -60,7 +60,23 @@ def the_household() -> dict[str, Any]:
                 "image_rights": False,
                 "has_health_record": False,
                 "has_photo": False,
-                "contacts": [],
+                "contacts": [
+                    {
+                        "id": "44444444-4444-4444-8444-444444444444",
+                        "child_id": LEA,
+                        "first_name": "Paul",
+                        "last_name": "Roux",
+                        "phone": "06 11 22 33 44",
+                        "relationship": "grand-père",
+                        "can_pick_up": True,
+                        # 00:30 in Paris: the town's calendar day, the 3rd.
+                        "can_pick_up_given_at": "2026-09-02T22:30:00+00:00",
+                        "can_pick_up_given_by": GUARDIAN,
+                        "emergency": True,
+                        "emergency_given_at": None,  # entered before the dates were kept
+                        "emergency_given_by": None,
+                    }
+                ],
             }
         ],
         "quotient": None,
@@ -75,6 +91,7 @@ class Family:
     linked: bool = True
     next_answer: tuple[int, dict[str, Any]] | None = None  # the next write's answer
     sent: list[tuple[str, str, Any]] = field(default_factory=list)  # method, path, body
+    pending: list[dict[str, Any]] = field(default_factory=list)  # more changes, listed too
 
 
 @pytest.fixture
@@ -141,8 +158,10 @@ def stand_in_routes(family: Family) -> Callable[[Services, web.Application, str]
                     "submitted_at": "2026-10-01T08:00:00+00:00",
                     "decided_at": "2026-10-02T08:00:00+00:00",
                 },
+                *family.pending,
             ]
-            return web.json_response({"items": items, "total": 2, "page": 1, "per_page": 20})
+            total = len(items)
+            return web.json_response({"items": items, "total": total, "page": 1, "per_page": 20})
 
         async def creation(request: web.Request) -> web.Response:
             return problem(404, "Aucune demande.")
@@ -220,6 +239,7 @@ def stand_in_routes(family: Family) -> Callable[[Services, web.Application, str]
         app.router.add_get(f"{me}/changes", changes)
         app.router.add_patch(f"{me}/children/{{id}}", write)
         app.router.add_post(f"{me}/children/{{id}}/contacts", write)
+        app.router.add_patch(f"{me}/contacts/{{id}}", write)
         app.router.add_delete(f"{me}/contacts/{{id}}", write)
         app.router.add_get(f"{t}/document-types", catalog)
         app.router.add_get(f"{t}/request-topics", catalog)
@@ -359,6 +379,16 @@ async def test_a_child_change_is_sent_and_its_422_is_shown_by_field(portal, fami
     assert body["diet"] == "vegetarian" and body["image_rights"] is False
     html, _ = await page(portal, "/foyer?envoye=1")
     assert "en attente de validation par la mairie" in html
+
+
+async def test_a_contact_s_flags_show_the_day_they_were_given(portal):
+    await log_in(portal)
+    html, _ = await page(portal, f"/foyer/enfants/{LEA}")
+    assert (
+        "<dt>Peut venir chercher l'enfant</dt><dd>Autorisé depuis le jeudi 3 septembre 2026</dd>"
+        in html
+    )
+    assert "<dt>À prévenir en cas d'urgence</dt><dd>Oui (date non renseignée)</dd>" in html
 
 
 async def test_removing_a_contact_is_a_change_too(portal, family):

@@ -82,6 +82,8 @@ def the_household() -> dict[str, Any]:
 @dataclass
 class Family:
     next_answer: tuple[int, dict[str, Any]] | None = None
+    # The town's proof settings: field → the proof's document type.
+    proofs: dict[str, str] = field(default_factory=lambda: {"address": "justificatif_domicile"})
     sent: list[tuple[str, str, Any]] = field(default_factory=list)
 
 
@@ -135,6 +137,13 @@ def stand_in_routes(family: Family) -> Callable[[Services, web.Application, str]
         app.router.add_post(f"{me}/children", write)
         app.router.add_patch(f"{me}/children/{{id}}", write)
         app.router.add_get(f"{t}/permission-types", permission_types)
+
+        async def proof_settings(request: web.Request) -> web.Response:
+            return web.json_response(
+                {"proof_fields": list(family.proofs), "document_types": family.proofs}
+            )
+
+        app.router.add_get(f"{t}/proof-settings", proof_settings)
 
     return add
 
@@ -194,13 +203,20 @@ async def test_the_situation_is_sent_as_a_change_and_its_errors_shown_by_field(p
     }
 
 
-async def test_a_childs_permissions_are_boxes_sent_as_a_change(portal, family):
+async def test_a_childs_permissions_are_yes_no_questions_sent_as_a_change(portal, family):
     await log_in(portal)
     html, token = await page(portal, f"/foyer/enfants/{LEA}")
-    assert 'name="autorisation_sortie_seul" type="checkbox" value="oui" checked' in html
-    assert 'name="autorisation_image_rights" type="checkbox" value="oui" aria' not in html
-    assert "J&#39;autorise : Droit à l&#39;image" in html
+    # Each permission a question answered « Oui » or « Non »; one not answered has neither.
+    assert "<legend>Rentrer seul</legend>" in html
+    assert 'name="autorisation_sortie_seul" type="radio" value="oui" checked' in html
+    assert 'name="autorisation_sortie_seul" type="radio" value="non">' in html
+    assert "Réponse donnée le mardi 1er septembre 2026." in html
+    assert "<legend>Droit à l&#39;image</legend>" in html
+    assert 'name="autorisation_image_rights" type="radio" value="oui">' in html
+    assert 'name="autorisation_image_rights" type="radio" value="non">' in html
+    assert "Non renseigné : choisissez oui ou non." in html
     assert 'name="image_rights"' not in html
+    assert 'type="checkbox"' not in html.split('action="/foyer/enfants/')[1].split("</form>")[0]
     form = {
         "csrf_token": token,
         "first_name": "Léa",
@@ -227,11 +243,18 @@ async def test_a_childs_permissions_are_boxes_sent_as_a_change(portal, family):
         'id="enfant-autorisation_image_rights-erreur">Cette autorisation n&#39;est pas '
         "demandée par la commune."
     ) in html
+    # Sent back: the family's choice, and the answer on file for the one left unchosen.
+    assert 'name="autorisation_image_rights" type="radio" value="oui" checked' in html
+    assert 'name="autorisation_sortie_seul" type="radio" value="oui" checked' in html
     r = await portal.post(f"/foyer/enfants/{LEA}", data=form, allow_redirects=False)
     assert r.status == 303
     _, path, body = family.sent[-1]
     assert path == f"/tenants/demo/me/household/children/{LEA}"
-    assert body["permissions"] == {"sortie_seul": False, "image_rights": True}
+    # Only the answer chosen: « Rentrer seul », left as it was, is not sent (nor refused).
+    assert body["permissions"] == {"image_rights": True}
+    form["autorisation_sortie_seul"] = "non"
+    await portal.post(f"/foyer/enfants/{LEA}", data=form, allow_redirects=False)
+    assert family.sent[-1][2]["permissions"] == {"sortie_seul": False, "image_rights": True}
     assert "image_rights" not in body
     # A new child: the town's active permissions only.
     html, token = await page(portal, "/foyer/enfants/nouveau")
@@ -286,6 +309,7 @@ async def test_a_change_of_address_goes_with_its_proof_in_one_sending(portal, fa
     method, path, body = family.sent[-1]
     assert (method, path) == ("POST", "/tenants/demo/me/household/proved-changes")
     assert body["file"] == ("edf.pdf", b"%PDF-1.7 edf")
+    assert body["document_type"] == "justificatif_domicile"
     assert json.loads(body["change"]) == {
         "address": {
             "line1": "3 chemin du Lac",
@@ -303,3 +327,92 @@ async def test_a_change_of_address_goes_with_its_proof_in_one_sending(portal, fa
     r = await portal.post("/foyer/adresse", data=form(True))
     assert r.status == 415
     assert 'id="file-erreur">Seuls les PDF, JPEG et PNG sont acceptés.' in await r.text()
+
+
+async def test_a_town_asking_a_proof_for_the_phone_says_so_and_types_it(portal, family):
+    await log_in(portal)
+    html, _ = await page(portal, "/foyer/adresse")
+    assert "si le téléphone change" not in html
+    family.proofs = {"address": "justificatif_domicile", "phones": "autre"}
+    html, token = await page(portal, "/foyer/adresse")
+    assert "La commune en demande aussi un si le téléphone change." in html
+    data = FormData()
+    for name, value in (
+        ("csrf_token", token),
+        ("line1", "3 place de la Mairie"),  # the address as it is
+        ("line2", ""),
+        ("postal_code", "74330"),
+        ("city", "Epagny"),
+        ("phone", "04 50 00 00 00"),  # only the phone changes
+    ):
+        data.add_field(name, value)
+    data.add_field("file", b"%PDF-1.7 box", filename="box.pdf", content_type="application/pdf")
+    r = await portal.post("/foyer/adresse", data=data, allow_redirects=False)
+    assert r.status == 303
+    method, path, body = family.sent[-1]
+    assert (method, path, body["document_type"]) == (
+        "POST",
+        "/tenants/demo/me/household/proved-changes",
+        "autre",
+    )
+
+
+async def test_a_situation_change_carries_the_proof_the_town_asks_for(portal, family):
+    await log_in(portal)
+    # By default (the address only) the situation needs no proof: no file field.
+    html, token = await page(portal, "/foyer/situation")
+    assert 'name="file"' not in html and "multipart" not in html
+    # The town lists the marital status and the custody: the form asks the proof.
+    family.proofs = {
+        "address": "justificatif_domicile",
+        "marital_status": "livret_famille",
+        "custody": "autre",
+    }
+    html, token = await page(portal, "/foyer/situation")
+    assert 'enctype="multipart/form-data"' in html
+    assert '<label for="file">Justificatif</label>' in html
+    assert "Demandé par la commune si la situation des responsables ou le mode de garde" in html
+
+    def form(with_file: bool) -> FormData:
+        data = FormData()
+        for name, value in (
+            ("csrf_token", token),
+            ("marital_status", "married"),  # was « divorced »
+            ("custody", "other"),
+            ("custody_detail", "Une semaine sur deux, vacances partagées"),
+            ("billed_guardian_id", MARC),
+        ):
+            data.add_field(name, value)
+        if with_file:
+            data.add_field(
+                "file", b"%PDF-1.7 livret", filename="livret.pdf", content_type="application/pdf"
+            )
+        else:
+            data.add_field("file", b"", filename="", content_type="application/octet-stream")
+        return data
+
+    # Without the file the service refuses it: the error is next to the file field.
+    family.next_answer = (
+        422,
+        {
+            "errors": [
+                {
+                    "field": "proof_document_id",
+                    "detail": "Joignez un justificatif à cette modification.",
+                }
+            ]
+        },
+    )
+    r = await portal.post("/foyer/situation", data=form(False))
+    html = await r.text()
+    assert r.status == 422
+    assert 'id="file-erreur">Joignez un justificatif à cette modification.' in html
+    assert family.sent[-1][:2] == ("PATCH", "/tenants/demo/me/household")
+    # With it: change and proof in one sending, the proof typed by what changes.
+    r = await portal.post("/foyer/situation", data=form(True), allow_redirects=False)
+    assert (r.status, r.headers["Location"]) == (303, "/foyer?envoye=1")
+    method, path, body = family.sent[-1]
+    assert (method, path) == ("POST", "/tenants/demo/me/household/proved-changes")
+    assert body["file"] == ("livret.pdf", b"%PDF-1.7 livret")
+    assert body["document_type"] == "livret_famille"
+    assert json.loads(body["change"])["marital_status"] == "married"

@@ -153,3 +153,23 @@ def test_names_excerpts_and_sizes_as_the_family_reads_them():
     assert hh.file_size(2_000) == "2 Ko" and hh.file_size(1_300_000) == "1,2 Mo"
     assert hh.last_message({"messages": [{"body": "a"}, {"body": "b"}]}) == {"body": "b"}
     assert hh.last_message({"messages": []}) is None
+
+
+def test_a_contact_s_flags_are_shown_with_the_day_they_were_given():
+    luc = {
+        "can_pick_up": True,
+        # 23:30 UTC on the 2nd is the 3rd in Paris: the town's calendar day.
+        "can_pick_up_given_at": "2026-09-02T23:30:00+00:00",
+        "emergency": False,
+        "emergency_given_at": "2026-09-10T08:00:00+00:00",
+    }
+    assert hh.contact_flag(luc, "can_pick_up") == "Autorisé depuis le jeudi 3 septembre 2026"
+    assert hh.contact_flag(luc, "emergency") == "Non, depuis le jeudi 10 septembre 2026"
+    withdrawn = {"can_pick_up": False, "can_pick_up_given_at": "2026-10-01T09:00:00+00:00"}
+    assert (
+        hh.contact_flag(withdrawn, "can_pick_up") == "Non autorisé depuis le jeudi 1er octobre 2026"
+    )
+    # Entered before the dates were kept (or a service that does not send them yet).
+    legacy = {"can_pick_up": True, "can_pick_up_given_at": None, "emergency": True}
+    assert hh.contact_flag(legacy, "can_pick_up") == "Autorisé (date non renseignée)"
+    assert hh.contact_flag(legacy, "emergency") == "Oui (date non renseignée)"

@@ -8,25 +8,38 @@ from web.domain import staff_queue as q
 from web.pages.household_forms import permission_fields, situation_fields
 
 
-def test_a_child_form_sends_each_permission_as_yes_or_no() -> None:
-    form = {"first_name": "Léa", "last_name": "Roux", "autorisation_sorties": "oui"}
-    body = hh.child_body(form, ["sorties", "image_rights"])
-    assert body["permissions"] == {"sorties": True, "image_rights": False}
+def test_a_child_form_sends_each_permission_answered_yes_or_no() -> None:
+    form = {
+        "first_name": "Léa",
+        "last_name": "Roux",
+        "autorisation_sorties": "oui",
+        "autorisation_transport": "non",
+    }
+    body = hh.child_body(form, ["sorties", "transport", "image_rights"])
+    # Neither « oui » nor « non »: not answered, so not sent (never a refusal by default).
+    assert body["permissions"] == {"sorties": True, "transport": False}
     assert "image_rights" not in body
     # Without the town's list: the former image rights box.
     assert hh.child_body({"image_rights": "oui"})["image_rights"] is True
 
 
-def test_the_boxes_show_the_answers_given_or_what_the_family_ticked() -> None:
+def test_each_permission_is_a_yes_no_question_with_the_date_given() -> None:
     town = [{"code": "sorties", "label": "Sorties"}, {"code": "transport", "label": "Car"}]
-    child = {"permissions": [{"code": "sorties", "granted": True}]}
+    child = {
+        "permissions": [
+            {"code": "sorties", "granted": True, "given_at": "2026-10-05T08:00:00+00:00"}
+        ]
+    }
     fields = permission_fields(child, town)
-    assert [(f["name"], f["value"]) for f in fields] == [
-        ("autorisation_sorties", True),
-        ("autorisation_transport", None),
+    assert [(f["name"], f["type"], f["label"], f["value"]) for f in fields] == [
+        ("autorisation_sorties", "yesno", "Sorties", True),
+        ("autorisation_transport", "yesno", "Car", None),
     ]
-    ticked = permission_fields({"autorisation_sorties": False, **child}, town)
-    assert ticked[0]["value"] is False
+    assert fields[0]["hint"] == "Réponse donnée le lundi 5 octobre 2026."
+    assert fields[1]["hint"] == "Non renseigné : choisissez oui ou non."
+    # The form sent back shows the family's choice.
+    chosen = permission_fields({"autorisation_sorties": "non", **child}, town)
+    assert chosen[0]["value"] is False
     assert permission_fields({"image_rights": True}, None)[0]["name"] == "image_rights"
 
 
@@ -61,3 +74,16 @@ def test_the_queue_names_permissions_and_the_billed_guardian() -> None:
     assert shown["Autorisations (Sorties)"] == ("Non", "Oui")
     assert shown["Responsable facturé"] == ("Non renseigné", "Ana Roux")
     assert q.shown("marital_status", "divorced") == "Divorcé(e)s"
+
+
+def test_the_proofs_type_is_that_of_the_first_listed_field_that_changes() -> None:
+    types = {"marital_status": "livret_famille", "custody": "autre"}
+    current = {"marital_status": "divorced", "custody": None}
+    assert hh.situation_proofs({"document_types": {"address": "x", **types}}) == types
+    assert hh.situation_proofs(None) == {}
+    same = {"marital_status": "divorced", "custody": "alternating"}
+    assert hh.proof_type(same, current, types) == "autre"
+    assert hh.proof_type({"marital_status": "married"}, current, types) == "livret_famille"
+    assert hh.proof_type({"custody": None, "marital_status": "divorced"}, current, types) == (
+        "autre"
+    )

@@ -67,3 +67,24 @@ def test_the_staff_form_becomes_notify_s_fields():
     stored = {**values.patch(), "position": 3, "published": True, "activity_ids": ["a1"]}
     again = domain.form_of(stored)
     assert again.position == "3" and again.published and again.activity_ids == ["a1"]
+
+
+def test_a_campaign_s_documents_each_listed_once_by_the_activities_they_concern():
+    activities = [
+        {"id": "a", "name": "Cantine"},
+        {"id": "b", "name": "Étude"},
+        {"id": "c", "name": "Club"},
+    ]
+    rules = {"id": "1", "category": "rules", "title": "Règlement"}
+    form = {"id": "2", "category": "form", "title": "Fiche"}
+    both = {"id": "3", "category": "other", "title": "Charte"}
+    found = [[rules, form, both], [rules, both], [rules]]
+    groups = domain.by_activities(activities, found)
+    assert [(g.heading, [d["id"] for d in g.documents]) for g in groups] == [
+        ("Toutes les activités de la campagne", ["1"]),
+        ("« Cantine »", ["2"]),
+        ("« Cantine » et « Étude »", ["3"]),
+    ]
+    # one activity: its name, not « toutes les activités »; none found: no group
+    assert [g.heading for g in domain.by_activities(activities[:1], [[rules]])] == ["« Cantine »"]
+    assert domain.by_activities(activities, [[], [], []]) == []

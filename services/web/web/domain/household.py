@@ -4,10 +4,11 @@ field names into the forms' (errors next to the field they name)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from web.domain import french
 from web.domain.problems import FormErrors, form_errors
 
 DIETS: dict[str, str] = {
@@ -81,6 +82,11 @@ def _checked(form: Form, name: str) -> bool:
     return _text(form, name) in ("oui", "on", "true", "1")
 
 
+def _yes_no(form: Form, name: str) -> bool | None:
+    """A « oui » / « non » choice; None when neither is chosen."""
+    return {"oui": True, "non": False}.get(_text(form, name))
+
+
 # --- forms → the API's bodies ----------------------------------------------------------------
 
 
@@ -128,12 +134,43 @@ def child_body(form: Form, permission_codes: list[str] | tuple[str, ...] = ()) -
         "diet": _text(form, "diet") or "standard",
     }
     if permission_codes:
-        body["permissions"] = {
-            code: _checked(form, PERMISSION_PREFIX + code) for code in permission_codes
-        }
+        # Only the answers given: a permission left without « oui » or « non » stays
+        # unanswered rather than recorded as refused on the day the child was edited.
+        answers = {code: _yes_no(form, PERMISSION_PREFIX + code) for code in permission_codes}
+        body["permissions"] = {c: a for c, a in answers.items() if a is not None}
     else:
         body["image_rights"] = _checked(form, "image_rights")
     return body
+
+
+# The family situation's fields a town may require a proof for (family's proof settings),
+# as the form asks about them.
+SITUATION_PROOF_FIELDS: dict[str, str] = {
+    "marital_status": "la situation des responsables",
+    "custody": "le mode de garde",
+    "billed_guardian_id": "le responsable facturé",
+}
+
+
+def situation_proofs(settings: Mapping[str, Any] | None) -> dict[str, str]:
+    """The situation's fields the town wants a proof for → the proof's document type (family's
+    `GET /proof-settings`); none when it lists none of them or did not answer."""
+    types = (settings or {}).get("document_types") or {}
+    return {f: types[f] for f in SITUATION_PROOF_FIELDS if f in types}
+
+
+def proof_type(
+    body: Mapping[str, Any],
+    current: Mapping[str, Any],
+    types: Mapping[str, str],
+    default: str = "autre",
+) -> str:
+    """The document type of the proof sent with a change: that of the first listed field the
+    change really changes (`default` when none does)."""
+    for name, document_type in types.items():
+        if name in body and (body[name] or None) != (current.get(name) or None):
+            return document_type
+    return default
 
 
 def situation_body(form: Form) -> dict[str, Any]:
@@ -157,6 +194,69 @@ def contact_body(form: Form) -> dict[str, Any]:
         "can_pick_up": _checked(form, "can_pick_up"),
         "emergency": _checked(form, "emergency"),
     }
+
+
+# A contact's flags as the file shows them (yes, no), in the permissions' wording.
+CONTACT_FLAGS: dict[str, tuple[str, str]] = {
+    "can_pick_up": ("Autorisé", "Non autorisé"),
+    "emergency": ("Oui", "Non"),
+}
+
+
+def contact_flag(contact: Mapping[str, Any], flag: str, timezone: str = "Europe/Paris") -> str:
+    """« Autorisé depuis le jeudi 3 septembre 2026 », « Non, depuis le … »: a contact's flag
+    with the day it was given (the town's calendar day); a contact entered before the
+    dates were kept: « Autorisé (date non renseignée) »."""
+    yes, no = CONTACT_FLAGS[flag]
+    words = yes if contact.get(flag) else no
+    given_at = contact.get(f"{flag}_given_at")
+    if not given_at:
+        return f"{words} (date non renseignée)"
+    comma = "," if words in ("Oui", "Non") else ""
+    return f"{words}{comma} depuis le {french.long_date(given_at, timezone)}"
+
+
+def pending_contact_changes(
+    changes: Iterable[Mapping[str, Any]], child_id: str
+) -> tuple[dict[str, list[Mapping[str, Any]]], list[Mapping[str, Any]]]:
+    """The family's changes to a child's contacts still waiting for the town: by contact
+    (a change or a removal of it), and the persons it asked to add to this child."""
+    by_contact: dict[str, list[Mapping[str, Any]]] = {}
+    added: list[Mapping[str, Any]] = []
+    for change in changes:
+        if change.get("entity") != "contact" or change.get("status") != "pending":
+            continue
+        if change.get("operation") == "create":
+            if str(change.get("parent_id")) == child_id:
+                added.append(change)
+        elif change.get("entity_id"):
+            by_contact.setdefault(str(change["entity_id"]), []).append(change)
+    return by_contact, added
+
+
+CONTACT_CHANGE_LABELS: dict[str, str] = {
+    "first_name": "Prénom",
+    "last_name": "Nom",
+    "relationship": "Lien",
+    "phone": "Téléphone",
+    "can_pick_up": "Peut venir chercher l'enfant",
+    "emergency": "À prévenir en cas d'urgence",
+}
+
+
+def contact_change_lines(
+    contact: Mapping[str, Any], proposed: Mapping[str, Any] | None
+) -> list[str]:
+    """What a pending change would change of a contact, as the family reads it
+    (« Téléphone : 06 99 88 77 66 », « Peut venir chercher l'enfant : non »)."""
+    lines = []
+    for name, label in CONTACT_CHANGE_LABELS.items():
+        if not proposed or name not in proposed or proposed[name] == contact.get(name):
+            continue
+        value = proposed[name]
+        shown = ("oui" if value else "non") if isinstance(value, bool) else str(value)
+        lines.append(f"{label} : {shown}")
+    return lines
 
 
 def health_body(form: Form) -> dict[str, Any]:

@@ -71,6 +71,49 @@ def by_category(items: list[dict[str, Any]]) -> list[tuple[str, str, list[dict[s
     ]
 
 
+@dataclass(frozen=True)
+class DocumentGroup:
+    """Documents concerning the same activities of a campaign, under their names."""
+
+    heading: str
+    documents: list[dict[str, Any]]
+
+
+def by_activities(
+    activities: list[dict[str, Any]], found: list[list[dict[str, Any]]]
+) -> list[DocumentGroup]:
+    """A campaign's documents: `found[i]` are those in force linked to `activities[i]`. Each
+    document is listed once, in a group named after the campaign's activities it concerns
+    (« Toutes les activités de la campagne » when linked to every one of several): a town's
+    rules linked to five activities is not printed five times. Groups in the campaign's
+    order of activities, documents in notify's order (category, position)."""
+    concerns: dict[str, list[int]] = {}  # document id -> indexes of its activities
+    documents: dict[str, dict[str, Any]] = {}
+    for index, items in enumerate(found):
+        for item in items:
+            key = str(item["id"])
+            documents.setdefault(key, item)
+            if index not in concerns.setdefault(key, []):
+                concerns[key].append(index)
+    groups: dict[tuple[int, ...], list[dict[str, Any]]] = {}
+    for key, item in documents.items():
+        groups.setdefault(tuple(concerns[key]), []).append(item)
+    everyone = tuple(range(len(activities)))
+    return [
+        DocumentGroup(_heading(activities, indexes, everyone), items)
+        for indexes, items in sorted(groups.items(), key=lambda g: (g[0] != everyone, g[0]))
+    ]
+
+
+def _heading(
+    activities: list[dict[str, Any]], indexes: tuple[int, ...], everyone: tuple[int, ...]
+) -> str:
+    if indexes == everyone and len(everyone) > 1:
+        return "Toutes les activités de la campagne"
+    names = [f"« {activities[i]['name']} »" for i in indexes]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+
+
 @dataclass
 class DocumentForm:
     """The staff's form as typed (shown again on an error)."""

@@ -1,6 +1,7 @@
 """Enrollment campaigns for families: a campaign's activities enrolled in at once for one
 child (each activity's outcome said plainly), and the yearly renewal: the household file
-checked and attested, then each proposed renewal confirmed or declined."""
+checked and attested, then each proposed renewal confirmed or declined. Both pages show the
+town's documents in force for the campaign's activities, as the single enrollment form does."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from web.domain import campaigns as domain
 from web.domain import enrollments as enrollments_domain
 from web.domain import household as hh
 from web.domain.problems import FormErrors, form_errors
+from web.domain.town_documents import DocumentGroup
 from web.pages.common import SESSION, api, redirect, render
 from web.pages.enrollments import (
     activities_for,
@@ -24,6 +26,7 @@ from web.pages.enrollments import (
     today,
     uuid_or_404,
 )
+from web.pages.town_documents import documents_of_activities
 from web.usecases import sessions
 
 routes = web.RouteTableDef()
@@ -107,10 +110,17 @@ async def _enrollment_context(request: web.Request) -> dict[str, Any]:
     }
 
 
+async def _town_documents(request: web.Request, campaign: dict[str, Any]) -> list[DocumentGroup]:
+    """The town's documents in force for the campaign's activities, as the single
+    enrollment form shows its activity's (read only where the form shows)."""
+    return await documents_of_activities(request, list(campaign.get("activities") or []))
+
+
 @routes.get("/inscriptions/campagnes/{campaign_id}")
 async def campaign_page(request: web.Request) -> web.Response:
     context = await _enrollment_context(request)
     context["values"] = domain.grouped_values(request.query, context["activities"])
+    context["town_documents"] = await _town_documents(request, context["campaign"])
     return await render(request, "campaigns.html.j2", context)
 
 
@@ -185,7 +195,13 @@ async def _form_again(
     return await render(
         request,
         "campaigns.html.j2",
-        {**context, "title": "Erreur – " + context["title"], "values": values, "errors": errors},
+        {
+            **context,
+            "title": "Erreur – " + context["title"],
+            "values": values,
+            "errors": errors,
+            "town_documents": await _town_documents(request, context["campaign"]),
+        },
         status=status,
     )
 
@@ -204,7 +220,7 @@ async def _renewal_page(
 ) -> web.Response:
     campaign = await _campaign(request)
     base = f"{CAMPAIGNS}/{campaign['id']}"
-    household, documents, renewals, checked, labels = await asyncio.gather(
+    household, documents, renewals, checked, labels, town_documents = await asyncio.gather(
         household_of(request),
         api(
             request,
@@ -216,6 +232,7 @@ async def _renewal_page(
         api(request, "booking", "GET", f"{base}/renewals"),
         api(request, "booking", "GET", f"{base}/file-check"),
         _document_labels(request),
+        _town_documents(request, campaign),
     )
     if household is None:
         raise web.HTTPSeeOther("/foyer")  # a renewal is a household's: link it first
@@ -238,6 +255,7 @@ async def _renewal_page(
             "children": domain.renewals_by_child(household, items),
             "renewals_failed": not renewals.ok,
             "labels": labels,
+            "town_documents": town_documents,
             "domain": domain,
             "check_error": check_error,
             "renewal_errors": renewal_errors or {},

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from web.apis import Multipart
+from web.domain import french
 from web.domain import household as hh
 from web.domain.problems import FormErrors
 from web.pages.common import api, attachment, redirect, render, send_file, token
@@ -28,7 +29,9 @@ from web.pages.household_forms import (
     proof_field,
     quotient_fields,
     situation_fields,
+    situation_proof_field,
 )
+from web.settings import SETTINGS
 
 routes = web.RouteTableDef()
 
@@ -115,7 +118,7 @@ async def _propose(
     page.pop("done", None)
     # `names` here is the API → form renaming (the module's names() is shadowed).
     errors = hh.errors_of(answer.problem, tuple(f["name"] for f in fields), names or {})
-    status = answer.status if answer.status in (404, 409, 413, 415, 422) else 422
+    status = answer.status if answer.status in (403, 404, 409, 413, 415, 422) else 422
     return await _form_page(request, fields=fields, errors=errors, status=status, **page)
 
 
@@ -225,8 +228,9 @@ ADDRESS_PAGE = {
 async def address_form(request: web.Request) -> web.Response:
     found = await _linked(request)
     values = {**found["address"], "phone": (found.get("phones") or [""])[0]}
+    proofs = await _proof_types(request)
     return await _form_page(
-        request, fields=[*address_fields(values), proof_field()], **ADDRESS_PAGE
+        request, fields=[*address_fields(values), proof_field("phones" in proofs)], **ADDRESS_PAGE
     )
 
 
@@ -235,9 +239,10 @@ async def change_address(request: web.Request) -> web.Response:
     """The address with its proof in one sending (the family service stores both or
     neither); without a file, the change alone (refused, next to the file field, when the
     address changes and the town wants a proof)."""
+    proofs = await _proof_types(request)
     form = await request.post()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    fields = [*address_fields(values), proof_field()]
+    fields = [*address_fields(values), proof_field("phones" in proofs)]
     file = attachment(form)
     if file is None:
         return await _propose(
@@ -249,20 +254,49 @@ async def change_address(request: web.Request) -> web.Response:
             names=hh.ADDRESS_FIELDS,
             **ADDRESS_PAGE,
         )
+    body = hh.address_body(form)
+    # A proof of address, unless only the phone changes and the town lists the phones.
+    listed = {"address": "justificatif_domicile"}
+    if "phones" in proofs:
+        listed["phones"] = proofs["phones"]
+    current = await _linked(request)
+    return await _propose_with_proof(
+        request,
+        body,
+        file,
+        hh.proof_type(body, current, listed, default="justificatif_domicile"),
+        fields=fields,
+        names=hh.ADDRESS_FIELDS,
+        page=ADDRESS_PAGE,
+    )
+
+
+async def _propose_with_proof(
+    request: web.Request,
+    body: dict[str, Any],
+    file: Any,
+    document_type: str,
+    *,
+    fields: list[dict[str, Any]],
+    names: dict[str, str],
+    page: dict[str, Any],
+) -> web.Response:
+    """A change of the household with its proof in one sending (the family service stores
+    both or neither); an error → the form again, each message next to its field."""
     answer = await api(
         request,
         "family",
         "POST",
         f"{ME}/proved-changes",
-        form=Multipart({"change": json.dumps(hh.address_body(form))}, (file,)),
+        form=Multipart({"change": json.dumps(body), "document_type": document_type}, (file,)),
     )
     if answer.ok:
         return redirect(SENT)
-    errors = hh.errors_of(answer.problem, names(fields), hh.ADDRESS_FIELDS)
+    errors = hh.errors_of(answer.problem, tuple(f["name"] for f in fields), names)
     if not errors.fields and answer.status in (413, 415):
         errors = FormErrors({"file": errors.general or "Ce fichier n'a pas pu être envoyé."})
     status = answer.status if answer.status in (403, 409, 413, 415, 422) else 422
-    return await _form_page(request, fields=fields, errors=errors, status=status, **ADDRESS_PAGE)
+    return await _form_page(request, fields=fields, errors=errors, status=status, **page)
 
 
 SITUATION_PAGE = {
@@ -272,25 +306,52 @@ SITUATION_PAGE = {
 }
 
 
+async def _proof_types(request: web.Request) -> dict[str, str]:
+    """The household's fields the town wants a proof for → the proof's document type (none
+    when the family service does not say)."""
+    answer = await api(request, "family", "GET", "/tenants/{tenant}/proof-settings")
+    return dict((answer.body or {}).get("document_types") or {}) if answer.ok else {}
+
+
+async def _situation_proofs(request: web.Request) -> dict[str, str]:
+    """The situation's fields the town wants a proof for → the proof's document type."""
+    return hh.situation_proofs({"document_types": await _proof_types(request)})
+
+
+def _situation_form(
+    values: dict[str, Any], found: dict[str, Any], proofs: dict[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The situation's fields (with the proof's when the town asks one) and its page."""
+    fields = situation_fields(values, found.get("guardians", []))
+    if not proofs:
+        return fields, SITUATION_PAGE
+    return [*fields, situation_proof_field(list(proofs))], {**SITUATION_PAGE, "multipart": True}
+
+
 @routes.get("/foyer/situation")
 async def situation_form(request: web.Request) -> web.Response:
     found = await _linked(request)
-    return await _form_page(
-        request, fields=situation_fields(found, found.get("guardians", [])), **SITUATION_PAGE
-    )
+    fields, page = _situation_form(found, found, await _situation_proofs(request))
+    return await _form_page(request, fields=fields, **page)
 
 
 @routes.post("/foyer/situation")
 async def change_situation(request: web.Request) -> web.Response:
+    """The situation, with its proof in the same sending when the town asks one for what
+    changes (without a file: refused next to the file field)."""
     found = await _linked(request)
+    proofs = await _situation_proofs(request)
     form = await request.post()
-    return await _propose(
-        request,
-        "PATCH",
-        ME,
-        hh.situation_body(form),
-        fields=situation_fields(dict(form), found.get("guardians", [])),
-        **SITUATION_PAGE,
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    fields, page = _situation_form(values, found, proofs)
+    body = hh.situation_body(form)
+    renamed = {"proof_document_id": "file", "document_type": "file"}
+    file = attachment(form) if proofs else None
+    if file is None:
+        return await _propose(request, "PATCH", ME, body, fields=fields, names=renamed, **page)
+    document_type = hh.proof_type(body, found, proofs)
+    return await _propose_with_proof(
+        request, body, file, document_type, fields=fields, names=renamed, page=page
     )
 
 
@@ -415,6 +476,7 @@ async def _child_page(
     found = await _linked(request)
     child = _child(found, child_id)
     name = f"{child['first_name']} {child['last_name']}"
+    pending, added = hh.pending_contact_changes(await _pending_changes(request), child["id"])
     return await render(
         request,
         "household_child.html.j2",
@@ -425,6 +487,9 @@ async def _child_page(
             "diets": hh.DIETS,
             "child_fields": child_fields(child_values or child, child.get("permissions")),
             "child_errors": child_errors or FormErrors(),
+            "pending_contacts": pending,
+            "pending_additions": added,
+            "change_lines": hh.contact_change_lines,
             "contact_fields": contact_fields(contact_values or {}),
             "contact_errors": contact_errors or FormErrors(),
             "photo_errors": photo_errors or FormErrors(),
@@ -442,7 +507,8 @@ async def child_page(request: web.Request) -> web.Response:
 async def change_child(request: web.Request) -> web.Response:
     child_id = _uuid(request.match_info["child_id"])
     form = await request.post()
-    codes = _codes(_child(await _linked(request), str(child_id)).get("permissions") or [])
+    given = _child(await _linked(request), str(child_id)).get("permissions") or []
+    codes = _codes(given)
     answer = await api(
         request, "family", "PATCH", f"{ME}/children/{child_id}", json=hh.child_body(form, codes)
     )
@@ -452,7 +518,8 @@ async def change_child(request: web.Request) -> web.Response:
     errors = hh.errors_of(
         answer.problem, (*names(child_fields({})), *boxes), hh.permission_names(codes)
     )
-    values = {**dict(form), **{box: box in form for box in boxes}}
+    # A permission left unchosen was not sent: it shows the answer on file, with its date.
+    values = {"permissions": given, **dict(form)}
     return await _child_page(
         request, str(child_id), child_values=values, child_errors=errors, status=422
     )
@@ -474,6 +541,69 @@ async def add_contact(request: web.Request) -> web.Response:
     errors = hh.errors_of(answer.problem, names(contact_fields({})))
     return await _child_page(
         request, str(child_id), contact_values=dict(form), contact_errors=errors, status=422
+    )
+
+
+async def _pending_changes(request: web.Request) -> list[dict[str, Any]]:
+    """The family's changes still waiting for the town (none when the service does not say:
+    the page is shown all the same)."""
+    answer = await api(
+        request, "family", "GET", f"{ME}/changes", params={"status": "pending", "per_page": 100}
+    )
+    return list((answer.body or {}).get("items", [])) if answer.ok else []
+
+
+def _contact(child: dict[str, Any], contact_id: str) -> dict[str, Any]:
+    contact_id = str(_uuid(contact_id))
+    for contact in child.get("contacts", []):
+        if contact["id"] == contact_id:
+            return contact
+    raise web.HTTPNotFound()
+
+
+async def _contact_form(
+    request: web.Request,
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The child and the contact the path names (404 otherwise), and the change form's page:
+    the add form's fields, its own address, a word when a change already waits."""
+    child = _child(await _linked(request), request.match_info["child_id"])
+    contact = _contact(child, request.match_info["contact_id"])
+    pending, _ = hh.pending_contact_changes(await _pending_changes(request), child["id"])
+    name = f"{contact['first_name']} {contact['last_name']}"
+    page: dict[str, Any] = {
+        "title": f"Modifier {name} (contact {french.de(child['first_name'])})",
+        "action": f"/foyer/enfants/{child['id']}/contacts/{contact['id']}",
+        "submit": "Envoyer la modification",
+    }
+    if contact["id"] in pending:
+        page["intro"] = (
+            "Une modification de cette personne est déjà en attente de validation par la "
+            "mairie : celle-ci s'appliquera après elle."
+        )
+    return child, contact, page
+
+
+@routes.get("/foyer/enfants/{child_id}/contacts/{contact_id}")
+async def contact_form(request: web.Request) -> web.Response:
+    _, contact, page = await _contact_form(request)
+    zone = request.app[SETTINGS].timezone
+    return await _form_page(request, fields=contact_fields(contact, contact, zone), **page)
+
+
+@routes.post("/foyer/enfants/{child_id}/contacts/{contact_id}")
+async def change_contact(request: web.Request) -> web.Response:
+    """A change of a contact (phone, relation, a permission given or withdrawn): sent to the
+    town like the others; the dates of the answers are those of its approval."""
+    _, contact, page = await _contact_form(request)
+    form = await request.post()
+    zone = request.app[SETTINGS].timezone
+    return await _propose(
+        request,
+        "PATCH",
+        f"{ME}/contacts/{contact['id']}",
+        hh.contact_body(form),
+        fields=contact_fields(dict(form), contact, zone),
+        **page,
     )
 
 

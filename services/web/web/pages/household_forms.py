@@ -3,9 +3,11 @@ and choices, filled with the values given (what the family typed, or the file's)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from web.domain import household as hh
+from web.domain.french import long_date
 
 
 def options(labels: dict[str, str], blank: str | None = None) -> list[tuple[str, str]]:
@@ -163,20 +165,33 @@ def permission_fields(
                 "value": values.get("image_rights"),
             }
         ]
-    given = {p["code"]: p.get("granted") for p in values.get("permissions") or []}
+    given = {p["code"]: p for p in values.get("permissions") or []}
     fields = []
     for permission in permissions:
         name = hh.PERMISSION_PREFIX + permission["code"]
-        checked = values[name] if name in values else given.get(permission["code"])
+        answer = given.get(permission["code"]) or {}
+        if name in values:  # the form sent back: the family's choice
+            chosen = values[name]
+            granted = {"oui": True, "non": False}.get(chosen) if isinstance(chosen, str) else chosen
+        else:
+            granted = answer.get("granted")
         fields.append(
             {
                 "name": name,
-                "label": f"J'autorise : {permission['label']}",
-                "type": "checkbox",
-                "value": checked,
+                "label": permission["label"],
+                "type": "yesno",
+                "value": granted,
+                "hint": _given_on(answer.get("given_at")),
             }
         )
     return fields
+
+
+def _given_on(given_at: Any) -> str:
+    """« Réponse donnée le lundi 5 octobre 2026. », or the invitation to answer."""
+    if not given_at:
+        return "Non renseigné : choisissez oui ou non."
+    return f"Réponse donnée le {long_date(given_at)}."
 
 
 def situation_fields(values: dict[str, Any], guardians: list[dict[str, Any]]) -> list[dict]:
@@ -214,19 +229,43 @@ def situation_fields(values: dict[str, Any], guardians: list[dict[str, Any]]) ->
     ]
 
 
-def proof_field() -> dict[str, Any]:
-    """The proof sent with a change of address, in the same form."""
+def proof_field(phones: bool = False) -> dict[str, Any]:
+    """The proof sent with a change of address, in the same form (`phones`: the town also
+    asks one when the phone changes)."""
+    also = " La commune en demande aussi un si le téléphone change." if phones else ""
     return {
         "name": "file",
         "label": "Justificatif de domicile",
         "type": "file",
         "accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png",
         "hint": "Obligatoire si l'adresse change (facture, quittance de loyer de moins de "
-        "3 mois) : PDF, JPEG ou PNG, 5 Mo au plus. Il sera validé avec la modification.",
+        "3 mois) : PDF, JPEG ou PNG, 5 Mo au plus. Il sera validé avec la modification." + also,
     }
 
 
-def contact_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
+def situation_proof_field(listed: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """The proof the town asks with a change of the family situation (`listed`: the fields
+    of the situation it lists), sent in the same form."""
+    asked = [hh.SITUATION_PROOF_FIELDS[f] for f in hh.SITUATION_PROOF_FIELDS if f in listed]
+    what = " ou ".join(asked)
+    return {
+        "name": "file",
+        "label": "Justificatif",
+        "type": "file",
+        "accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png",
+        "hint": f"Demandé par la commune si {what} change (livret de famille, jugement, "
+        "convention…) : PDF, JPEG ou PNG, 5 Mo au plus. Il sera validé avec la modification.",
+    }
+
+
+def contact_fields(
+    values: Mapping[str, Any],
+    current: Mapping[str, Any] | None = None,
+    timezone: str = "Europe/Paris",
+) -> list[dict[str, Any]]:
+    """A child's contact, one definition for adding and for changing one (`current`: the
+    contact on file, whose answers and their dates the hints recall). The two permissions
+    are yes/no answers, « non » until the family says yes."""
     return [
         {
             "name": "first_name",
@@ -250,19 +289,43 @@ def contact_fields(values: dict[str, Any]) -> list[dict[str, Any]]:
             "value": values.get("phone"),
             "hint": "Par exemple : 06 12 34 56 78",
         },
-        {
-            "name": "can_pick_up",
-            "label": "Autorisé(e) à venir chercher l'enfant",
-            "type": "checkbox",
-            "value": values.get("can_pick_up"),
-        },
-        {
-            "name": "emergency",
-            "label": "À prévenir en cas d'urgence",
-            "type": "checkbox",
-            "value": values.get("emergency"),
-        },
+        *(
+            {
+                "name": flag,
+                "label": label,
+                "type": "yesno",
+                "value": _answer(values.get(flag)),
+                "hint": _contact_flag_hint(current, flag, timezone),
+            }
+            for flag, label in CONTACT_FLAG_LABELS.items()
+        ),
     ]
+
+
+CONTACT_FLAG_LABELS = {
+    "can_pick_up": "Autorisé(e) à venir chercher l'enfant",
+    "emergency": "À prévenir en cas d'urgence",
+}
+
+
+def _answer(value: Any) -> bool:
+    """A flag as the file has it (a boolean) or as the form sent it back (« oui », « non »);
+    nothing chosen reads as no, which is what the API records for it."""
+    if isinstance(value, str):
+        return value.strip() in ("oui", "on", "true", "1")
+    return bool(value)
+
+
+def _contact_flag_hint(current: Mapping[str, Any] | None, flag: str, timezone: str) -> str:
+    """The answer on file with its date (a change), and when the new answer's date is taken:
+    the town's approval, as for every change the family sends."""
+    if current is None:
+        return "La date retenue sera celle de la validation par la mairie."
+    now = hh.contact_flag(current, flag, timezone)
+    return (
+        f"Actuellement : {now}. Si vous changez la réponse, la date retenue sera celle de "
+        "la validation par la mairie."
+    )
 
 
 def health_fields(values: dict[str, Any]) -> list[dict[str, Any]]:

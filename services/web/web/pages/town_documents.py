@@ -3,6 +3,7 @@ beside the activity or the information page they concern; downloaded through the
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -21,6 +22,17 @@ async def documents_in_force(request: web.Request, **where: str) -> list[dict[st
     none when notify does not answer (the page around them still shows)."""
     answer = await api(request, "notify", "GET", "/tenants/{tenant}/town-documents", params=where)
     return domain.shown(list(answer.body.get("items", []))) if answer.ok else []
+
+
+async def documents_of_activities(
+    request: web.Request, activities: list[dict[str, Any]]
+) -> list[domain.DocumentGroup]:
+    """The documents in force linked to each of these activities (a campaign's), asked of
+    notify as the enrollment form asks for its one activity, each listed once."""
+    found = await asyncio.gather(
+        *(documents_in_force(request, activity_id=str(a["id"])) for a in activities)
+    )
+    return domain.by_activities(activities, list(found))
 
 
 @routes.get(HOME)
