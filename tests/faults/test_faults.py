@@ -759,10 +759,13 @@ async def test_the_suite_keeps_every_promise_under_faults(
         for f in outcomes
         if f.outcome["confirmed"] != state.booked.get(f.child_id, 0)
     }
+    # Parking is at least once, as every move of the consumer: a kill or a broker cut between
+    # the parked copy's confirm and the original's ack parks it again (same message id; a
+    # replay of both is harmless, consumers being idempotent). What counts is which messages.
     unparked = {
         s: ids
         for s, ids in parked.items()
-        if ids and not (s == "notify" and ids == [faults.poison_id])
+        if ids and not (s == "notify" and set(ids) == {faults.poison_id})
     }
     retries = sum(sum(f.attempts.values()) - len(f.attempts) for f in families)
     rows = [
@@ -848,7 +851,7 @@ async def test_the_suite_keeps_every_promise_under_faults(
     assert not answer_vs_db, "a (replayed) answer differs from what booking holds"
     assert not wrongly_billed, "a confirmed day billed more or less than once"
     assert not wrong_emails and not twice, "an email missing or sent twice"
-    assert parked["notify"] == [faults.poison_id] and not unparked, "parked: " + repr(parked)
+    assert set(parked["notify"]) == {faults.poison_id} and not unparked, "parked: " + repr(parked)
     assert not any(state.unpublished.values()), state.unpublished
     assert not state.queued_emails
     assert settled_in is not None, "not settled in time"
