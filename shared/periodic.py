@@ -17,6 +17,9 @@ from shared.logging import get_logger
 
 log = get_logger(__name__)
 
+# How long a stopping service waits for a round in flight before cancelling it.
+STOP_GRACE_SECONDS = 5.0
+
 
 @dataclass(frozen=True)
 class Job:
@@ -78,6 +81,9 @@ def periodic_jobs(
         task = asyncio.create_task(_loop(app, jobs, seconds, stop, busy_again), name=name)
         yield
         stop.set()
+        # The round in flight finishes (its transaction commits or rolls back on its own);
+        # cancelled mid-transaction, its connection would go back to a closing pool dirty.
+        await asyncio.wait({task}, timeout=STOP_GRACE_SECONDS)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

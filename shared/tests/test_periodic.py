@@ -78,3 +78,17 @@ async def test_no_background_rounds_with_a_pause_of_zero_and_none_after_the_stop
     stopped_at = calls
     await asyncio.sleep(0.05)
     assert calls == stopped_at
+
+
+async def test_a_round_in_flight_finishes_before_the_stop() -> None:
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    async def slow(_app: web.Application) -> int:
+        started.set()
+        await asyncio.sleep(0.2)  # a transaction under way
+        finished.set()
+        return 1
+
+    async with _context([Job("slow", slow)], 60)(web.Application()):
+        await asyncio.wait_for(started.wait(), 5)
+    assert finished.is_set()  # not cancelled halfway
