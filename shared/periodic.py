@@ -18,7 +18,7 @@ from shared.logging import get_logger
 log = get_logger(__name__)
 
 # How long a stopping service waits for a round in flight before cancelling it.
-STOP_GRACE_SECONDS = 5.0
+STOP_GRACE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
